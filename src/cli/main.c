@@ -1,0 +1,39 @@
+/* main.c — `pixeen <command> [options]`: dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+    {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
+};
+
+int cli_fail(pixeen_status status, const char *what) {
+    const char *detail = pixeen_last_error();
+    fprintf(stderr, "pixeen: %s: %s%s%s\n", what, pixeen_status_string(status), detail[0] ? "\n  " : "",
+            detail);
+    return 1;
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "pixeen %s — Stable Diffusion on any Vulkan GPU, private by construction\n\n", pixeen_version());
+    fprintf(out, "usage: pixeen <command> [options]   (pixeen <command> --help for its options)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("pixeen %s\n", pixeen_version());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pixeen: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

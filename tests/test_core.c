@@ -1,0 +1,44 @@
+/* test_core.c — error messages, status names, and the fp16/bf16 conversions. */
+#include "test.h"
+
+#include "core/f16.h"
+
+static void test_errors(void) {
+    CHECK(error_set(PIXEEN_ERROR_FORMAT, "npy: %s: bad magic", "x.npy") == PIXEEN_ERROR_FORMAT);
+    CHECK(strcmp(error_message(), "npy: x.npy: bad magic") == 0);
+    error_wrap(PIXEEN_ERROR_FORMAT, "loading '%s': ", "m");
+    CHECK(strcmp(error_message(), "loading 'm': npy: x.npy: bad magic") == 0);
+    CHECK(strcmp(pixeen_status_string(PIXEEN_ERROR_DECRYPT), "PIXEEN_ERROR_DECRYPT") == 0);
+    CHECK(strcmp(pixeen_status_string((pixeen_status)12345), "PIXEEN_UNKNOWN_STATUS") == 0);
+    CHECK(strcmp(pixeen_version(), "0.1.0") == 0);
+    error_clear();
+    CHECK(error_message()[0] == '\0');
+}
+
+static void test_f16(void) {
+    /* Every half value survives f16 -> f32 -> f16 (NaNs stay NaNs). */
+    int mismatches = 0;
+    for (unsigned h = 0; h < 65536; h++) {
+        float f = f16_to_f32((uint16_t)h);
+        uint16_t back = f32_to_f16(f);
+        int is_nan = ((h >> 10) & 0x1f) == 0x1f && (h & 0x3ff);
+        if (is_nan ? !isnan(f) : back != h) mismatches++;
+    }
+    CHECK(mismatches == 0);
+    CHECK(f32_to_f16(1.0f) == 0x3c00);
+    CHECK(f32_to_f16(65504.0f) == 0x7bff);
+    CHECK(f32_to_f16(65520.0f) == 0x7c00);      /* rounds up to inf */
+    CHECK(f32_to_f16(1.0f + 1.0f / 2048) == 0x3c00); /* tie to even (down) */
+    CHECK(f32_to_f16(1.0f + 3.0f / 2048) == 0x3c02); /* tie to even (up) */
+    CHECK(f32_to_f16(5.96046448e-08f) == 0x0001);   /* smallest subnormal */
+    CHECK(f32_to_f16(2.98023224e-08f) == 0x0000);   /* half of it: ties to even zero */
+    CHECK(f32_to_f16(-0.0f) == 0x8000);
+    CHECK(bf16_to_f32(0x3f80) == 1.0f);
+    CHECK(bf16_to_f32(0xc040) == -3.0f);
+}
+
+int main(void) {
+    test_errors();
+    test_f16();
+    return test_finish();
+}

@@ -1,0 +1,2 @@
+/* The one translation unit that compiles volk (Debian's libvulkan-volk-dev ships it as source). */
+#include <volk.c>
