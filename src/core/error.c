@@ -24,7 +24,14 @@ pixeen_status error_wrap(pixeen_status status, const char *fmt, ...) {
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, error_text, sizeof old);
-    snprintf(error_text, sizeof error_text, "%s%s", prefix, old);
+    /* Truncation is acceptable: the start of the sentence matters most. */
+    size_t used = strlen(prefix);
+    if (used >= sizeof error_text) used = sizeof error_text - 1;
+    memcpy(error_text, prefix, used);
+    size_t rest = strnlen(old, sizeof old);
+    if (rest > sizeof error_text - 1 - used) rest = sizeof error_text - 1 - used;
+    memcpy(error_text + used, old, rest);
+    error_text[used + rest] = '\0';
     return status;
 }
 
