@@ -1,0 +1,237 @@
+/* gpu.h — the GPU layer: Vulkan devices, memory, compute pipelines and command recording.
+ *
+ * This header is what the rest of Pixeen sees of Vulkan; it exposes no Vulkan types. Only the files
+ * in src/gpu/ include volk.h (through gpu_internal.h).
+ *
+ * Entry points:
+ *   gpu_context_create/destroy  instance + the chosen device + queue + memory + pipeline cache
+ *   gpu_buffer_create/destroy   sub-allocations of large device-local blocks
+ *   gpu_buffer_upload/download  through a staging buffer (synchronous)
+ *   gpu_pipeline_get            a compute pipeline from an embedded SPIR-V module (cached)
+ *   gpu_recorder_*              record dispatches into one command buffer, with only the barriers
+ *                               needed between writes and later reads; submit and replay it
+ *
+ * Errors while recording are sticky: record functions return nothing, and the first failure is
+ * reported by gpu_recorder_end()/gpu_recorder_submit(). This keeps operator code straight-line,
+ * the way Vulkan's own command recording works.
+ */
+#ifndef PIXEEN_GPU_H
+#define PIXEEN_GPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+typedef struct gpu_context gpu_context;
+typedef struct gpu_buffer gpu_buffer;
+typedef struct gpu_pipeline gpu_pipeline;
+typedef struct gpu_recorder gpu_recorder;
+
+/* ---- devices --------------------------------------------------------------------------- */
+
+typedef enum gpu_device_type {
+    GPU_DEVICE_OTHER = 0,
+    GPU_DEVICE_INTEGRATED = 1,
+    GPU_DEVICE_DISCRETE = 2,
+    GPU_DEVICE_VIRTUAL = 3,
+    GPU_DEVICE_CPU = 4,
+} gpu_device_type;
+
+#define GPU_MAX_HEAPS 16
+
+/* What a device can do, queried once (never assumed: real GPUs differ from lavapipe). */
+typedef struct gpu_caps {
+    char name[256];
+    char driver_name[256];
+    char driver_info[256];
+    uint32_t vendor_id, device_id, driver_id; /* driver_id: VkDriverId (13 = lavapipe) */
+    uint32_t api_version;                     /* VK_MAKE_API_VERSION */
+    uint32_t driver_version;
+    gpu_device_type type;
+    bool is_lavapipe; /* Mesa's CPU driver: picks the texel-buffer kernel variants */
+
+    bool fp16;          /* shaderFloat16 arithmetic */
+    bool int8;          /* shaderInt8 */
+    bool int64;         /* shaderInt64 */
+    bool storage16;     /* storageBuffer16BitAccess */
+    bool storage8;      /* storageBuffer8BitAccess */
+    bool buffer_device_address;
+    bool push_descriptors; /* VK_KHR_push_descriptor */
+    uint32_t subgroup_size;
+    uint32_t subgroup_ops; /* VkSubgroupFeatureFlags in compute */
+    bool subgroup_size_control;
+    uint32_t min_subgroup_size, max_subgroup_size;
+
+    uint32_t max_shared_memory;        /* bytes per workgroup */
+    uint64_t max_storage_buffer_range; /* bytes one storage-buffer binding may cover */
+    uint32_t max_texel_buffer_elements;
+    uint32_t max_workgroup_invocations;
+    uint32_t max_workgroup_size[3];
+    uint32_t max_workgroup_count[3];
+    uint32_t max_push_constants;
+    uint64_t max_memory_allocation;
+    uint64_t min_storage_offset_alignment;
+    uint64_t min_texel_offset_alignment;
+
+    bool timestamps;        /* compute queue supports timestamp queries */
+    float timestamp_period; /* ns per tick */
+
+    uint32_t heap_count;
+    uint64_t heap_size[GPU_MAX_HEAPS];
+    bool heap_device_local[GPU_MAX_HEAPS];
+    uint64_t device_local_bytes; /* sum of device-local heaps */
+    bool unified_memory;         /* a device-local memory type is also host-visible */
+    uint8_t pipeline_cache_uuid[16];
+} gpu_caps;
+
+typedef struct gpu_context_desc {
+    const char *device;    /* index or name substring; NULL: $PIXEEN_DEVICE, else automatic */
+    bool validation;       /* Khronos validation layer; also on when $PIXEEN_VALIDATION=1 */
+    bool no_pipeline_cache; /* do not read or write the on-disk pipeline cache */
+    bool force_staging;     /* copy through the staging buffer even where device memory is
+                               host-visible (tests the path discrete GPUs take) */
+} gpu_context_desc;
+
+/* Creates the Vulkan instance, chooses a device (discrete > integrated > virtual > CPU unless a
+ * selector is given) and creates it with the features Pixeen uses. PIXEEN_ERROR_NO_DEVICE says how
+ * to install a driver when none exists. */
+pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out);
+/* Waits for the GPU, writes the pipeline cache, releases everything. NULL is a no-op. */
+void gpu_context_destroy(gpu_context *ctx);
+const gpu_caps *gpu_context_caps(const gpu_context *ctx);
+
+/* Validation messages (errors and warnings) counted since process start; tests fail on any. */
+uint32_t gpu_validation_message_count(void);
+/* Whether the validation layer was actually enabled for this context. */
+bool gpu_context_validation_enabled(const gpu_context *ctx);
+
+/* Prints every device, its capabilities, and which one `selector` (as in gpu_context_desc.device)
+ * would choose. Needs no context. */
+pixeen_status gpu_devices_print(FILE *out, const char *selector);
+
+/* ---- memory ---------------------------------------------------------------------------- */
+
+typedef enum gpu_memory {
+    GPU_MEMORY_DEVICE = 0, /* device-local: tensors, weights, activations */
+    GPU_MEMORY_HOST = 1,   /* host-visible, coherent, mapped: per-step scalars, small uploads */
+} gpu_memory;
+
+/* Allocates `size` bytes (a sub-range of a large block; no vkAllocateMemory per tensor). The
+ * contents are undefined. */
+pixeen_status gpu_buffer_create(gpu_context *ctx, gpu_memory memory, uint64_t size, const char *label,
+                                gpu_buffer **out);
+/* Returns the range to its block. NULL is a no-op. The caller must not destroy a buffer that a
+ * pending submission still uses. */
+void gpu_buffer_destroy(gpu_buffer *buf);
+/* Overwrites the whole buffer with zeros on the GPU, then destroys it: for buffers that held
+ * images, latents, embeddings (not every driver clears memory it hands out again). */
+void gpu_buffer_destroy_wiped(gpu_buffer *buf);
+uint64_t gpu_buffer_size(const gpu_buffer *buf);
+/* Host pointer of a GPU_MEMORY_HOST buffer (NULL for device memory). */
+void *gpu_buffer_map(gpu_buffer *buf);
+
+/* Fills `dst` (the next `bytes` of a stream starting at `offset`); returns PIXEEN_OK or an error. */
+typedef pixeen_status (*gpu_produce_fn)(void *dst, uint64_t offset, uint64_t bytes, void *user);
+
+/* Writes `size` bytes at `offset` of `buf`, produced chunk by chunk into the staging buffer by
+ * `produce` (so a caller can convert or read a file piecewise without holding it all in memory).
+ * Synchronous: returns when the data is on the GPU. */
+pixeen_status gpu_buffer_write_stream(gpu_context *ctx, gpu_buffer *buf, uint64_t offset, uint64_t size,
+                                      gpu_produce_fn produce, void *user);
+pixeen_status gpu_buffer_upload(gpu_context *ctx, gpu_buffer *buf, uint64_t offset, const void *data,
+                                uint64_t size);
+pixeen_status gpu_buffer_download(gpu_context *ctx, const gpu_buffer *buf, uint64_t offset, void *data,
+                                  uint64_t size);
+
+/* Device memory currently allocated from Vulkan (blocks) and the peak so far. */
+uint64_t gpu_memory_allocated(const gpu_context *ctx);
+uint64_t gpu_memory_peak(const gpu_context *ctx);
+
+/* ---- pipelines ------------------------------------------------------------------------- */
+
+typedef enum gpu_binding_kind {
+    GPU_BIND_STORAGE = 0,     /* storage buffer (read or write) */
+    GPU_BIND_TEXEL_F32X4 = 1, /* uniform texel buffer, RGBA32F: read-only, fast fetch on lavapipe */
+    GPU_BIND_TEXEL_F16X4 = 2, /* uniform texel buffer, RGBA16F: read-only, fp16 -> fp32 on fetch */
+    GPU_BIND_TEXEL_F32 = 3,   /* uniform texel buffer, R32F */
+    GPU_BIND_TEXEL_F16 = 4,   /* uniform texel buffer, R16F */
+} gpu_binding_kind;
+
+#define GPU_MAX_BINDINGS 8
+#define GPU_MAX_SPEC_CONSTANTS 16
+#define GPU_MAX_PUSH_BYTES 128 /* the minimum every Vulkan device guarantees */
+
+typedef struct gpu_pipeline_desc {
+    const char *shader; /* embedded module name: shaders/<stem>.comp (+ variant suffix) */
+    uint32_t binding_count;
+    gpu_binding_kind bindings[GPU_MAX_BINDINGS]; /* binding i of set 0 */
+    uint32_t push_size;                          /* bytes of push constants (<= 128) */
+    uint32_t spec_count;
+    uint32_t spec[GPU_MAX_SPEC_CONSTANTS]; /* constant_id i = spec[i] */
+} gpu_pipeline_desc;
+
+/* Returns the pipeline for `desc`, creating it on first use (owned by the context, reused by
+ * every later call with an equal desc). */
+pixeen_status gpu_pipeline_get(gpu_context *ctx, const gpu_pipeline_desc *desc, gpu_pipeline **out);
+/* Number of pipelines created so far and how many were found in the on-disk cache at start. */
+uint32_t gpu_pipeline_count(const gpu_context *ctx);
+bool gpu_pipeline_cache_loaded(const gpu_context *ctx);
+
+/* ---- recording ------------------------------------------------------------------------- */
+
+/* One bound range of a buffer. `size` 0 means "to the end of the buffer". A storage binding may
+ * cover at most caps.max_storage_buffer_range bytes: operators split larger tensors. */
+typedef struct gpu_binding {
+    gpu_buffer *buffer;
+    uint64_t offset;
+    uint64_t size;
+    bool write; /* the dispatch writes this range (drives barrier insertion) */
+} gpu_binding;
+
+pixeen_status gpu_recorder_create(gpu_context *ctx, gpu_recorder **out);
+void gpu_recorder_destroy(gpu_recorder *rec);
+gpu_context *gpu_recorder_context(gpu_recorder *rec);
+
+/* Starts a new recording (the previous one is discarded). */
+void gpu_recorder_begin(gpu_recorder *rec);
+/* Appends a dispatch of `groups` workgroups. `label` names the operator for profiling. A barrier
+ * is inserted before it only if it reads or writes a range an earlier dispatch since the last
+ * barrier wrote, or writes a range one read. */
+void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings,
+                         uint32_t binding_count, const void *push, uint32_t push_size, uint32_t groups_x,
+                         uint32_t groups_y, uint32_t groups_z, const char *label);
+void gpu_record_copy(gpu_recorder *rec, gpu_buffer *src, uint64_t src_offset, gpu_buffer *dst,
+                     uint64_t dst_offset, uint64_t size);
+/* Fills `size` bytes (a multiple of 4) with a 32-bit pattern. */
+void gpu_record_fill(gpu_recorder *rec, gpu_buffer *dst, uint64_t offset, uint64_t size, uint32_t pattern);
+/* Makes the recording fail with `status` (its message already set) unless it failed before:
+ * operators report invalid shapes this way. */
+void gpu_recorder_fail(gpu_recorder *rec, pixeen_status status);
+/* Finishes recording; returns the first error met while recording. */
+pixeen_status gpu_recorder_end(gpu_recorder *rec);
+/* Submits the recorded command buffer and waits for it. May be called again to replay the same
+ * recording (after updating host-visible inputs). */
+pixeen_status gpu_recorder_submit(gpu_recorder *rec);
+/* Number of dispatches and barriers in the current recording (for tests and --verbose). */
+uint32_t gpu_recorder_dispatch_count(const gpu_recorder *rec);
+uint32_t gpu_recorder_barrier_count(const gpu_recorder *rec);
+
+/* Splits `total` workgroups over x and y so neither exceeds the device limit; the shader
+ * reconstructs the linear index as gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x and
+ * must ignore indices >= total. */
+void gpu_groups_2d(const gpu_context *ctx, uint64_t total, uint32_t *x, uint32_t *y);
+
+/* ---- timing ---------------------------------------------------------------------------- */
+
+/* Per-dispatch GPU timestamps: on when $PIXEEN_PROFILE=1 or enabled here. After each submit, the
+ * time of every dispatch is added to its label's total. */
+void gpu_recorder_set_timing(gpu_recorder *rec, bool on);
+/* GPU time of the last submit, first to last dispatch, in ns (0 without timing). */
+double gpu_recorder_last_ns(const gpu_recorder *rec);
+/* Prints per-label totals (count, total ms, share) accumulated by all recorders of `ctx`. */
+void gpu_profile_print(gpu_context *ctx, FILE *out);
+void gpu_profile_reset(gpu_context *ctx);
+
+#endif

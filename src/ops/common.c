@@ -1,0 +1,14 @@
+/* common.c — see common.h. */
+#include "ops/common.h"
+
+void op_fail(gpu_recorder *rec, pixeen_status status) { gpu_recorder_fail(rec, status); }
+
+gpu_pipeline *op_pipeline(gpu_recorder *rec, const gpu_pipeline_desc *desc) {
+    gpu_pipeline *pipeline = NULL;
+    pixeen_status status = gpu_pipeline_get(gpu_recorder_context(rec), desc, &pipeline);
+    if (status != PIXEEN_OK) {
+        op_fail(rec, status);
+        return NULL;
+    }
+    return pipeline;
+}

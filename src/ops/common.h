@@ -1,0 +1,25 @@
+/* common.h — helpers the operator files share: failing a recording with a message, pipeline
+ * lookup, and shader names with their dtype suffix. Internal to src/ops/. */
+#ifndef PIXEEN_OPS_COMMON_H
+#define PIXEEN_OPS_COMMON_H
+
+#include <stdio.h>
+
+#include "ops/ops.h"
+
+/* Records `status` (and its message, already set) on the recorder by recording nothing valid:
+ * operators report shape errors this way so their signatures stay void, like vkCmd*. */
+void op_fail(gpu_recorder *rec, pixeen_status status);
+
+/* Gets the pipeline for shader `<stem><suffix>`; on failure fails the recording and returns NULL. */
+gpu_pipeline *op_pipeline(gpu_recorder *rec, const gpu_pipeline_desc *desc);
+
+static inline const char *dtype_suffix(tensor_dtype dtype) { return dtype == DTYPE_F16 ? "_f16" : "_f32"; }
+
+/* Builds "<stem>_f16"/"<stem>_f32" into buf. */
+static inline const char *shader_name(char *buf, size_t size, const char *stem, tensor_dtype dtype) {
+    snprintf(buf, size, "%s%s", stem, dtype_suffix(dtype));
+    return buf;
+}
+
+#endif
