@@ -11,6 +11,7 @@ typedef struct gpu_buffer gpu_buffer;
 typedef enum tensor_dtype {
     DTYPE_F32 = 0,
     DTYPE_F16 = 1,
+    DTYPE_I32 = 2, /* token ids */
 } tensor_dtype;
 
 #define TENSOR_MAX_RANK 4

@@ -1,0 +1,118 @@
+/* nn.h — the vocabulary the network builders (clip.c, unet.c, vae.c) are written in.
+ *
+ * A builder is a plain C function that walks a network's layers in execution order and calls
+ * nn_* functions; each records operators (src/ops) into a recorder. It runs twice per resolution:
+ *   1. planning (g->rec == NULL): nothing is recorded, activations get offsets in a virtual arena
+ *      whose peak size is then known (no allocation happens inside the denoising loop);
+ *   2. recording: the same calls, now with the real arena buffer, record the dispatches once; the
+ *      command buffer is then replayed every step.
+ * Activation buffers are freed (nn_release) as soon as the builder is done with them, so the arena
+ * reuses memory by liveness; the recorder's hazard tracking inserts the barriers reuse needs.
+ *
+ * Weights are looked up by their diffusers name (the checkpoint key in diffusers form) with the
+ * shape the builder expects; a missing or mis-shaped weight fails the build with its name.
+ * Activations are NHWC ([B, H, W, C]) for images and [B, T, C] for token sequences.
+ */
+#ifndef PIXEEN_MODELS_NN_H
+#define PIXEEN_MODELS_NN_H
+
+#include <stdbool.h>
+
+#include "core/tensor.h"
+#include "gpu/gpu.h"
+#include "models/model.h"
+
+/* ---- weights on the GPU ---- */
+
+typedef struct nn_weight {
+    char *name;   /* diffusers name */
+    tensor t;     /* fp16; conv kernels reordered to [Cout, kh, kw, Cin] */
+} nn_weight;
+
+typedef struct nn_weights {
+    nn_weight *items;
+    size_t count;
+    uint64_t bytes;
+} nn_weights;
+
+/* Uploads every weight of a component, converted to fp16 on the way through the staging buffer
+ * (the file is never read whole into memory). 4-D convolution kernels are reordered for NHWC. */
+pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_component component, nn_weights *out);
+void nn_weights_free(nn_weights *w);
+
+/* ---- the activation arena ---- */
+
+typedef struct nn_arena_range {
+    uint64_t offset, size;
+} nn_arena_range;
+
+typedef struct nn_arena {
+    gpu_buffer *buffer; /* NULL while planning */
+    uint64_t capacity;  /* bytes of `buffer` */
+    uint64_t top, peak; /* highest byte in use now / ever */
+    nn_arena_range *free;
+    uint32_t free_count, free_capacity;
+} nn_arena;
+
+/* ---- the graph being built ---- */
+
+typedef struct nn_graph {
+    gpu_context *ctx;
+    gpu_recorder *rec;        /* NULL: planning pass */
+    nn_arena *arena;
+    const nn_weights *weights;
+    tensor_dtype act;         /* activation dtype (fp16 default, fp32 for parity) */
+    pixeen_status status;     /* first error (sticky) */
+} nn_graph;
+
+/* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
+tensor nn_alloc(nn_graph *g, uint32_t rank, const int64_t *shape);
+tensor nn_alloc4(nn_graph *g, int64_t d0, int64_t d1, int64_t d2, int64_t d3);
+tensor nn_alloc3(nn_graph *g, int64_t d0, int64_t d1, int64_t d2);
+tensor nn_alloc2(nn_graph *g, int64_t d0, int64_t d1);
+/* Returns an activation's memory to the arena (the recorder orders the reuse). */
+void nn_release(nn_graph *g, tensor *t);
+/* Reinterprets a tensor with another shape of the same element count. */
+tensor nn_view(tensor t, uint32_t rank, const int64_t *shape);
+
+/* The weight `<prefix>.<suffix>` (e.g. prefix "conv_in", suffix "weight"), checked against the
+ * expected shape (-1 matches anything). Fails the graph and returns an empty tensor if absent. */
+tensor nn_weight_get(nn_graph *g, const char *prefix, const char *suffix, uint32_t rank, const int64_t *shape);
+bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
+
+/* Sets the graph's status (first error wins) and returns it. */
+pixeen_status nn_fail(nn_graph *g, pixeen_status status);
+
+/* ---- layers (each allocates and returns its output; inputs are not released) ---- */
+
+/* y = x W^T + b (+ residual): x [.., K] -> [.., N]; weight `<prefix>.weight` [N, K] (or a 1x1 conv
+ * kernel [N, K, 1, 1]); bias `<prefix>.bias` when present. */
+tensor nn_linear(nn_graph *g, const tensor *x, const char *prefix, const tensor *residual);
+/* Convolution: x [B, H, W, Cin] -> [B, Ho, Wo, Cout] with `<prefix>.weight` and `.bias`; kernel size
+ * from the weight; padding = (k - 1) / 2. */
+tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, const tensor *residual);
+/* GroupNorm over NHWC with `<prefix>.weight/.bias`, optional fused SiLU. */
+tensor nn_group_norm(nn_graph *g, const tensor *x, const char *prefix, int groups, float eps, bool silu);
+/* LayerNorm over the last dimension. */
+tensor nn_layer_norm(nn_graph *g, const tensor *x, const char *prefix, float eps);
+/* softmax(q k^T / sqrt(d)) v per head: q [B, Tq, H*D], k, v [B, Tk, H*D] -> [B, Tq, H*D]. */
+tensor nn_attention(nn_graph *g, const tensor *q, const tensor *k, const tensor *v, int heads, bool causal);
+tensor nn_silu(nn_graph *g, const tensor *x);
+tensor nn_quick_gelu(nn_graph *g, const tensor *x);
+tensor nn_gelu(nn_graph *g, const tensor *x);
+/* GEGLU: x [.., 2F] -> [.., F] = x[.., :F] * gelu(x[.., F:]). */
+tensor nn_geglu(nn_graph *g, const tensor *x);
+/* a + b (same shape). */
+tensor nn_add(nn_graph *g, const tensor *a, const tensor *b);
+/* x [B, H, W, C] += e [B, C] broadcast over H, W (in place). */
+void nn_add_per_batch_channel(nn_graph *g, const tensor *x, const tensor *e);
+/* Nearest 2x upsampling, NHWC. */
+tensor nn_upsample2x(nn_graph *g, const tensor *x);
+/* Channel concatenation, NHWC: [B,H,W,C1] ++ [B,H,W,C2]. */
+tensor nn_concat_channels(nn_graph *g, const tensor *a, const tensor *b);
+/* Sinusoidal embedding [B, dim] of the timesteps in `t` (fp32 [B], a GPU buffer the host writes). */
+tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_sin_to_cos, float shift);
+/* Rows of `<prefix>.weight` [V, D] gathered by int32 ids [B, T] -> [B, T, D] (+ `pos` [T, D] rows). */
+tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const char *pos_prefix);
+
+#endif

@@ -1,0 +1,20 @@
+/* unet.h — the Stable Diffusion 1.x/2.x UNet (diffusers' UNet2DConditionModel) as a GPU graph.
+ *
+ *   emb = time_embedding(timestep_embedding(t))                       [B, 4*C0]
+ *   x = conv_in(sample); down levels (ResNet blocks with the time embedding, spatial transformers
+ *   with self- and cross-attention and GEGLU feed-forward, stride-2 downsampling), the middle block,
+ *   up levels (skip connections concatenated on channels, nearest 2x upsampling), then
+ *   conv_out(silu(group_norm(x))).
+ * Every shape comes from unet_config, so the tiny test model and SD 1.5 run through this code.
+ * Tensors are NHWC: sample [B, H, W, Cin], context [B, 77, Dctx], output [B, H, W, Cout].
+ * Left out: SDXL's added text_time embedding, class embeddings. */
+#ifndef PIXEEN_MODELS_UNET_H
+#define PIXEEN_MODELS_UNET_H
+
+#include "models/nn.h"
+
+/* timesteps: fp32 [B] (a buffer the host rewrites between replays). Returns [B, H, W, Cout]. */
+tensor unet_forward(nn_graph *g, const unet_config *c, const tensor *sample, const tensor *timesteps,
+                    const tensor *context);
+
+#endif
