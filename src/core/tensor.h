@@ -24,7 +24,7 @@ typedef struct tensor {
     int64_t shape[TENSOR_MAX_RANK];
 } tensor;
 
-static inline uint32_t dtype_size(tensor_dtype dtype) { return dtype == DTYPE_F16 ? 2 : 4; }
+static inline uint32_t dtype_size(tensor_dtype dtype) { return dtype == DTYPE_F16 ? 2 : 4; /* f32, i32 */ }
 
 static inline int64_t tensor_count(const tensor *t) {
     int64_t n = 1;

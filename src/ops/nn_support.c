@@ -1,0 +1,104 @@
+/* nn_support.c — see nn_support.h. */
+#include <stdbool.h>
+
+#include "ops/common.h"
+#include "ops/nn_support.h"
+
+static bool fits_binding(gpu_recorder *rec, const tensor *t, const char *op) {
+    if (tensor_bytes(t) > gpu_context_caps(gpu_recorder_context(rec))->max_storage_buffer_range) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: %s: a %llu-byte tensor exceeds one storage binding", op,
+                               (unsigned long long)tensor_bytes(t)));
+        return false;
+    }
+    return true;
+}
+
+void op_embedding_record(gpu_recorder *rec, const tensor *ids, const tensor *table, const tensor *pos,
+                         const tensor *out) {
+    int64_t B = ids->shape[0], T = ids->shape[1], D = table->shape[1];
+    if (ids->dtype != DTYPE_I32 || table->dtype != DTYPE_F16 || out->rank != 3 || out->shape[0] != B ||
+        out->shape[1] != T || out->shape[2] != D || (pos && (pos->shape[1] != D || pos->shape[0] < T))) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: embedding: ids [%lld,%lld], table [%lld,%lld]: shapes do not fit",
+                               (long long)B, (long long)T, (long long)table->shape[0], (long long)D));
+        return;
+    }
+    if (!fits_binding(rec, table, "embedding") || !fits_binding(rec, out, "embedding")) return;
+    char name[64];
+    gpu_pipeline_desc desc = {
+        .shader = shader_name(name, sizeof name, "embedding", out->dtype),
+        .binding_count = 4,
+        .push_size = 20,
+    };
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n, d, t, vocab, has_pos;
+    } push = {(uint32_t)(B * T * D), (uint32_t)D, (uint32_t)T, (uint32_t)table->shape[0], pos != NULL};
+    gpu_binding bindings[4] = {
+        {ids->buffer, ids->offset, tensor_bytes(ids), false},
+        {table->buffer, table->offset, tensor_bytes(table), false},
+        {pos ? pos->buffer : table->buffer, pos ? pos->offset : table->offset, pos ? tensor_bytes(pos) : tensor_bytes(table), false},
+        {out->buffer, out->offset, tensor_bytes(out), true},
+    };
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, bindings, 4, &push, sizeof push, gx, gy, 1, "embedding");
+}
+
+void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool causal, int64_t rows_per_head) {
+    int64_t n = x->shape[x->rank - 1], rows = tensor_count(x) / (n ? n : 1);
+    if (n <= 0 || (causal && rows_per_head <= 0) || !fits_binding(rec, x, "softmax")) {
+        if (n <= 0 || causal) op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: softmax: empty rows or no head length"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {
+        .shader = shader_name(name, sizeof name, "softmax", x->dtype),
+        .binding_count = 1,
+        .push_size = 20,
+    };
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t rows, n, rows_per_head, causal;
+        float scale;
+    } push = {(uint32_t)rows, (uint32_t)n, (uint32_t)(causal ? rows_per_head : 1), causal, scale};
+    gpu_binding binding = {x->buffer, x->offset, tensor_bytes(x), true};
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), (uint64_t)rows, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, &binding, 1, &push, sizeof push, gx, gy, 1, "softmax");
+}
+
+void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], float scale, const tensor *out) {
+    bool ok = in->rank == 4 && out->rank == 4 && in->dtype == out->dtype;
+    for (int i = 0; ok && i < 4; i++) ok = perm[i] >= 0 && perm[i] < 4 && out->shape[i] == in->shape[perm[i]];
+    if (!ok) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: permute: output shape is not the permuted input shape"));
+        return;
+    }
+    if (!fits_binding(rec, in, "permute") || !fits_binding(rec, out, "permute")) return;
+    int64_t in_stride[4];
+    in_stride[3] = 1;
+    for (int i = 2; i >= 0; i--) in_stride[i] = in_stride[i + 1] * in->shape[i + 1];
+    char name[64];
+    gpu_pipeline_desc desc = {
+        .shader = shader_name(name, sizeof name, "permute", in->dtype),
+        .binding_count = 2,
+        .push_size = 36,
+    };
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n, shape1, shape2, shape3, stride0, stride1, stride2, stride3;
+        float scale;
+    } push = {(uint32_t)tensor_count(out),         (uint32_t)out->shape[1],         (uint32_t)out->shape[2],
+              (uint32_t)out->shape[3],             (uint32_t)in_stride[perm[0]], (uint32_t)in_stride[perm[1]],
+              (uint32_t)in_stride[perm[2]],        (uint32_t)in_stride[perm[3]], scale};
+    gpu_binding bindings[2] = {
+        {in->buffer, in->offset, tensor_bytes(in), false},
+        {out->buffer, out->offset, tensor_bytes(out), true},
+    };
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, bindings, 2, &push, sizeof push, gx, gy, 1, "permute");
+}
