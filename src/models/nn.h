@@ -79,6 +79,8 @@ tensor nn_view(tensor t, uint32_t rank, const int64_t *shape);
  * expected shape (-1 matches anything). Fails the graph and returns an empty tensor if absent. */
 tensor nn_weight_get(nn_graph *g, const char *prefix, const char *suffix, uint32_t rank, const int64_t *shape);
 bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
+/* The stored weight `<prefix>.<suffix>`, or NULL (no error). */
+const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix);
 
 /* Sets the graph's status (first error wins) and returns it. */
 pixeen_status nn_fail(nn_graph *g, pixeen_status status);

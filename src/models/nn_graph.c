@@ -125,10 +125,15 @@ static const nn_weight *weight_lookup(const nn_weights *w, const char *name) {
     return NULL;
 }
 
-bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix) {
+const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix) {
     char name[256];
     snprintf(name, sizeof name, "%s.%s", prefix, suffix);
-    return weight_lookup(g->weights, name) != NULL;
+    const nn_weight *w = weight_lookup(g->weights, name);
+    return w ? &w->t : NULL;
+}
+
+bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix) {
+    return nn_weight_find(g, prefix, suffix) != NULL;
 }
 
 tensor nn_weight_get(nn_graph *g, const char *prefix, const char *suffix, uint32_t rank, const int64_t *shape) {
