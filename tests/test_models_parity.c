@@ -51,31 +51,16 @@ typedef struct net_env {
     nn_weights w[MODEL_COMPONENT_COUNT];
 } net_env;
 
-/* Plans and records a graph, runs it once, reads `out` back. `build` returns the output tensor. */
-typedef tensor (*build_fn)(nn_graph *g, void *user);
-
-static void run_graph(net_env *env, model_component comp, tensor_dtype act, build_fn build, void *user, float *out,
+/* Plans and records a graph, runs it once, reads its output back. */
+static void run_graph(net_env *env, model_component comp, tensor_dtype act, nn_build_fn build, void *user, float *out,
                       size_t out_count) {
-    nn_arena arena = {0};
-    nn_graph g = {.ctx = env->ctx, .arena = &arena, .weights = &env->w[comp], .act = act};
-    build(&g, user); /* planning pass */
-    CHECK_OK(g.status);
-    CHECK_OK(gpu_buffer_create(env->ctx, GPU_MEMORY_DEVICE, arena.peak, "arena", &arena.buffer));
-    arena.capacity = arena.peak;
-    arena.top = 0;
-    arena.free_count = 0;
-    gpu_recorder *rec;
-    CHECK_OK(gpu_recorder_create(env->ctx, &rec));
-    g.rec = rec;
-    gpu_recorder_begin(rec);
-    tensor y = build(&g, user);
-    CHECK_OK(gpu_recorder_end(rec));
-    CHECK_OK(gpu_recorder_submit(rec));
-    CHECK((size_t)tensor_count(&y) == out_count);
-    if (g.status == PIXEEN_OK && (size_t)tensor_count(&y) == out_count) gpu_test_read(env->ctx, &y, out);
-    gpu_recorder_destroy(rec);
-    gpu_buffer_destroy(arena.buffer);
-    free(arena.free);
+    nn_program prog;
+    CHECK_OK(nn_program_build(env->ctx, &env->w[comp], act, build, user, &prog));
+    if (!prog.rec) return;
+    CHECK_OK(gpu_recorder_submit(prog.rec));
+    CHECK((size_t)tensor_count(&prog.output) == out_count);
+    if ((size_t)tensor_count(&prog.output) == out_count) gpu_test_read(env->ctx, &prog.output, out);
+    nn_program_free(&prog);
 }
 
 /* A graph input: an fp32 host array uploaded into its own buffer, in the graph's dtype. */

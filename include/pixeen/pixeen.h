@@ -93,6 +93,141 @@ PIXEEN_API const char *pixeen_version(void);
  * how to install a driver when no Vulkan driver is present. */
 PIXEEN_API pixeen_status pixeen_devices_print(FILE *out, const char *selector);
 
+/* ---- contexts, models and generation ------------------------------------------------------ */
+/* A context owns one GPU (Vulkan instance, device, memory, pipelines). A model lives on one
+ * context. pixeen_generate runs text to image entirely on the GPU and returns a pixeen_image that
+ * stays there until read, saved, or destroyed (which clears its GPU memory).
+ *
+ * ABI growth: every descriptor ends in reserved words that must be zero. A later minor version
+ * turns reserved words into new fields whose zero value is the old behaviour, so a program built
+ * against this header keeps working (its {0}-initialised reserved words are the new fields'
+ * defaults); the descriptor's size never changes within a major version. A library older than the
+ * header a program was built with rejects a non-zero reserved word with
+ * PIXEEN_ERROR_UNSUPPORTED instead of silently ignoring a field it does not know. */
+
+typedef struct pixeen_context pixeen_context;
+typedef struct pixeen_model pixeen_model;
+typedef struct pixeen_image pixeen_image;
+
+typedef enum pixeen_log_level {
+    PIXEEN_LOG_ERROR = 0,
+    PIXEEN_LOG_WARN = 1,
+    PIXEEN_LOG_INFO = 2,
+    PIXEEN_LOG_DEBUG = 3,
+} pixeen_log_level;
+
+/* Receives diagnostics (never prompts or keys). May be called from the thread that calls Pixeen. */
+typedef void (*pixeen_log_fn)(pixeen_log_level level, const char *message, void *user);
+
+typedef struct pixeen_context_desc {
+    const char *device;  /* default NULL: $PIXEEN_DEVICE, else discrete > integrated > virtual > CPU */
+    pixeen_log_fn log;   /* default NULL: warnings and errors to stderr */
+    void *log_user;      /* passed to log */
+    int validation;      /* default 0: Khronos validation layer only if $PIXEEN_VALIDATION=1 */
+    uint32_t reserved[16]; /* must be zero */
+} pixeen_context_desc;
+
+/* Creates a context on the chosen device. PIXEEN_ERROR_NO_DEVICE (with how to install a driver)
+ * when there is no Vulkan device. The caller destroys *out. */
+PIXEEN_API pixeen_status pixeen_context_create(const pixeen_context_desc *desc, pixeen_context **out);
+/* Waits for the GPU and frees everything the context owns; models and images must be destroyed
+ * first. NULL is a no-op. */
+PIXEEN_API void pixeen_context_destroy(pixeen_context *ctx);
+/* The detailed message of the context's last failed call ("" if none). Valid until the next call
+ * on the context. */
+PIXEEN_API const char *pixeen_context_last_error(const pixeen_context *ctx);
+/* The device's name (static for the context's lifetime). */
+PIXEEN_API const char *pixeen_context_device_name(const pixeen_context *ctx);
+/* Asks a running pixeen_generate on `ctx` to stop; it returns PIXEEN_ERROR_CANCELLED within one
+ * step and leaves the context usable. Safe to call from any thread, at any time. */
+PIXEEN_API void pixeen_context_cancel(pixeen_context *ctx);
+
+typedef enum pixeen_precision {
+    PIXEEN_PRECISION_DEFAULT = 0, /* fp16 activations (fp32 where the device lacks fp16) */
+    PIXEEN_PRECISION_FP16 = 1,
+    PIXEEN_PRECISION_FP32 = 2, /* for parity checks; twice the activation memory */
+} pixeen_precision;
+
+typedef struct pixeen_model_desc {
+    const char *path;          /* required: a diffusers folder or a single-file .safetensors */
+    const char *tokenizer_dir; /* default NULL: the model's tokenizer, else $XDG_DATA_HOME/pixeen/tokenizers/clip */
+    pixeen_precision precision; /* default: fp16 */
+    uint32_t reserved[16];     /* must be zero */
+} pixeen_model_desc;
+
+/* Reads the model (weights stream to the GPU in fp16 without being held in host memory).
+ * PIXEEN_ERROR_FORMAT / _MODEL name the file and tensor when the model is malformed,
+ * PIXEEN_ERROR_TOKENIZER says which files to provide. The caller destroys *out. */
+PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out);
+/* Frees the model's GPU memory. NULL is a no-op. */
+PIXEEN_API void pixeen_model_destroy(pixeen_model *model);
+
+typedef struct pixeen_model_info {
+    const char *family;       /* "SD 1.x", ... (static) */
+    int default_width;        /* pixels, from the model's configuration (512 for SD 1.5) */
+    int default_height;
+    int size_multiple;        /* width and height must be multiples of this (8 for real models) */
+    uint64_t weight_bytes;    /* on the GPU */
+} pixeen_model_info;
+PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out);
+
+typedef enum pixeen_sampler {
+    PIXEEN_SAMPLER_DEFAULT = 0, /* Euler a */
+    PIXEEN_SAMPLER_EULER_A = 1,
+    PIXEEN_SAMPLER_EULER = 2,
+    PIXEEN_SAMPLER_DDIM = 3,
+    PIXEEN_SAMPLER_DPMPP_2M = 4,
+    PIXEEN_SAMPLER_LCM = 5,
+} pixeen_sampler;
+
+typedef enum pixeen_schedule {
+    PIXEEN_SCHEDULE_DEFAULT = 0, /* the model's scheduler configuration */
+    PIXEEN_SCHEDULE_DISCRETE = 1,
+    PIXEEN_SCHEDULE_KARRAS = 2,
+} pixeen_schedule;
+
+typedef enum pixeen_rng {
+    PIXEEN_RNG_DEFAULT = 0, /* torch.randn on the CPU (what ComfyUI and diffusers on CPU draw) */
+    PIXEEN_RNG_CPU = 1,
+    PIXEEN_RNG_PHILOX = 2, /* torch's CUDA generator (AUTOMATIC1111 on NVIDIA) */
+} pixeen_rng;
+
+/* Called after each step from the generating thread. */
+typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, void *user);
+
+typedef struct pixeen_generate_desc {
+    const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
+    const char *negative_prompt; /* default NULL: "" */
+    int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
+    int steps;                   /* default 0: 20 */
+    float guidance;              /* default 0: 7.5; 1.0 runs a single UNet pass per step */
+    int64_t seed;                /* default 0; -1: random (the seed used is in pixeen_image_info) */
+    pixeen_sampler sampler;      /* default: Euler a */
+    pixeen_schedule schedule;    /* default: the model's */
+    int clip_skip;               /* default 0: 1 (the last layer); 2 = AUTOMATIC1111's "clip skip 2" */
+    int batch;                   /* default 0: 1 image */
+    pixeen_rng rng;              /* default: torch CPU */
+    pixeen_progress_fn progress; /* default NULL */
+    void *progress_user;
+    uint32_t reserved[16];       /* must be zero */
+} pixeen_generate_desc;
+
+/* Generates images on the GPU. Every argument is checked before any GPU work (sizes, steps,
+ * NaN guidance, ...): PIXEEN_ERROR_INVALID_ARGUMENT with the reason. PIXEEN_ERROR_BUSY if another
+ * generate runs on the same context, PIXEEN_ERROR_CANCELLED after pixeen_context_cancel. The
+ * caller destroys *out. */
+PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out);
+
+typedef struct pixeen_image_info {
+    int width, height, count; /* count: the batch size */
+    int64_t seed;             /* the seed actually used */
+} pixeen_image_info;
+PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out);
+/* Copies image `index` of the batch into `rgba` (width*height*4 bytes, rows top to bottom). */
+PIXEEN_API pixeen_status pixeen_image_read(pixeen_image *image, int index, uint8_t *rgba, size_t size);
+/* Clears the image's GPU memory and frees it. NULL is a no-op. */
+PIXEEN_API void pixeen_image_destroy(pixeen_image *image);
+
 /* ---- models and prompts (reading checkpoints, tokenizing; no GPU) ------------------------- */
 
 /* Prints what the model at `path` is, without touching the GPU: its layout (a diffusers folder

@@ -117,4 +117,23 @@ tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_si
 /* Rows of `<prefix>.weight` [V, D] gathered by int32 ids [B, T] -> [B, T, D] (+ `pos` [T, D] rows). */
 tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const char *pos_prefix);
 
+/* ---- programs: a graph planned, given its arena, and recorded ---- */
+
+/* A builder: records one network (or more) into g and returns the output tensor. Called twice. */
+typedef tensor (*nn_build_fn)(nn_graph *g, void *user);
+
+typedef struct nn_program {
+    nn_arena arena;
+    gpu_recorder *rec;
+    tensor output;
+} nn_program;
+
+/* Plans `build` (planning pass), allocates the arena at its peak, and records it into a new
+ * recorder (recording pass). Submit with gpu_recorder_submit(prog->rec), as often as needed.
+ * Builders record everything a run needs (inputs are tensors the caller owns). */
+pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
+                               void *user, nn_program *out);
+/* Clears the arena (it held activations: private data) and frees everything. */
+void nn_program_free(nn_program *prog);
+
 #endif

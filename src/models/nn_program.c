@@ -1,0 +1,43 @@
+/* nn_program.c — plan, allocate, record: turning a builder into a replayable command buffer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/nn.h"
+
+pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
+                               void *user, nn_program *out) {
+    memset(out, 0, sizeof *out);
+    nn_graph g = {.ctx = ctx, .arena = &out->arena, .weights = weights, .act = act};
+    build(&g, user); /* planning: offsets and the peak, nothing recorded */
+    if (g.status != PIXEEN_OK) {
+        nn_program_free(out);
+        return g.status;
+    }
+    uint64_t peak = out->arena.peak ? out->arena.peak : 256;
+    pixeen_status status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, peak, "activations", &out->arena.buffer);
+    if (status == PIXEEN_OK) status = gpu_recorder_create(ctx, &out->rec);
+    if (status != PIXEEN_OK) {
+        nn_program_free(out);
+        return status;
+    }
+    out->arena.capacity = peak;
+    out->arena.top = 0;
+    out->arena.free_count = 0;
+    g.rec = out->rec;
+    gpu_recorder_begin(out->rec);
+    out->output = build(&g, user);
+    status = gpu_recorder_end(out->rec);
+    if (status == PIXEEN_OK) status = g.status;
+    if (status != PIXEEN_OK) {
+        nn_program_free(out);
+        return status;
+    }
+    return PIXEEN_OK;
+}
+
+void nn_program_free(nn_program *prog) {
+    gpu_recorder_destroy(prog->rec);
+    gpu_buffer_destroy_wiped(prog->arena.buffer);
+    free(prog->arena.free);
+    memset(prog, 0, sizeof *prog);
+}

@@ -1,0 +1,97 @@
+/* pipeline_ops.c — see pipeline_ops.h. */
+#include "ops/common.h"
+#include "ops/pipeline_ops.h"
+#include "sample/sampler.h"
+
+static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_binding *bindings, uint32_t count,
+                        const void *push, uint32_t push_size, uint64_t invocations, const char *label) {
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), (invocations + 255) / 256, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, bindings, count, push, push_size, gx, gy, 1, label);
+}
+
+static gpu_binding whole(gpu_buffer *b, bool write) { return (gpu_binding){b, 0, 0, write}; }
+static gpu_binding of(const tensor *t, bool write) { return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write}; }
+
+void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, const tensor *unet_in,
+                             const tensor *t) {
+    int64_t n = tensor_count(s->x);
+    if (s->x->dtype != DTYPE_F32 || tensor_count(unet_in) != n * halves || t->dtype != DTYPE_F32 ||
+        tensor_count(t) != unet_in->shape[0]) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_input: latents, UNet input and timesteps disagree"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "sampler_input", unet_in->dtype),
+                              .binding_count = 5,
+                              .push_size = 12};
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n, halves, rows;
+    } push = {(uint32_t)n, halves, (uint32_t)tensor_count(t)};
+    gpu_binding b[5] = {whole(s->plan, false), whole(s->state, false), of(s->x, false), of(unet_in, true), of(t, true)};
+    dispatch_1d(rec, pipeline, b, 5, &push, sizeof push, (uint64_t)n > push.rows ? (uint64_t)n : push.rows, "sampler_input");
+}
+
+void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, float guidance,
+                              const tensor *model_out, const tensor *prev, const tensor *noise, uint32_t noise_steps) {
+    int64_t n = tensor_count(s->x);
+    if (tensor_count(model_out) != n * halves || tensor_count(prev) != n || prev->dtype != DTYPE_F32 ||
+        noise->dtype != DTYPE_F32 || (noise_steps && tensor_count(noise) < n * noise_steps)) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_update: latents, model output and noise disagree"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "sampler_update", model_out->dtype),
+                              .binding_count = 6,
+                              .push_size = 16};
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n, halves;
+        float guidance;
+        uint32_t noise_steps;
+    } push = {(uint32_t)n, halves, guidance, noise_steps};
+    gpu_binding b[6] = {whole(s->plan, false), whole(s->state, false), of(s->x, true),
+                        of(model_out, false),   of(prev, true),           of(noise, false)};
+    dispatch_1d(rec, pipeline, b, 6, &push, sizeof push, (uint64_t)n, "sampler_update");
+}
+
+void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, const tensor *out) {
+    if (x->dtype != DTYPE_F32 || tensor_count(out) != tensor_count(x)) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_scale: shapes disagree"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "latent_scale", out->dtype),
+                              .binding_count = 2,
+                              .push_size = 8};
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n;
+        float scale;
+    } push = {(uint32_t)tensor_count(x), scale};
+    gpu_binding b[2] = {of(x, false), of(out, true)};
+    dispatch_1d(rec, pipeline, b, 2, &push, sizeof push, push.n, "latent_scale");
+}
+
+void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *out, uint64_t out_offset) {
+    int64_t pixels = tensor_count(image) / 3;
+    if (image->rank != 4 || image->shape[3] != 3 || out_offset + (uint64_t)pixels * 4 > gpu_buffer_size(out)) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: image_rgba8: expected [B, H, W, 3] and room for the pixels"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "image_rgba8", image->dtype),
+                              .binding_count = 2,
+                              .push_size = 4};
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    uint32_t push = (uint32_t)pixels;
+    gpu_binding b[2] = {of(image, false), {out, out_offset, (uint64_t)pixels * 4, true}};
+    dispatch_1d(rec, pipeline, b, 2, &push, sizeof push, push, "image_rgba8");
+}
+
+_Static_assert(sizeof(sampler_step) == 64, "sampler_step must match shaders/common/sampler_step.glsl");

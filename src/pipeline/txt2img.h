@@ -1,0 +1,54 @@
+/* txt2img.h — text to image with a Stable Diffusion 1.x model, entirely on the GPU.
+ *
+ * One run: tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
+ * torch-compatible RNG and uploaded once (with every step's ancestral noise, drawn in diffusers'
+ * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
+ * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
+ * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
+ * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
+ * of long prompts is applied), img2img, SD 2.x/SDXL.
+ * Entry points: txt2img_run, txt2img_result_free. */
+#ifndef PIXEEN_PIPELINE_TXT2IMG_H
+#define PIXEEN_PIPELINE_TXT2IMG_H
+
+#include <stdatomic.h>
+
+#include "pipeline/sd_model.h"
+#include "sample/rng.h"
+#include "sample/sampler.h"
+
+typedef void (*txt2img_progress_fn)(int step, int total, double elapsed_seconds, void *user);
+
+typedef struct txt2img_request {
+    const char *prompt;          /* required */
+    const char *negative_prompt; /* NULL: "" */
+    int width, height;           /* pixels, multiples of the VAE's downscale factor */
+    int batch;                   /* >= 1 */
+    int clip_skip;               /* >= 1 */
+    float guidance;              /* 1: a single UNet pass per step */
+    uint64_t seed;
+    rng_kind rng;
+    sampler_desc sampler;
+    txt2img_progress_fn progress;
+    void *progress_user;
+    atomic_int *cancel;          /* checked between steps; may be NULL */
+
+    /* For parity tests: replace what the RNG would draw (NCHW, standard normal, before scaling). */
+    const float *init_noise;     /* [B, C, h, w] */
+    const float *step_noise;     /* [steps, B, C, h, w], only the steps that draw */
+    int keep_debug;              /* copy final latents (NCHW) and the VAE output (NHWC) to the result */
+} txt2img_request;
+
+typedef struct txt2img_result {
+    gpu_buffer *rgba; /* batch * height * width packed RGBA8, on the GPU */
+    int width, height, batch;
+    uint64_t peak_device_bytes; /* arenas and buffers of this run, on top of the weights */
+    float *debug_latents;       /* keep_debug: [B, C, h, w] */
+    float *debug_image;         /* keep_debug: [B, H, W, 3], the VAE's raw output */
+} txt2img_result;
+
+pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_result *out);
+/* Clears the image's GPU memory and frees the result. */
+void txt2img_result_free(txt2img_result *r);
+
+#endif
