@@ -1,0 +1,126 @@
+// gemm_texel.glsl — the body of matmul_texel.comp and conv2d_texel.comp (CONV defined): register
+// blocking fed by uniform texel buffers, the fast tiling on lavapipe (texelFetch is a vectorised
+// gather there; SSBO and shared loads are per-lane loops — see /work/shared/notes/lavapipe.md).
+//
+// Each invocation owns TM consecutive GEMM rows x TN consecutive columns and walks K in steps of
+// VEC (4: RGBA texels, needs K % 4 == 0 — conv: Cin % 4 == 0; 1: R texels, any K). Arithmetic is
+// scalar (vec4 arithmetic is ~2x slower on lavapipe), accumulation fp32.
+// Geometry: invocation i of the dispatch (workgroups split over x/y, see linear_index.glsl) takes
+// row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
+// per-batch w).
+// Bindings: 0 x (texel, VEC-wide), 1 w (texel, VEC-wide), 2 bias (R texel), 3 residual (R texel),
+// 4 out (SSBO of T, written). Bias/residual are bound to a dummy range when HAS_BIAS/HAS_RES is 0.
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_control_flow_attributes : require
+#include "linear_index.glsl"
+#include "gemm_push.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint TM = 16;
+layout(constant_id = 2) const uint TN = 8;
+layout(constant_id = 3) const uint VEC = 4;
+layout(constant_id = 4) const uint HAS_BIAS = 0;
+layout(constant_id = 5) const uint HAS_RES = 0;
+layout(constant_id = 6) const uint KH = 1;
+layout(constant_id = 7) const uint KW = 1;
+layout(constant_id = 8) const uint STRIDE = 1;
+layout(constant_id = 9) const uint PAD = 0;
+
+layout(binding = 0) uniform samplerBuffer xs;
+layout(binding = 1) uniform samplerBuffer ws;
+layout(binding = 2) uniform samplerBuffer bs;
+layout(binding = 3) uniform samplerBuffer rs;
+layout(std430, binding = 4) writeonly buffer O { T o[]; };
+
+// acc += dot(a, b) as scalar chains; only .x when VEC == 1.
+#define MAC(acc, a, b)                   \
+    acc += a.x * b.x;                    \
+    if (VEC == 4) {                      \
+        acc += a.y * b.y;                \
+        acc += a.z * b.z;                \
+        acc += a.w * b.w;                \
+    }
+
+void main() {
+    const uint M = p.M, N = p.N, K = p.K, ntiles = p.ntiles; // locals: push reads in loops are re-gathered
+    uint idx = linear_group_index() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    uint tm = idx / ntiles, tn = idx - tm * ntiles;
+    uint m0 = tm * TM, n0 = tn * TN;
+    if (m0 >= M) return;
+    uint bz = gl_WorkGroupID.z;
+
+    float acc[TM][TN];
+    [[unroll]] for (uint i = 0; i < TM; i++)
+        [[unroll]] for (uint j = 0; j < TN; j++) acc[i][j] = 0.0;
+
+    int wb[TN]; // texel index of each column's weight row
+#ifndef CONV
+    const uint kv = K / VEC;
+    [[unroll]] for (uint j = 0; j < TN; j++)
+        wb[j] = int((p.w_off + bz * p.w_bs + min(n0 + j, N - 1) * K) / VEC);
+    int xb[TM];
+    [[unroll]] for (uint i = 0; i < TM; i++)
+        xb[i] = int((p.x_off + bz * p.x_bs + min(m0 + i, M - 1) * K) / VEC);
+    for (uint k = 0; k < kv; k++) {
+        vec4 a[TM];
+        [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(k));
+        [[unroll]] for (uint j = 0; j < TN; j++) {
+            vec4 b = texelFetch(ws, wb[j] + int(k));
+            [[unroll]] for (uint i = 0; i < TM; i++) { MAC(acc[i][j], a[i], b) }
+        }
+    }
+#else
+    const uint H = p.H, W = p.W, Ho = p.Ho, Wo = p.Wo;
+    const uint cv = K / VEC; // texels per input pixel
+    const uint K_all = KH * KW * K;
+    [[unroll]] for (uint j = 0; j < TN; j++) wb[j] = int((p.w_off + min(n0 + j, N - 1) * K_all) / VEC);
+    // Per output row: the window-relative input image-row of its batch, and its top-left tap.
+    int rowb[TM], iy0[TM], ix0[TM];
+    [[unroll]] for (uint i = 0; i < TM; i++) {
+        uint gm = p.g0 * Wo + min(m0 + i, M - 1);
+        uint ox = gm % Wo, t = gm / Wo;
+        uint oy = t % Ho, b = t / Ho;
+        rowb[i] = int(b * H) - int(p.in_row0);
+        iy0[i] = int(oy * STRIDE) - int(PAD);
+        ix0[i] = int(ox * STRIDE) - int(PAD);
+    }
+    const int xoff = int(p.x_off / VEC);
+    for (uint ky = 0; ky < KH; ky++) {
+        for (uint kx = 0; kx < KW; kx++) {
+            int xb[TM];
+            float mask[TM];
+            [[unroll]] for (uint i = 0; i < TM; i++) {
+                int iy = iy0[i] + int(ky), ix = ix0[i] + int(kx);
+                bool inside = iy >= 0 && iy < int(H) && ix >= 0 && ix < int(W);
+                mask[i] = inside ? 1.0 : 0.0;
+                xb[i] = inside ? xoff + ((rowb[i] + iy) * int(W) + ix) * int(cv) : 0;
+            }
+            int wk = int((ky * KW + kx) * cv);
+            for (uint c = 0; c < cv; c++) {
+                vec4 a[TM];
+                [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c)) * mask[i];
+                [[unroll]] for (uint j = 0; j < TN; j++) {
+                    vec4 b = texelFetch(ws, wb[j] + wk + int(c));
+                    [[unroll]] for (uint i = 0; i < TM; i++) { MAC(acc[i][j], a[i], b) }
+                }
+            }
+        }
+    }
+#endif
+
+    const uint o_base = p.o_off + bz * p.o_bs, r_base = p.r_off + bz * p.o_bs;
+    [[unroll]] for (uint j = 0; j < TN; j++) {
+        uint n = n0 + j;
+        if (n >= N) break;
+        float bias = HAS_BIAS != 0 ? texelFetch(bs, int(p.b_off + n)).x : 0.0;
+        [[unroll]] for (uint i = 0; i < TM; i++) {
+            uint m = m0 + i;
+            if (m < M) {
+                float v = acc[i][j] + bias;
+                if (HAS_RES != 0) v += texelFetch(rs, int(r_base + m * N + n)).x;
+                o[o_base + m * N + n] = T(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#version 450
+// conv2d_texel.comp — NHWC 2-D convolution as an implicit GEMM, register-blocked tiling fed by
+// uniform texel buffers (the lavapipe path). The body, geometry, bindings and specialization
+// constants are documented in common/gemm_texel.glsl; push constants in common/gemm_push.glsl.
+// @variant _f32 -DT=float
+// @variant _f16 -DT=float16_t
+#extension GL_GOOGLE_include_directive : require
+#define CONV 1
+#include "gemm_texel.glsl"

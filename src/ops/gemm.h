@@ -1,0 +1,107 @@
+/* gemm.h — the matrix-product family: linear layers / batched matmul and 2-D convolution as an
+ * implicit GEMM (no im2col buffer), both fp32-accumulated with fused bias and residual add.
+ *
+ *   op_matmul_record  out[b, m, n] = sum_k x[b, m, k] * w[(b,) n, k] (+ bias[n]) (+ residual[b, m, n])
+ *   op_conv2d_record  NHWC convolution, weights [Cout, kh, kw, Cin]; GEMM view M = B*Ho*Wo,
+ *                     N = Cout, K = kh*kw*Cin
+ *
+ * Two tilings sit behind these calls (see src/ops/matmul.c for the choice):
+ *   texel  register blocks (TM x TN outputs per invocation) fed through uniform texel buffers:
+ *          the fast path on lavapipe, where texelFetch is vectorised and SSBO/shared loads are not.
+ *   tiled  classic shared-memory tiles (BM x BN per workgroup, BK deep, TM x TN per invocation)
+ *          read from storage buffers: the path for real GPUs.
+ * The variant is chosen per device (caps.is_lavapipe picks texel) and can be forced with
+ * PIXEEN_KERNEL_VARIANT=texel|tiled (tests use this to prove both on lavapipe). Tile sizes are
+ * specialization constants; defaults per device, overridable with PIXEEN_TUNE_MATMUL /
+ * PIXEEN_TUNE_CONV2D (see op_gemm_tuning_get).
+ *
+ * dtypes: x, residual and out share one dtype (fp16 or fp32); w and bias are fp16 or fp32 each
+ * (checkpoint weights are fp16; a per-batch w may be an fp32 activation). Tensors larger than
+ * maxStorageBufferRange are split into row windows of M (each weight tensor must fit one binding).
+ */
+#ifndef PIXEEN_OPS_GEMM_H
+#define PIXEEN_OPS_GEMM_H
+
+#include <stdbool.h>
+
+#include "ops/ops.h"
+
+typedef enum op_gemm_variant {
+    OP_GEMM_AUTO = 0,  /* per device: texel on lavapipe, tiled elsewhere */
+    OP_GEMM_TEXEL = 1, /* register blocks from uniform texel buffers */
+    OP_GEMM_TILED = 2, /* shared-memory tiles from storage buffers */
+} op_gemm_variant;
+
+/* Tile sizes; 0 means "device default". texel: tm x tn outputs per invocation, wg invocations per
+ * workgroup. tiled: bm x bn outputs per workgroup, bk deep, tm x tn per invocation (the workgroup
+ * has (bm/tm)*(bn/tn) invocations). */
+typedef struct op_gemm_tuning {
+    op_gemm_variant variant;
+    uint32_t tm, tn, wg;  /* texel */
+    uint32_t bm, bn, bk;  /* tiled (tm, tn shared) */
+} op_gemm_tuning;
+
+/* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
+ * defaults, then $PIXEEN_KERNEL_VARIANT, then $PIXEEN_TUNE_MATMUL / $PIXEEN_TUNE_CONV2D as
+ * "TM,TN,WG" (texel) or "BM,BN,BK,TM,TN" (tiled), then `override` fields that are non-zero
+ * (override may be NULL). Sizes are clamped to the legal set (tm, tn in 1..16; bm % tm == 0 ...). */
+op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_gemm_tuning *override);
+
+/* Linear layer / batched matmul.
+ *   x        [M, K] or [B, M, K]
+ *   w        [N, K] (shared by every batch: a checkpoint's linear weight) or [B, N, K] (per batch)
+ *   bias     [N] or NULL
+ *   residual same shape as out, or NULL
+ *   out      [M, N] or [B, M, N]; must not alias x or w
+ * Shape or dtype mismatches fail the recording. `tuning` may be NULL (device defaults). */
+void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
+                      const tensor *residual, const tensor *out, const op_gemm_tuning *tuning);
+
+/* 2-D convolution, NHWC, as an implicit GEMM.
+ *   x        [B, H, W, Cin]
+ *   w        [Cout, kh, kw, Cin] fp16 (or fp32)
+ *   bias     [Cout] or NULL
+ *   residual [B, Ho, Wo, Cout] or NULL
+ *   out      [B, Ho, Wo, Cout], Ho = (H + 2*pad - kh) / stride + 1 (likewise Wo)
+ * stride 1 or 2, pad 0 or 1 (any small values work), kh, kw in 1..7. */
+void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
+                      const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
+                      const op_gemm_tuning *tuning);
+
+/* ---- internal to the family (src/ops/matmul.c and conv2d.c) ---------------------------- */
+
+/* Push constants of every matmul/conv2d kernel (shaders/common/gemm_push.glsl). */
+typedef struct gemm_push {
+    uint32_t M, N, K, ntiles;
+    uint32_t x_off, w_off, b_off, r_off, o_off; /* elements; filled by gemm_dispatch */
+    uint32_t x_bs, w_bs, o_bs;
+    uint32_t H, W, Ho, Wo, g0, in_row0;
+} gemm_push;
+
+/* A byte range of a buffer; buffer NULL means absent (bias, residual). */
+typedef struct gemm_range {
+    gpu_buffer *buffer;
+    uint64_t offset, bytes;
+} gemm_range;
+
+/* One dispatch: the bound ranges (each starting at the element that push offset 0 means) and
+ * the problem; gemm_dispatch aligns the bindings and fills the offsets and ntiles. */
+typedef struct gemm_job {
+    bool conv;
+    uint32_t kh, kw, stride, pad;
+    tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
+    uint32_t vec;                         /* texel: 4 (RGBA texels along K) or 1 */
+    uint32_t batches;                     /* gl_WorkGroupID.z range */
+    gemm_range x, w, bias, res, out;
+    gemm_push push;
+} gemm_job;
+
+/* Resolves the variant for a problem: texel needs vec-aligned operands and bindings within
+ * maxTexelBufferElements; falls back to tiled otherwise. Returns the largest byte size one
+ * binding of the chosen variant may cover (for row windows) in *max_binding. */
+op_gemm_variant gemm_pick_variant(const gpu_context *ctx, const op_gemm_tuning *t, uint32_t vec,
+                                  uint64_t w_bytes, tensor_dtype w_dtype, uint64_t *max_binding);
+void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant variant, gemm_job *job,
+                   const char *label);
+
+#endif
