@@ -1,0 +1,163 @@
+/* generate.c — pixeen_model_* , pixeen_generate and pixeen_image_*: the public face of
+ * src/pipeline. Defaults are resolved here, in one place (resolve_request), and every argument is
+ * checked before any GPU work. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "api/internal.h"
+
+PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
+    error_clear();
+    if (!ctx || !desc || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: context, descriptor or output is NULL");
+    *out = NULL;
+    if (!desc->path || !desc->path[0])
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: no path given"));
+    pixeen_status status = api_check_reserved(desc->reserved, sizeof desc->reserved / sizeof desc->reserved[0], "model");
+    if (status != PIXEEN_OK) return api_finish(ctx, status);
+    const gpu_caps *caps = gpu_context_caps(ctx->gpu);
+    tensor_dtype act = DTYPE_F16;
+    if (desc->precision == PIXEEN_PRECISION_FP32 || !caps->fp16 || !caps->storage16) act = DTYPE_F32;
+    if (desc->precision > PIXEEN_PRECISION_FP32)
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: unknown precision %d", (int)desc->precision));
+    pixeen_model *m = calloc(1, sizeof *m);
+    if (!m) return api_finish(ctx, error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: out of host memory"));
+    m->ctx = ctx;
+    status = sd_model_load(ctx->gpu, desc->path, desc->tokenizer_dir, act, &m->sd);
+    if (status != PIXEEN_OK) {
+        free(m);
+        return api_finish(ctx, status);
+    }
+    *out = m;
+    return api_finish(ctx, PIXEEN_OK);
+}
+
+PIXEEN_API void pixeen_model_destroy(pixeen_model *model) {
+    if (!model) return;
+    sd_model_free(model->sd);
+    free(model);
+}
+
+PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out) {
+    if (!model || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: model or output is NULL");
+    const unet_config *u = model_unet_config(model->sd->files);
+    const vae_config *v = model_vae_config(model->sd->files);
+    *out = (pixeen_model_info){
+        .family = model_family_name(model_get_family(model->sd->files)),
+        .default_width = u->sample_size * v->downscale,
+        .default_height = u->sample_size * v->downscale,
+        .size_multiple = v->downscale,
+        .weight_bytes = model->sd->weight_bytes,
+    };
+    return PIXEEN_OK;
+}
+
+/* Defaults and checks (see pixeen_generate_desc). */
+static pixeen_status resolve_request(const pixeen_model *model, const pixeen_generate_desc *d, txt2img_request *r,
+                                     int64_t *seed_used) {
+    PX_TRY(api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "generate"));
+    pixeen_model_info info;
+    pixeen_model_get_info(model, &info);
+    if (!d->prompt) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the prompt is NULL (use \"\" for none)");
+    memset(r, 0, sizeof *r);
+    r->prompt = d->prompt;
+    r->negative_prompt = d->negative_prompt ? d->negative_prompt : "";
+    r->width = d->width ? d->width : info.default_width;
+    r->height = d->height ? d->height : info.default_height;
+    if (r->width < 0 || r->height < 0 || r->width % info.size_multiple || r->height % info.size_multiple)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size %dx%d: width and height must be multiples of %d",
+                         r->width, r->height, info.size_multiple);
+    if (r->width > 4096 || r->height > 4096)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size %dx%d is above the 4096x4096 limit", r->width,
+                         r->height);
+    int steps = d->steps ? d->steps : 20;
+    if (steps < 1 || steps > 1000)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: %d steps (expected 1..1000)", d->steps);
+    r->guidance = d->guidance == 0.0f ? 7.5f : d->guidance;
+    if (!isfinite(r->guidance) || r->guidance < 0.0f || r->guidance > 100.0f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: guidance %g (expected a number in 0..100)", (double)d->guidance);
+    r->batch = d->batch ? d->batch : 1;
+    if (r->batch < 1 || r->batch > 64) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: batch %d (expected 1..64)", d->batch);
+    r->clip_skip = d->clip_skip ? d->clip_skip : 1;
+    static const sampler_kind samplers[] = {SAMPLER_EULER_A, SAMPLER_EULER_A, SAMPLER_EULER, SAMPLER_DDIM, SAMPLER_DPMPP_2M,
+                                            SAMPLER_LCM};
+    if ((unsigned)d->sampler >= sizeof samplers / sizeof samplers[0])
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown sampler %d", (int)d->sampler);
+    r->sampler.kind = samplers[d->sampler];
+    r->sampler.steps = steps;
+    if ((unsigned)d->schedule > PIXEEN_SCHEDULE_KARRAS)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown schedule %d", (int)d->schedule);
+    r->sampler.karras = d->schedule == PIXEEN_SCHEDULE_KARRAS     ? SAMPLER_KARRAS_ON
+                        : d->schedule == PIXEEN_SCHEDULE_DISCRETE ? SAMPLER_KARRAS_OFF
+                                                                  : SAMPLER_KARRAS_DEFAULT;
+    if ((unsigned)d->rng > PIXEEN_RNG_PHILOX) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown rng %d", (int)d->rng);
+    r->rng = d->rng == PIXEEN_RNG_PHILOX ? RNG_PHILOX : RNG_TORCH_CPU;
+    int64_t seed = d->seed;
+    if (seed == -1) {
+        uint32_t random_seed = 0;
+        if (getrandom(&random_seed, sizeof random_seed, 0) != (ssize_t)sizeof random_seed)
+            return error_set(PIXEEN_ERROR_IO, "generate: the system could not provide a random seed");
+        seed = random_seed;
+    } else if (seed < 0) {
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: seed %lld (expected >= 0, or -1 for random)", (long long)seed);
+    }
+    r->seed = (uint64_t)seed;
+    *seed_used = seed;
+    r->progress = d->progress;
+    r->progress_user = d->progress_user;
+    return PIXEEN_OK;
+}
+
+PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out) {
+    error_clear();
+    if (!model || !desc || !out)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: model, descriptor or output is NULL");
+    *out = NULL;
+    pixeen_context *ctx = model->ctx;
+    txt2img_request req;
+    int64_t seed = 0;
+    pixeen_status status = resolve_request(model, desc, &req, &seed);
+    if (status != PIXEEN_OK) return api_finish(ctx, status);
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
+        return api_finish(ctx, error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context"));
+    atomic_store(&ctx->cancel, 0);
+    req.cancel = &ctx->cancel;
+    pixeen_image *img = calloc(1, sizeof *img);
+    if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+    if (status == PIXEEN_OK) status = txt2img_run(model->sd, &req, &img->result);
+    atomic_store(&ctx->busy, 0);
+    if (status != PIXEEN_OK) {
+        free(img);
+        return api_finish(ctx, status);
+    }
+    img->ctx = ctx;
+    img->seed = seed;
+    *out = img;
+    return api_finish(ctx, PIXEEN_OK);
+}
+
+PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out) {
+    if (!image || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or output is NULL");
+    *out = (pixeen_image_info){image->result.width, image->result.height, image->result.batch, image->seed};
+    return PIXEEN_OK;
+}
+
+PIXEEN_API pixeen_status pixeen_image_read(pixeen_image *image, int index, uint8_t *rgba, size_t size) {
+    error_clear();
+    if (!image || !rgba) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or buffer is NULL");
+    const txt2img_result *r = &image->result;
+    size_t one = (size_t)r->width * r->height * 4;
+    if (index < 0 || index >= r->batch)
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: index %d (the batch has %d)", index, r->batch));
+    if (size < one)
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: buffer of %zu bytes (expected %zu)", size, one));
+    return api_finish(image->ctx, gpu_buffer_download(image->ctx->gpu, r->rgba, one * (size_t)index, rgba, one));
+}
+
+PIXEEN_API void pixeen_image_destroy(pixeen_image *image) {
+    if (!image) return;
+    txt2img_result_free(&image->result);
+    free(image);
+}

@@ -1,0 +1,264 @@
+/* cmd_generate.c — `pixeen generate -m MODEL -p PROMPT [options]`: text to image.
+ * Every argument is checked before the model loads. Nothing is written unless --save (encrypted)
+ * or --save-plain (an explicit plaintext export) is given. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct generate_args {
+    const char *model, *tokenizer, *device;
+    pixeen_generate_desc desc;
+    const char *save, *save_plain, *recipients_file, *passphrase_file;
+    const char *recipients[16];
+    size_t recipient_count;
+    int precision_fp32, quiet, verbose, force, no_metadata, armor;
+    const char *sampler_name;
+} generate_args;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: pixeen generate -m MODEL -p PROMPT [options]\n"
+            "  -m, --model PATH        diffusers folder or single-file .safetensors (SD 1.x)\n"
+            "  -p, --prompt TEXT       what to draw; AUTOMATIC1111 emphasis: (word:1.2) [word]\n"
+            "  -n, --negative TEXT     what to avoid\n"
+            "  -W, --width N           multiple of 8 (default: the model's, 512 for SD 1.5)\n"
+            "  -H, --height N          multiple of 8\n"
+            "      --steps N           denoising steps (default 20)\n"
+            "      --cfg X             guidance scale (default 7.5; 1 = no guidance, one UNet pass)\n"
+            "      --seed N            seed (default 0); -1 picks a random one and prints it\n"
+            "      --sampler NAME      euler_a (default) | euler | ddim | dpmpp_2m | lcm\n"
+            "      --schedule NAME     discrete | karras (default: the model's)\n"
+            "      --clip-skip N       1 = last CLIP layer (default), 2 = AUTOMATIC1111's clip skip 2\n"
+            "      --batch N           images per run (default 1)\n"
+            "      --rng NAME          cpu (torch CPU, default) | philox (torch CUDA, as AUTOMATIC1111)\n"
+            "      --precision P       fp16 (default) | fp32\n"
+            "      --tokenizer DIR     vocab.json + merges.txt for single-file checkpoints\n"
+            "      --device SEL        device index or name substring (see pixeen devices)\n"
+            "  saving (nothing is written without one of these):\n"
+            "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
+            "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"
+            "      --save-plain OUT.png  an unencrypted PNG (an explicit export)\n"
+            "      --armor             ASCII-armored age output\n"
+            "      --no-metadata       leave the generation parameters out of the PNG\n"
+            "      --force             replace an existing file\n"
+            "  -q, --quiet             no progress; -v, --verbose: device, timings, memory\n");
+}
+
+static int parse_int(const char *flag, const char *text, long lo, long hi, long *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || !end || *end || v < lo || v > hi) {
+        fprintf(stderr, "pixeen generate: %s '%s' is not a whole number in %ld..%ld\n", flag, text, lo, hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, generate_args *a) {
+    long v;
+    a->desc.seed = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define TAKES_VALUE                                                          \
+    if (!val) {                                                              \
+        fprintf(stderr, "pixeen generate: %s needs a value\n", o);           \
+        return 0;                                                            \
+    }                                                                        \
+    i++;
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(o, "-m") || !strcmp(o, "--model")) {
+            TAKES_VALUE a->model = val;
+        } else if (!strcmp(o, "-p") || !strcmp(o, "--prompt")) {
+            TAKES_VALUE a->desc.prompt = val;
+        } else if (!strcmp(o, "-n") || !strcmp(o, "--negative")) {
+            TAKES_VALUE a->desc.negative_prompt = val;
+        } else if (!strcmp(o, "-W") || !strcmp(o, "--width")) {
+            TAKES_VALUE if (!parse_int(o, val, 8, 4096, &v)) return 0;
+            a->desc.width = (int)v;
+        } else if (!strcmp(o, "-H") || !strcmp(o, "--height")) {
+            TAKES_VALUE if (!parse_int(o, val, 8, 4096, &v)) return 0;
+            a->desc.height = (int)v;
+        } else if (!strcmp(o, "--steps")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 1000, &v)) return 0;
+            a->desc.steps = (int)v;
+        } else if (!strcmp(o, "--cfg")) {
+            TAKES_VALUE char *end = NULL;
+            double g = strtod(val, &end);
+            if (!end || *end || !isfinite(g) || g < 0 || g > 100) {
+                fprintf(stderr, "pixeen generate: --cfg '%s' is not a number in 0..100\n", val);
+                return 0;
+            }
+            a->desc.guidance = g == 0 ? 1e-30f : (float)g; /* 0 in the descriptor means the default */
+        } else if (!strcmp(o, "--seed")) {
+            TAKES_VALUE char *end = NULL;
+            errno = 0;
+            long long s = strtoll(val, &end, 10);
+            if (errno || !end || *end || s < -1) {
+                fprintf(stderr, "pixeen generate: --seed '%s' is not a seed (>= 0, or -1 for random)\n", val);
+                return 0;
+            }
+            a->desc.seed = s;
+        } else if (!strcmp(o, "--sampler")) {
+            TAKES_VALUE a->sampler_name = val;
+            static const struct {
+                const char *name;
+                pixeen_sampler kind;
+            } names[] = {{"euler_a", PIXEEN_SAMPLER_EULER_A},   {"euler", PIXEEN_SAMPLER_EULER},
+                         {"ddim", PIXEEN_SAMPLER_DDIM},         {"dpmpp_2m", PIXEEN_SAMPLER_DPMPP_2M},
+                         {"lcm", PIXEEN_SAMPLER_LCM}};
+            size_t k = 0;
+            while (k < sizeof names / sizeof names[0] && strcmp(names[k].name, val)) k++;
+            if (k == sizeof names / sizeof names[0]) {
+                fprintf(stderr, "pixeen generate: unknown sampler '%s' (euler_a, euler, ddim, dpmpp_2m, lcm)\n", val);
+                return 0;
+            }
+            a->desc.sampler = names[k].kind;
+        } else if (!strcmp(o, "--schedule")) {
+            TAKES_VALUE if (!strcmp(val, "discrete")) a->desc.schedule = PIXEEN_SCHEDULE_DISCRETE;
+            else if (!strcmp(val, "karras")) a->desc.schedule = PIXEEN_SCHEDULE_KARRAS;
+            else {
+                fprintf(stderr, "pixeen generate: unknown schedule '%s' (discrete, karras)\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--clip-skip")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 12, &v)) return 0;
+            a->desc.clip_skip = (int)v;
+        } else if (!strcmp(o, "--batch")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 64, &v)) return 0;
+            a->desc.batch = (int)v;
+        } else if (!strcmp(o, "--rng")) {
+            TAKES_VALUE if (!strcmp(val, "cpu")) a->desc.rng = PIXEEN_RNG_CPU;
+            else if (!strcmp(val, "philox")) a->desc.rng = PIXEEN_RNG_PHILOX;
+            else {
+                fprintf(stderr, "pixeen generate: unknown rng '%s' (cpu, philox)\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--precision")) {
+            TAKES_VALUE if (!strcmp(val, "fp32")) a->precision_fp32 = 1;
+            else if (strcmp(val, "fp16")) {
+                fprintf(stderr, "pixeen generate: unknown precision '%s' (fp16, fp32)\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--tokenizer")) {
+            TAKES_VALUE a->tokenizer = val;
+        } else if (!strcmp(o, "--device")) {
+            TAKES_VALUE a->device = val;
+        } else if (!strcmp(o, "--save")) {
+            TAKES_VALUE a->save = val;
+        } else if (!strcmp(o, "--save-plain")) {
+            TAKES_VALUE a->save_plain = val;
+        } else if (!strcmp(o, "--recipient") || !strcmp(o, "-r")) {
+            TAKES_VALUE if (a->recipient_count == sizeof a->recipients / sizeof a->recipients[0]) {
+                fprintf(stderr, "pixeen generate: at most 16 --recipient (use --recipients-file)\n");
+                return 0;
+            }
+            a->recipients[a->recipient_count++] = val;
+        } else if (!strcmp(o, "--recipients-file")) {
+            TAKES_VALUE a->recipients_file = val;
+        } else if (!strcmp(o, "--passphrase-file")) {
+            TAKES_VALUE a->passphrase_file = val;
+        } else if (!strcmp(o, "--armor")) {
+            a->armor = 1;
+        } else if (!strcmp(o, "--no-metadata")) {
+            a->no_metadata = 1;
+        } else if (!strcmp(o, "--force")) {
+            a->force = 1;
+        } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+            a->quiet = 1;
+        } else if (!strcmp(o, "-v") || !strcmp(o, "--verbose")) {
+            a->verbose = 1;
+        } else {
+            fprintf(stderr, "pixeen generate: unknown option '%s' (see pixeen generate --help)\n", o);
+            return 0;
+        }
+#undef TAKES_VALUE
+    }
+    if (!a->model || !a->desc.prompt) {
+        fprintf(stderr, "pixeen generate: -m MODEL and -p PROMPT are required (see pixeen generate --help)\n");
+        return 0;
+    }
+    if ((a->desc.width && a->desc.width % 8) || (a->desc.height && a->desc.height % 8)) {
+        fprintf(stderr, "pixeen generate: width and height must be multiples of 8 (got %dx%d)\n", a->desc.width,
+                a->desc.height);
+        return 0;
+    }
+    if ((a->recipient_count || a->recipients_file || a->passphrase_file) && !a->save) {
+        fprintf(stderr, "pixeen generate: --recipient, --recipients-file and --passphrase-file go with --save\n");
+        return 0;
+    }
+    if (a->save && a->passphrase_file && (a->recipient_count || a->recipients_file)) {
+        fprintf(stderr, "pixeen generate: encrypt to recipients or to a passphrase, not both\n");
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct progress_state {
+    int tty, quiet;
+} progress_state;
+
+static void on_progress(int step, int total, double elapsed, void *user) {
+    progress_state *p = user;
+    if (p->quiet) return;
+    double rate = elapsed > 0 ? step / elapsed : 0;
+    double eta = rate > 0 ? (total - step) / rate : 0;
+    if (p->tty) {
+        char bar[31];
+        int filled = total ? step * 30 / total : 30;
+        for (int i = 0; i < 30; i++) bar[i] = i < filled ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\rstep %3d/%-3d [%s] %5.2f it/s, ETA %4.0f s%s", step, total, bar, rate, eta,
+                step == total ? "\n" : "");
+    } else {
+        fprintf(stderr, "step %d/%d, %.2f it/s, ETA %.0f s\n", step, total, rate, eta);
+    }
+}
+
+int cmd_generate(int argc, char **argv) {
+    generate_args a = {0};
+    if (!parse_args(argc, argv, &a)) return 2;
+    pixeen_context *ctx = NULL;
+    pixeen_status status = pixeen_context_create(&(pixeen_context_desc){.device = a.device}, &ctx);
+    if (status != PIXEEN_OK) return cli_fail(status, "cannot start the GPU");
+    if (a.verbose) fprintf(stderr, "device: %s\n", pixeen_context_device_name(ctx));
+    pixeen_model *model = NULL;
+    pixeen_model_desc mdesc = {.path = a.model, .tokenizer_dir = a.tokenizer,
+                               .precision = a.precision_fp32 ? PIXEEN_PRECISION_FP32 : PIXEEN_PRECISION_FP16};
+    status = pixeen_model_load(ctx, &mdesc, &model);
+    if (status != PIXEEN_OK) {
+        int rc = cli_fail(status, "cannot load the model");
+        pixeen_context_destroy(ctx);
+        return rc;
+    }
+    progress_state progress = {isatty(STDERR_FILENO), a.quiet};
+    a.desc.progress = on_progress;
+    a.desc.progress_user = &progress;
+    pixeen_image *image = NULL;
+    status = pixeen_generate(model, &a.desc, &image);
+    int rc = 0;
+    if (status != PIXEEN_OK) {
+        rc = cli_fail(status, "generation failed");
+    } else {
+        pixeen_image_info info;
+        pixeen_image_get_info(image, &info);
+        if (a.desc.seed == -1 || !a.quiet) fprintf(stderr, "seed: %lld\n", (long long)info.seed);
+        rc = cli_save_image(image, &a.desc, a.model, a.save, a.save_plain, a.recipients, a.recipient_count,
+                            a.recipients_file, a.passphrase_file, a.armor, a.force, a.no_metadata, a.sampler_name);
+        if (!a.save && !a.save_plain && !a.quiet)
+            fprintf(stderr, "generated %d image(s) of %dx%d; nothing was written (use --save or --save-plain)\n",
+                    info.count, info.width, info.height);
+    }
+    pixeen_image_destroy(image);
+    pixeen_model_destroy(model);
+    pixeen_context_destroy(ctx);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/* nn_layers_pointwise.c — the nn_* layers over src/ops/nn_pointwise.h and the binary operator. */
+#include "models/nn.h"
+#include "ops/nn_pointwise.h"
+
+static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }
+
+static tensor like(nn_graph *g, const tensor *x) { return nn_alloc(g, x->rank, x->shape); }
+
+tensor nn_group_norm(nn_graph *g, const tensor *x, const char *prefix, int groups, float eps, bool silu) {
+    int64_t C = x->shape[x->rank - 1];
+    tensor gamma = nn_weight_get(g, prefix, "weight", 1, (const int64_t[]){C});
+    tensor beta = nn_weight_get(g, prefix, "bias", 1, (const int64_t[]){C});
+    tensor out = like(g, x);
+    if (recording(g)) op_group_norm_record(g->rec, x, &gamma, &beta, groups, eps, silu, &out);
+    return out;
+}
+
+tensor nn_layer_norm(nn_graph *g, const tensor *x, const char *prefix, float eps) {
+    int64_t C = x->shape[x->rank - 1];
+    tensor gamma = nn_weight_get(g, prefix, "weight", 1, (const int64_t[]){C});
+    tensor beta = nn_weight_get(g, prefix, "bias", 1, (const int64_t[]){C});
+    tensor out = like(g, x);
+    if (recording(g)) op_layer_norm_record(g->rec, x, &gamma, &beta, eps, &out);
+    return out;
+}
+
+static tensor unary(nn_graph *g, const tensor *x, op_activation act) {
+    tensor out = like(g, x);
+    if (recording(g)) op_unary_record(g->rec, act, x, &out);
+    return out;
+}
+
+tensor nn_silu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_SILU); }
+tensor nn_gelu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_GELU); }
+tensor nn_quick_gelu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_QUICK_GELU); }
+
+tensor nn_geglu(nn_graph *g, const tensor *x) {
+    int64_t shape[TENSOR_MAX_RANK];
+    for (uint32_t i = 0; i < x->rank; i++) shape[i] = x->shape[i];
+    shape[x->rank - 1] /= 2;
+    tensor out = nn_alloc(g, x->rank, shape);
+    if (recording(g)) op_geglu_record(g->rec, x, &out);
+    return out;
+}
+
+tensor nn_add(nn_graph *g, const tensor *a, const tensor *b) {
+    tensor out = like(g, a);
+    if (recording(g)) op_binary_record(g->rec, OP_BINARY_ADD, a, b, 1, &out);
+    return out;
+}
+
+void nn_add_per_batch_channel(nn_graph *g, const tensor *x, const tensor *e) {
+    if (recording(g)) op_bias_per_batch_record(g->rec, x, e);
+}
+
+tensor nn_upsample2x(nn_graph *g, const tensor *x) {
+    tensor out = nn_alloc4(g, x->shape[0], 2 * x->shape[1], 2 * x->shape[2], x->shape[3]);
+    if (recording(g)) op_upsample2x_record(g->rec, x, &out);
+    return out;
+}
+
+tensor nn_concat_channels(nn_graph *g, const tensor *a, const tensor *b) {
+    tensor out = nn_alloc4(g, a->shape[0], a->shape[1], a->shape[2], a->shape[3] + b->shape[3]);
+    if (recording(g)) op_concat_channels_record(g->rec, a, b, &out);
+    return out;
+}
+
+tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_sin_to_cos, float shift) {
+    tensor out = nn_alloc2(g, tensor_count(t), dim);
+    if (recording(g)) op_timestep_embedding_record(g->rec, t, flip_sin_to_cos, shift, &out);
+    return out;
+}
