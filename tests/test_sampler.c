@@ -21,7 +21,8 @@
  *  (vi)  Euler a samples have the data's mean and standard deviation.
  *  (vii) every sampler's plan + float reference step follows an independent double-precision
  *        transcription of the diffusers 0.25 step() for that scheduler (written the way diffusers
- *        writes it: lambdas, alpha/sigma pairs, derivative * dt ...), for epsilon and v models.
+ *        writes it: lambdas, alpha/sigma pairs, derivative * dt ...), for epsilon and v models,
+ *        4/13/30 steps, with and without Karras sigmas, DDIM with eta 0 and 0.7.
  */
 #include "test.h"
 
@@ -346,8 +347,8 @@ static void alpha_sigma(double sigma, double *alpha_t, double *sigma_t) {
 
 /* One whole run the diffusers way. x in/out [n], noises[s] the noise drawn at step s. */
 static void diffusers_run(sampler_kind kind, const sampler_plan *p, const schedule_table *table,
-                          const schedule_config *cfg, const toy *t, int requested_steps, double *x,
-                          float **noises) {
+                          const schedule_config *cfg, const toy *t, int requested_steps, double eta,
+                          double *x, float **noises) {
     size_t n = t->n;
     double *m0 = calloc(n, sizeof *m0), *m1 = calloc(n, sizeof *m1);
     int lower_order_nums = 0;
@@ -408,7 +409,10 @@ static void diffusers_run(sampler_kind kind, const sampler_plan *p, const schedu
                     x0 = (sample - sqrt(1 - a_t) * mo) / sqrt(a_t);
                     eps = mo;
                 }
-                x[i] = sqrt(a_prev) * x0 + sqrt(1 - a_prev) * eps;
+                double variance = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev);
+                double std_dev = eta * sqrt(variance);
+                x[i] = sqrt(a_prev) * x0 + sqrt(1 - a_prev - std_dev * std_dev) * eps;
+                if (eta > 0) x[i] += std_dev * noises[s][i];
             } else { /* LCM */
                 int ts = (int)p->sched.timesteps[s];
                 int prev_t = s + 1 < p->steps ? (int)p->sched.timesteps[s + 1] : ts;
@@ -442,11 +446,14 @@ static void test_against_transcription(void) {
         make_toy(&t, n, 0.6f, cfg.prediction);
         for (int kind = SAMPLER_EULER; kind <= SAMPLER_LCM; kind++) {
             for (int sc = 0; sc < 3; sc++) {
+                /* variant 1: Karras sigmas (Euler, Euler a, DPM++) or eta 0.7 (DDIM) */
                 for (int karras = 0; karras <= 1; karras++) {
-                    if (karras && (kind == SAMPLER_DDIM || kind == SAMPLER_LCM)) continue;
+                    if (karras && kind == SAMPLER_LCM) continue;
+                    int ddim_eta = karras && kind == SAMPLER_DDIM;
                     sampler_plan *p = NULL;
                     sampler_desc d = {.kind = (sampler_kind)kind, .steps = step_counts[sc],
-                                      .karras = karras ? SAMPLER_KARRAS_ON : SAMPLER_KARRAS_OFF};
+                                      .karras = karras && !ddim_eta ? SAMPLER_KARRAS_ON : SAMPLER_KARRAS_OFF,
+                                      .eta = ddim_eta ? 0.7f : 0.0f};
                     CHECK_OK(sampler_plan_create(&cfg, &table, &d, &p));
                     if (!p) continue;
                     float *x = malloc(n * sizeof *x);
@@ -460,7 +467,7 @@ static void test_against_transcription(void) {
                     CHECK_OK(rng_init(&r, RNG_TORCH_CPU, 11));
                     CHECK_OK(rng_randn(&r, start, n));
                     for (size_t i = 0; i < n; i++) y[i] = (double)start[i] * p->init_sigma;
-                    diffusers_run((sampler_kind)kind, p, &table, &cfg, &t, step_counts[sc], y, noises);
+                    diffusers_run((sampler_kind)kind, p, &table, &cfg, &t, step_counts[sc], d.eta, y, noises);
                     double worst = 0, scale = 0;
                     for (size_t i = 0; i < n; i++) {
                         worst = fmax(worst, fabs(x[i] - y[i]));

@@ -20,7 +20,9 @@
  *              sigma_vp*eps ("VP"); c_in = 1; first order at the first step and at the last (to
  *              sigma 0, as k-diffusion / ComfyUI / AUTOMATIC1111), second order between.
  *   DDIM       DDIMScheduler (VP), eta from the descriptor (0: deterministic); the previous
- *              timestep is t - num_train_timesteps // steps, as diffusers 0.25 computes it.
+ *              timestep is t - num_train_timesteps // steps, as diffusers 0.25 computes it, and
+ *              the run ends at the "final" alpha (alphas_cumprod[0] unless set_alpha_to_one), so
+ *              the plan's last sigma_next is sigma_min (0.029 for SD), not 0.
  *   LCM        LCMScheduler (VP): denoised with the consistency boundary scalings (c_skip,
  *              c_out at timestep * timestep_scaling, sigma_data 0.5), then re-noised to the next
  *              timestep with fresh noise (not after the last step).
