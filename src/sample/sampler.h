@@ -35,6 +35,20 @@
  * EULER_A draws one per step after the UNet, including the last (where sigma_up = 0); LCM draws
  * one per step except the last; DDIM only when eta > 0; DPM++ 2M never.
  *
+ * Usage (what the pipeline does; n = latent element count):
+ *
+ *     schedule_config cfg;  schedule_config_parse(json, len, &cfg);   // model's scheduler config
+ *     schedule_table table; schedule_table_create(&cfg, &table);
+ *     sampler_plan *plan;   sampler_plan_create(&cfg, &table,
+ *                               &(sampler_desc){.kind = SAMPLER_EULER_A, .steps = 20}, &plan);
+ *     rng r; rng_init(&r, RNG_TORCH_CPU, seed);
+ *     rng_randn(&r, x, n);  x[i] *= plan->init_sigma;            // initial latents, uploaded once
+ *     for (s = 0; s < plan->steps; s++) {                         // GPU: one replayed command buffer
+ *         m = guidance(unet(plan->step[s].c_in * x, plan->step[s].timestep));
+ *         if (plan->step[s].flags & SAMPLER_STEP_DRAW_NOISE) rng_randn(&r, noise, n);
+ *         sampler_step_reference(&plan->step[s], x, m, prev, noise, x, n); // the GPU kernel's spec
+ *     }
+ *
  * Entry points: sampler_plan_create, sampler_plan_destroy, sampler_step_reference,
  * sampler_kind_parse, sampler_kind_name.
  */
