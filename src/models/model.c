@@ -64,8 +64,7 @@ static bool is_dir(const char *p) {
     return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Reads a whole small text file (NUL-terminated). Shared with the tokenizer via model.h? No:
- * each module keeps its own few lines to stay independent. */
+/* Reads a whole small text file (config.json, model_index.json), NUL-terminated. */
 static pixeen_status read_text(const char *path, char **out, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return error_set(PIXEEN_ERROR_IO, "model: cannot open '%s': %s", path, strerror(errno));
