@@ -210,6 +210,42 @@ static void test_maker_layouts(char *root) {
     model_close(b);
 }
 
+/* SDXL's structure at toy size: OpenCLIP's fused attention and transposed projection in the
+ * single file read back as the diffusers tensors. */
+static void test_maker_sdxl(char *root) {
+    char dir[4096], single[4096];
+    snprintf(dir, sizeof dir, "%s/xl-diffusers", root);
+    snprintf(single, sizeof single, "%s/xl-single", root);
+    mkdir(single, 0755);
+    snprintf(single, sizeof single, "%s/xl-single/xl.safetensors", root);
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sdxl-tiny", .out = dir, .seed = 9}));
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sdxl-tiny", .out = single, .single_file = true, .seed = 9}));
+    model *a = NULL, *b = NULL;
+    CHECK_OK(model_open(dir, &a));
+    CHECK_OK(model_open(single, &b));
+    if (a && b) {
+        CHECK(model_get_family(a) == MODEL_FAMILY_SDXL && model_get_family(b) == MODEL_FAMILY_SDXL);
+        compare_models(a, b, false);
+        const clip_config *c2 = model_clip_config(b, MODEL_TEXT_ENCODER_2);
+        CHECK(c2 && c2->has_projection && c2->projection_dim == 32 && c2->hidden_act == MODEL_ACT_GELU);
+        const unet_config *u = model_unet_config(b);
+        CHECK(u->addition_time_embed_dim == 8 && u->projection_class_embeddings_input_dim == 80 &&
+              u->use_linear_projection && u->transformer_depth[1] == 2 && u->mid_transformer_depth == 2 &&
+              u->cross_attention_dim == 96);
+        CHECK(same_unet(u, model_unet_config(a)) == false); /* only the sample size differs: */
+        unet_config ub = *u;
+        ub.sample_size = model_unet_config(a)->sample_size;
+        CHECK(same_unet(&ub, model_unet_config(a)));
+        const model_weight *w = model_weight_find(b, MODEL_TEXT_ENCODER_2, "text_model.encoder.layers.1.self_attn.k_proj.weight");
+        CHECK(w && w->first_element == 64 * 64 && w->tensor->shape[0] == 192);
+        w = model_weight_find(b, MODEL_TEXT_ENCODER_2, "text_projection.weight");
+        CHECK(w && w->transpose && w->shape[0] == 32 && w->shape[1] == 64);
+        CHECK(model_tokenizer_dir(b, MODEL_TEXT_ENCODER_2) != NULL);
+    }
+    model_close(a);
+    model_close(b);
+}
+
 /* Rewrites a safetensors header in place through `edit` (data untouched). */
 static void edit_header(const char *path, const char *out, void (*edit)(cJSON *)) {
     size_t len;
@@ -363,6 +399,7 @@ int main(void) {
     if (cache) mkdir(cache, 0755);
     CHECK(mkdir(root, 0755) == 0);
     test_maker_layouts(root);
+    test_maker_sdxl(root);
     test_errors(root);
     test_name_map();
     char cmd[4200];
