@@ -246,6 +246,37 @@ static void test_maker_sdxl(char *root) {
     model_close(b);
 }
 
+/* SD 2.x's structure at toy size: OpenCLIP in the single file has one more (unused) layer. */
+static void test_maker_sd2(char *root) {
+    char dir[4096], single[4096];
+    snprintf(dir, sizeof dir, "%s/v2-diffusers", root);
+    snprintf(single, sizeof single, "%s/v2-single", root);
+    mkdir(single, 0755);
+    snprintf(single, sizeof single, "%s/v2-single/v2.safetensors", root);
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sd2-tiny", .out = dir, .seed = 4, .fp16 = true}));
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sd2-tiny", .out = single, .single_file = true, .seed = 4}));
+    model *a = NULL, *b = NULL;
+    CHECK_OK(model_open(dir, &a));
+    CHECK_OK(model_open(single, &b));
+    if (a && b) {
+        CHECK(model_get_family(a) == MODEL_FAMILY_SD2 && model_get_family(b) == MODEL_FAMILY_SD2);
+        compare_models(b, a, true);
+        const clip_config *c = model_clip_config(b, MODEL_TEXT_ENCODER);
+        CHECK(c && c->num_layers == 3 && c->hidden_act == MODEL_ACT_GELU && !c->has_projection);
+        CHECK(model_unet_config(b)->upcast_attention && model_unet_config(a)->upcast_attention);
+        /* the 4th OpenCLIP layer and the 0-d logit_scale are extras */
+        size_t extras = model_extra_count(b, MODEL_TEXT_ENCODER);
+        bool layer3 = false, scale = false;
+        for (size_t i = 0; i < extras; i++) {
+            layer3 |= strstr(model_extra_at(b, MODEL_TEXT_ENCODER, i), "resblocks.3.") != NULL;
+            scale |= !strcmp(model_extra_at(b, MODEL_TEXT_ENCODER, i), "cond_stage_model.model.logit_scale");
+        }
+        CHECK(layer3 && scale);
+    }
+    model_close(a);
+    model_close(b);
+}
+
 /* Rewrites a safetensors header in place through `edit` (data untouched). */
 static void edit_header(const char *path, const char *out, void (*edit)(cJSON *)) {
     size_t len;
@@ -400,6 +431,7 @@ int main(void) {
     CHECK(mkdir(root, 0755) == 0);
     test_maker_layouts(root);
     test_maker_sdxl(root);
+    test_maker_sd2(root);
     test_errors(root);
     test_name_map();
     char cmd[4200];

@@ -405,7 +405,11 @@ static pixeen_status open_diffusers(model *m) {
     if (!st && !m->parts[MODEL_UNET].present)
         st = error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no unet/ folder", m->path);
     if (!st) {
-        if (m->family != MODEL_FAMILY_SDXL && m->unet.cross_attention_dim == 1024) m->family = MODEL_FAMILY_SD2;
+        /* SD 2.x: OpenCLIP's text encoder (gelu; SD 1.x's OpenAI CLIP uses quick_gelu), 1024 wide */
+        if (m->family != MODEL_FAMILY_SDXL &&
+            (m->unet.cross_attention_dim == 1024 ||
+             (m->parts[MODEL_TEXT_ENCODER].present && m->clip[0].hidden_act == MODEL_ACT_GELU)))
+            m->family = MODEL_FAMILY_SD2;
         if (m->unet.in_channels == 9) m->inpainting = true;
         for (int c = 0; c < 2; c++) {
             char *tok = path_join(m->path, c ? "tokenizer_2" : "tokenizer");

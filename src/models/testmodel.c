@@ -49,12 +49,33 @@ static void sdxl_tiny(testmodel_config *t) {
     t->vae.scaling_factor = 0.13025f;
 }
 
+/* SD 2.x at toy size: OpenCLIP-style text encoder (gelu, 64 wide, one 64-wide head). */
+static void sd2_tiny(testmodel_config *t) {
+    clip_config *c = &t->clip[0];
+    unet_config *u = &t->unet;
+    t->sd2 = true;
+    c->num_layers = 3;
+    c->hidden_size = 64;
+    c->intermediate_size = 128;
+    c->num_heads = 1;
+    c->head_dim = 64;
+    c->projection_dim = 64;
+    c->hidden_act = MODEL_ACT_GELU;
+    u->attention_heads[0] = 4;
+    u->attention_heads[1] = 1;
+    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    u->cross_attention_dim = c->hidden_size;
+    u->use_linear_projection = true;
+    u->upcast_attention = true;
+}
+
 pixeen_status testmodel_config_get(const char *name, testmodel_config *t) {
     if (!name) name = "sd15-tiny";
     memset(t, 0, sizeof *t);
-    bool xl = !strcmp(name, "sdxl-tiny");
-    PX_TRY(testmodel_configs(xl ? "sd15-tiny" : name, &t->clip[0], &t->unet, &t->vae));
+    bool xl = !strcmp(name, "sdxl-tiny"), v2 = !strcmp(name, "sd2-tiny");
+    PX_TRY(testmodel_configs(xl || v2 ? "sd15-tiny" : name, &t->clip[0], &t->unet, &t->vae));
     if (xl) sdxl_tiny(t);
+    if (v2) sd2_tiny(t);
     return PIXEEN_OK;
 }
 
@@ -63,7 +84,7 @@ pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u
     bool tiny = !strcmp(name, "sd15-tiny");
     if (!tiny && strcmp(name, "sd15"))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
-                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15 or sdxl-tiny)", name);
+                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15, sd2-tiny or sdxl-tiny)", name);
     memset(c, 0, sizeof *c);
     memset(u, 0, sizeof *u);
     memset(v, 0, sizeof *v);
@@ -162,7 +183,7 @@ typedef struct out_tensor {
     int n_parts;
     bool transpose;
     const char *component;
-    int kind;                    /* spec kind, or -1 position_ids, -2 alphas_cumprod */
+    int kind;                    /* spec kind, or -1 position_ids, -2 alphas_cumprod, -3 logit_scale */
     const char *dtype;
     int ndim;
     int64_t shape[4];
@@ -206,6 +227,11 @@ static pixeen_status write_values(FILE *f, const out_tensor *t, uint64_t seed, f
             for (int b = 0; b < 8; b++) le[b] = (uint8_t)((uint64_t)i >> (8 * b));
             if (fwrite(le, 1, 8, f) != 8) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed");
         }
+        return PIXEEN_OK;
+    }
+    if (t->kind == -3) { /* a scalar: CLIP's logit_scale, ln(100) */
+        float v = 4.6052f;
+        if (fwrite(&v, 4, 1, f) != 1) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed");
         return PIXEEN_OK;
     }
     if (t->kind == -2) { /* fp32 alphas_cumprod of the scaled_linear schedule */
@@ -521,6 +547,7 @@ static char *unet_json(const unet_config *u) {
         cJSON_AddNumberToObject(r, "projection_class_embeddings_input_dim", u->projection_class_embeddings_input_dim);
     }
     cJSON_AddBoolToObject(r, "use_linear_projection", u->use_linear_projection);
+    cJSON_AddBoolToObject(r, "upcast_attention", u->upcast_attention);
     char *s = cJSON_Print(r);
     cJSON_Delete(r);
     return s;
@@ -589,14 +616,17 @@ pixeen_status testmodel_write(const testmodel_options *o) {
     PX_TRY(testmodel_config_get(name, &cfg));
     model_component comps[4] = {MODEL_TEXT_ENCODER, MODEL_TEXT_ENCODER_2, MODEL_UNET, MODEL_VAE};
     spec_list specs[4] = {{0}};
-    pixeen_status st = spec_clip(&cfg.clip[0], &specs[0]);
+    /* SD 2.x single files store OpenCLIP's last layer too (unused: the penultimate is the output) */
+    clip_config te1 = cfg.clip[0];
+    if (cfg.sd2 && o->single_file) te1.num_layers++;
+    pixeen_status st = spec_clip(&te1, &specs[0]);
     if (!st && cfg.sdxl) st = spec_clip(&cfg.clip[1], &specs[1]);
     if (!st) st = spec_unet(&cfg.unet, &specs[2]);
     if (!st) st = spec_vae(&cfg.vae, &specs[3]);
     size_t total = specs[0].count + specs[1].count + specs[2].count + specs[3].count + 2;
     out_tensor *ts = st ? NULL : calloc(total, sizeof *ts);
     if (!st && !ts) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "testmodel: tensors");
-    model_family family = cfg.sdxl ? MODEL_FAMILY_SDXL : MODEL_FAMILY_SD1;
+    model_family family = cfg.sdxl ? MODEL_FAMILY_SDXL : cfg.sd2 ? MODEL_FAMILY_SD2 : MODEL_FAMILY_SD1;
     char path[4096];
     if (!st && o->single_file) {
         size_t n = 0;
@@ -624,12 +654,17 @@ pixeen_status testmodel_write(const testmodel_options *o) {
             }
         }
         if (!st) {
-            set_tensor(&ts[n], cfg.sdxl ? "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
-                                        : "cond_stage_model.transformer.text_model.embeddings.position_ids",
-                       NULL, "", false, 2, (const int64_t[]){1, cfg.clip[0].max_positions});
-            ts[n].kind = -1;
-            ts[n].dtype = "I64";
-            ts[n].nbytes = ts[n].elements * 8;
+            if (cfg.sd2) { /* OpenCLIP's 0-d logit_scale */
+                set_tensor(&ts[n], "cond_stage_model.model.logit_scale", NULL, "", false, 0, NULL);
+                ts[n].kind = -3;
+            } else {
+                set_tensor(&ts[n], cfg.sdxl ? "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
+                                            : "cond_stage_model.transformer.text_model.embeddings.position_ids",
+                           NULL, "", false, 2, (const int64_t[]){1, cfg.clip[0].max_positions});
+                ts[n].kind = -1;
+                ts[n].dtype = "I64";
+                ts[n].nbytes = ts[n].elements * 8;
+            }
             n++;
             set_tensor(&ts[n], "alphas_cumprod", NULL, "", false, 1, (const int64_t[]){SCHEDULE_STEPS});
             ts[n].kind = -2;
@@ -643,7 +678,7 @@ pixeen_status testmodel_write(const testmodel_options *o) {
             const char *sub = k ? "tokenizer_2" : "tokenizer";
             if (slash) snprintf(slash, sizeof path - (size_t)(slash - path), "/%s", sub);
             else snprintf(path, sizeof path, "%s", sub);
-            st = write_tokenizer(path, cfg.clip[k].vocab_size, k ? "!" : "<|endoftext|>");
+            st = write_tokenizer(path, cfg.clip[k].vocab_size, k || cfg.sd2 ? "!" : "<|endoftext|>");
         }
     } else if (!st) {
         if (mkdir(o->out, 0755) != 0 && errno != EEXIST)
@@ -674,7 +709,7 @@ pixeen_status testmodel_write(const testmodel_options *o) {
         }
         for (int k = 0; k < (cfg.sdxl ? 2 : 1) && !st; k++) {
             snprintf(path, sizeof path, "%s/%s", o->out, k ? "tokenizer_2" : "tokenizer");
-            st = write_tokenizer(path, cfg.clip[k].vocab_size, k ? "!" : "<|endoftext|>");
+            st = write_tokenizer(path, cfg.clip[k].vocab_size, k || cfg.sd2 ? "!" : "<|endoftext|>");
         }
     }
     free(ts);

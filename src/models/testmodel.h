@@ -6,7 +6,10 @@
  * width 32 with MLP 37, vocab 1000), "sd15" (full Stable Diffusion 1.5: 1.07 G parameters) and
  * "sdxl-tiny" (SDXL's structure at toy size: two text encoders, the second OpenCLIP-style with a
  * projection, linear projections, transformer depth 2, text_time embedding; in a single file its
- * attention is fused in_proj_weight and text_projection is transposed, as real SDXL files store).
+ * attention is fused in_proj_weight and text_projection is transposed, as real SDXL files store)
+ * and "sd2-tiny" (SD 2.x's: OpenCLIP text encoder with fused attention, whose single file holds
+ * one more layer than the diffusers folder, as SD 2.x uses the penultimate layer; linear
+ * projections; attention upcast; tokenizer padding with "!").
  * Layouts: a diffusers folder (model_index.json, configs, weights, tokenizer, scheduler) or one
  * single-file original-layout checkpoint (with int64 position_ids and an fp32 alphas_cumprod
  * buffer, as real ones carry) plus tokenizer/ beside it.
@@ -26,7 +29,7 @@
 #include "models/model_config.h"
 
 typedef struct testmodel_options {
-    const char *config;  /* "sd15-tiny" (default when NULL), "sd15" or "sdxl-tiny" */
+    const char *config;  /* "sd15-tiny" (default when NULL), "sd15", "sd2-tiny", "sdxl-tiny" */
     const char *out;     /* folder (diffusers) or .safetensors file (single) */
     bool single_file;
     bool fp16;           /* default fp32 */
@@ -35,6 +38,7 @@ typedef struct testmodel_options {
 
 typedef struct testmodel_config {
     bool sdxl;
+    bool sd2;            /* OpenCLIP text encoder (a single file stores one more, unused, layer) */
     clip_config clip[2]; /* clip[1] only for SDXL */
     unet_config unet;
     vae_config vae;
