@@ -93,6 +93,31 @@ PIXEEN_API const char *pixeen_version(void);
  * how to install a driver when no Vulkan driver is present. */
 PIXEEN_API pixeen_status pixeen_devices_print(FILE *out, const char *selector);
 
+/* ---- models and prompts (reading checkpoints, tokenizing; no GPU) ------------------------- */
+
+/* Prints what the model at `path` is, without touching the GPU: its layout (a diffusers folder
+ * or a single-file original-layout .safetensors), the detected family (SD 1.x, SD 2.x, SDXL,
+ * inpainting), each network with its parameter count, stored dtypes and configuration, unused
+ * stored tensors, the tokenizer found, and the files' metadata. Reads only the headers (well
+ * under a second for any size). Fails with PIXEEN_ERROR_FORMAT or PIXEEN_ERROR_MODEL naming the
+ * file and tensor when the model is malformed or incomplete. */
+PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out);
+
+/* pixeen_tokenize_print's options; {0} means: no model, tokenizer from the data folder. */
+typedef struct pixeen_tokenize_desc {
+    const char *model_path;    /* default NULL; a model whose tokenizer to use */
+    const char *tokenizer_dir; /* default NULL; a folder with vocab.json + merges.txt (wins) */
+    int plain;                 /* default 0: AUTOMATIC1111 emphasis syntax; 1: text taken literally */
+} pixeen_tokenize_desc;
+
+/* Tokenizes `prompt` with the CLIP tokenizer (where it is looked for: --tokenizer DIR, the
+ * model's tokenizer/ or a diffusers folder beside a single file, then
+ * $XDG_DATA_HOME/pixeen/tokenizers/clip/) and prints the token count, the BPE pieces (with their
+ * weights where not 1) and one line of 77 ids per chunk. Fails with PIXEEN_ERROR_TOKENIZER
+ * saying exactly which files to provide when no tokenizer is found, and with
+ * PIXEEN_ERROR_INVALID_ARGUMENT for a prompt that is not UTF-8. */
+PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc, const char *prompt, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

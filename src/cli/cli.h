@@ -16,5 +16,7 @@ int cli_fail(pixeen_status status, const char *what);
 
 /* Subcommands (one per file). */
 int cmd_devices(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

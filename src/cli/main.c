@@ -6,6 +6,8 @@
 
 static const cli_command commands[] = {
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
+    {"inspect", "show a model's family, layout, networks, parameters and metadata (no GPU)", cmd_inspect},
+    {"tokenize", "show how a prompt is tokenized: pieces, weights and ids per 77-token chunk", cmd_tokenize},
 };
 
 int cli_fail(pixeen_status status, const char *what) {

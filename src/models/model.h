@@ -1,0 +1,87 @@
+/* model.h — a Stable Diffusion model on disk, in either layout, as one object.
+ *
+ *   model *m;  model_open("path/to/dir-or-file.safetensors", &m);
+ *   const unet_config *u = model_unet_config(m);
+ *   const model_weight *w = model_weight_find(m, MODEL_UNET, "conv_in.weight");
+ *   model_weight_read_f16(w, 0, w->n_elements, staging);   // or chunk by chunk
+ *   model_close(m);
+ *
+ * Layouts: a diffusers folder (model_index.json; <component>/config.json; weights in
+ * diffusion_pytorch_model.safetensors or model.safetensors, or their .fp16 variants; tokenizer/),
+ * or one single-file checkpoint in the original layout, whose family (SD 1.x, SD 2.x, SDXL,
+ * inpainting) and network configuration are derived from its keys and shapes (layout_detect.c).
+ * Either way every tensor listed by model_spec.h for the configuration must be present with its
+ * shape; a missing or mis-shaped tensor fails the open with its name and both shapes. Tensors the
+ * networks do not use are kept as "extras" (listed by model_extra_*), never an error: real
+ * checkpoints carry EMA copies, schedule buffers and position_ids.
+ * Weights are looked up by component and diffusers name, and streamed through the mapping.
+ * Left out: sharded checkpoints, .ckpt (pickle: never), LoRA, SDXL refiner.
+ */
+#ifndef PIXEEN_MODELS_MODEL_H
+#define PIXEEN_MODELS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/layout_names.h"
+#include "models/model_config.h"
+#include "models/model_spec.h"
+#include "models/safetensors.h"
+
+typedef enum model_layout { MODEL_LAYOUT_DIFFUSERS = 0, MODEL_LAYOUT_SINGLE_FILE } model_layout;
+
+typedef struct model_weight {
+    const char *name;                   /* diffusers name (owned by the model) */
+    int ndim;
+    int64_t shape[4];                   /* the shape the networks use (diffusers convention) */
+    uint64_t n_elements;
+    const safetensors_file *file;
+    const safetensors_tensor *tensor;   /* the stored tensor (may be larger: fused qkv) */
+    uint64_t first_element;             /* of this weight inside `tensor` */
+    bool transpose;                     /* stored as the 2-D transpose */
+} model_weight;
+
+typedef struct model model;
+
+pixeen_status model_open(const char *path, model **out);
+void model_close(model *m);
+
+const char *model_path(const model *m);
+model_layout model_get_layout(const model *m);
+model_family model_get_family(const model *m);
+bool model_is_inpainting(const model *m);
+bool model_has(const model *m, model_component c);
+
+const clip_config *model_clip_config(const model *m, model_component c); /* NULL if absent */
+const unet_config *model_unet_config(const model *m);
+const vae_config *model_vae_config(const model *m);
+
+size_t model_weight_count(const model *m, model_component c);
+const model_weight *model_weight_at(const model *m, model_component c, size_t index);
+const model_weight *model_weight_find(const model *m, model_component c, const char *name);
+/* The file a component's weights come from (the single file for both layouts' single case). */
+const safetensors_file *model_component_file(const model *m, model_component c);
+
+/* Tensors stored for a component (under its prefix, for a single file) that no network uses. */
+size_t model_extra_count(const model *m, model_component c);
+const char *model_extra_at(const model *m, model_component c, size_t index);
+
+/* Folder of the diffusers tokenizer (tokenizer/ or tokenizer_2/) beside the weights, or NULL. */
+const char *model_tokenizer_dir(const model *m, model_component c);
+
+/* Elements [first, first + count) of the weight, in its diffusers shape, converted. */
+pixeen_status model_weight_read_f16(const model_weight *w, uint64_t first, uint64_t count, uint16_t *dst);
+pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst);
+
+/* Internal to models/: derive family and configs from a single file (layout_detect.c). */
+typedef struct layout_detected {
+    model_family family;
+    bool inpainting;
+    bool present[MODEL_COMPONENT_COUNT];
+    clip_config clip[2];
+    unet_config unet;
+    vae_config vae;
+} layout_detected;
+pixeen_status layout_detect(const safetensors_file *file, layout_detected *out);
+
+#endif

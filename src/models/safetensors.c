@@ -1,0 +1,496 @@
+/* safetensors.c — validating reader and streaming converter for .safetensors files.
+ *
+ * Everything in the header is checked before use (see safetensors.h); the data is reached only
+ * through safetensors_read_f16/_f32, which convert a range of elements window by window and drop
+ * the pages they touched, so resident memory stays near one window whatever the file size.
+ * Left out: writing; sharded checkpoints (*.safetensors.index.json) are the layout code's business.
+ * Entry points: safetensors_open, safetensors_open_memory, safetensors_read_f16/_f32, lookups.
+ */
+#include "models/safetensors.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/f16.h"
+
+/* Conversion window: 16 MiB of source bytes. Big enough that per-window costs (madvise, loop
+ * setup) vanish, small enough that the pages faulted in and dropped again stay a small resident
+ * set. */
+#define WINDOW_BYTES ((uint64_t)16 << 20)
+/* Integers in JSON are parsed by cJSON as doubles: only values up to 2^53 are exact. No file or
+ * dimension of a real model comes near it. */
+#define JSON_MAX_EXACT_INT 9007199254740992.0
+
+struct safetensors_file {
+    char *path;
+    const uint8_t *data;  /* whole file */
+    uint64_t size;
+    bool mapped;          /* data is our mmap (else caller's bytes) */
+    uint64_t page_size;   /* for madvise; 0 when not mapped */
+    uint64_t data_start;  /* 8 + header length */
+    size_t count;
+    safetensors_tensor *tensors; /* sorted by name */
+    char *names;                 /* all names, NUL-separated */
+    size_t meta_count;
+    char **meta_keys;
+    char **meta_values;
+};
+
+static const struct {
+    const char *name;
+    size_t size;
+} dtype_info[SAFETENSORS_DTYPE_COUNT] = {
+    [SAFETENSORS_F32] = {"F32", 4},        [SAFETENSORS_F16] = {"F16", 2},
+    [SAFETENSORS_BF16] = {"BF16", 2},      [SAFETENSORS_F64] = {"F64", 8},
+    [SAFETENSORS_I64] = {"I64", 8},        [SAFETENSORS_I32] = {"I32", 4},
+    [SAFETENSORS_I16] = {"I16", 2},        [SAFETENSORS_I8] = {"I8", 1},
+    [SAFETENSORS_U64] = {"U64", 8},        [SAFETENSORS_U32] = {"U32", 4},
+    [SAFETENSORS_U16] = {"U16", 2},        [SAFETENSORS_U8] = {"U8", 1},
+    [SAFETENSORS_BOOL] = {"BOOL", 1},      [SAFETENSORS_F8_E4M3] = {"F8_E4M3", 1},
+    [SAFETENSORS_F8_E5M2] = {"F8_E5M2", 1},
+};
+
+const char *safetensors_dtype_name(safetensors_dtype dtype) {
+    return (unsigned)dtype < SAFETENSORS_DTYPE_COUNT ? dtype_info[dtype].name : "?";
+}
+
+size_t safetensors_dtype_size(safetensors_dtype dtype) {
+    return (unsigned)dtype < SAFETENSORS_DTYPE_COUNT ? dtype_info[dtype].size : 0;
+}
+
+bool safetensors_dtype_is_weight(safetensors_dtype dtype) {
+    return dtype == SAFETENSORS_F32 || dtype == SAFETENSORS_F16 || dtype == SAFETENSORS_BF16;
+}
+
+void safetensors_close(safetensors_file *file) {
+    if (!file) return;
+    if (file->mapped && file->data) munmap((void *)(uintptr_t)file->data, (size_t)file->size);
+    for (size_t i = 0; i < file->meta_count; i++) {
+        free(file->meta_keys[i]);
+        free(file->meta_values[i]);
+    }
+    free(file->meta_keys);
+    free(file->meta_values);
+    free(file->tensors);
+    free(file->names);
+    free(file->path);
+    free(file);
+}
+
+static int compare_by_name(const void *a, const void *b) {
+    return strcmp(((const safetensors_tensor *)a)->name, ((const safetensors_tensor *)b)->name);
+}
+
+static int compare_by_offset(const void *a, const void *b) {
+    const safetensors_tensor *x = *(const safetensors_tensor *const *)a;
+    const safetensors_tensor *y = *(const safetensors_tensor *const *)b;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    if (x->nbytes != y->nbytes) return x->nbytes < y->nbytes ? -1 : 1;
+    return 0;
+}
+
+/* A JSON number that is a non-negative integer <= 2^53; false otherwise. */
+static bool json_uint(const cJSON *item, uint64_t *out) {
+    if (!cJSON_IsNumber(item)) return false;
+    double v = item->valuedouble;
+    if (!(v >= 0.0) || v > JSON_MAX_EXACT_INT || v != (double)(uint64_t)v) return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static char *dup_string(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static pixeen_status parse_metadata(safetensors_file *f, const cJSON *meta) {
+    if (!cJSON_IsObject(meta))
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': __metadata__ is not an object (expected string pairs)",
+                         f->path);
+    size_t n = (size_t)cJSON_GetArraySize(meta);
+    f->meta_keys = calloc(n ? n : 1, sizeof *f->meta_keys);
+    f->meta_values = calloc(n ? n : 1, sizeof *f->meta_values);
+    if (!f->meta_keys || !f->meta_values)
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: '%s': metadata", f->path);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta) {
+        if (!cJSON_IsString(item) || !item->string)
+            return error_set(PIXEEN_ERROR_FORMAT,
+                             "safetensors: '%s': __metadata__ entry '%s' is not a string "
+                             "(the format allows only string values)",
+                             f->path, item->string ? item->string : "?");
+        f->meta_keys[f->meta_count] = dup_string(item->string);
+        f->meta_values[f->meta_count] = dup_string(item->valuestring);
+        f->meta_count++;
+        if (!f->meta_keys[f->meta_count - 1] || !f->meta_values[f->meta_count - 1])
+            return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: '%s': metadata", f->path);
+    }
+    return PIXEEN_OK;
+}
+
+static pixeen_status parse_tensor(safetensors_file *f, const cJSON *entry, safetensors_tensor *t,
+                                  uint64_t data_size) {
+    const char *name = t->name;
+    if (!cJSON_IsObject(entry))
+        return error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': tensor '%s': entry is not an object",
+                         f->path, name);
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(entry, "dtype");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(entry, "shape");
+    const cJSON *offsets = cJSON_GetObjectItemCaseSensitive(entry, "data_offsets");
+    if (!cJSON_IsString(dtype) || !cJSON_IsArray(shape) || !cJSON_IsArray(offsets))
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': missing or mistyped dtype/shape/data_offsets",
+                         f->path, name);
+    t->dtype = SAFETENSORS_DTYPE_COUNT;
+    for (int d = 0; d < SAFETENSORS_DTYPE_COUNT; d++)
+        if (!strcmp(dtype->valuestring, dtype_info[d].name)) t->dtype = (safetensors_dtype)d;
+    if (t->dtype == SAFETENSORS_DTYPE_COUNT)
+        return error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': tensor '%s': unknown dtype '%.32s'",
+                         f->path, name, dtype->valuestring);
+    int ndim = cJSON_GetArraySize(shape);
+    if (ndim > SAFETENSORS_MAX_DIMS)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': %d dimensions (at most %d supported)",
+                         f->path, name, ndim, SAFETENSORS_MAX_DIMS);
+    t->ndim = ndim;
+    uint64_t elements = 1;
+    for (int d = 0; d < ndim; d++) {
+        uint64_t dim;
+        if (!json_uint(cJSON_GetArrayItem(shape, d), &dim))
+            return error_set(PIXEEN_ERROR_FORMAT,
+                             "safetensors: '%s': tensor '%s': dimension %d is not a non-negative "
+                             "integer below 2^53",
+                             f->path, name, d);
+        t->shape[d] = (int64_t)dim;
+        if (__builtin_mul_overflow(elements, dim, &elements))
+            return error_set(PIXEEN_ERROR_FORMAT,
+                             "safetensors: '%s': tensor '%s': shape product overflows 64 bits",
+                             f->path, name);
+    }
+    t->n_elements = elements;
+    uint64_t begin, end, expect_bytes;
+    if (cJSON_GetArraySize(offsets) != 2 || !json_uint(cJSON_GetArrayItem(offsets, 0), &begin) ||
+        !json_uint(cJSON_GetArrayItem(offsets, 1), &end))
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': data_offsets is not [begin, end] of integers",
+                         f->path, name);
+    if (end < begin || end > data_size)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': data_offsets [%llu, %llu] outside the data "
+                         "section of %llu bytes (truncated file?)",
+                         f->path, name, (unsigned long long)begin, (unsigned long long)end,
+                         (unsigned long long)data_size);
+    if (__builtin_mul_overflow(elements, (uint64_t)dtype_info[t->dtype].size, &expect_bytes) ||
+        expect_bytes != end - begin)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': %llu bytes in data_offsets, but shape x %s "
+                         "needs %llu%s",
+                         f->path, name, (unsigned long long)(end - begin), dtype_info[t->dtype].name,
+                         (unsigned long long)expect_bytes,
+                         expect_bytes < elements ? " (overflow)" : "");
+    t->offset = f->data_start + begin;
+    t->nbytes = end - begin;
+    return PIXEEN_OK;
+}
+
+static pixeen_status parse_header(safetensors_file *f) {
+    if (f->size < 8)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': file of %llu bytes is too short for the 8-byte header length",
+                         f->path, (unsigned long long)f->size);
+    uint64_t header_len = 0;
+    for (int i = 7; i >= 0; i--) header_len = header_len << 8 | f->data[i];
+    if (header_len > f->size - 8)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': header length %llu runs past the end of the %llu-byte file "
+                         "(truncated or not a safetensors file)",
+                         f->path, (unsigned long long)header_len, (unsigned long long)f->size);
+    if (header_len > SAFETENSORS_MAX_HEADER)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': header length %llu (expected at most %u)", f->path,
+                         (unsigned long long)header_len, SAFETENSORS_MAX_HEADER);
+    if (header_len < 2 || f->data[8] != '{')
+        return error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': header does not start with '{'",
+                         f->path);
+    f->data_start = 8 + header_len;
+    uint64_t data_size = f->size - f->data_start;
+
+    const char *json = (const char *)f->data + 8;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, (size_t)header_len, &end, 0);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': header is not a valid JSON object",
+                         f->path);
+    }
+    /* Trailing bytes after the object may only be spaces (writers pad to 8-byte alignment). */
+    for (const char *p = end; p && p < json + header_len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\0') {
+            cJSON_Delete(root);
+            return error_set(PIXEEN_ERROR_FORMAT,
+                             "safetensors: '%s': unexpected bytes after the JSON header", f->path);
+        }
+
+    pixeen_status status = PIXEEN_OK;
+    size_t n = 0, names_bytes = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root) {
+        if (!item->string) continue;
+        if (!strcmp(item->string, "__metadata__")) continue;
+        n++;
+        names_bytes += strlen(item->string) + 1;
+    }
+    f->tensors = calloc(n ? n : 1, sizeof *f->tensors);
+    f->names = malloc(names_bytes ? names_bytes : 1);
+    safetensors_tensor **by_offset = calloc(n ? n : 1, sizeof *by_offset);
+    if (!f->tensors || !f->names || !by_offset) {
+        status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: '%s': %zu tensors", f->path, n);
+        goto done;
+    }
+    char *name_cursor = f->names;
+    cJSON_ArrayForEach(item, root) {
+        if (!item->string) continue;
+        if (!strcmp(item->string, "__metadata__")) {
+            if (f->meta_keys) {
+                status = error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': two __metadata__ entries",
+                                   f->path);
+                goto done;
+            }
+            if ((status = parse_metadata(f, item)) != PIXEEN_OK) goto done;
+            continue;
+        }
+        safetensors_tensor *t = &f->tensors[f->count];
+        size_t len = strlen(item->string) + 1;
+        memcpy(name_cursor, item->string, len);
+        t->name = name_cursor;
+        name_cursor += len;
+        if ((status = parse_tensor(f, item, t, data_size)) != PIXEEN_OK) goto done;
+        by_offset[f->count] = t;
+        f->count++;
+    }
+    /* Ranges may not overlap (zero-byte tensors overlap nothing). */
+    qsort(by_offset, f->count, sizeof *by_offset, compare_by_offset);
+    for (size_t i = 1; i < f->count; i++) {
+        const safetensors_tensor *a = by_offset[i - 1], *b = by_offset[i];
+        if (a->nbytes && b->nbytes && b->offset < a->offset + a->nbytes) {
+            status = error_set(PIXEEN_ERROR_FORMAT,
+                               "safetensors: '%s': tensor '%s' (bytes %llu..%llu) overlaps tensor '%s' "
+                               "(bytes %llu..%llu)",
+                               f->path, b->name, (unsigned long long)(b->offset - f->data_start),
+                               (unsigned long long)(b->offset - f->data_start + b->nbytes), a->name,
+                               (unsigned long long)(a->offset - f->data_start),
+                               (unsigned long long)(a->offset - f->data_start + a->nbytes));
+            goto done;
+        }
+    }
+    qsort(f->tensors, f->count, sizeof *f->tensors, compare_by_name);
+    for (size_t i = 1; i < f->count; i++)
+        if (!strcmp(f->tensors[i - 1].name, f->tensors[i].name)) {
+            status = error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': tensor '%s' appears twice",
+                               f->path, f->tensors[i].name);
+            goto done;
+        }
+done:
+    free(by_offset);
+    cJSON_Delete(root);
+    return status;
+}
+
+static pixeen_status open_common(safetensors_file *f, safetensors_file **out) {
+    pixeen_status status = parse_header(f);
+    if (status != PIXEEN_OK) {
+        safetensors_close(f);
+        return status;
+    }
+    *out = f;
+    return PIXEEN_OK;
+}
+
+pixeen_status safetensors_open_memory(const void *data, size_t size, const char *name,
+                                      safetensors_file **out) {
+    if (!out || (!data && size)) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: null argument");
+    *out = NULL;
+    safetensors_file *f = calloc(1, sizeof *f);
+    if (!f) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: file object");
+    f->path = dup_string(name ? name : "(memory)");
+    f->data = data;
+    f->size = size;
+    if (!f->path) {
+        safetensors_close(f);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: file object");
+    }
+    return open_common(f, out);
+}
+
+pixeen_status safetensors_open(const char *path, safetensors_file **out) {
+    if (!path || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: null argument");
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set(PIXEEN_ERROR_IO, "safetensors: cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_set(PIXEEN_ERROR_IO, "safetensors: '%s' is not a regular file", path);
+    }
+    safetensors_file *f = calloc(1, sizeof *f);
+    if (!f) {
+        close(fd);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: file object");
+    }
+    f->path = dup_string(path);
+    f->size = (uint64_t)st.st_size;
+    if (f->size > 0) {
+        void *map = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            safetensors_close(f);
+            return error_set(PIXEEN_ERROR_IO, "safetensors: cannot map '%s': %s", path, strerror(e));
+        }
+        f->data = map;
+        f->mapped = true;
+        long page = sysconf(_SC_PAGESIZE);
+        f->page_size = page > 0 ? (uint64_t)page : 0;
+        /* The header is read once; the data is read front to back by the uploader. */
+        madvise(map, (size_t)f->size, MADV_SEQUENTIAL);
+    }
+    close(fd); /* the mapping keeps the file */
+    if (!f->path) {
+        safetensors_close(f);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "safetensors: file object");
+    }
+    return open_common(f, out);
+}
+
+const char *safetensors_path(const safetensors_file *file) { return file->path; }
+uint64_t safetensors_file_size(const safetensors_file *file) { return file->size; }
+size_t safetensors_count(const safetensors_file *file) { return file->count; }
+
+const safetensors_tensor *safetensors_at(const safetensors_file *file, size_t index) {
+    return index < file->count ? &file->tensors[index] : NULL;
+}
+
+const safetensors_tensor *safetensors_find(const safetensors_file *file, const char *name) {
+    size_t lo = 0, hi = file->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, file->tensors[mid].name);
+        if (c == 0) return &file->tensors[mid];
+        if (c < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return NULL;
+}
+
+size_t safetensors_metadata_count(const safetensors_file *file) { return file->meta_count; }
+
+void safetensors_metadata_at(const safetensors_file *file, size_t index, const char **key,
+                             const char **value) {
+    *key = index < file->meta_count ? file->meta_keys[index] : NULL;
+    *value = index < file->meta_count ? file->meta_values[index] : NULL;
+}
+
+const char *safetensors_metadata_get(const safetensors_file *file, const char *key) {
+    for (size_t i = 0; i < file->meta_count; i++)
+        if (!strcmp(file->meta_keys[i], key)) return file->meta_values[i];
+    return NULL;
+}
+
+/* Drops the pages of [begin, end) from our resident set; the kernel's page cache keeps them, so
+ * a second read is still fast. The mapping is private and read-only, so rounding outwards to whole
+ * pages is harmless: a neighbouring tensor's page is simply faulted in again when read. */
+static void release_pages(const safetensors_file *f, uint64_t begin, uint64_t end) {
+    if (!f->mapped || end <= begin || f->page_size == 0) return;
+    uint64_t page = f->page_size;
+    uint64_t b = begin - begin % page;
+    uint64_t e = end + (page - end % page) % page;
+    if (e > f->size) e = f->size;
+    madvise((void *)(uintptr_t)(f->data + b), (size_t)(e - b), MADV_DONTNEED);
+}
+
+static pixeen_status check_read(const safetensors_file *f, const safetensors_tensor *t,
+                                uint64_t first, uint64_t count, const void *dst) {
+    if (!f || !t || (!dst && count))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: read: null argument");
+    if (!safetensors_dtype_is_weight(t->dtype))
+        return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                         "safetensors: '%s': tensor '%s' has dtype %s (expected F32, F16 or BF16 for a "
+                         "weight)",
+                         f->path, t->name, safetensors_dtype_name(t->dtype));
+    if (first > t->n_elements || count > t->n_elements - first)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "safetensors: '%s': tensor '%s': elements [%llu, +%llu) requested, it has %llu",
+                         f->path, t->name, (unsigned long long)first, (unsigned long long)count,
+                         (unsigned long long)t->n_elements);
+    return PIXEEN_OK;
+}
+
+/* Unaligned little-endian loads: tensor offsets in a file need not be aligned. */
+static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline float load_f32(const uint8_t *p) {
+    float v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+pixeen_status safetensors_read_f16(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t first_element, uint64_t count, uint16_t *dst) {
+    PX_TRY(check_read(file, tensor, first_element, count, dst));
+    size_t esize = safetensors_dtype_size(tensor->dtype);
+    uint64_t per_window = WINDOW_BYTES / esize;
+    for (uint64_t done = 0; done < count;) {
+        uint64_t n = count - done < per_window ? count - done : per_window;
+        uint64_t begin = tensor->offset + (first_element + done) * esize;
+        const uint8_t *src = file->data + begin;
+        switch (tensor->dtype) {
+        case SAFETENSORS_F16:
+            for (uint64_t i = 0; i < n; i++) dst[done + i] = load_u16(src + 2 * i);
+            break;
+        case SAFETENSORS_BF16:
+            for (uint64_t i = 0; i < n; i++) dst[done + i] = f32_to_f16(bf16_to_f32(load_u16(src + 2 * i)));
+            break;
+        default:
+            for (uint64_t i = 0; i < n; i++) dst[done + i] = f32_to_f16(load_f32(src + 4 * i));
+            break;
+        }
+        release_pages(file, begin, begin + n * esize);
+        done += n;
+    }
+    return PIXEEN_OK;
+}
+
+pixeen_status safetensors_read_f32(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t first_element, uint64_t count, float *dst) {
+    PX_TRY(check_read(file, tensor, first_element, count, dst));
+    size_t esize = safetensors_dtype_size(tensor->dtype);
+    uint64_t per_window = WINDOW_BYTES / esize;
+    for (uint64_t done = 0; done < count;) {
+        uint64_t n = count - done < per_window ? count - done : per_window;
+        uint64_t begin = tensor->offset + (first_element + done) * esize;
+        const uint8_t *src = file->data + begin;
+        switch (tensor->dtype) {
+        case SAFETENSORS_F16:
+            for (uint64_t i = 0; i < n; i++) dst[done + i] = f16_to_f32(load_u16(src + 2 * i));
+            break;
+        case SAFETENSORS_BF16:
+            for (uint64_t i = 0; i < n; i++) dst[done + i] = bf16_to_f32(load_u16(src + 2 * i));
+            break;
+        default:
+            memcpy(dst + done, src, (size_t)n * 4);
+            break;
+        }
+        release_pages(file, begin, begin + n * esize);
+        done += n;
+    }
+    return PIXEEN_OK;
+}

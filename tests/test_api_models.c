@@ -1,0 +1,58 @@
+/* test_api_models.c — pixeen_model_inspect and pixeen_tokenize_print (the CLI's inspect and
+ * tokenize) on the committed tiny fixture: output content, timing, and the errors' wording. */
+#include <time.h>
+
+#include "test.h"
+
+static char *run_to_string(pixeen_status *st, int which, const void *arg, const char *prompt) {
+    FILE *f = tmpfile();
+    if (which == 0) *st = pixeen_model_inspect((const char *)arg, f);
+    else *st = pixeen_tokenize_print((const pixeen_tokenize_desc *)arg, prompt, f);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) buf[0] = 0;
+    fclose(f);
+    return buf;
+}
+
+int main(void) {
+    pixeen_status st;
+    char model[4096];
+    snprintf(model, sizeof model, "%s", test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *out = run_to_string(&st, 0, model, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK_OK(st);
+    CHECK(strstr(out, "family: SD 1.x") && strstr(out, "single file") && strstr(out, "unet: 1.43 M parameters") &&
+          strstr(out, "F16") && strstr(out, "cross_attention_dim 32") && strstr(out, "format = pt") &&
+          strstr(out, "position_ids"));
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    CHECK(ms < 1000.0);
+    free(out);
+    out = run_to_string(&st, 0, "/nonexistent.safetensors", NULL);
+    CHECK_STATUS(st, PIXEEN_ERROR_IO);
+    free(out);
+
+    pixeen_tokenize_desc d = {.model_path = model};
+    out = run_to_string(&st, 1, &d, "a (photo:1.3) of a cat");
+    CHECK_OK(st);
+    CHECK(strstr(out, "tokens: 7 in 1 chunk") && strstr(out, "pho(x1.3)") &&
+          strstr(out, "ids[0]: 998 320 816 531 539 320 66 536 999 999"));
+    free(out);
+    d = (pixeen_tokenize_desc){.tokenizer_dir = "/nonexistent", .plain = 1};
+    out = run_to_string(&st, 1, &d, "a");
+    CHECK_STATUS(st, PIXEEN_ERROR_TOKENIZER);
+    CHECK(strstr(pixeen_last_error(), "vocab.json") != NULL);
+    free(out);
+    /* no tokenizer anywhere: the message says what to provide (XDG_DATA_HOME is set by ctest) */
+    d = (pixeen_tokenize_desc){0};
+    out = run_to_string(&st, 1, &d, "a");
+    if (st != PIXEEN_OK) {
+        CHECK_STATUS(st, PIXEEN_ERROR_TOKENIZER);
+        CHECK(strstr(pixeen_last_error(), "--tokenizer DIR") && strstr(pixeen_last_error(), "pixeen/tokenizers/clip"));
+    }
+    free(out);
+    return test_finish();
+}
