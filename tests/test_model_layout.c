@@ -60,6 +60,44 @@ static void compare_models(const model *a, const model *b, bool round_a) {
     }
 }
 
+/* Configurations compare by their printed form (every field, no struct padding involved). */
+static bool same_clip(const clip_config *a, const clip_config *b) {
+    char x[1024], y[1024];
+    FILE *f = fmemopen(x, sizeof x, "w");
+    clip_config_print(a, f);
+    fprintf(f, " %d", a->projection_dim);
+    fclose(f);
+    f = fmemopen(y, sizeof y, "w");
+    clip_config_print(b, f);
+    fprintf(f, " %d", b->projection_dim);
+    fclose(f);
+    return !strcmp(x, y);
+}
+
+static bool same_unet(const unet_config *a, const unet_config *b) {
+    char x[2048], y[2048];
+    FILE *f = fmemopen(x, sizeof x, "w");
+    unet_config_print(a, f);
+    fprintf(f, " %d %d %d %d", a->flip_sin_to_cos, a->freq_shift, a->upcast_attention, a->mid_attention);
+    fclose(f);
+    f = fmemopen(y, sizeof y, "w");
+    unet_config_print(b, f);
+    fprintf(f, " %d %d %d %d", b->flip_sin_to_cos, b->freq_shift, b->upcast_attention, b->mid_attention);
+    fclose(f);
+    return !strcmp(x, y);
+}
+
+static bool same_vae(const vae_config *a, const vae_config *b) {
+    char x[1024], y[1024];
+    FILE *f = fmemopen(x, sizeof x, "w");
+    vae_config_print(a, f);
+    fclose(f);
+    f = fmemopen(y, sizeof y, "w");
+    vae_config_print(b, f);
+    fclose(f);
+    return !strcmp(x, y);
+}
+
 static void test_fixture_single(void) {
     model *m = NULL;
     CHECK_OK(model_open(test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"), &m));
@@ -87,15 +125,20 @@ static void test_fixture_single(void) {
     json = slurp(test_data_path(names[2]), &len);
     CHECK_OK(vae_config_from_json(json, len, names[2], &v));
     free(json);
+    /* the maker's "sd15-tiny" has exactly the fixture's shapes */
+    clip_config mc;
+    unet_config mu;
+    vae_config mv;
+    CHECK_OK(testmodel_configs("sd15-tiny", &mc, &mu, &mv));
+    CHECK(same_clip(&mc, &c) && same_unet(&mu, &u) && same_vae(&mv, &v));
     const clip_config *dc = model_clip_config(m, MODEL_TEXT_ENCODER);
-    c.bos_token_id = c.eos_token_id = c.pad_token_id = -1; /* config.json's are HF defaults, unused */
-    CHECK(dc && !memcmp(dc, &c, sizeof c));
+    CHECK(dc && same_clip(dc, &c));
     unet_config du = *model_unet_config(m);
     du.sample_size = u.sample_size;
-    CHECK(!memcmp(&du, &u, sizeof u));
+    CHECK(same_unet(&du, &u));
     vae_config dv = *model_vae_config(m);
     dv.sample_size = v.sample_size;
-    CHECK(!memcmp(&dv, &v, sizeof v));
+    CHECK(same_vae(&dv, &v));
     /* lookups by diffusers name resolve through the name map */
     const model_weight *w = model_weight_find(m, MODEL_VAE, "decoder.mid_block.attentions.0.to_q.weight");
     CHECK(w && w->ndim == 2 && w->shape[0] == 64 && w->tensor->ndim == 4 &&
@@ -112,7 +155,7 @@ static void test_fixture_single(void) {
         if (d) {
             CHECK(model_get_layout(d) == MODEL_LAYOUT_DIFFUSERS && model_get_family(d) == MODEL_FAMILY_SD1);
             compare_models(d, m, true);
-            CHECK(!memcmp(model_unet_config(d), &u, sizeof u));
+            CHECK(same_unet(model_unet_config(d), &u));
         }
         model_close(d);
     } else {
@@ -162,6 +205,73 @@ static void test_maker_layouts(char *root) {
         CHECK_OK(model_weight_read_f32(model_weight_find(a, MODEL_UNET, "conv_in.weight"), 0, 1, &x));
         CHECK_OK(model_weight_read_f32(model_weight_find(b, MODEL_UNET, "conv_in.weight"), 0, 1, &y));
         CHECK(x != y);
+    }
+    model_close(a);
+    model_close(b);
+}
+
+/* SDXL's structure at toy size: OpenCLIP's fused attention and transposed projection in the
+ * single file read back as the diffusers tensors. */
+static void test_maker_sdxl(char *root) {
+    char dir[4096], single[4096];
+    snprintf(dir, sizeof dir, "%s/xl-diffusers", root);
+    snprintf(single, sizeof single, "%s/xl-single", root);
+    mkdir(single, 0755);
+    snprintf(single, sizeof single, "%s/xl-single/xl.safetensors", root);
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sdxl-tiny", .out = dir, .seed = 9}));
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sdxl-tiny", .out = single, .single_file = true, .seed = 9}));
+    model *a = NULL, *b = NULL;
+    CHECK_OK(model_open(dir, &a));
+    CHECK_OK(model_open(single, &b));
+    if (a && b) {
+        CHECK(model_get_family(a) == MODEL_FAMILY_SDXL && model_get_family(b) == MODEL_FAMILY_SDXL);
+        compare_models(a, b, false);
+        const clip_config *c2 = model_clip_config(b, MODEL_TEXT_ENCODER_2);
+        CHECK(c2 && c2->has_projection && c2->projection_dim == 32 && c2->hidden_act == MODEL_ACT_GELU);
+        const unet_config *u = model_unet_config(b);
+        CHECK(u->addition_time_embed_dim == 8 && u->projection_class_embeddings_input_dim == 80 &&
+              u->use_linear_projection && u->transformer_depth[1] == 2 && u->mid_transformer_depth == 2 &&
+              u->cross_attention_dim == 96);
+        CHECK(same_unet(u, model_unet_config(a)) == false); /* only the sample size differs: */
+        unet_config ub = *u;
+        ub.sample_size = model_unet_config(a)->sample_size;
+        CHECK(same_unet(&ub, model_unet_config(a)));
+        const model_weight *w = model_weight_find(b, MODEL_TEXT_ENCODER_2, "text_model.encoder.layers.1.self_attn.k_proj.weight");
+        CHECK(w && w->first_element == 64 * 64 && w->tensor->shape[0] == 192);
+        w = model_weight_find(b, MODEL_TEXT_ENCODER_2, "text_projection.weight");
+        CHECK(w && w->transpose && w->shape[0] == 32 && w->shape[1] == 64);
+        CHECK(model_tokenizer_dir(b, MODEL_TEXT_ENCODER_2) != NULL);
+    }
+    model_close(a);
+    model_close(b);
+}
+
+/* SD 2.x's structure at toy size: OpenCLIP in the single file has one more (unused) layer. */
+static void test_maker_sd2(char *root) {
+    char dir[4096], single[4096];
+    snprintf(dir, sizeof dir, "%s/v2-diffusers", root);
+    snprintf(single, sizeof single, "%s/v2-single", root);
+    mkdir(single, 0755);
+    snprintf(single, sizeof single, "%s/v2-single/v2.safetensors", root);
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sd2-tiny", .out = dir, .seed = 4, .fp16 = true}));
+    CHECK_OK(testmodel_write(&(testmodel_options){.config = "sd2-tiny", .out = single, .single_file = true, .seed = 4}));
+    model *a = NULL, *b = NULL;
+    CHECK_OK(model_open(dir, &a));
+    CHECK_OK(model_open(single, &b));
+    if (a && b) {
+        CHECK(model_get_family(a) == MODEL_FAMILY_SD2 && model_get_family(b) == MODEL_FAMILY_SD2);
+        compare_models(b, a, true);
+        const clip_config *c = model_clip_config(b, MODEL_TEXT_ENCODER);
+        CHECK(c && c->num_layers == 3 && c->hidden_act == MODEL_ACT_GELU && !c->has_projection);
+        CHECK(model_unet_config(b)->upcast_attention && model_unet_config(a)->upcast_attention);
+        /* the 4th OpenCLIP layer and the 0-d logit_scale are extras */
+        size_t extras = model_extra_count(b, MODEL_TEXT_ENCODER);
+        bool layer3 = false, scale = false;
+        for (size_t i = 0; i < extras; i++) {
+            layer3 |= strstr(model_extra_at(b, MODEL_TEXT_ENCODER, i), "resblocks.3.") != NULL;
+            scale |= !strcmp(model_extra_at(b, MODEL_TEXT_ENCODER, i), "cond_stage_model.model.logit_scale");
+        }
+        CHECK(layer3 && scale);
     }
     model_close(a);
     model_close(b);
@@ -320,6 +430,8 @@ int main(void) {
     if (cache) mkdir(cache, 0755);
     CHECK(mkdir(root, 0755) == 0);
     test_maker_layouts(root);
+    test_maker_sdxl(root);
+    test_maker_sd2(root);
     test_errors(root);
     test_name_map();
     char cmd[4200];

@@ -6,6 +6,7 @@
 
 #include "test.h"
 #include "text/tokenizer.h"
+#include "text/tokenizer_locate.h"
 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -150,7 +151,34 @@ static void test_hostile(void) {
     CHECK(strstr(error_message(), "vocab.json") != NULL);
 }
 
+/* Lookup order: explicit folder, the model's, then $XDG_DATA_HOME/pixeen/tokenizers/clip. */
+static void test_locate(void) {
+    char dir[4096], tiny[4096];
+    snprintf(tiny, sizeof tiny, "%s", test_data_path("sd15-tiny/model/tokenizer"));
+    CHECK_OK(tokenizer_locate(tiny, "/nonexistent", false, "m", dir, sizeof dir));
+    CHECK(!strcmp(dir, tiny));
+    CHECK_STATUS(tokenizer_locate("/nonexistent", tiny, false, "m", dir, sizeof dir), PIXEEN_ERROR_TOKENIZER);
+    CHECK_OK(tokenizer_locate(NULL, tiny, false, "m", dir, sizeof dir));
+    CHECK(!strcmp(dir, tiny));
+    const char *old = getenv("XDG_DATA_HOME");
+    char saved[4096];
+    snprintf(saved, sizeof saved, "%s", old ? old : "");
+    setenv("XDG_DATA_HOME", "/nonexistent-data", 1);
+    CHECK_STATUS(tokenizer_locate(NULL, NULL, false, "model.safetensors", dir, sizeof dir), PIXEEN_ERROR_TOKENIZER);
+    CHECK(strstr(error_message(), "model.safetensors") && strstr(error_message(), "--tokenizer DIR") &&
+          strstr(error_message(), "/nonexistent-data/pixeen/tokenizers/clip/"));
+    /* a data folder laid out as documented is found */
+    char data[4096];
+    snprintf(data, sizeof data, "%s", test_data_path("tokenizer-data-home"));
+    setenv("XDG_DATA_HOME", data, 1);
+    CHECK_OK(tokenizer_locate(NULL, NULL, false, "m", dir, sizeof dir));
+    CHECK(strstr(dir, "tokenizer-data-home/pixeen/tokenizers/clip") != NULL);
+    if (old) setenv("XDG_DATA_HOME", saved, 1);
+    else unsetenv("XDG_DATA_HOME");
+}
+
 int main(void) {
+    test_locate();
     test_tiny();
     test_real_vocab();
     test_hostile();

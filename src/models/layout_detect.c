@@ -104,8 +104,13 @@ static pixeen_status detect_unet(const safetensors_file *f, layout_detected *d) 
     u->time_embed_dim = dim(get(f, U "time_embed.0.weight"), 0);
     const safetensors_tensor *label = get(f, U "label_emb.0.0.weight");
     if (label) {
+        /* SDXL: the input is the pooled text (the second encoder's projection width) followed by
+         * six size/crop numbers of addition_time_embed_dim each: 2816 = 1280 + 6 x 256. */
         u->projection_class_embeddings_input_dim = dim(label, 1);
-        u->addition_time_embed_dim = 256; /* SDXL: 2816 = 1280 (pooled text) + 6 x 256 (sizes) */
+        int pooled = dim(get(f, "conditioner.embedders.1.model.text_projection"), 1);
+        if (pooled <= 0) pooled = 1280;
+        int rest = u->projection_class_embeddings_input_dim - pooled;
+        u->addition_time_embed_dim = rest > 0 && rest % 6 == 0 ? rest / 6 : 256;
     }
     u->norm_num_groups = 32;
     u->norm_eps = 1e-5f;

@@ -4,6 +4,7 @@
 #include "models/model.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,8 +65,7 @@ static bool is_dir(const char *p) {
     return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Reads a whole small text file (NUL-terminated). Shared with the tokenizer via model.h? No:
- * each module keeps its own few lines to stay independent. */
+/* Reads a whole small text file (config.json, model_index.json), NUL-terminated. */
 static pixeen_status read_text(const char *path, char **out, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return error_set(PIXEEN_ERROR_IO, "model: cannot open '%s': %s", path, strerror(errno));
@@ -274,6 +274,52 @@ static pixeen_status build_spec(model *m, model_component c) {
     }
 }
 
+/* `<dir>/<sub>/vocab.json` exists: returns "<dir>/<sub>" (malloc'ed), else NULL. */
+static char *tokenizer_in(const char *dir, const char *sub) {
+    char *t = path_join(dir, sub);
+    char *v = t ? path_join(t, "vocab.json") : NULL;
+    bool ok = is_file(v);
+    free(v);
+    if (!ok) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* The tokenizer of a single file, from a diffusers folder beside it: <dir>/<sub> (the file sits in
+ * a diffusers folder), <dir>/<stem>/<sub> (a folder named like the file), else the first sibling
+ * folder, in name order, that is a diffusers folder (model_index.json) with <sub>/. SD models of
+ * one family share their CLIP vocabulary, so any such folder serves. */
+static char *find_tokenizer_beside(const char *dir, const char *file, const char *sub) {
+    char *t = tokenizer_in(dir, sub);
+    if (t) return t;
+    const char *base = strrchr(file, '/');
+    char stem[1024];
+    snprintf(stem, sizeof stem, "%s", base ? base + 1 : file);
+    char *dot = strstr(stem, ".safetensors");
+    if (dot) *dot = 0;
+    if ((dot = strstr(stem, ".fp16"))) *dot = 0;
+    char *sd = path_join(dir, stem);
+    t = sd ? tokenizer_in(sd, sub) : NULL;
+    free(sd);
+    if (t) return t;
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        if (!t && names[i]->d_name[0] != '.') {
+            char *candidate = path_join(dir, names[i]->d_name);
+            char *index = candidate ? path_join(candidate, "model_index.json") : NULL;
+            if (is_file(index)) t = tokenizer_in(candidate, sub);
+            free(index);
+            free(candidate);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return t;
+}
+
 static pixeen_status open_single(model *m) {
     PX_TRY(safetensors_open(m->path, &m->single));
     layout_detected d;
@@ -296,20 +342,8 @@ static pixeen_status open_single(model *m) {
         model_part *p = &m->parts[c];
         p->present = true;
         p->file = m->single;
-        if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2) {
-            const char *sub = c == MODEL_TEXT_ENCODER ? "tokenizer/vocab.json" : "tokenizer_2/vocab.json";
-            static const char *parents[] = {"", "model/"};
-            for (size_t k = 0; k < 2 && !p->tokenizer_dir; k++) {
-                char rel[64];
-                snprintf(rel, sizeof rel, "%s%s", parents[k], sub);
-                char *v = path_join(dir, rel);
-                if (is_file(v)) {
-                    *strrchr(v, '/') = 0;
-                    p->tokenizer_dir = v;
-                } else
-                    free(v);
-            }
-        }
+        if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2)
+            p->tokenizer_dir = find_tokenizer_beside(dir, m->path, c == MODEL_TEXT_ENCODER ? "tokenizer" : "tokenizer_2");
         pixeen_status st = build_spec(m, (model_component)c);
         if (!st) st = bind_part(m, (model_component)c, layout_component_prefix(m->family, (model_component)c));
         if (st) {
@@ -406,7 +440,11 @@ static pixeen_status open_diffusers(model *m) {
     if (!st && !m->parts[MODEL_UNET].present)
         st = error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no unet/ folder", m->path);
     if (!st) {
-        if (m->family != MODEL_FAMILY_SDXL && m->unet.cross_attention_dim == 1024) m->family = MODEL_FAMILY_SD2;
+        /* SD 2.x: OpenCLIP's text encoder (gelu; SD 1.x's OpenAI CLIP uses quick_gelu), 1024 wide */
+        if (m->family != MODEL_FAMILY_SDXL &&
+            (m->unet.cross_attention_dim == 1024 ||
+             (m->parts[MODEL_TEXT_ENCODER].present && m->clip[0].hidden_act == MODEL_ACT_GELU)))
+            m->family = MODEL_FAMILY_SD2;
         if (m->unet.in_channels == 9) m->inpainting = true;
         for (int c = 0; c < 2; c++) {
             char *tok = path_join(m->path, c ? "tokenizer_2" : "tokenizer");

@@ -37,13 +37,20 @@ static pixeen_status parse_act(const cJSON *item, model_act fallback, const char
     return PIXEEN_OK;
 }
 
+/* A JSON number that is an integer within +-1e9 (compared before any cast: casting an
+ * out-of-range double to int is undefined). */
+static bool is_int(const cJSON *item) {
+    if (!cJSON_IsNumber(item)) return false;
+    double v = item->valuedouble;
+    return v >= -1e9 && v <= 1e9 && v == (double)(long)v;
+}
+
 /* An integer field: absent -> fallback; present but not an integer in range -> error. */
 static pixeen_status get_int(const cJSON *root, const char *key, int fallback, const char *what, int *out) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, key);
     *out = fallback;
     if (!item || cJSON_IsNull(item)) return PIXEEN_OK;
-    if (!cJSON_IsNumber(item) || item->valuedouble != (double)(int)item->valuedouble ||
-        item->valuedouble < -1e9 || item->valuedouble > 1e9)
+    if (!is_int(item))
         return error_set(PIXEEN_ERROR_FORMAT, "config: %s: '%s' is not an integer", what, key);
     *out = (int)item->valuedouble;
     return PIXEEN_OK;
@@ -82,7 +89,7 @@ static pixeen_status get_int_per_level(const cJSON *root, const char *key, int f
                          key, cJSON_IsArray(item) ? cJSON_GetArraySize(item) : -1, n_levels);
     for (int i = 0; i < n_levels; i++) {
         const cJSON *e = cJSON_GetArrayItem(item, i);
-        if (!cJSON_IsNumber(e) || e->valuedouble != (double)(int)e->valuedouble)
+        if (!is_int(e))
             return error_set(PIXEEN_ERROR_FORMAT, "config: %s: '%s'[%d] is not an integer", what, key, i);
         out[i] = (int)e->valuedouble;
     }
@@ -99,8 +106,7 @@ static pixeen_status get_levels(const cJSON *root, const char *what, int *n_leve
     *n_levels = n;
     for (int i = 0; i < n; i++) {
         const cJSON *e = cJSON_GetArrayItem(item, i);
-        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > MAX_CHANNELS ||
-            e->valuedouble != (double)(int)e->valuedouble)
+        if (!is_int(e) || e->valuedouble < 1 || e->valuedouble > MAX_CHANNELS)
             return error_set(PIXEEN_ERROR_FORMAT, "config: %s: block_out_channels[%d] is not a channel count",
                              what, i);
         boc[i] = (int)e->valuedouble;

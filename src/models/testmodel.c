@@ -22,12 +22,69 @@
 #define BETA_START 0.00085
 #define BETA_END 0.012
 
+/* SDXL at toy size. Heads follow what a single file's detection assumes (64-wide heads, 8-wide
+ * below 64 channels); the text_time input is the pooled projection (32) + 6 x 8. */
+static void sdxl_tiny(testmodel_config *t) {
+    clip_config *c = &t->clip[0], *c2 = &t->clip[1];
+    unet_config *u = &t->unet;
+    t->sdxl = true;
+    c->num_layers = 3;
+    *c2 = *c;
+    c2->hidden_size = 64;
+    c2->intermediate_size = 128;
+    c2->num_heads = 1;
+    c2->head_dim = 64;
+    c2->hidden_act = MODEL_ACT_GELU;
+    c2->has_projection = true;
+    c2->projection_dim = 32;
+    u->transformer_depth[1] = 2;
+    u->mid_transformer_depth = 2;
+    u->attention_heads[0] = 4;
+    u->attention_heads[1] = 1;
+    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    u->cross_attention_dim = c->hidden_size + c2->hidden_size;
+    u->use_linear_projection = true;
+    u->addition_time_embed_dim = 8;
+    u->projection_class_embeddings_input_dim = c2->projection_dim + 6 * u->addition_time_embed_dim;
+    t->vae.scaling_factor = 0.13025f;
+}
+
+/* SD 2.x at toy size: OpenCLIP-style text encoder (gelu, 64 wide, one 64-wide head). */
+static void sd2_tiny(testmodel_config *t) {
+    clip_config *c = &t->clip[0];
+    unet_config *u = &t->unet;
+    t->sd2 = true;
+    c->num_layers = 3;
+    c->hidden_size = 64;
+    c->intermediate_size = 128;
+    c->num_heads = 1;
+    c->head_dim = 64;
+    c->projection_dim = 64;
+    c->hidden_act = MODEL_ACT_GELU;
+    u->attention_heads[0] = 4;
+    u->attention_heads[1] = 1;
+    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    u->cross_attention_dim = c->hidden_size;
+    u->use_linear_projection = true;
+    u->upcast_attention = true;
+}
+
+pixeen_status testmodel_config_get(const char *name, testmodel_config *t) {
+    if (!name) name = "sd15-tiny";
+    memset(t, 0, sizeof *t);
+    bool xl = !strcmp(name, "sdxl-tiny"), v2 = !strcmp(name, "sd2-tiny");
+    PX_TRY(testmodel_configs(xl || v2 ? "sd15-tiny" : name, &t->clip[0], &t->unet, &t->vae));
+    if (xl) sdxl_tiny(t);
+    if (v2) sd2_tiny(t);
+    return PIXEEN_OK;
+}
+
 pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u, vae_config *v) {
     if (!name) name = "sd15-tiny";
     bool tiny = !strcmp(name, "sd15-tiny");
     if (!tiny && strcmp(name, "sd15"))
-        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "testmodel: unknown configuration '%s' (expected sd15-tiny or sd15)",
-                         name);
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15, sd2-tiny or sdxl-tiny)", name);
     memset(c, 0, sizeof *c);
     memset(u, 0, sizeof *u);
     memset(v, 0, sizeof *v);
@@ -118,16 +175,50 @@ static uint64_t name_hash(const char *component, const char *name, uint64_t seed
 
 /* ---- safetensors writing -------------------------------------------------------------------- */
 
+/* One stored tensor: one network tensor, or several laid end to end (OpenCLIP's fused q/k/v), or
+ * one stored transposed (OpenCLIP's text_projection). */
 typedef struct out_tensor {
     char key[LAYOUT_KEY_MAX];
-    const tensor_spec *spec;  /* NULL for the extra buffers */
+    const tensor_spec *parts[3]; /* NULL for the extra buffers */
+    int n_parts;
+    bool transpose;
     const char *component;
-    int kind;                 /* spec kind, or -1 position_ids, -2 alphas_cumprod */
+    int kind;                    /* spec kind, or -1 position_ids, -2 alphas_cumprod, -3 logit_scale */
     const char *dtype;
     int ndim;
     int64_t shape[4];
     uint64_t elements, nbytes;
 } out_tensor;
+
+static uint64_t spec_elements(const tensor_spec *s) {
+    uint64_t n = 1;
+    for (int d = 0; d < s->ndim; d++) n *= (uint64_t)s->shape[d];
+    return n;
+}
+
+/* The values of one network tensor, slice by slice, into buf (n values from `done`). */
+static void generate(rng *r, const tensor_spec *s, float *buf, size_t n) {
+    double std = s->kind == SPEC_BIAS ? 0.02 : s->fan_in > 0 ? 1.0 / sqrt((double)s->fan_in) : 0.02;
+    for (size_t i = 0; i < n; i++) {
+        switch (s->kind) {
+        case SPEC_NORM_WEIGHT: buf[i] = 1.0f; break;
+        case SPEC_NORM_BIAS: buf[i] = 0.0f; break;
+        default: buf[i] = (float)(std * rng_normal(r)); break;
+        }
+    }
+}
+
+static pixeen_status put(FILE *f, const float *buf, uint16_t *half, size_t n, bool f16) {
+    size_t wrote;
+    if (f16) {
+        f32_to_f16_array(half, buf, n);
+        wrote = fwrite(half, 2, n, f);
+    } else {
+        wrote = fwrite(buf, 4, n, f);
+    }
+    if (wrote != n) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed: %s", strerror(errno));
+    return PIXEEN_OK;
+}
 
 static pixeen_status write_values(FILE *f, const out_tensor *t, uint64_t seed, float *buf, uint16_t *half) {
     if (t->kind == -1) { /* int64 position_ids 0..76 */
@@ -136,6 +227,11 @@ static pixeen_status write_values(FILE *f, const out_tensor *t, uint64_t seed, f
             for (int b = 0; b < 8; b++) le[b] = (uint8_t)((uint64_t)i >> (8 * b));
             if (fwrite(le, 1, 8, f) != 8) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed");
         }
+        return PIXEEN_OK;
+    }
+    if (t->kind == -3) { /* a scalar: CLIP's logit_scale, ln(100) */
+        float v = 4.6052f;
+        if (fwrite(&v, 4, 1, f) != 1) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed");
         return PIXEEN_OK;
     }
     if (t->kind == -2) { /* fp32 alphas_cumprod of the scaled_linear schedule */
@@ -148,27 +244,34 @@ static pixeen_status write_values(FILE *f, const out_tensor *t, uint64_t seed, f
         if (fwrite(buf, 4, SCHEDULE_STEPS, f) != SCHEDULE_STEPS) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed");
         return PIXEEN_OK;
     }
-    rng r = {.state = name_hash(t->component, t->spec->name, seed)};
-    double std = t->kind == SPEC_BIAS ? 0.02 : t->spec->fan_in > 0 ? 1.0 / sqrt((double)t->spec->fan_in) : 0.02;
     bool f16 = !strcmp(t->dtype, "F16");
-    for (uint64_t done = 0; done < t->elements;) {
-        size_t n = t->elements - done < SLICE_ELEMENTS ? (size_t)(t->elements - done) : SLICE_ELEMENTS;
-        for (size_t i = 0; i < n; i++) {
-            switch (t->kind) {
-            case SPEC_NORM_WEIGHT: buf[i] = 1.0f; break;
-            case SPEC_NORM_BIAS: buf[i] = 0.0f; break;
-            default: buf[i] = (float)(std * rng_normal(&r)); break;
-            }
+    if (t->transpose) { /* small (text_projection): generate whole, write column by column */
+        const tensor_spec *s = t->parts[0];
+        uint64_t n = spec_elements(s), rows = (uint64_t)s->shape[0], cols = (uint64_t)s->shape[1];
+        float *all = malloc(n * sizeof *all), *col = malloc(rows * sizeof *col);
+        pixeen_status st = all && col ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "testmodel: transpose");
+        if (!st) {
+            rng r = {.state = name_hash(t->component, s->name, seed)};
+            generate(&r, s, all, (size_t)n);
         }
-        size_t wrote;
-        if (f16) {
-            f32_to_f16_array(half, buf, n);
-            wrote = fwrite(half, 2, n, f);
-        } else {
-            wrote = fwrite(buf, 4, n, f);
+        for (uint64_t c = 0; c < cols && !st; c++) {
+            for (uint64_t k = 0; k < rows; k++) col[k] = all[k * cols + c];
+            st = put(f, col, half, (size_t)rows, f16);
         }
-        if (wrote != n) return error_set(PIXEEN_ERROR_IO, "testmodel: write failed: %s", strerror(errno));
-        done += n;
+        free(all);
+        free(col);
+        return st;
+    }
+    for (int p = 0; p < t->n_parts; p++) {
+        const tensor_spec *s = t->parts[p];
+        rng r = {.state = name_hash(t->component, s->name, seed)};
+        uint64_t total = spec_elements(s);
+        for (uint64_t done = 0; done < total;) {
+            size_t n = total - done < SLICE_ELEMENTS ? (size_t)(total - done) : SLICE_ELEMENTS;
+            generate(&r, s, buf, n);
+            PX_TRY(put(f, buf, half, n, f16));
+            done += n;
+        }
     }
     return PIXEEN_OK;
 }
@@ -221,7 +324,8 @@ static pixeen_status write_safetensors(const char *path, out_tensor *ts, size_t 
 static void set_tensor(out_tensor *t, const char *key, const tensor_spec *s, const char *component, bool fp16, int ndim,
                        const int64_t *shape) {
     snprintf(t->key, sizeof t->key, "%s", key);
-    t->spec = s;
+    t->parts[0] = s;
+    t->n_parts = s ? 1 : 0;
     t->component = component;
     t->kind = s ? (int)s->kind : 0;
     t->dtype = fp16 ? "F16" : "F32";
@@ -268,7 +372,7 @@ static char *join2(const char *a, const char *b) {
     return s;
 }
 
-static pixeen_status write_tokenizer(const char *dir, int vocab_size) {
+static pixeen_status write_tokenizer(const char *dir, int vocab_size, const char *pad) {
     /* byte encoder (GPT-2's bytes_to_unicode) as UTF-8 strings */
     char enc[256][3];
     int n_extra = 0;
@@ -369,14 +473,22 @@ static pixeen_status write_tokenizer(const char *dir, int vocab_size) {
     }
     if (!st) {
         snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-        st = write_text(path, "{\"bos_token\": \"<|startoftext|>\", \"eos_token\": \"<|endoftext|>\", "
-                              "\"pad_token\": \"<|endoftext|>\", \"unk_token\": \"<|endoftext|>\", "
-                              "\"do_lower_case\": true, \"model_max_length\": 77, \"tokenizer_class\": \"CLIPTokenizer\"}\n");
+        char cfg[512];
+        snprintf(cfg, sizeof cfg,
+                 "{\"bos_token\": \"<|startoftext|>\", \"eos_token\": \"<|endoftext|>\", \"pad_token\": \"%s\", "
+                 "\"unk_token\": \"<|endoftext|>\", \"do_lower_case\": true, \"model_max_length\": 77, "
+                 "\"tokenizer_class\": \"CLIPTokenizer\"}\n",
+                 pad);
+        st = write_text(path, cfg);
     }
     if (!st) {
         snprintf(path, sizeof path, "%s/special_tokens_map.json", dir);
-        st = write_text(path, "{\"bos_token\": \"<|startoftext|>\", \"eos_token\": \"<|endoftext|>\", "
-                              "\"pad_token\": \"<|endoftext|>\", \"unk_token\": \"<|endoftext|>\"}\n");
+        char map[512];
+        snprintf(map, sizeof map,
+                 "{\"bos_token\": \"<|startoftext|>\", \"eos_token\": \"<|endoftext|>\", \"pad_token\": \"%s\", "
+                 "\"unk_token\": \"<|endoftext|>\"}\n",
+                 pad);
+        st = write_text(path, map);
     }
     free(json);
     free(merges);
@@ -392,7 +504,7 @@ static cJSON *int_array(const int *v, int n) {
 static char *clip_json(const clip_config *c) {
     cJSON *r = cJSON_CreateObject();
     cJSON *arch = cJSON_AddArrayToObject(r, "architectures");
-    cJSON_AddItemToArray(arch, cJSON_CreateString("CLIPTextModel"));
+    cJSON_AddItemToArray(arch, cJSON_CreateString(c->has_projection ? "CLIPTextModelWithProjection" : "CLIPTextModel"));
     cJSON_AddStringToObject(r, "hidden_act", model_act_name(c->hidden_act));
     cJSON_AddNumberToObject(r, "hidden_size", c->hidden_size);
     cJSON_AddNumberToObject(r, "intermediate_size", c->intermediate_size);
@@ -412,7 +524,7 @@ static char *unet_json(const unet_config *u) {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "_class_name", "UNet2DConditionModel");
     cJSON_AddStringToObject(r, "act_fn", model_act_name(u->act_fn));
-    cJSON_AddNumberToObject(r, "attention_head_dim", u->attention_heads[0]); /* diffusers' name for heads */
+    cJSON_AddItemToObject(r, "attention_head_dim", int_array(u->attention_heads, u->n_levels)); /* = heads */
     cJSON_AddItemToObject(r, "block_out_channels", int_array(u->block_out_channels, u->n_levels));
     cJSON_AddNumberToObject(r, "cross_attention_dim", u->cross_attention_dim);
     cJSON *down = cJSON_AddArrayToObject(r, "down_block_types"), *up = cJSON_AddArrayToObject(r, "up_block_types");
@@ -428,8 +540,14 @@ static char *unet_json(const unet_config *u) {
     cJSON_AddNumberToObject(r, "norm_num_groups", u->norm_num_groups);
     cJSON_AddNumberToObject(r, "out_channels", u->out_channels);
     cJSON_AddNumberToObject(r, "sample_size", u->sample_size);
-    cJSON_AddNumberToObject(r, "transformer_layers_per_block", u->transformer_depth[0]);
+    cJSON_AddItemToObject(r, "transformer_layers_per_block", int_array(u->transformer_depth, u->n_levels));
+    if (u->addition_time_embed_dim) {
+        cJSON_AddStringToObject(r, "addition_embed_type", "text_time");
+        cJSON_AddNumberToObject(r, "addition_time_embed_dim", u->addition_time_embed_dim);
+        cJSON_AddNumberToObject(r, "projection_class_embeddings_input_dim", u->projection_class_embeddings_input_dim);
+    }
     cJSON_AddBoolToObject(r, "use_linear_projection", u->use_linear_projection);
+    cJSON_AddBoolToObject(r, "upcast_attention", u->upcast_attention);
     char *s = cJSON_Print(r);
     cJSON_Delete(r);
     return s;
@@ -462,6 +580,13 @@ static const char model_index[] =
     "  \"text_encoder\": [\"transformers\", \"CLIPTextModel\"],\n  \"tokenizer\": [\"transformers\", \"CLIPTokenizer\"],\n"
     "  \"unet\": [\"diffusers\", \"UNet2DConditionModel\"],\n  \"vae\": [\"diffusers\", \"AutoencoderKL\"]\n}\n";
 
+static const char model_index_xl[] =
+    "{\n  \"_class_name\": \"StableDiffusionXLPipeline\",\n  \"scheduler\": [\"diffusers\", \"EulerDiscreteScheduler\"],\n"
+    "  \"text_encoder\": [\"transformers\", \"CLIPTextModel\"],\n"
+    "  \"text_encoder_2\": [\"transformers\", \"CLIPTextModelWithProjection\"],\n"
+    "  \"tokenizer\": [\"transformers\", \"CLIPTokenizer\"],\n  \"tokenizer_2\": [\"transformers\", \"CLIPTokenizer\"],\n"
+    "  \"unet\": [\"diffusers\", \"UNet2DConditionModel\"],\n  \"vae\": [\"diffusers\", \"AutoencoderKL\"]\n}\n";
+
 static const char scheduler_config[] =
     "{\n  \"_class_name\": \"PNDMScheduler\",\n  \"beta_end\": 0.012,\n  \"beta_schedule\": \"scaled_linear\",\n"
     "  \"beta_start\": 0.00085,\n  \"num_train_timesteps\": 1000,\n  \"prediction_type\": \"epsilon\",\n"
@@ -477,84 +602,117 @@ static pixeen_status write_json_file(const char *dir, const char *sub, const cha
     return st;
 }
 
+/* Finds the stored tensor a network tensor goes into (fused parts share one). */
+static out_tensor *find_key(out_tensor *ts, size_t n, const char *key) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ts[i].key, key)) return &ts[i];
+    return NULL;
+}
+
 pixeen_status testmodel_write(const testmodel_options *o) {
     if (!o || !o->out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "testmodel: no output path");
     const char *name = o->config ? o->config : "sd15-tiny";
-    clip_config clip;
-    unet_config unet;
-    vae_config vae;
-    PX_TRY(testmodel_configs(name, &clip, &unet, &vae));
-    spec_list specs[3] = {{0}};
-    static const model_component comps[3] = {MODEL_TEXT_ENCODER, MODEL_UNET, MODEL_VAE};
-    pixeen_status st = spec_clip(&clip, &specs[0]);
-    if (!st) st = spec_unet(&unet, &specs[1]);
-    if (!st) st = spec_vae(&vae, &specs[2]);
-    size_t total = specs[0].count + specs[1].count + specs[2].count + 2;
+    testmodel_config cfg;
+    PX_TRY(testmodel_config_get(name, &cfg));
+    model_component comps[4] = {MODEL_TEXT_ENCODER, MODEL_TEXT_ENCODER_2, MODEL_UNET, MODEL_VAE};
+    spec_list specs[4] = {{0}};
+    /* SD 2.x single files store OpenCLIP's last layer too (unused: the penultimate is the output) */
+    clip_config te1 = cfg.clip[0];
+    if (cfg.sd2 && o->single_file) te1.num_layers++;
+    pixeen_status st = spec_clip(&te1, &specs[0]);
+    if (!st && cfg.sdxl) st = spec_clip(&cfg.clip[1], &specs[1]);
+    if (!st) st = spec_unet(&cfg.unet, &specs[2]);
+    if (!st) st = spec_vae(&cfg.vae, &specs[3]);
+    size_t total = specs[0].count + specs[1].count + specs[2].count + specs[3].count + 2;
     out_tensor *ts = st ? NULL : calloc(total, sizeof *ts);
     if (!st && !ts) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "testmodel: tensors");
-    layout_context ctx = {MODEL_FAMILY_SD1, &unet, &vae, &clip};
+    model_family family = cfg.sdxl ? MODEL_FAMILY_SDXL : cfg.sd2 ? MODEL_FAMILY_SD2 : MODEL_FAMILY_SD1;
     char path[4096];
     if (!st && o->single_file) {
         size_t n = 0;
-        for (int c = 0; c < 3 && !st; c++)
+        for (int c = 0; c < 4 && !st; c++) {
+            layout_context ctx = {family, &cfg.unet, &cfg.vae, &cfg.clip[c == 1 ? 1 : 0]};
             for (size_t i = 0; i < specs[c].count && !st; i++) {
                 original_ref ref;
-                st = layout_original_ref(&ctx, comps[c], &specs[c].items[i], &ref);
-                if (!st && (ref.element_offset || ref.transpose))
-                    st = error_set(PIXEEN_ERROR_UNSUPPORTED, "testmodel: fused tensors are not written");
-                if (!st)
-                    set_tensor(&ts[n++], ref.key, &specs[c].items[i], model_component_name(comps[c]), o->fp16, ref.ndim,
-                               ref.shape);
+                const tensor_spec *s = &specs[c].items[i];
+                st = layout_original_ref(&ctx, comps[c], s, &ref);
+                if (st) break;
+                out_tensor *t = find_key(ts, n, ref.key);
+                if (!t) {
+                    t = &ts[n++];
+                    set_tensor(t, ref.key, s, model_component_name(comps[c]), o->fp16, ref.ndim, ref.shape);
+                    t->transpose = ref.transpose;
+                    t->n_parts = 0;
+                }
+                /* parts in element order: q, k, v arrive in that order from the spec */
+                uint64_t expect = 0;
+                for (int p = 0; p < t->n_parts; p++) expect += spec_elements(t->parts[p]);
+                if (t->n_parts == 3 || ref.element_offset != expect)
+                    st = error_set(PIXEEN_ERROR_INTERNAL, "testmodel: fused tensor '%s' out of order", ref.key);
+                else
+                    t->parts[t->n_parts++] = s;
             }
+        }
         if (!st) {
-            set_tensor(&ts[n], "cond_stage_model.transformer.text_model.embeddings.position_ids", NULL, "", false, 2,
-                       (const int64_t[]){1, clip.max_positions});
-            ts[n].kind = -1;
-            ts[n].dtype = "I64";
-            ts[n].nbytes = ts[n].elements * 8;
+            if (cfg.sd2) { /* OpenCLIP's 0-d logit_scale */
+                set_tensor(&ts[n], "cond_stage_model.model.logit_scale", NULL, "", false, 0, NULL);
+                ts[n].kind = -3;
+            } else {
+                set_tensor(&ts[n], cfg.sdxl ? "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
+                                            : "cond_stage_model.transformer.text_model.embeddings.position_ids",
+                           NULL, "", false, 2, (const int64_t[]){1, cfg.clip[0].max_positions});
+                ts[n].kind = -1;
+                ts[n].dtype = "I64";
+                ts[n].nbytes = ts[n].elements * 8;
+            }
             n++;
             set_tensor(&ts[n], "alphas_cumprod", NULL, "", false, 1, (const int64_t[]){SCHEDULE_STEPS});
             ts[n].kind = -2;
             n++;
             st = write_safetensors(o->out, ts, n, name, o->seed);
         }
-        if (!st) { /* tokenizer/ beside the file, where model_open looks for it */
+        /* tokenizer/ (and tokenizer_2/) beside the file, where model_open looks for them */
+        for (int k = 0; k < (cfg.sdxl ? 2 : 1) && !st; k++) {
             snprintf(path, sizeof path, "%s", o->out);
             char *slash = strrchr(path, '/');
-            if (slash) snprintf(slash, sizeof path - (size_t)(slash - path), "/tokenizer");
-            else snprintf(path, sizeof path, "tokenizer");
-            st = write_tokenizer(path, clip.vocab_size);
+            const char *sub = k ? "tokenizer_2" : "tokenizer";
+            if (slash) snprintf(slash, sizeof path - (size_t)(slash - path), "/%s", sub);
+            else snprintf(path, sizeof path, "%s", sub);
+            st = write_tokenizer(path, cfg.clip[k].vocab_size, k || cfg.sd2 ? "!" : "<|endoftext|>");
         }
     } else if (!st) {
         if (mkdir(o->out, 0755) != 0 && errno != EEXIST)
             st = error_set(PIXEEN_ERROR_IO, "testmodel: cannot create '%s': %s", o->out, strerror(errno));
         if (!st) {
             snprintf(path, sizeof path, "%s/model_index.json", o->out);
-            st = write_text(path, model_index);
+            st = write_text(path, cfg.sdxl ? model_index_xl : model_index);
         }
-        if (!st) st = write_json_file(o->out, "text_encoder", "config.json", clip_json(&clip));
-        if (!st) st = write_json_file(o->out, "unet", "config.json", unet_json(&unet));
-        if (!st) st = write_json_file(o->out, "vae", "config.json", vae_json(&vae));
+        if (!st) st = write_json_file(o->out, "text_encoder", "config.json", clip_json(&cfg.clip[0]));
+        if (!st && cfg.sdxl) st = write_json_file(o->out, "text_encoder_2", "config.json", clip_json(&cfg.clip[1]));
+        if (!st) st = write_json_file(o->out, "unet", "config.json", unet_json(&cfg.unet));
+        if (!st) st = write_json_file(o->out, "vae", "config.json", vae_json(&cfg.vae));
         if (!st) {
             size_t len = strlen(scheduler_config);
             char *copy = malloc(len + 1);
             if (copy) memcpy(copy, scheduler_config, len + 1);
             st = write_json_file(o->out, "scheduler", "scheduler_config.json", copy);
         }
-        for (int c = 0; c < 3 && !st; c++) {
+        for (int c = 0; c < 4 && !st; c++) {
+            if (!specs[c].count) continue;
             for (size_t i = 0; i < specs[c].count; i++)
                 set_tensor(&ts[i], specs[c].items[i].name, &specs[c].items[i], model_component_name(comps[c]), o->fp16,
                            specs[c].items[i].ndim, specs[c].items[i].shape);
+            bool te = comps[c] == MODEL_TEXT_ENCODER || comps[c] == MODEL_TEXT_ENCODER_2;
             snprintf(path, sizeof path, "%s/%s/%s", o->out, model_component_name(comps[c]),
-                     comps[c] == MODEL_TEXT_ENCODER ? "model.safetensors" : "diffusion_pytorch_model.safetensors");
+                     te ? "model.safetensors" : "diffusion_pytorch_model.safetensors");
             st = write_safetensors(path, ts, specs[c].count, name, o->seed);
         }
-        if (!st) {
-            snprintf(path, sizeof path, "%s/tokenizer", o->out);
-            st = write_tokenizer(path, clip.vocab_size);
+        for (int k = 0; k < (cfg.sdxl ? 2 : 1) && !st; k++) {
+            snprintf(path, sizeof path, "%s/%s", o->out, k ? "tokenizer_2" : "tokenizer");
+            st = write_tokenizer(path, cfg.clip[k].vocab_size, k || cfg.sd2 ? "!" : "<|endoftext|>");
         }
     }
     free(ts);
-    for (int c = 0; c < 3; c++) spec_list_free(&specs[c]);
+    for (int c = 0; c < 4; c++) spec_list_free(&specs[c]);
     return st;
 }

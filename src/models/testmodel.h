@@ -3,7 +3,13 @@
  * and benchmarks. tools/make_test_model.c is its command line.
  *
  * Configurations: "sd15-tiny" (the shapes of ../shared/fixtures/sd15-tiny: 32/64 channels, CLIP
- * width 32 with MLP 37, vocab 1000) and "sd15" (full Stable Diffusion 1.5: 1.07 G parameters).
+ * width 32 with MLP 37, vocab 1000), "sd15" (full Stable Diffusion 1.5: 1.07 G parameters) and
+ * "sdxl-tiny" (SDXL's structure at toy size: two text encoders, the second OpenCLIP-style with a
+ * projection, linear projections, transformer depth 2, text_time embedding; in a single file its
+ * attention is fused in_proj_weight and text_projection is transposed, as real SDXL files store)
+ * and "sd2-tiny" (SD 2.x's: OpenCLIP text encoder with fused attention, whose single file holds
+ * one more layer than the diffusers folder, as SD 2.x uses the penultimate layer; linear
+ * projections; attention upcast; tokenizer padding with "!").
  * Layouts: a diffusers folder (model_index.json, configs, weights, tokenizer, scheduler) or one
  * single-file original-layout checkpoint (with int64 position_ids and an fp32 alphas_cumprod
  * buffer, as real ones carry) plus tokenizer/ beside it.
@@ -23,13 +29,23 @@
 #include "models/model_config.h"
 
 typedef struct testmodel_options {
-    const char *config;  /* "sd15-tiny" (default when NULL) or "sd15" */
+    const char *config;  /* "sd15-tiny" (default when NULL), "sd15", "sd2-tiny", "sdxl-tiny" */
     const char *out;     /* folder (diffusers) or .safetensors file (single) */
     bool single_file;
     bool fp16;           /* default fp32 */
     uint64_t seed;
 } testmodel_options;
 
+typedef struct testmodel_config {
+    bool sdxl;
+    bool sd2;            /* OpenCLIP text encoder (a single file stores one more, unused, layer) */
+    clip_config clip[2]; /* clip[1] only for SDXL */
+    unet_config unet;
+    vae_config vae;
+} testmodel_config;
+
+pixeen_status testmodel_config_get(const char *name, testmodel_config *out);
+/* The SD 1.x configurations only ("sd15-tiny", "sd15"). */
 pixeen_status testmodel_configs(const char *name, clip_config *clip, unet_config *unet, vae_config *vae);
 pixeen_status testmodel_write(const testmodel_options *options);
 

@@ -2,6 +2,8 @@
  * The parser walks the same alternatives, in the same order, as A1111's re_attention regex. */
 #include "text/prompt_weights.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +185,14 @@ pixeen_status prompt_parse(const char *s, size_t len, prompt_segment **segments,
     return PIXEEN_OK;
 }
 
+/* Weights are computed in double as A1111 does; a product beyond float's range (only reachable
+ * with absurd weights like "(x:1e300)") saturates instead of overflowing the conversion. */
+static float weight_to_float(double w) {
+    if (w > FLT_MAX) return INFINITY;
+    if (w < -FLT_MAX) return -INFINITY;
+    return (float)w;
+}
+
 void prompt_chunks_free(prompt_chunks *c) {
     if (!c) return;
     free(c->ids);
@@ -277,7 +287,7 @@ pixeen_status prompt_encode(const tokenizer *tok, const char *text, size_t len, 
             if (!st && b.n == PROMPT_CHUNK_TOKENS) st = next_chunk(&b, false);
             if (!st) {
                 b.tokens[b.n] = ids[p];
-                b.mult[b.n] = (float)segs[s].weight;
+                b.mult[b.n] = weight_to_float(segs[s].weight);
                 b.n++;
             }
         }
