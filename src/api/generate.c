@@ -33,32 +33,32 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
     return api_finish(ctx, PIXEEN_OK);
 }
 
-PIXEEN_API void pixeen_model_destroy(pixeen_model *model) {
-    if (!model) return;
-    sd_model_free(model->sd);
-    free(model);
+PIXEEN_API void pixeen_model_destroy(pixeen_model *pm) {
+    if (!pm) return;
+    sd_model_free(pm->sd);
+    free(pm);
 }
 
-PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out) {
-    if (!model || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: model or output is NULL");
-    const unet_config *u = model_unet_config(model->sd->files);
-    const vae_config *v = model_vae_config(model->sd->files);
+PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *pm, pixeen_model_info *out) {
+    if (!pm || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: model or output is NULL");
+    const unet_config *u = model_unet_config(pm->sd->files);
+    const vae_config *v = model_vae_config(pm->sd->files);
     *out = (pixeen_model_info){
-        .family = model_family_name(model_get_family(model->sd->files)),
+        .family = model_family_name(model_get_family(pm->sd->files)),
         .default_width = u->sample_size * v->downscale,
         .default_height = u->sample_size * v->downscale,
         .size_multiple = v->downscale,
-        .weight_bytes = model->sd->weight_bytes,
+        .weight_bytes = pm->sd->weight_bytes,
     };
     return PIXEEN_OK;
 }
 
 /* Defaults and checks (see pixeen_generate_desc). */
-static pixeen_status resolve_request(const pixeen_model *model, const pixeen_generate_desc *d, txt2img_request *r,
+static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r,
                                      int64_t *seed_used) {
     PX_TRY(api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "generate"));
     pixeen_model_info info;
-    pixeen_model_get_info(model, &info);
+    pixeen_model_get_info(pm, &info);
     if (!d->prompt) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the prompt is NULL (use \"\" for none)");
     memset(r, 0, sizeof *r);
     r->prompt = d->prompt;
@@ -109,15 +109,15 @@ static pixeen_status resolve_request(const pixeen_model *model, const pixeen_gen
     return PIXEEN_OK;
 }
 
-PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out) {
+PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate_desc *desc, pixeen_image **out) {
     error_clear();
-    if (!model || !desc || !out)
+    if (!pm || !desc || !out)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: model, descriptor or output is NULL");
     *out = NULL;
-    pixeen_context *ctx = model->ctx;
+    pixeen_context *ctx = pm->ctx;
     txt2img_request req;
     int64_t seed = 0;
-    pixeen_status status = resolve_request(model, desc, &req, &seed);
+    pixeen_status status = resolve_request(pm, desc, &req, &seed);
     if (status != PIXEEN_OK) return api_finish(ctx, status);
     int expected = 0;
     if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
@@ -126,7 +126,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_gener
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
-    if (status == PIXEEN_OK) status = txt2img_run(model->sd, &req, &img->result);
+    if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {
         free(img);

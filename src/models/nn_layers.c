@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "models/nn.h"
-#include "ops/attention.h"
 #include "ops/gemm.h"
 #include "ops/nn_support.h"
 
@@ -88,14 +87,7 @@ static tensor attention_unfused(nn_graph *g, const tensor *q, const tensor *k, c
 }
 
 tensor nn_attention(nn_graph *g, const tensor *q, const tensor *k, const tensor *v, int heads, bool causal) {
-    int64_t D = q->shape[2] / heads;
-    if (causal || D % 4 != 0 || D > 256) return attention_unfused(g, q, k, v, heads, causal);
-    tensor out = nn_alloc3(g, q->shape[0], q->shape[1], q->shape[2]);
-    if (recording(g)) {
-        op_attention_desc desc = {.q = q, .k = k, .v = v, .out = &out, .heads = (uint32_t)heads};
-        op_attention_record(g->rec, &desc);
-    }
-    return out;
+    return attention_unfused(g, q, k, v, heads, causal);
 }
 
 tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const char *pos_prefix) {
