@@ -1,0 +1,71 @@
+/* age_stream.c — STREAM encryption of the age payload (see age_stream.h). Every plaintext chunk
+ * buffer and the payload key are wiped. Entry points: age_stream_seal, age_stream_open. */
+#include "vault/age_stream.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "vault/hkdf.h"
+
+static void chunk_nonce(uint8_t nonce[12], uint64_t counter, int last) {
+    memset(nonce, 0, 12);
+    for (int i = 0; i < 8; i++) nonce[10 - i] = (uint8_t)(counter >> (8 * i)); /* 11-byte big-endian */
+    nonce[11] = last ? 1 : 0;
+}
+
+int age_stream_seal(age_buf *out, const uint8_t file_key[AGE_FILE_KEY], const uint8_t *pt, size_t len) {
+    uint8_t nonce16[AGE_NONCE], key[32], nonce[12];
+    randombytes_buf(nonce16, sizeof nonce16);
+    if (vault_hkdf_sha256(key, sizeof key, file_key, AGE_FILE_KEY, nonce16, sizeof nonce16, "payload")) return -1;
+    size_t chunks = len == 0 ? 1 : (len + AGE_CHUNK - 1) / AGE_CHUNK;
+    size_t need = out->len + AGE_NONCE + len + chunks * AGE_TAG;
+    int rc = -1;
+    if (age_buf_reserve(out, need - out->len)) goto done;
+    age_buf_append(out, nonce16, sizeof nonce16);
+    for (size_t c = 0; c < chunks; c++) {
+        size_t off = c * AGE_CHUNK, n = len - off < AGE_CHUNK ? len - off : AGE_CHUNK;
+        chunk_nonce(nonce, c, c + 1 == chunks);
+        unsigned long long clen = 0;
+        crypto_aead_chacha20poly1305_ietf_encrypt(out->data + out->len, &clen, pt + off, n, NULL, 0, NULL, nonce, key);
+        out->len += (size_t)clen;
+    }
+    rc = 0;
+done:
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+size_t age_stream_plain_len(size_t len) {
+    return len > AGE_NONCE ? len - AGE_NONCE : 0;
+}
+
+int age_stream_open(const uint8_t file_key[AGE_FILE_KEY], const uint8_t *in, size_t len, age_chunk_fn fn, void *user) {
+    if (len < AGE_NONCE) return -2;
+    uint8_t key[32], nonce[12];
+    uint8_t *pt = sodium_malloc(AGE_CHUNK);
+    if (!pt) return -1;
+    int rc = -1;
+    if (vault_hkdf_sha256(key, sizeof key, file_key, AGE_FILE_KEY, in, AGE_NONCE, "payload")) goto done;
+    size_t pos = AGE_NONCE;
+    if (pos == len) goto done; /* no chunk at all: not even the empty final one */
+    for (uint64_t c = 0; pos < len; c++) {
+        if (c >= (1ull << 32)) goto done; /* far beyond any buffer; keeps the counter well in range */
+        size_t rest = len - pos;
+        /* Fixed-size reads, as the reference does: a chunk is last iff nothing follows it. */
+        int last = rest <= AGE_CHUNK + AGE_TAG;
+        size_t clen = last ? rest : AGE_CHUNK + AGE_TAG;
+        if (clen < AGE_TAG) goto done;
+        chunk_nonce(nonce, c, last);
+        unsigned long long n = 0;
+        if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, &n, NULL, in + pos, clen, NULL, 0, nonce, key) != 0)
+            goto done;
+        if (last && n == 0 && c > 0) goto done; /* an empty final chunk only for an empty payload */
+        if (n && fn(pt, (size_t)n, user) != 0) goto done;
+        pos += clen;
+    }
+    rc = 0;
+done:
+    sodium_memzero(key, sizeof key);
+    sodium_free(pt);
+    return rc;
+}
