@@ -193,13 +193,14 @@ static age_result unwrap_file_key(const age_identities *ids, const age_header *h
     return AGE_RESULT_NO_MATCH;
 }
 
-age_result age_decrypt(const age_identities *ids, const uint8_t *in, size_t len, age_chunk_fn fn, void *user) {
+age_result age_decrypt(const age_identities *ids, age_format format, const uint8_t *in, size_t len, age_chunk_fn fn,
+                       void *user) {
     if (sodium_init() < 0) return AGE_RESULT_NO_MEMORY;
     age_buf dearmored = {0};
     age_header hdr;
     uint8_t file_key[AGE_FILE_KEY], mac[32];
     age_result result;
-    if (vault_armor_detect(in, len)) {
+    if (format == AGE_FORMAT_ARMOR || (format == AGE_FORMAT_DETECT && vault_armor_detect(in, len))) {
         if (vault_armor_decode(in, len, &dearmored)) {
             free(dearmored.data);
             return AGE_RESULT_ARMOR;
@@ -236,7 +237,7 @@ pixeen_status vault_age_open(const age_identities *ids, const uint8_t *in, size_
     *out = NULL;
     /* The plaintext is never longer than the file (armor only makes the file longer). */
     PX_TRY(vault_secret_create(age_stream_plain_len(len), &plain));
-    age_result r = age_decrypt(ids, in, len, collect_chunk, plain);
+    age_result r = age_decrypt(ids, AGE_FORMAT_DETECT, in, len, collect_chunk, plain);
     if (r != AGE_RESULT_OK) {
         vault_secret_destroy(plain);
         if (r == AGE_RESULT_NO_MEMORY) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "vault: out of memory");

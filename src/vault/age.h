@@ -53,6 +53,9 @@ typedef enum age_result {
     AGE_RESULT_NO_MEMORY,
 } age_result;
 
+/* How age_decrypt reads its input: detect armor (what vault_age_open does), or force one form. */
+typedef enum age_format { AGE_FORMAT_DETECT = 0, AGE_FORMAT_ARMOR, AGE_FORMAT_BINARY } age_format;
+
 /* Encrypts `len` bytes into `out` (malloc, appended; the caller frees out->data). */
 pixeen_status vault_age_seal(const age_recipients *rcpt, const uint8_t *pt, size_t len, age_buf *out);
 
@@ -62,7 +65,8 @@ pixeen_status vault_age_open(const age_identities *ids, const uint8_t *in, size_
 
 /* The core of vault_age_open: passes each authenticated chunk to `fn` as it goes (so a failing
  * file may have delivered a prefix) and says where it stopped. Sets no error message. */
-age_result age_decrypt(const age_identities *ids, const uint8_t *in, size_t len, age_chunk_fn fn, void *user);
+age_result age_decrypt(const age_identities *ids, age_format format, const uint8_t *in, size_t len, age_chunk_fn fn,
+                       void *user);
 
 /* The one message of PIXEEN_ERROR_DECRYPT. */
 pixeen_status vault_decrypt_error(void);

@@ -47,21 +47,32 @@ int age_stream_open(const uint8_t file_key[AGE_FILE_KEY], const uint8_t *in, siz
     int rc = -1;
     if (vault_hkdf_sha256(key, sizeof key, file_key, AGE_FILE_KEY, in, AGE_NONCE, "payload")) goto done;
     size_t pos = AGE_NONCE;
-    if (pos == len) goto done; /* no chunk at all: not even the empty final one */
-    for (uint64_t c = 0; pos < len; c++) {
-        if (c >= (1ull << 32)) goto done; /* far beyond any buffer; keeps the counter well in range */
+    /* As the reference reader does, with fixed-size reads: a short chunk must be the final one; a
+     * full chunk is tried as a middle chunk first, then as a full final chunk. A final chunk's
+     * plaintext is released before checking that nothing follows it (CCTV counts it released). */
+    for (uint64_t c = 0;; c++) {
+        if (pos == len) goto done;         /* no chunk with the final flag */
+        if (c >= (1ull << 40)) goto done;  /* 2^40 chunks = 64 PiB: far beyond any buffer */
         size_t rest = len - pos;
-        /* Fixed-size reads, as the reference does: a chunk is last iff nothing follows it. */
-        int last = rest <= AGE_CHUNK + AGE_TAG;
-        size_t clen = last ? rest : AGE_CHUNK + AGE_TAG;
+        size_t clen = rest < AGE_CHUNK + AGE_TAG ? rest : AGE_CHUNK + AGE_TAG;
+        int last = clen < AGE_CHUNK + AGE_TAG;
         if (clen < AGE_TAG) goto done;
-        chunk_nonce(nonce, c, last);
         unsigned long long n = 0;
-        if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, &n, NULL, in + pos, clen, NULL, 0, nonce, key) != 0)
-            goto done;
+        chunk_nonce(nonce, c, last);
+        int bad = crypto_aead_chacha20poly1305_ietf_decrypt(pt, &n, NULL, in + pos, clen, NULL, 0, nonce, key);
+        if (bad && !last) {
+            last = 1;
+            chunk_nonce(nonce, c, 1);
+            bad = crypto_aead_chacha20poly1305_ietf_decrypt(pt, &n, NULL, in + pos, clen, NULL, 0, nonce, key);
+        }
+        if (bad) goto done;
         if (last && n == 0 && c > 0) goto done; /* an empty final chunk only for an empty payload */
         if (n && fn(pt, (size_t)n, user) != 0) goto done;
         pos += clen;
+        if (last) {
+            if (pos != len) goto done; /* data after the final chunk */
+            break;
+        }
     }
     rc = 0;
 done:
