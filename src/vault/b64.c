@@ -1,6 +1,6 @@
 /* b64.c — canonical base64 on libsodium's constant-time codec (keys and MACs pass through it).
- * libsodium already rejects non-zero trailing bits; the re-encoding comparison makes the rule
- * independent of that detail. Entry points: see b64.h. */
+ * libsodium rejects non-zero trailing bits; the alphabet and the length (that of re-encoding)
+ * are checked here. Entry points: see b64.h. */
 #include "vault/b64.h"
 
 #include <sodium.h>
@@ -25,8 +25,14 @@ int vault_b64_decode(const char *in, size_t len, int padded, uint8_t *out, size_
         *out_len = 0;
         return 0;
     }
-    for (size_t i = 0; i < len; i++)
-        if (!in[i]) return -1;
+    /* Only the alphabet (and '=' where padding is allowed, at the end): checked here rather than
+     * trusting the codec with bytes >= 0x80. */
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                 (padded && c == '=' && i + 2 >= len);
+        if (!ok) return -1;
+    }
     if (sodium_base642bin(out, out_size, in, len, NULL, &n, &end, variant(padded)) != 0 || end != in + len) return -1;
     if (vault_b64_encoded_len(n, padded) != len) {
         sodium_memzero(out, n);

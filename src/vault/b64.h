@@ -1,5 +1,5 @@
 /* b64.h — strict base64 for age: canonical decoding only (no padding where the format forbids it,
- * zero unused bits, no whitespace), checked by re-encoding. Entry points: vault_b64_decode,
+ * zero unused bits, no whitespace, nothing outside the alphabet). Entry points: vault_b64_decode,
  * vault_b64_encode, vault_b64_encoded_len. */
 #ifndef PIXEEN_VAULT_B64_H
 #define PIXEEN_VAULT_B64_H
