@@ -16,5 +16,8 @@ int cli_fail(pixeen_status status, const char *what);
 
 /* Subcommands (one per file). */
 int cmd_devices(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_open(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -6,6 +6,9 @@
 
 static const cli_command commands[] = {
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
+    {"keygen", "create an age identity (private key) and print its recipient", cmd_keygen},
+    {"open", "decrypt an age file (an image saved by Pixeen, or any age file)", cmd_open},
+    {"history", "list, export or delete the encrypted history of generations", cmd_history},
 };
 
 int cli_fail(pixeen_status status, const char *what) {

@@ -35,7 +35,7 @@ pixeen_status vault_file_write_atomic(const char *path, const uint8_t *data, siz
     if (!path || !path[0]) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: empty output path");
     if (strlen(path) >= sizeof dir) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: output path too long");
     if (!force && lstat(path, &st) == 0)
-        return error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (pass --force to replace it)", path);
+        return error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (refusing to replace it)", path);
     dir_of(path, dir, sizeof dir);
     snprintf(tmp, sizeof tmp, "%s/.pixeen-tmp-XXXXXX", dir);
     mode_t old_mask = umask(077);
@@ -62,11 +62,11 @@ pixeen_status vault_file_write_atomic(const char *path, const uint8_t *data, siz
         } else if (link(tmp, path) == 0) {
             unlink(tmp); /* link() refuses an existing target, atomically: no overwrite race */
         } else if (errno == EEXIST) {
-            status = error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (pass --force to replace it)", path);
+            status = error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (refusing to replace it)", path);
         } else if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EXDEV) {
             /* File systems without hard links (FAT, some FUSE): check, then rename. */
             if (lstat(path, &st) == 0)
-                status = error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (pass --force to replace it)", path);
+                status = error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (refusing to replace it)", path);
             else if (rename(tmp, path) != 0)
                 status = io_error("cannot rename into", path);
         } else {
