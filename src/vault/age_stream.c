@@ -41,6 +41,7 @@ size_t age_stream_plain_len(size_t len) {
 
 int age_stream_open(const uint8_t file_key[AGE_FILE_KEY], const uint8_t *in, size_t len, age_chunk_fn fn, void *user) {
     if (len < AGE_NONCE) return -2;
+    if (sodium_init() < 0) return -1; /* sodium_malloc needs it; idempotent */
     uint8_t key[32], nonce[12];
     uint8_t *pt = sodium_malloc(AGE_CHUNK);
     if (!pt) return -1;
