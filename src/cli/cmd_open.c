@@ -2,6 +2,8 @@
  * decrypts an age file. The plaintext goes to OUT (atomically, mode 0600), or to stdout only when
  * stdout is not a terminal: exporting plaintext is always an explicit act. Nothing is written
  * unless the whole file authenticated. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,10 +66,21 @@ int cmd_open(int argc, char **argv) {
     if (out) {
         s = pixeen_file_write_atomic(out, pixeen_secret_data(plain), pixeen_secret_size(plain), force);
         if (s != PIXEEN_OK) rc = cli_fail(s, "open");
-    } else if (fwrite(pixeen_secret_data(plain), 1, pixeen_secret_size(plain), stdout) != pixeen_secret_size(plain) ||
-               fflush(stdout) != 0) {
-        fprintf(stderr, "pixeen open: cannot write to stdout\n");
-        rc = 1;
+    } else {
+        /* write(2), not stdio: no copy of the plaintext is left in a stdio buffer. */
+        const uint8_t *p = pixeen_secret_data(plain);
+        size_t left = pixeen_secret_size(plain);
+        while (left > 0) {
+            ssize_t n = write(STDOUT_FILENO, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                fprintf(stderr, "pixeen open: cannot write to stdout: %s\n", strerror(errno));
+                rc = 1;
+                break;
+            }
+            p += n;
+            left -= (size_t)n;
+        }
     }
     pixeen_secret_destroy(plain);
     return rc;
