@@ -115,7 +115,7 @@ static pixeen_status list_ids(char ***ids_out, size_t *count_out) {
         count++;
     }
     closedir(d);
-    if (s == PIXEEN_OK) qsort(ids, count, sizeof *ids, compare_names);
+    if (s == PIXEEN_OK && count) qsort(ids, count, sizeof *ids, compare_names);
     *ids_out = ids;
     *count_out = count;
     return s;
