@@ -146,6 +146,11 @@ typedef struct pixeen_open_desc {
 PIXEEN_API pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, const char *path,
                                                 pixeen_secret **plaintext);
 
+/* Sets *uses to 1 if the age file at `path` is encrypted to a passphrase (its header has one
+ * scrypt stanza), else 0 (also for a file that is not age: opening it will say so). Reads only
+ * the unauthenticated header, so it is a hint for choosing how to ask, never a verdict. */
+PIXEEN_API pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses);
+
 /* Writes `size` bytes to `path` atomically, mode 0600 (an explicit plaintext export).
  * PIXEEN_ERROR_EXISTS if it exists and !force. */
 PIXEEN_API pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force);

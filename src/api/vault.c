@@ -41,6 +41,12 @@ pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, const char *p
     return vault_open_file(desc, path, plaintext);
 }
 
+pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses) {
+    REQUIRE(path, "path");
+    REQUIRE(uses, "uses");
+    return vault_file_uses_passphrase(path, uses);
+}
+
 pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force) {
     REQUIRE(path, "path");
     REQUIRE(data || !size, "data");

@@ -14,7 +14,8 @@ static void usage(FILE *f) {
     fprintf(f, "usage: pixeen open FILE.age [-i IDENTITY] [-p | --passphrase-file F] [-o OUT.png] [--force]\n"
                "Decrypts an age file (binary or armored) written by Pixeen or by age.\n"
                "  -i IDENTITY          identity file (default $XDG_CONFIG_HOME/pixeen/identity.txt)\n"
-               "  -p, --passphrase     the file is passphrase-encrypted: ask on the terminal\n"
+               "  -p, --passphrase     the file is passphrase-encrypted: ask on the terminal (the\n"
+               "                       default when the file has a passphrase stanza and no -i)\n"
                "  --passphrase-file F  the file is passphrase-encrypted: the first line of F\n"
                "  -o OUT               write the plaintext to OUT (mode 0600); without -o it goes to\n"
                "                       stdout, which must then not be a terminal\n"
@@ -55,6 +56,11 @@ int cmd_open(int argc, char **argv) {
     }
     pixeen_secret *pass = NULL, *plain = NULL;
     pixeen_status s = PIXEEN_OK;
+    if (!identity && !pass_file && !ask) {
+        /* As `age -d`: a passphrase file is recognised and the passphrase asked for. */
+        int uses = 0;
+        if (pixeen_vault_file_uses_passphrase(in, &uses) == PIXEEN_OK && uses) ask = 1;
+    }
     if (pass_file || ask) s = pixeen_passphrase_read(pass_file, "Passphrase: ", 0, &pass);
     if (s == PIXEEN_OK) {
         pixeen_open_desc desc = {.identity_file = identity, .passphrase = pass};

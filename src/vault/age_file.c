@@ -1,6 +1,7 @@
 /* age_file.c — age files on disk (see age_file.h): resolves recipients, identities and
  * passphrases, then calls the in-memory age code and the atomic writer.
- * Entry points: vault_seal_file, vault_seal_buffer, vault_open_file, vault_identity_default_path,
+ * Entry points: vault_seal_file, vault_seal_buffer, vault_open_file, vault_file_uses_passphrase,
+ * vault_identity_default_path,
  * vault_identity_write, vault_identity_file_recipient. */
 #include "vault/age_file.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "vault/age.h"
+#include "vault/armor.h"
 #include "vault/file.h"
 #include "vault/keys.h"
 
@@ -83,6 +85,27 @@ pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, va
     free(file);
     vault_identities_free(&ids);
     return s;
+}
+
+pixeen_status vault_file_uses_passphrase(const char *path, int *uses) {
+    *uses = 0;
+    uint8_t *file = NULL;
+    size_t len = 0;
+    PX_TRY(vault_file_read(path, VAULT_AGE_FILE_MAX, &file, &len));
+    age_buf dearmored = {0};
+    const uint8_t *in = file;
+    if (vault_armor_detect(file, len) && vault_armor_decode(file, len, &dearmored) == 0) {
+        in = dearmored.data;
+        len = dearmored.len;
+    }
+    age_header hdr;
+    if (age_header_parse(in, len, &hdr) == 0) {
+        *uses = hdr.count == 1 && !strcmp(hdr.stanzas[0].args[0], "scrypt");
+        age_header_free(&hdr);
+    }
+    free(dearmored.data);
+    free(file);
+    return PIXEEN_OK;
 }
 
 pixeen_status vault_identity_default_path(char *buf, size_t size) {

@@ -21,6 +21,7 @@ pixeen_status vault_seal_file(const pixeen_seal_desc *desc, const uint8_t *data,
 pixeen_status vault_seal_buffer(const pixeen_seal_desc *desc, const uint8_t *data, size_t size, uint8_t **out,
                                 size_t *out_len);
 pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, vault_secret **plaintext);
+pixeen_status vault_file_uses_passphrase(const char *path, int *uses);
 pixeen_status vault_identity_default_path(char *buf, size_t size);
 pixeen_status vault_identity_write(const char *path, char *recipient);
 pixeen_status vault_identity_file_recipient(const char *identity_file, char *recipient);
