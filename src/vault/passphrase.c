@@ -14,7 +14,7 @@
 /* Reads one line from the terminal `fd` into s (without the newline). */
 static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
     struct termios old, quiet;
-    if (write(fd, prompt, strlen(prompt)) < 0) return error_set(PIXEEN_ERROR_IO, "vault: cannot write the prompt");
+    /* Echo goes off before the prompt appears, so nothing typed in answer to it is ever echoed. */
     int have_termios = tcgetattr(fd, &old) == 0;
     if (have_termios) {
         quiet = old;
@@ -24,8 +24,9 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
     }
     s->len = 0;
     pixeen_status status = PIXEEN_OK;
-    for (;;) {
-        char c;
+    if (write(fd, prompt, strlen(prompt)) < 0) status = error_set(PIXEEN_ERROR_IO, "vault: cannot write the prompt");
+    char c = 0;
+    while (status == PIXEEN_OK) {
         ssize_t n = read(fd, &c, 1);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0 || c == '\n' || c == '\r') break;
@@ -35,6 +36,7 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
             break;
         }
     }
+    sodium_memzero(&c, sizeof c);
     if (have_termios) tcsetattr(fd, TCSAFLUSH, &old);
     ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
     (void)echoed;
