@@ -60,6 +60,11 @@ static void test_atomic(void) {
     /* A folder that does not exist. */
     snprintf(path, sizeof path, "%s/missing/x.bin", dir);
     CHECK_STATUS(pixeen_file_write_atomic(path, "x", 1, 0), PIXEEN_ERROR_IO);
+    /* A location where nothing can be created, even by root (/proc). */
+    if (stat("/proc/self", &st) == 0) {
+        CHECK_STATUS(pixeen_file_write_atomic("/proc/pixeen-test.bin", "x", 1, 0), PIXEEN_ERROR_IO);
+        CHECK(stat("/proc/pixeen-test.bin", &st) != 0);
+    }
     /* A read-only folder (skipped as root, which ignores permissions). */
     if (geteuid() != 0) {
         char ro[1100];
