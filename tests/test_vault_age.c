@@ -69,7 +69,8 @@ static void test_keys(void) {
     snprintf(file, sizeof file, "# created: now\r\n\n# public key: x\r\n%s\r\n", id);
     vault_identity_set set = {0};
     CHECK_OK(vault_identities_parse(file, strlen(file), "test", &set));
-    CHECK(set.count == 1 && !memcmp(set.keys->data, k, 0));
+    CHECK_OK(vault_identity_parse(id, k));
+    CHECK(set.count == 1 && !memcmp(set.keys->data, k, 32));
     vault_identities_free(&set);
     CHECK_STATUS(vault_identities_parse("# nothing\n", 10, "test", &set), PIXEEN_ERROR_KEY);
     CHECK_STATUS(vault_identities_parse("garbage\n", 8, "test", &set), PIXEEN_ERROR_KEY);
