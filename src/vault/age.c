@@ -158,6 +158,10 @@ pixeen_status vault_age_seal(const age_recipients *rcpt, const uint8_t *pt, size
     if (age_stream_seal(&hdr, file_key, pt, len)) goto done;
     if (rcpt->armor) {
         if (vault_armor_encode(hdr.data, hdr.len, out)) goto done;
+    } else if (out->len == 0) {
+        free(out->data); /* hand the buffer over instead of copying the whole file */
+        *out = hdr;
+        hdr = (age_buf){0};
     } else if (age_buf_append(out, hdr.data, hdr.len)) {
         goto done;
     }
