@@ -16,6 +16,9 @@ missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# npm fetches the C2SP CCTV age test vectors; a machine with Node.js from elsewhere already has it
+# (Debian's npm package would conflict with that nodejs).
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
   echo "install-deps: installing$missing"
   $SUDO apt-get update -qq

@@ -1,5 +1,40 @@
 /* The one translation unit that compiles the stb image reader and writer (Debian's libstb-dev).
- * Only PNG is needed: decoding for img2img inputs, encoding for saved images. */
+ * Only PNG is needed: decoding for img2img inputs, encoding for saved images.
+ *
+ * The writer's scratch buffers hold the image being saved (plaintext), so its allocator wipes
+ * every block before freeing it: each block carries its size in a 16-byte prefix (16 keeps the
+ * alignment malloc gives), and realloc is done as allocate-copy-wipe-free. */
+#include <stdlib.h>
+#include <string.h>
+
+static void *stbiw_wipe_malloc(size_t size) {
+    size_t *p = malloc(size + 16);
+    if (!p) return NULL;
+    p[0] = size;
+    return (char *)p + 16;
+}
+
+static void stbiw_wipe_free(void *ptr) {
+    if (!ptr) return;
+    char *p = (char *)ptr - 16;
+    explicit_bzero(p, 16 + *(size_t *)(void *)p);
+    free(p);
+}
+
+static void *stbiw_wipe_realloc(void *ptr, size_t old_size, size_t new_size) {
+    void *q = stbiw_wipe_malloc(new_size);
+    if (!q) return NULL;
+    if (ptr) {
+        memcpy(q, ptr, old_size < new_size ? old_size : new_size);
+        stbiw_wipe_free(ptr);
+    }
+    return q;
+}
+
+#define STBIW_MALLOC(size) stbiw_wipe_malloc(size)
+#define STBIW_REALLOC_SIZED(ptr, old_size, new_size) stbiw_wipe_realloc(ptr, old_size, new_size)
+#define STBIW_FREE(ptr) stbiw_wipe_free(ptr)
+
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
 #define STBI_NO_STDIO

@@ -253,6 +253,144 @@ typedef struct pixeen_tokenize_desc {
  * PIXEEN_ERROR_INVALID_ARGUMENT for a prompt that is not UTF-8. */
 PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc, const char *prompt, FILE *out);
 
+/* ---- vault: age encryption, keys, PNG with parameters, history ---------------------------- */
+/* Saved images are age v1 files (https://age-encryption.org/v1), readable by the `age` tool:
+ * encrypted to X25519 recipients ("age1...") or to a passphrase (scrypt). Identities
+ * ("AGE-SECRET-KEY-1...") live in age-keygen-format files; the default one is
+ * $XDG_CONFIG_HOME/pixeen/identity.txt (else ~/.config/pixeen/identity.txt). Plaintext,
+ * passphrases and keys are held in pixeen_secret buffers: locked memory, wiped when destroyed.
+ * Decryption is all or nothing: no byte is released before the whole file authenticated, and
+ * every failure (wrong key, tampered, truncated, not age) is PIXEEN_ERROR_DECRYPT with one fixed
+ * message. Files are written atomically (temporary file, fsync, rename) with mode 0600, and an
+ * existing file is replaced only with `force`. */
+
+/* Bytes for a recipient string "age1..." with its NUL (62 + 1). */
+#define PIXEEN_RECIPIENT_SIZE 63
+/* Bytes for a history id ("20261130T054000Z-0a1b2c3d") with its NUL. */
+#define PIXEEN_HISTORY_ID_SIZE 32
+
+/* A byte buffer in locked, guarded memory, wiped on destroy. Text secrets are NUL-terminated
+ * (the NUL is not counted in the size). */
+typedef struct pixeen_secret pixeen_secret;
+PIXEEN_API const uint8_t *pixeen_secret_data(const pixeen_secret *secret);
+PIXEEN_API size_t pixeen_secret_size(const pixeen_secret *secret);
+/* Wipes and frees; NULL is a no-op. */
+PIXEEN_API void pixeen_secret_destroy(pixeen_secret *secret);
+
+/* Whom to encrypt to. Recipients (strings, a file, or both) or a passphrase, not both. */
+typedef struct pixeen_seal_desc {
+    const char *const *recipients;   /* "age1..." strings; default none */
+    size_t recipient_count;          /* default 0 */
+    const char *recipients_file;     /* one "age1..." per line, '#' comments; default NULL */
+    const pixeen_secret *passphrase; /* default NULL (use recipients) */
+    int scrypt_log_n;                /* passphrase work factor log2(N); default 0 = 18, as age */
+    int armor;                       /* default 0 = binary; 1 = ASCII armor */
+    int force;                       /* default 0 = refuse to replace an existing file */
+} pixeen_seal_desc;
+
+/* Encrypts `size` bytes at `data` (e.g. PNG bytes) as an age file and writes it atomically to
+ * `path`. PIXEEN_ERROR_KEY for a malformed recipient, PIXEEN_ERROR_EXISTS if `path` exists and
+ * !desc->force, PIXEEN_ERROR_IO if writing fails (then no file, partial or temporary, remains). */
+PIXEEN_API pixeen_status pixeen_vault_seal_file(const pixeen_seal_desc *desc, const void *data, size_t size,
+                                                const char *path);
+
+/* How to decrypt. */
+typedef struct pixeen_open_desc {
+    const char *identity_file;       /* default NULL = the default identity (unless a passphrase is given) */
+    const pixeen_secret *passphrase; /* default NULL */
+} pixeen_open_desc;
+
+/* Decrypts the age file (binary or armored) at `path` into *plaintext (the caller destroys it).
+ * PIXEEN_ERROR_DECRYPT for every way decryption can fail; PIXEEN_ERROR_IO / _KEY for an
+ * unreadable file or identity. */
+PIXEEN_API pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, const char *path,
+                                                pixeen_secret **plaintext);
+
+/* Sets *uses to 1 if the age file at `path` is encrypted to a passphrase (its header has one
+ * scrypt stanza), else 0 (also for a file that is not age: opening it will say so). Reads only
+ * the unauthenticated header, so it is a hint for choosing how to ask, never a verdict. */
+PIXEEN_API pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses);
+
+/* Writes `size` bytes to `path` atomically, mode 0600 (an explicit plaintext export).
+ * PIXEEN_ERROR_EXISTS if it exists and !force. */
+PIXEEN_API pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force);
+
+/* Reads a passphrase: the first line of `file` if non-NULL, else from the terminal without echo,
+ * showing `prompt` (NULL: "Passphrase: ") and asking twice when `confirm`. */
+PIXEEN_API pixeen_status pixeen_passphrase_read(const char *file, const char *prompt, int confirm,
+                                                pixeen_secret **passphrase);
+
+/* The default identity path into buf: $XDG_CONFIG_HOME/pixeen/identity.txt, else
+ * $HOME/.config/pixeen/identity.txt. PIXEEN_ERROR_INVALID_ARGUMENT if it does not fit. */
+PIXEEN_API pixeen_status pixeen_identity_default_path(char *buf, size_t size);
+
+/* Generates a new X25519 identity and writes it to `path` (NULL: the default path, creating its
+ * folder with mode 0700) in age-keygen's format ("# created:", "# public key:" comments), mode
+ * 0600, never replacing an existing file (PIXEEN_ERROR_EXISTS). Its recipient goes to `recipient`. */
+PIXEEN_API pixeen_status pixeen_identity_generate(const char *path, char recipient[PIXEEN_RECIPIENT_SIZE]);
+
+/* The recipient ("age1...") of the first identity in `identity_file` (NULL: the default). */
+PIXEEN_API pixeen_status pixeen_identity_recipient(const char *identity_file, char recipient[PIXEEN_RECIPIENT_SIZE]);
+
+/* What produced an image, written into the PNG the way AUTOMATIC1111 does. */
+typedef struct pixeen_generation_params {
+    const char *prompt;          /* required */
+    const char *negative_prompt; /* default NULL or "": the line is left out */
+    int steps;                   /* e.g. 20 */
+    const char *sampler;         /* A1111 sampler name, e.g. "Euler a"; default NULL: left out */
+    float cfg_scale;             /* e.g. 7.5 */
+    uint64_t seed;
+    int width, height;
+    const char *model_hash;      /* default NULL: left out */
+    const char *model_name;      /* default NULL: left out */
+    float denoising_strength;    /* img2img only; default 0: left out */
+} pixeen_generation_params;
+
+/* The A1111 "parameters" text for `params`, as a NUL-terminated secret (it holds the prompt):
+ * "PROMPT\nNegative prompt: NEG\nSteps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 1,
+ * Size: 512x512, Model hash: abcd1234, Model: name". */
+PIXEEN_API pixeen_status pixeen_params_format(const pixeen_generation_params *params, pixeen_secret **text);
+
+/* Encodes width*height RGB8 pixels (rows top to bottom) as PNG bytes carrying `parameters`
+ * (NULL: none) in a text chunk after IHDR, into a new secret. */
+PIXEEN_API pixeen_status pixeen_png_encode(const uint8_t *rgb, int width, int height, const char *parameters,
+                                           pixeen_secret **png);
+
+/* Extracts the "parameters" text chunk from PNG bytes. PIXEEN_ERROR_FORMAT if malformed or absent. */
+PIXEEN_API pixeen_status pixeen_png_read_parameters(const void *png, size_t size, pixeen_secret **parameters);
+
+/* History (opt-in): each saved generation as its own age file under
+ * $XDG_DATA_HOME/pixeen/history (else ~/.local/share/pixeen/history), encrypted to one recipient.
+ * Ids are "YYYYMMDDTHHMMSSZ-xxxxxxxx" (UTC time and 32 random bits), sorted by time. */
+
+/* The history folder path into buf. */
+PIXEEN_API pixeen_status pixeen_history_dir(char *buf, size_t size);
+
+/* Adds PNG bytes to the history, encrypted to `recipient` (NULL: the default identity's). The new
+ * id goes to `id` when non-NULL. */
+PIXEEN_API pixeen_status pixeen_history_add(const void *png, size_t size, const char *recipient,
+                                            char id[PIXEEN_HISTORY_ID_SIZE]);
+
+/* Called per entry, oldest first, with its parameters text (NULL when the entry cannot be
+ * decrypted with the identity given or carries none). Return nonzero to stop. */
+typedef int (*pixeen_history_fn)(const char *id, const char *parameters, void *user);
+
+/* Decrypts every entry with `identity_file` (NULL: default) and reports its parameters only. */
+PIXEEN_API pixeen_status pixeen_history_list(const char *identity_file, pixeen_history_fn fn, void *user);
+
+/* Exports entry `id` (NULL: all) into folder `dir` as decrypted ID.png files, or, when `reseal`
+ * is non-NULL, re-encrypted as ID.png.age to reseal's recipients. Never replaces files unless
+ * reseal->force (plaintext exports never replace). */
+PIXEEN_API pixeen_status pixeen_history_export(const char *identity_file, const char *id, const char *dir,
+                                               const pixeen_seal_desc *reseal);
+
+/* Deletes one entry (its file is overwritten with zeros, flushed, then unlinked; see the README
+ * on what this does and does not guarantee). PIXEEN_ERROR_INVALID_ARGUMENT for an unknown id. */
+PIXEEN_API pixeen_status pixeen_history_delete(const char *id);
+
+/* Deletes every entry. */
+PIXEEN_API pixeen_status pixeen_history_purge(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,5 +18,8 @@ int cli_fail(pixeen_status status, const char *what);
 int cmd_devices(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_open(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

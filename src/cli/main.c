@@ -8,6 +8,9 @@ static const cli_command commands[] = {
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
     {"inspect", "show a model's family, layout, networks, parameters and metadata (no GPU)", cmd_inspect},
     {"tokenize", "show how a prompt is tokenized: pieces, weights and ids per 77-token chunk", cmd_tokenize},
+    {"keygen", "create an age identity (private key) and print its recipient", cmd_keygen},
+    {"open", "decrypt an age file (an image saved by Pixeen, or any age file)", cmd_open},
+    {"history", "list, export or delete the encrypted history of generations", cmd_history},
 };
 
 int cli_fail(pixeen_status status, const char *what) {

@@ -1,0 +1,122 @@
+/* api/vault.c — the public vault functions (include/pixeen/pixeen.h, section "vault"): thin
+ * wrappers over src/vault that check arguments. Entry points: pixeen_secret_*, pixeen_vault_*,
+ * pixeen_file_write_atomic, pixeen_passphrase_read, pixeen_identity_*, pixeen_params_format,
+ * pixeen_png_*, pixeen_history_*. */
+#include <pixeen/pixeen.h>
+
+#include "core/error.h"
+#include "vault/age_file.h"
+#include "vault/file.h"
+#include "vault/history.h"
+#include "vault/passphrase.h"
+#include "vault/png.h"
+#include "vault/secret.h"
+
+#define REQUIRE(cond, what)                                                                     \
+    do {                                                                                        \
+        if (!(cond)) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: %s must not be NULL", what); \
+    } while (0)
+
+const uint8_t *pixeen_secret_data(const pixeen_secret *secret) {
+    return secret ? secret->data : NULL;
+}
+
+size_t pixeen_secret_size(const pixeen_secret *secret) {
+    return secret ? secret->len : 0;
+}
+
+void pixeen_secret_destroy(pixeen_secret *secret) {
+    vault_secret_destroy(secret);
+}
+
+pixeen_status pixeen_vault_seal_file(const pixeen_seal_desc *desc, const void *data, size_t size, const char *path) {
+    REQUIRE(desc, "desc");
+    REQUIRE(path, "path");
+    return vault_seal_file(desc, data, size, path);
+}
+
+pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, const char *path, pixeen_secret **plaintext) {
+    REQUIRE(path, "path");
+    REQUIRE(plaintext, "plaintext");
+    return vault_open_file(desc, path, plaintext);
+}
+
+pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses) {
+    REQUIRE(path, "path");
+    REQUIRE(uses, "uses");
+    return vault_file_uses_passphrase(path, uses);
+}
+
+pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force) {
+    REQUIRE(path, "path");
+    REQUIRE(data || !size, "data");
+    return vault_file_write_atomic(path, data, size, force);
+}
+
+pixeen_status pixeen_passphrase_read(const char *file, const char *prompt, int confirm, pixeen_secret **passphrase) {
+    REQUIRE(passphrase, "passphrase");
+    return vault_passphrase_read(file, prompt, confirm, passphrase);
+}
+
+pixeen_status pixeen_identity_default_path(char *buf, size_t size) {
+    REQUIRE(buf, "buf");
+    return vault_identity_default_path(buf, size);
+}
+
+pixeen_status pixeen_identity_generate(const char *path, char recipient[PIXEEN_RECIPIENT_SIZE]) {
+    REQUIRE(recipient, "recipient");
+    return vault_identity_write(path, recipient);
+}
+
+pixeen_status pixeen_identity_recipient(const char *identity_file, char recipient[PIXEEN_RECIPIENT_SIZE]) {
+    REQUIRE(recipient, "recipient");
+    return vault_identity_file_recipient(identity_file, recipient);
+}
+
+pixeen_status pixeen_params_format(const pixeen_generation_params *params, pixeen_secret **text) {
+    REQUIRE(params, "params");
+    REQUIRE(text, "text");
+    return vault_params_format(params, text);
+}
+
+pixeen_status pixeen_png_encode(const uint8_t *rgb, int width, int height, const char *parameters,
+                                pixeen_secret **png) {
+    REQUIRE(png, "png");
+    return vault_png_encode(rgb, width, height, parameters, png);
+}
+
+pixeen_status pixeen_png_read_parameters(const void *png, size_t size, pixeen_secret **parameters) {
+    REQUIRE(png, "png");
+    REQUIRE(parameters, "parameters");
+    return vault_png_read_parameters(png, size, parameters);
+}
+
+pixeen_status pixeen_history_dir(char *buf, size_t size) {
+    REQUIRE(buf, "buf");
+    return vault_history_dir(buf, size);
+}
+
+pixeen_status pixeen_history_add(const void *png, size_t size, const char *recipient, char id[PIXEEN_HISTORY_ID_SIZE]) {
+    REQUIRE(png, "png");
+    return vault_history_add(png, size, recipient, id);
+}
+
+pixeen_status pixeen_history_list(const char *identity_file, pixeen_history_fn fn, void *user) {
+    REQUIRE(fn, "fn");
+    return vault_history_list(identity_file, fn, user);
+}
+
+pixeen_status pixeen_history_export(const char *identity_file, const char *id, const char *dir,
+                                    const pixeen_seal_desc *reseal) {
+    REQUIRE(dir, "dir");
+    return vault_history_export(identity_file, id, dir, reseal);
+}
+
+pixeen_status pixeen_history_delete(const char *id) {
+    REQUIRE(id, "id");
+    return vault_history_delete(id);
+}
+
+pixeen_status pixeen_history_purge(void) {
+    return vault_history_purge();
+}

@@ -1,0 +1,86 @@
+/* passphrase.c — passphrase entry without echo (see passphrase.h). The terminal's settings are
+ * restored before returning, on every path. Entry point: vault_passphrase_read. */
+#include "vault/passphrase.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vault/keys.h"
+
+/* Reads one line from the terminal `fd` into s (without the newline). */
+static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
+    struct termios old, quiet;
+    /* Echo goes off before the prompt appears, so nothing typed in answer to it is ever echoed. */
+    int have_termios = tcgetattr(fd, &old) == 0;
+    if (have_termios) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    s->len = 0;
+    pixeen_status status = PIXEEN_OK;
+    if (write(fd, prompt, strlen(prompt)) < 0) status = error_set(PIXEEN_ERROR_IO, "vault: cannot write the prompt");
+    char c = 0;
+    while (status == PIXEEN_OK) {
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || c == '\n' || c == '\r') break;
+        if (vault_secret_append(s, &c, 1)) {
+            status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: passphrase longer than %d bytes",
+                               VAULT_PASSPHRASE_MAX);
+            break;
+        }
+    }
+    sodium_memzero(&c, sizeof c);
+    if (have_termios) tcsetattr(fd, TCSAFLUSH, &old);
+    ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
+    (void)echoed;
+    return status;
+}
+
+pixeen_status vault_passphrase_read(const char *file, const char *prompt, int confirm, vault_secret **out) {
+    *out = NULL;
+    vault_secret *s = NULL;
+    pixeen_status status;
+    if (file) {
+        vault_secret *text = NULL;
+        PX_TRY(vault_file_read_secret(file, VAULT_PASSPHRASE_MAX + 2, &text));
+        size_t n = 0;
+        while (n < text->len && text->data[n] != '\n') n++;
+        if (n > 0 && text->data[n - 1] == '\r') n--;
+        status = vault_secret_create(VAULT_PASSPHRASE_MAX, &s);
+        if (status == PIXEEN_OK && vault_secret_append(s, text->data, n))
+            status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: passphrase in %s is too long", file);
+        vault_secret_destroy(text);
+    } else {
+        int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return error_set(PIXEEN_ERROR_IO, "vault: no terminal to ask for the passphrase (%s); use "
+                             "--passphrase-file", strerror(errno));
+        status = vault_secret_create(VAULT_PASSPHRASE_MAX, &s);
+        if (status == PIXEEN_OK) status = tty_line(fd, prompt ? prompt : "Passphrase: ", s);
+        if (status == PIXEEN_OK && confirm) {
+            vault_secret *again = NULL;
+            status = vault_secret_create(VAULT_PASSPHRASE_MAX, &again);
+            if (status == PIXEEN_OK) status = tty_line(fd, "Confirm passphrase: ", again);
+            if (status == PIXEEN_OK &&
+                (again->len != s->len || sodium_memcmp(again->data, s->data, s->len) != 0))
+                status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: the passphrases do not match");
+            vault_secret_destroy(again);
+        }
+        close(fd);
+    }
+    if (status == PIXEEN_OK && s->len == 0)
+        status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: empty passphrase");
+    if (status != PIXEEN_OK) {
+        vault_secret_destroy(s);
+        return status;
+    }
+    *out = s;
+    return PIXEEN_OK;
+}
