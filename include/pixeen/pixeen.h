@@ -391,6 +391,26 @@ PIXEEN_API pixeen_status pixeen_history_delete(const char *id);
 /* Deletes every entry. */
 PIXEEN_API pixeen_status pixeen_history_purge(void);
 
+/* ---- saving generated images ------------------------------------------------------------- */
+
+typedef struct pixeen_image_save_desc {
+    const char *path;                       /* where to write; NULL: only the history (see below) */
+    const pixeen_seal_desc *seal;           /* default NULL: a plaintext PNG (an explicit export);
+                                               else an age file encrypted as this describes */
+    const pixeen_generation_params *params; /* default NULL: no "parameters" text chunk */
+    int force;                              /* default 0: refuse to replace an existing plaintext file
+                                               (an encrypted one follows seal->force) */
+    int history;                            /* default 0; 1: also add the image to the encrypted
+                                               history (to the default identity's recipient) */
+    uint32_t reserved[16];                  /* must be zero */
+} pixeen_image_save_desc;
+
+/* Reads image `index` of the batch from the GPU into locked memory, encodes it as PNG (with the
+ * parameters chunk), encrypts it unless desc->seal is NULL, and writes it atomically (temporary
+ * file, fsync, rename; nothing is left behind on failure). The pixels, the PNG and the parameters
+ * text are wiped from memory afterwards. */
+PIXEEN_API pixeen_status pixeen_image_save(pixeen_image *image, int index, const pixeen_image_save_desc *desc);
+
 #ifdef __cplusplus
 }
 #endif

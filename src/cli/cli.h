@@ -14,6 +14,20 @@ typedef struct cli_command {
 /* Prints "pixeen: <message>" and the library's detailed error for `status`; returns exit code 1. */
 int cli_fail(pixeen_status status, const char *what);
 
+/* What `generate` was asked to write (see cli_save.c). */
+typedef struct cli_save_options {
+    const pixeen_generate_desc *desc;
+    const char *model_path;
+    const char *save, *save_plain;            /* encrypted / plaintext output paths, or NULL */
+    const char *const *recipients;
+    size_t recipient_count;
+    const char *recipients_file, *passphrase_file;
+    int armor, force, no_metadata, quiet, history;
+} cli_save_options;
+
+/* Writes the generated images as asked; returns the exit code (0 on success). */
+int cli_save_image(pixeen_image *image, const cli_save_options *options);
+
 /* Subcommands (one per file). */
 int cmd_devices(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
@@ -21,5 +35,6 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #endif

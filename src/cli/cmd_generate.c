@@ -13,10 +13,9 @@ typedef struct generate_args {
     const char *model, *tokenizer, *device;
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
-    const char *recipients[16];
+    const char *recipients[16]; /* --recipient, in order */
     size_t recipient_count;
-    int precision_fp32, quiet, verbose, force, no_metadata, armor;
-    const char *sampler_name;
+    int precision_fp32, quiet, verbose, force, no_metadata, armor, history;
 } generate_args;
 
 static void usage(FILE *out) {
@@ -45,6 +44,7 @@ static void usage(FILE *out) {
             "      --armor             ASCII-armored age output\n"
             "      --no-metadata       leave the generation parameters out of the PNG\n"
             "      --force             replace an existing file\n"
+            "      --history           also keep it in the encrypted history (pixeen history list)\n"
             "  -q, --quiet             no progress; -v, --verbose: device, timings, memory\n");
 }
 
@@ -93,11 +93,11 @@ static int parse_args(int argc, char **argv, generate_args *a) {
         } else if (!strcmp(o, "--cfg")) {
             TAKES_VALUE char *end = NULL;
             double g = strtod(val, &end);
-            if (!end || *end || !isfinite(g) || g < 0 || g > 100) {
-                fprintf(stderr, "pixeen generate: --cfg '%s' is not a number in 0..100\n", val);
+            if (!end || *end || !isfinite(g) || g < 1 || g > 100) {
+                fprintf(stderr, "pixeen generate: --cfg '%s' is not a number in 1..100\n", val);
                 return 0;
             }
-            a->desc.guidance = g == 0 ? 1e-30f : (float)g; /* 0 in the descriptor means the default */
+            a->desc.guidance = (float)g;
         } else if (!strcmp(o, "--seed")) {
             TAKES_VALUE char *end = NULL;
             errno = 0;
@@ -108,8 +108,7 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             }
             a->desc.seed = s;
         } else if (!strcmp(o, "--sampler")) {
-            TAKES_VALUE a->sampler_name = val;
-            static const struct {
+            TAKES_VALUE static const struct {
                 const char *name;
                 pixeen_sampler kind;
             } names[] = {{"euler_a", PIXEEN_SAMPLER_EULER_A},   {"euler", PIXEEN_SAMPLER_EULER},
@@ -166,6 +165,8 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             TAKES_VALUE a->recipients_file = val;
         } else if (!strcmp(o, "--passphrase-file")) {
             TAKES_VALUE a->passphrase_file = val;
+        } else if (!strcmp(o, "--history")) {
+            a->history = 1;
         } else if (!strcmp(o, "--armor")) {
             a->armor = 1;
         } else if (!strcmp(o, "--no-metadata")) {
@@ -251,9 +252,13 @@ int cmd_generate(int argc, char **argv) {
         pixeen_image_info info;
         pixeen_image_get_info(image, &info);
         if (a.desc.seed == -1 || !a.quiet) fprintf(stderr, "seed: %lld\n", (long long)info.seed);
-        rc = cli_save_image(image, &a.desc, a.model, a.save, a.save_plain, a.recipients, a.recipient_count,
-                            a.recipients_file, a.passphrase_file, a.armor, a.force, a.no_metadata, a.sampler_name);
-        if (!a.save && !a.save_plain && !a.quiet)
+        cli_save_options save = {.desc = &a.desc, .model_path = a.model, .save = a.save, .save_plain = a.save_plain,
+                                 .recipients = a.recipients, .recipient_count = a.recipient_count,
+                                 .recipients_file = a.recipients_file, .passphrase_file = a.passphrase_file,
+                                 .armor = a.armor, .force = a.force, .no_metadata = a.no_metadata, .quiet = a.quiet,
+                                 .history = a.history};
+        rc = cli_save_image(image, &save);
+        if (!a.save && !a.save_plain && !a.history && !a.quiet)
             fprintf(stderr, "generated %d image(s) of %dx%d; nothing was written (use --save or --save-plain)\n",
                     info.count, info.width, info.height);
     }
