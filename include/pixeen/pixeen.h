@@ -138,6 +138,9 @@ PIXEEN_API void pixeen_context_destroy(pixeen_context *ctx);
 PIXEEN_API const char *pixeen_context_last_error(const pixeen_context *ctx);
 /* The device's name (static for the context's lifetime). */
 PIXEEN_API const char *pixeen_context_device_name(const pixeen_context *ctx);
+/* Prints the GPU time per operator accumulated since the context was created, when profiling is
+ * on ($PIXEEN_PROFILE=1: every dispatch is bracketed by timestamps), else says how to turn it on. */
+PIXEEN_API void pixeen_context_profile_print(pixeen_context *ctx, FILE *out);
 /* Asks a running pixeen_generate on `ctx` to stop; it returns PIXEEN_ERROR_CANCELLED within one
  * step and leaves the context usable. Safe to call from any thread, at any time. */
 PIXEEN_API void pixeen_context_cancel(pixeen_context *ctx);

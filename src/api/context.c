@@ -72,3 +72,7 @@ PIXEEN_API const char *pixeen_context_device_name(const pixeen_context *ctx) {
 PIXEEN_API void pixeen_context_cancel(pixeen_context *ctx) {
     if (ctx) atomic_store(&ctx->cancel, 1);
 }
+
+PIXEEN_API void pixeen_context_profile_print(pixeen_context *ctx, FILE *out) {
+    if (ctx && out) gpu_profile_print(ctx->gpu, out);
+}

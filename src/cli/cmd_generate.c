@@ -262,6 +262,7 @@ int cmd_generate(int argc, char **argv) {
             fprintf(stderr, "generated %d image(s) of %dx%d; nothing was written (use --save or --save-plain)\n",
                     info.count, info.width, info.height);
     }
+    if (a.verbose) pixeen_context_profile_print(ctx, stderr);
     pixeen_image_destroy(image);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);

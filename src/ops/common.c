@@ -12,3 +12,9 @@ gpu_pipeline *op_pipeline(gpu_recorder *rec, const gpu_pipeline_desc *desc) {
     }
     return pipeline;
 }
+
+uint32_t op_rows_per_subgroup_group(gpu_recorder *rec) {
+    const gpu_caps *caps = gpu_context_caps(gpu_recorder_context(rec));
+    uint32_t widest = caps->max_subgroup_size > caps->subgroup_size ? caps->max_subgroup_size : caps->subgroup_size;
+    return widest >= 64 || widest == 0 ? 1 : 64 / widest;
+}

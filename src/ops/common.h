@@ -16,6 +16,10 @@ gpu_pipeline *op_pipeline(gpu_recorder *rec, const gpu_pipeline_desc *desc);
 
 static inline const char *dtype_suffix(tensor_dtype dtype) { return dtype == DTYPE_F16 ? "_f16" : "_f32"; }
 
+/* Rows a 64-invocation workgroup owns in the one-subgroup-per-row kernels (softmax, layer_norm):
+ * 64 / the largest subgroup size the driver may pick, at least 1. */
+uint32_t op_rows_per_subgroup_group(gpu_recorder *rec);
+
 /* Builds "<stem>_f16"/"<stem>_f32" into buf. */
 static inline const char *shader_name(char *buf, size_t size, const char *stem, tensor_dtype dtype) {
     snprintf(buf, size, "%s%s", stem, dtype_suffix(dtype));

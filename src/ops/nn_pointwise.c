@@ -40,12 +40,14 @@ void op_group_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
                         tensor_count(out) == tensor_count(x) && out->dtype == x->dtype && gamma->dtype == DTYPE_F16,
                "group_norm", x))
         return;
+    uint32_t per_group = op_rows_per_subgroup_group(rec);
     struct {
         uint32_t batches, hw, c, groups;
         float eps;
-    } push = {(uint32_t)B, (uint32_t)P, (uint32_t)C, (uint32_t)groups, eps};
+        uint32_t rows_per_group;
+    } push = {(uint32_t)B, (uint32_t)P, (uint32_t)C, (uint32_t)groups, eps, per_group};
     gpu_binding b[4] = {of(x, false), of(gamma, false), of(beta, false), of(out, true)};
-    run(rec, "group_norm", x->dtype, silu, b, 4, &push, sizeof push, (uint64_t)(B * groups),
+    run(rec, "group_norm", x->dtype, silu, b, 4, &push, sizeof push, ((uint64_t)(B * groups) + per_group - 1) / per_group,
         silu ? "group_norm_silu" : "group_norm");
 }
 
@@ -56,12 +58,15 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
                         out->dtype == x->dtype && gamma->dtype == DTYPE_F16,
                "layer_norm", x))
         return;
+    uint32_t per_group = op_rows_per_subgroup_group(rec);
     struct {
         uint32_t rows, c;
         float eps;
-    } push = {(uint32_t)rows, (uint32_t)C, eps};
+        uint32_t rows_per_group;
+    } push = {(uint32_t)rows, (uint32_t)C, eps, per_group};
     gpu_binding b[4] = {of(x, false), of(gamma, false), of(beta, false), of(out, true)};
-    run(rec, "layer_norm", x->dtype, 0, b, 4, &push, sizeof push, (uint64_t)rows, "layer_norm");
+    run(rec, "layer_norm", x->dtype, 0, b, 4, &push, sizeof push, ((uint64_t)rows + per_group - 1) / per_group,
+        "layer_norm");
 }
 
 void op_unary_record(gpu_recorder *rec, op_activation act, const tensor *x, const tensor *out) {

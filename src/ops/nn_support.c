@@ -55,17 +55,19 @@ void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool cau
     gpu_pipeline_desc desc = {
         .shader = shader_name(name, sizeof name, "softmax", x->dtype),
         .binding_count = 1,
-        .push_size = 20,
+        .push_size = 24,
     };
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
+    uint32_t per_group = op_rows_per_subgroup_group(rec);
     struct {
         uint32_t rows, n, rows_per_head, causal;
         float scale;
-    } push = {(uint32_t)rows, (uint32_t)n, (uint32_t)(causal ? rows_per_head : 1), causal, scale};
+        uint32_t rows_per_group;
+    } push = {(uint32_t)rows, (uint32_t)n, (uint32_t)(causal ? rows_per_head : 1), causal, scale, per_group};
     gpu_binding binding = {x->buffer, x->offset, tensor_bytes(x), true};
     uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), (uint64_t)rows, &gx, &gy);
+    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)rows + per_group - 1) / per_group, &gx, &gy);
     gpu_record_dispatch(rec, pipeline, &binding, 1, &push, sizeof push, gx, gy, 1, "softmax");
 }
 
