@@ -221,6 +221,29 @@ typedef struct pixeen_generate_desc {
  * caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out);
 
+/* ---- probing one network (for people who check conversions) ---- */
+
+typedef enum pixeen_component {
+    PIXEEN_COMPONENT_TEXT_ENCODER = 0, /* inputs[0]: token ids [B, 77] (int32 or int64) -> [B, 77, D] */
+    PIXEEN_COMPONENT_UNET = 1,         /* inputs: sample [B, 4, h, w], timestep [B] or [1], context [B, T, D]
+                                          -> model output [B, 4, h, w] */
+    PIXEEN_COMPONENT_VAE_DECODER = 2,  /* inputs[0]: latents [B, 4, h, w], not scaled -> [B, 3, H, W] */
+} pixeen_component;
+
+typedef struct pixeen_probe_desc {
+    pixeen_component component;
+    const char *inputs[3]; /* .npy files (float32 or float16; ids int32/int64), NCHW like PyTorch */
+    const char *output;    /* required: the .npy written (float32), replaced if it exists */
+    int clip_skip;         /* text encoder: default 0 = 1 (the last layer; final layer norm applied) */
+    uint32_t reserved[16]; /* must be zero */
+} pixeen_probe_desc;
+
+/* Runs one network of a loaded model on inputs read from .npy files and writes its output as
+ * .npy, so its numbers can be compared with a Python stack's. The output file is an explicit
+ * export: it is written in plaintext where the user asked. PIXEEN_ERROR_FORMAT names a malformed
+ * input file; PIXEEN_ERROR_INVALID_ARGUMENT a shape that does not fit the network. */
+PIXEEN_API pixeen_status pixeen_probe(pixeen_model *model, const pixeen_probe_desc *desc);
+
 typedef struct pixeen_image_info {
     int width, height, count; /* count: the batch size */
     int64_t seed;             /* the seed actually used */

@@ -36,5 +36,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

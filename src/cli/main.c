@@ -7,6 +7,7 @@
 static const cli_command commands[] = {
     {"generate", "text to image: pixeen generate -m MODEL -p PROMPT [--save OUT.png.age]", cmd_generate},
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
+    {"probe", "run one network (text encoder, UNet, VAE decoder) on .npy inputs, write its output as .npy", cmd_probe},
     {"inspect", "show a model's family, layout, networks, parameters and metadata (no GPU)", cmd_inspect},
     {"tokenize", "show how a prompt is tokenized: pieces, weights and ids per 77-token chunk", cmd_tokenize},
     {"keygen", "create an age identity (private key) and print its recipient", cmd_keygen},

@@ -1,0 +1,212 @@
+/* probe.c — pixeen_probe: one network on .npy inputs, output to .npy. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/internal.h"
+#include "core/f16.h"
+#include "core/npy.h"
+#include "models/clip.h"
+#include "models/unet.h"
+#include "models/vae.h"
+
+typedef struct probe_inputs {
+    const clip_config *clip;
+    const unet_config *unet;
+    const vae_config *vae;
+    int clip_skip;
+    tensor in[3];
+} probe_inputs;
+
+static tensor build_text(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return clip_text_forward(g, p->clip, &p->in[0], p->clip_skip, true);
+}
+static tensor build_unet(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return unet_forward(g, p->unet, &p->in[0], &p->in[1], &p->in[2]);
+}
+static tensor build_vae(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return vae_decode_forward(g, p->vae, &p->in[0]);
+}
+
+/* Reads an .npy as float32 (converting f16 / integer ids as asked). */
+static pixeen_status read_npy(const char *path, bool ids, npy_header *h, void **out) {
+    if (!path) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: an input .npy path is missing");
+    void *raw = NULL;
+    PX_TRY(npy_read(path, h, &raw));
+    size_t n = h->count;
+    void *conv = malloc(n ? n * 4 : 4);
+    if (!conv) {
+        free(raw);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
+    }
+    pixeen_status st = PIXEEN_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (ids) {
+            int64_t v = h->dtype == NPY_DTYPE_I64 ? ((int64_t *)raw)[i] : h->dtype == NPY_DTYPE_I32 ? ((int32_t *)raw)[i] : -1;
+            if (v < 0 || v > INT32_MAX || (h->dtype != NPY_DTYPE_I64 && h->dtype != NPY_DTYPE_I32)) {
+                st = error_set(PIXEEN_ERROR_FORMAT, "probe: %s: token ids must be int32 or int64 and non-negative", path);
+                break;
+            }
+            ((int32_t *)conv)[i] = (int32_t)v;
+        } else if (h->dtype == NPY_DTYPE_F32) {
+            ((float *)conv)[i] = ((float *)raw)[i];
+        } else if (h->dtype == NPY_DTYPE_F16) {
+            ((float *)conv)[i] = f16_to_f32(((uint16_t *)raw)[i]);
+        } else {
+            st = error_set(PIXEEN_ERROR_FORMAT, "probe: %s: expected float32 or float16 (found %s)", path, npy_dtype_name(h->dtype));
+            break;
+        }
+    }
+    free(raw);
+    if (st != PIXEEN_OK) {
+        free(conv);
+        return st;
+    }
+    *out = conv;
+    return PIXEEN_OK;
+}
+
+/* Uploads host data (float32, or int32 ids) as a tensor of `dtype` with the given shape. */
+static pixeen_status upload(gpu_context *ctx, const void *data, tensor_dtype dtype, uint32_t rank, const int64_t *shape,
+                            tensor *t) {
+    memset(t, 0, sizeof *t);
+    t->dtype = dtype;
+    t->rank = rank;
+    for (uint32_t i = 0; i < rank; i++) t->shape[i] = shape[i];
+    size_t n = (size_t)tensor_count(t);
+    PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(t), "probe input", &t->buffer));
+    if (dtype != DTYPE_F16) return gpu_buffer_upload(ctx, t->buffer, 0, data, tensor_bytes(t));
+    uint16_t *h = malloc(n * 2);
+    if (!h) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
+    f32_to_f16_array(h, data, n);
+    pixeen_status st = gpu_buffer_upload(ctx, t->buffer, 0, h, tensor_bytes(t));
+    free(h);
+    return st;
+}
+
+/* [B, C, H, W] <-> [B, H, W, C] */
+static void permute_channels(const float *in, float *out, int64_t B, int64_t C, int64_t HW, bool to_nhwc) {
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t i = 0; i < HW; i++) {
+                size_t nchw = (size_t)((b * C + c) * HW + i), nhwc = (size_t)((b * HW + i) * C + c);
+                if (to_nhwc)
+                    out[nhwc] = in[nchw];
+                else
+                    out[nchw] = in[nhwc];
+            }
+}
+
+static pixeen_status image_input(gpu_context *ctx, const char *path, int64_t channels, tensor_dtype act, tensor *t) {
+    npy_header h;
+    float *data = NULL, *nhwc = NULL;
+    PX_TRY(read_npy(path, false, &h, (void **)&data));
+    pixeen_status st = PIXEEN_OK;
+    if (h.ndim != 4 || (int64_t)h.shape[1] != channels)
+        st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected [B, %lld, H, W] (NCHW)", path, (long long)channels);
+    if (st == PIXEEN_OK && !(nhwc = malloc(h.count * 4))) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
+    if (st == PIXEEN_OK) {
+        int64_t B = (int64_t)h.shape[0], H = (int64_t)h.shape[2], W = (int64_t)h.shape[3];
+        permute_channels(data, nhwc, B, channels, H * W, true);
+        st = upload(ctx, nhwc, act, 4, (const int64_t[]){B, H, W, channels}, t);
+    }
+    free(data);
+    free(nhwc);
+    return st;
+}
+
+static pixeen_status probe_run(pixeen_model *pm, const pixeen_probe_desc *d, probe_inputs *p, nn_program *prog) {
+    sd_model *m = pm->sd;
+    gpu_context *ctx = m->ctx;
+    npy_header h;
+    void *data = NULL;
+    if (d->component == PIXEEN_COMPONENT_TEXT_ENCODER) {
+        PX_TRY(read_npy(d->inputs[0], true, &h, &data));
+        pixeen_status st = h.ndim == 2 && h.shape[1] == 77 ? PIXEEN_OK
+                           : error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected token ids [B, 77]", d->inputs[0]);
+        if (st == PIXEEN_OK) st = upload(ctx, data, DTYPE_I32, 2, (const int64_t[]){(int64_t)h.shape[0], 77}, &p->in[0]);
+        free(data);
+        if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[MODEL_TEXT_ENCODER], m->act, build_text, p, prog);
+        return st;
+    }
+    if (d->component == PIXEEN_COMPONENT_UNET) {
+        PX_TRY(image_input(ctx, d->inputs[0], p->unet->in_channels, m->act, &p->in[0]));
+        int64_t B = p->in[0].shape[0];
+        PX_TRY(read_npy(d->inputs[1], false, &h, &data));
+        float *t = malloc((size_t)B * 4);
+        pixeen_status st = t && (h.count == 1 || (int64_t)h.count == B) ? PIXEEN_OK
+                           : error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected [1] or [B] timesteps", d->inputs[1]);
+        for (int64_t b = 0; st == PIXEEN_OK && b < B; b++) t[b] = ((float *)data)[h.count == 1 ? 0 : b];
+        free(data);
+        if (st == PIXEEN_OK) st = upload(ctx, t, DTYPE_F32, 1, (const int64_t[]){B}, &p->in[1]);
+        free(t);
+        if (st == PIXEEN_OK) st = read_npy(d->inputs[2], false, &h, &data);
+        if (st == PIXEEN_OK && (h.ndim != 3 || (int64_t)h.shape[0] != B || (int64_t)h.shape[2] != p->unet->cross_attention_dim))
+            st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected context [%lld, T, %d]", d->inputs[2], (long long)B,
+                           p->unet->cross_attention_dim);
+        if (st == PIXEEN_OK) st = upload(ctx, data, m->act, 3, (const int64_t[]){B, (int64_t)h.shape[1], (int64_t)h.shape[2]}, &p->in[2]);
+        free(data);
+        if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_unet, p, prog);
+        return st;
+    }
+    if (d->component == PIXEEN_COMPONENT_VAE_DECODER) {
+        PX_TRY(image_input(ctx, d->inputs[0], p->vae->latent_channels, m->act, &p->in[0]));
+        return nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_vae, p, prog);
+    }
+    return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: unknown component %d (the VAE encoder is not implemented yet)",
+                     (int)d->component);
+}
+
+/* Downloads the output and writes it as float32 .npy (NCHW for images). */
+static pixeen_status write_output(pixeen_model *pm, const pixeen_probe_desc *d, const tensor *y) {
+    size_t n = (size_t)tensor_count(y);
+    float *host = malloc(n * 4), *out = malloc(n * 4);
+    void *raw = malloc(tensor_bytes(y));
+    pixeen_status st = host && out && raw ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
+    if (st == PIXEEN_OK) st = gpu_buffer_download(pm->sd->ctx, y->buffer, y->offset, raw, tensor_bytes(y));
+    if (st == PIXEEN_OK) {
+        if (y->dtype == DTYPE_F16)
+            f16_to_f32_array(host, raw, n);
+        else
+            memcpy(host, raw, n * 4);
+        uint64_t shape[4];
+        int ndim = (int)y->rank;
+        if (y->rank == 4) { /* NHWC -> NCHW */
+            permute_channels(host, out, y->shape[0], y->shape[3], y->shape[1] * y->shape[2], false);
+            shape[0] = (uint64_t)y->shape[0];
+            shape[1] = (uint64_t)y->shape[3];
+            shape[2] = (uint64_t)y->shape[1];
+            shape[3] = (uint64_t)y->shape[2];
+        } else {
+            memcpy(out, host, n * 4);
+            for (int i = 0; i < ndim; i++) shape[i] = (uint64_t)y->shape[i];
+        }
+        st = npy_write(d->output, NPY_DTYPE_F32, ndim, shape, out);
+    }
+    free(host);
+    free(out);
+    free(raw);
+    return st;
+}
+
+PIXEEN_API pixeen_status pixeen_probe(pixeen_model *pm, const pixeen_probe_desc *d) {
+    error_clear();
+    if (!pm || !d || !d->output) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: model, descriptor or output is NULL");
+    pixeen_status st = api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "probe");
+    if (st != PIXEEN_OK) return api_finish(pm->ctx, st);
+    probe_inputs p = {
+        .clip = model_clip_config(pm->sd->files, MODEL_TEXT_ENCODER),
+        .unet = model_unet_config(pm->sd->files),
+        .vae = model_vae_config(pm->sd->files),
+        .clip_skip = d->clip_skip ? d->clip_skip : 1,
+    };
+    nn_program prog = {0};
+    st = probe_run(pm, d, &p, &prog);
+    if (st == PIXEEN_OK) st = gpu_recorder_submit(prog.rec);
+    if (st == PIXEEN_OK) st = write_output(pm, d, &prog.output);
+    nn_program_free(&prog);
+    for (int i = 0; i < 3; i++) gpu_buffer_destroy_wiped(p.in[i].buffer);
+    return api_finish(pm->ctx, st);
+}
