@@ -25,6 +25,9 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
 void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, float guidance,
                               const tensor *model_out, const tensor *prev, const tensor *noise, uint32_t noise_steps);
 void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, const tensor *out);
+/* AUTOMATIC1111 emphasis: z [rows, T, D] *= w [rows, T] (fp32), then each row rescaled to keep its
+ * mean. */
+void op_token_weights_record(gpu_recorder *rec, const tensor *z, const tensor *w);
 /* out: a buffer range of B*H*W uint32. */
 void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *out, uint64_t out_offset);
 

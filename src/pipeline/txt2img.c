@@ -46,20 +46,23 @@ static void nhwc_to_nchw(const float *in, float *out, int64_t B, int64_t C, int6
 
 typedef struct text_build {
     const clip_config *cfg;
-    tensor ids; /* int32 [rows, 77] */
+    tensor ids;     /* int32 [rows, 77] */
+    tensor weights; /* fp32 [rows, 77], or rank 0 when every weight is 1 */
     int clip_skip;
 } text_build;
 
 static tensor build_text(nn_graph *g, void *user) {
     text_build *t = user;
-    return clip_text_forward(g, t->cfg, &t->ids, t->clip_skip, true);
+    tensor z = clip_text_forward(g, t->cfg, &t->ids, t->clip_skip, true);
+    if (g->rec && g->status == PIXEEN_OK && t->weights.rank) op_token_weights_record(g->rec, &z, &t->weights);
+    return z;
 }
 
 /* Token ids for [uncond x B; cond x B] (or cond x B without guidance), each prompt cut into the
  * same number of 77-token chunks (the shorter padded with empty chunks, as AUTOMATIC1111 does).
  * Returns rows = prompts * chunks in *rows and chunks in *chunks; the caller frees *ids. */
 static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *req, bool cfg, int32_t **ids,
-                                    int64_t *rows, int64_t *chunks) {
+                                    float **weights, int64_t *rows, int64_t *chunks) {
     prompt_chunks pos = {0}, neg = {0}, empty = {0};
     const char *negative = req->negative_prompt ? req->negative_prompt : "";
     pixeen_status status = prompt_encode(m->tok, req->prompt, strlen(req->prompt), &pos);
@@ -74,12 +77,15 @@ static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *re
     size_t k = pos.count > neg.count ? pos.count : neg.count;
     int64_t prompts = (cfg ? 2 : 1) * (int64_t)req->batch;
     *ids = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **ids);
-    if (!*ids) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
+    *weights = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **weights);
+    if (!*ids || !*weights) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
     for (int64_t p = 0; status == PIXEEN_OK && p < prompts; p++) {
         const prompt_chunks *src = cfg && p < req->batch ? &neg : &pos;
         for (size_t c = 0; c < k; c++) {
-            const int32_t *row = c < src->count ? src->ids[c] : empty.ids[0];
-            memcpy(*ids + ((size_t)p * k + c) * TOKENIZER_CONTEXT, row, TOKENIZER_CONTEXT * sizeof *row);
+            const prompt_chunks *from = c < src->count ? src : &empty;
+            size_t at = ((size_t)p * k + c) * TOKENIZER_CONTEXT, chunk = c < src->count ? c : 0;
+            memcpy(*ids + at, from->ids[chunk], TOKENIZER_CONTEXT * sizeof **ids);
+            memcpy(*weights + at, from->weights[chunk], TOKENIZER_CONTEXT * sizeof **weights);
         }
     }
     *rows = prompts * (int64_t)k;
@@ -133,9 +139,10 @@ static tensor build_decode(nn_graph *g, void *user) {
 
 typedef struct run_state {
     int32_t *ids;
+    float *weights;
     float *host_noise;
     sampler_plan *plan;
-    tensor ids_t, x, prev, noise, unet_in, t;
+    tensor ids_t, weights_t, x, prev, noise, unet_in, t;
     gpu_buffer *plan_buf, *state_buf;
     nn_program text, step, decode;
     schedule_table table;
@@ -144,9 +151,11 @@ typedef struct run_state {
 
 static void run_state_free(run_state *s) {
     free(s->ids);
+    free(s->weights);
     free(s->host_noise);
     sampler_plan_destroy(s->plan);
     gpu_buffer_destroy_wiped(s->ids_t.buffer);
+    gpu_buffer_destroy_wiped(s->weights_t.buffer);
     gpu_buffer_destroy_wiped(s->x.buffer);
     gpu_buffer_destroy_wiped(s->prev.buffer);
     gpu_buffer_destroy_wiped(s->noise.buffer);
@@ -230,11 +239,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
 
     /* 1-2. prompts -> embeddings [halves*B, 77*k, D], on the GPU */
     int64_t rows = 0, chunks = 0;
-    status = encode_prompts(m, req, cfg, &s.ids, &rows, &chunks);
-    if (status == PIXEEN_OK)
-        status = tensor_create(ctx, DTYPE_I32, 2, (const int64_t[]){rows, TOKENIZER_CONTEXT}, "token ids", &s.ids_t);
+    status = encode_prompts(m, req, cfg, &s.ids, &s.weights, &rows, &chunks);
+    const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
+    if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s.ids_t);
     if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.ids_t.buffer, 0, s.ids, tensor_bytes(&s.ids_t));
-    text_build tb = {.cfg = ccfg, .ids = s.ids_t, .clip_skip = req->clip_skip};
+    bool weighted = false; /* emphasis costs a pass only when the prompt uses it */
+    for (int64_t i = 0; status == PIXEEN_OK && i < rows * TOKENIZER_CONTEXT; i++) weighted |= s.weights[i] != 1.0f;
+    if (status == PIXEEN_OK && weighted) status = tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s.weights_t);
+    if (status == PIXEEN_OK && weighted) status = gpu_buffer_upload(ctx, s.weights_t.buffer, 0, s.weights, tensor_bytes(&s.weights_t));
+    text_build tb = {.cfg = ccfg, .ids = s.ids_t, .weights = s.weights_t, .clip_skip = req->clip_skip};
     if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_TEXT_ENCODER], m->act, build_text, &tb, &s.text);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.text.rec);
 
