@@ -16,5 +16,6 @@ int cli_fail(pixeen_status status, const char *what);
 
 /* Subcommands (one per file). */
 int cmd_devices(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

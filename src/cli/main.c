@@ -6,6 +6,7 @@
 
 static const cli_command commands[] = {
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
+    {"bench", "measure the device's ceilings and time every operator against them", cmd_bench},
 };
 
 int cli_fail(pixeen_status status, const char *what) {
