@@ -66,12 +66,20 @@ PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc) {
     if (gpu_context_validation_enabled(ctx))
         fprintf(out, "note: the Vulkan validation layer is on ($PIXEEN_VALIDATION): timings include its overhead\n");
     status = bench_run(ctx, &opt, cases, count, out, &report);
-    if ((status == PIXEEN_OK || status == PIXEEN_ERROR_VALIDATION) && desc->json_path) {
+    if (desc->json_path && report.pixeen_version[0]) {
+        /* Whatever was measured is saved, failures included; the run's own error stays the
+         * one returned. */
+        char run_error[1024];
+        snprintf(run_error, sizeof run_error, "%s", error_message());
         pixeen_status written = bench_report_write_json(&report, desc->json_path);
-        if (written != PIXEEN_OK)
-            status = written;
-        else
+        if (written == PIXEEN_OK) {
             fprintf(out, "results written to %s\n", desc->json_path);
+        } else if (status == PIXEEN_OK) {
+            status = written;
+        } else {
+            fprintf(out, "%s\n", error_message());
+            error_set(status, "%s", run_error);
+        }
     }
 done:
     bench_report_free(&report);

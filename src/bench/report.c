@@ -11,7 +11,8 @@
  * JSON, written with cJSON (Debian's libcjson: small, well kept, packaged, and already Pixeen's
  * JSON library for model configs). Schema "pixeen-bench" version 1:
  *   { "schema": "pixeen-bench", "schema_version": 1, "pixeen_version", "date" (ISO 8601 UTC),
- *     "elapsed_s", "options": {"quick", "repeat", "filter", "device"},
+ *     "elapsed_s", "options": {"quick", "repeat", "filter", "device"} (not the output path: it may
+ *     name the user's home folder, and the file is meant to be shared),
  *     "environment": {"LP_NUM_THREADS"},
  *     "device": {"name", "type", "vendor_id", "device_id", "driver_id", "driver_name",
  *                "driver_info", "driver_version", "driver_version_raw", "api_version",

@@ -135,9 +135,11 @@ void bench_list_print(const bench_case *cases, uint32_t count, FILE *out);
 pixeen_status bench_ceilings_measure(gpu_context *ctx, const bench_options *opt, bench_ceilings *out, FILE *log);
 
 /* Measures the ceilings, then validates and times every case, printing the table to `out` as it
- * goes. Fills *report (free with bench_report_free). Returns PIXEEN_OK when every case passed,
- * PIXEEN_ERROR_VALIDATION when some failed (the report then holds their errors), or the error
- * that stopped the run (no device, device lost). */
+ * goes. Fills *report (free with bench_report_free; its pixeen_version is set as soon as the run starts,
+ * so a caller can tell a report worth saving). Returns PIXEEN_OK when every case passed and the
+ * ceilings were measured, PIXEEN_ERROR_VALIDATION when some case failed (the report holds the
+ * errors), the ceilings' error when only they failed (shares are then 0), or the error that
+ * stopped the run (device lost). */
 pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_case *cases, uint32_t count,
                         FILE *out, bench_report *report);
 
