@@ -55,7 +55,13 @@ int cmd_bench(int argc, char **argv) {
             compare_a = argv[++i];
             compare_b = argv[++i];
         } else {
-            fprintf(stderr, "pixeen bench: unknown option or missing value: '%s'\n\n", arg);
+            bool known = !strcmp(arg, "--filter") || !strcmp(arg, "--device") || !strcmp(arg, "--json") ||
+                         !strcmp(arg, "--repeat") || !strcmp(arg, "--compare");
+            if (known)
+                fprintf(stderr, "pixeen bench: %s needs %s\n\n", arg,
+                        !strcmp(arg, "--compare") ? "two JSON files" : "a value");
+            else
+                fprintf(stderr, "pixeen bench: unknown option '%s'\n\n", arg);
             bench_usage(stderr);
             return 2;
         }
