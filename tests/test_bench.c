@@ -40,6 +40,15 @@ static void fake_record(bench_case *c, void *state, gpu_recorder *rec) {
     op_binary_record(rec, OP_BINARY_ADD, &s->a, &s->b, 1, &s->out);
 }
 
+/* An operator that rejects its shapes (b longer than a): the recording fails. */
+static void fake_record_bad(bench_case *c, void *state, gpu_recorder *rec) {
+    (void)c;
+    fake_state *s = state;
+    tensor shorter = s->out;
+    shorter.shape[0] = FAKE_N / 2;
+    op_binary_record(rec, OP_BINARY_ADD, &s->a, &s->b, 1, &shorter);
+}
+
 /* Right: out = a + b = 2a. */
 static pixeen_status fake_validate_right(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
     (void)c;
@@ -101,13 +110,15 @@ static void fake_case(bench_case *c, const char *name, double flops,
 
 static uint32_t fake_provider(bench_case *out, uint32_t max, bool quick) {
     (void)quick;
-    if (max < 4) return 0;
+    if (max < 5) return 0;
     fake_case(&out[0], "add right", 0, fake_setup, fake_validate_right);
     fake_case(&out[1], "add checked as mul", 0, fake_setup, fake_validate_wrong);
     fake_case(&out[2], "setup fails", 0, fake_setup_fails, fake_validate_right);
     /* Pretends to do arithmetic: exercises the compute-bound share. */
     fake_case(&out[3], "add right", 1e6, fake_setup, fake_validate_right); /* duplicate name */
-    return 4;
+    fake_case(&out[4], "record fails", 0, fake_setup, fake_validate_right);
+    out[4].record = fake_record_bad;
+    return 5;
 }
 
 /* ---- helpers ---- */
@@ -145,7 +156,7 @@ static void test_collect(void) {
     uint32_t count;
     bench_provider providers[] = {{"basic", bench_cases_basic}, {"fake", fake_provider}};
     CHECK_OK(bench_collect(providers, 2, &(bench_options){0}, &cases, &count));
-    CHECK(count == 8 + 4);
+    CHECK(count == 8 + 5);
     CHECK(!strcmp(cases[8 + 3].name, "add right #2")); /* duplicates made unique */
     free(cases);
     CHECK_OK(bench_collect(providers, 2, &(bench_options){.filter = "reduce"}, &cases, &count));
@@ -168,10 +179,10 @@ static void test_run(gpu_context *ctx, bench_report *report) {
     CHECK_OK(bench_collect(providers, 2, &opt, &cases, &count));
     teardowns = 0;
     CHECK_STATUS(bench_run(ctx, &opt, cases, count, stdout, report), PIXEEN_ERROR_VALIDATION);
-    CHECK(strstr(error_message(), "2 of") != NULL); /* wrong validate + failed setup */
+    CHECK(strstr(error_message(), "3 of") != NULL); /* wrong validate, failed setup, failed record */
     CHECK(report->count == count);
-    CHECK(report->failed == 2);
-    CHECK(teardowns == 3); /* after every successful setup, none after the failed one */
+    CHECK(report->failed == 3);
+    CHECK(teardowns == 4); /* after every successful setup, none after the failed one */
     CHECK(report->ceilings.fp32_gflops > 0);
     CHECK(report->ceilings.bandwidth_gbs > 0);
     CHECK(report->ceilings.shader_copy_gbs > 0 && report->ceilings.transfer_copy_gbs > 0);
@@ -182,6 +193,8 @@ static void test_run(gpu_context *ctx, bench_report *report) {
     CHECK(wrong && !wrong->ok && strstr(wrong->error, "tolerance") && wrong->runs == 0);
     const bench_result *refused = find_result(report, "fake", "setup fails");
     CHECK(refused && !refused->ok && strstr(refused->error, "setup refused on purpose"));
+    const bench_result *bad_record = find_result(report, "fake", "record fails");
+    CHECK(bad_record && !bad_record->ok && strstr(bad_record->error, "record: ") && strstr(bad_record->error, "binary"));
     const bench_result *right = find_result(report, "fake", "add right");
     CHECK(right && right->ok && right->runs == 2 && right->median_ms > 0 && right->gbs > 0);
     CHECK(right && right->bound == BENCH_BOUND_MEMORY && right->share == right->bandwidth_share);

@@ -76,7 +76,7 @@ void bench_print_ceilings(const bench_ceilings *c, FILE *out) {
 }
 
 void bench_print_table_head(FILE *out) {
-    fprintf(out, "%-12s %-40s %-5s %10s %9s %9s %6s %-6s %5s\n", "family", "case", "dtype", "time ms", "GFLOP/s",
+    fprintf(out, "%-12s %-40s %-5s %10s %9s %9s %6s %-7s %5s\n", "family", "case", "dtype", "time ms", "GFLOP/s",
             "GB/s", "share", "bound", "runs");
 }
 
@@ -96,7 +96,7 @@ void bench_print_result(const bench_result *r, FILE *out) {
     fprintf(out, " %10.3f", r->median_ms);
     print_figure(out, r->gflops, r->flops > 0);
     print_figure(out, r->gbs, r->bytes > 0);
-    fprintf(out, " %5.0f%% %-6s %5u\n", r->share * 100, r->bound == BENCH_BOUND_MEMORY ? "memory" : "fp", r->runs);
+    fprintf(out, " %5.0f%% %-7s %5u\n", r->share * 100, r->bound == BENCH_BOUND_MEMORY ? "memory" : "compute", r->runs);
 }
 
 typedef struct family_summary {
@@ -144,7 +144,8 @@ void bench_print_summary(const bench_report *report, FILE *out) {
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
-/* cJSON_Add* return NULL when out of memory; one check at the end (cJSON_Print fails too). */
+/* cJSON_Add* return NULL when out of memory and the field is then missing: the writer re-reads
+ * its output before saving it (bench_report_write_json). */
 static void add_number(cJSON *obj, const char *key, double value) {
     cJSON_AddNumberToObject(obj, key, isfinite(value) ? value : 0);
 }
@@ -252,6 +253,15 @@ char *bench_report_to_json(const bench_report *report) {
 pixeen_status bench_report_write_json(const bench_report *report, const char *path) {
     char *text = bench_report_to_json(report);
     if (!text) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory while writing JSON");
+    /* What is written must read back: catches a field cJSON dropped (it drops silently when out
+     * of memory) and any drift between this writer and results.c. Costs a few ms. */
+    bench_report check;
+    pixeen_status readable = bench_report_parse(text, strlen(text), path, &check);
+    bench_report_free(&check);
+    if (readable != PIXEEN_OK) {
+        cJSON_free(text);
+        return error_wrap(PIXEEN_ERROR_INTERNAL, "bench: the report would not read back: ");
+    }
     size_t path_len = strlen(path);
     char *tmp = malloc(path_len + 16);
     if (!tmp) {
