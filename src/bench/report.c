@@ -20,11 +20,12 @@
  *     "ceilings": {"fp32_gflops", "fp16_gflops", "bandwidth_gbs", "shader_copy_gbs",
  *                  "transfer_copy_gbs", "copy_bytes", "fma": [{"variant", "gflops"}...]},
  *     "cases": [{"family", "name", "dtype", "status": "ok"|"failed", "error" (failed only),
- *                "flops", "bytes", "tolerance", "max_rel_error" (when validated),
+ *                "flops", "bytes", "tolerance", "max_rel_error" (when validated), "check_s" (host
+ *                seconds of setup + first run + validation), "wall_s" (host seconds in all),
  *                and when ok: "runs", "timer": "gpu"|"host", "time_ms" (median), "time_ms_min",
  *                "time_ms_max", "gflops", "gbs", "bound": "compute"|"memory", "share",
  *                "compute_share", "bandwidth_share"}...],
- *     "families": [{"family", "cases", "failed", "total_ms", "mean_share"}...] }
+ *     "families": [{"family", "cases", "failed", "total_ms", "mean_share", "wall_s"}...] }
  * Shares are fractions (0.42, not 42%). Readers (results.c) check the schema name and version.
  *
  * Entry points: bench_result_derive, bench_print_*, bench_report_to_json, bench_report_write_json.
@@ -55,6 +56,8 @@ void bench_result_derive(bench_result *r, const bench_ceilings *c) {
 }
 
 /* ---- table ------------------------------------------------------------------------------- */
+
+#define SLOW_CHECK_S 10.0 /* a 3-minute bench has room for a few such cases, not dozens */
 
 void bench_print_header(const bench_report *report, FILE *out) {
     const bench_device_info *d = &report->device;
@@ -97,12 +100,17 @@ void bench_print_result(const bench_result *r, FILE *out) {
     print_figure(out, r->gflops, r->flops > 0);
     print_figure(out, r->gbs, r->bytes > 0);
     fprintf(out, " %5.0f%% %-7s %5u\n", r->share * 100, r->bound == BENCH_BOUND_MEMORY ? "memory" : "compute", r->runs);
+    /* Setup and the CPU reference are outside the runner's time budget: point out slow ones. */
+    if (r->check_s > SLOW_CHECK_S)
+        fprintf(out, "    (setup + validation took %.1f s: a sampled reference check would keep the bench short)\n",
+                r->check_s);
 }
 
 typedef struct family_summary {
     const char *family;
     uint32_t cases, failed;
     double total_ms, weighted_share; /* sum of time x share over passed cases */
+    double wall_s;                   /* host time spent on the family's cases */
 } family_summary;
 
 /* Groups results by family in first-seen order; returns the count (<= report->count). */
@@ -114,6 +122,7 @@ static uint32_t summarize(const bench_report *report, family_summary *f) {
         while (k < n && strcmp(f[k].family, r->family) != 0) k++;
         if (k == n) f[n++] = (family_summary){.family = r->family};
         f[k].cases++;
+        f[k].wall_s += r->wall_s;
         if (!r->ok) {
             f[k].failed++;
             continue;
@@ -134,11 +143,12 @@ void bench_print_summary(const bench_report *report, FILE *out) {
     family_summary *f = calloc(report->count, sizeof *f);
     if (!f) return;
     uint32_t n = summarize(report, f);
-    fprintf(out, "\n%-12s %6s %7s %10s %11s\n", "family", "cases", "failed", "total ms", "mean share");
+    fprintf(out, "\n%-12s %6s %7s %10s %11s %8s\n", "family", "cases", "failed", "total ms", "mean share", "wall s");
     for (uint32_t k = 0; k < n; k++)
-        fprintf(out, "%-12s %6u %7u %10.3f %10.0f%%\n", f[k].family, f[k].cases, f[k].failed, f[k].total_ms,
-                mean_share(&f[k]) * 100);
-    fprintf(out, "(mean share: weighted by time, over the cases that passed)\n");
+        fprintf(out, "%-12s %6u %7u %10.3f %10.0f%% %8.1f\n", f[k].family, f[k].cases, f[k].failed, f[k].total_ms,
+                mean_share(&f[k]) * 100, f[k].wall_s);
+    fprintf(out, "(total ms: sum of the medians; mean share: weighted by time, over the cases that passed;\n"
+                 " wall s: host time spent, setup and validation included)\n");
     free(f);
 }
 
@@ -196,6 +206,8 @@ static cJSON *result_json(const bench_result *r) {
     add_number(o, "bytes", r->bytes);
     add_number(o, "tolerance", r->tolerance);
     if (isfinite(r->max_rel) && (r->ok || r->max_rel > 0)) add_number(o, "max_rel_error", r->max_rel);
+    add_number(o, "check_s", r->check_s);
+    add_number(o, "wall_s", r->wall_s);
     if (!r->ok) return o;
     add_number(o, "runs", r->runs);
     cJSON_AddStringToObject(o, "timer", r->gpu_timer ? "gpu" : "host");
@@ -242,6 +254,7 @@ char *bench_report_to_json(const bench_report *report) {
         add_number(o, "failed", f[k].failed);
         add_number(o, "total_ms", f[k].total_ms);
         add_number(o, "mean_share", mean_share(&f[k]));
+        add_number(o, "wall_s", f[k].wall_s);
         cJSON_AddItemToArray(families, o);
     }
     free(f);

@@ -175,6 +175,8 @@ static pixeen_status read_case(const reader *rd, const cJSON *item, uint32_t ind
     PX_TRY(read_number(rd, item, path, "bytes", false, 0, FIGURE_MAX, &r->bytes));
     PX_TRY(read_number(rd, item, path, "tolerance", false, 0, FIGURE_MAX, &r->tolerance));
     PX_TRY(read_number(rd, item, path, "max_rel_error", false, 0, FIGURE_MAX, &r->max_rel));
+    PX_TRY(read_number(rd, item, path, "check_s", false, 0, FIGURE_MAX, &r->check_s));
+    PX_TRY(read_number(rd, item, path, "wall_s", false, 0, FIGURE_MAX, &r->wall_s));
     r->bound = r->flops > 0 ? BENCH_BOUND_COMPUTE : BENCH_BOUND_MEMORY; /* as report.c derives it */
     if (!r->ok) return PIXEEN_OK;
     PX_TRY(read_u32(rd, item, path, "runs", &r->runs));

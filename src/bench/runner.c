@@ -165,6 +165,7 @@ static void case_fail(bench_result *r, const char *stage, pixeen_status status) 
  * device was lost); every other problem makes the case FAILED. */
 static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const timing_plan *plan, bench_result *r) {
     bench_case c = *proto; /* the case functions take a mutable case */
+    double case_start = bench_now_s();
     memset(r, 0, sizeof *r);
     snprintf(r->family, sizeof r->family, "%s", c.family ? c.family : "?");
     snprintf(r->name, sizeof r->name, "%s", c.name);
@@ -185,6 +186,7 @@ static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const t
     pixeen_status status = c.setup(&c, ctx, &state), fatal = PIXEEN_OK;
     if (status != PIXEEN_OK) {
         case_fail(r, "setup", status);
+        r->check_s = r->wall_s = bench_now_s() - case_start;
         return status == PIXEEN_ERROR_DEVICE_LOST ? status : PIXEEN_OK;
     }
     status = gpu_recorder_create(ctx, &rec);
@@ -230,6 +232,8 @@ static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const t
                                            max_rel, c.tolerance));
         goto done;
     }
+
+    r->check_s = bench_now_s() - case_start;
 
     /* Warm-up; the last one's host time estimates a run. */
     double run_s = 0;
@@ -278,6 +282,8 @@ done:
     free(times);
     gpu_recorder_destroy(rec);
     c.teardown(&c, state);
+    r->wall_s = bench_now_s() - case_start;
+    if (!r->check_s) r->check_s = r->wall_s; /* failed before timing */
     return fatal;
 }
 

@@ -88,6 +88,8 @@ typedef struct bench_result {
     double share;   /* of the ceiling that bounds the case (see bound) */
     double compute_share, bandwidth_share;
     bool gpu_timer; /* timed by GPU timestamps; false: host clock around submit */
+    double check_s; /* host seconds for setup, first run and validation (the reference on the CPU) */
+    double wall_s;  /* host seconds for the whole case */
 } bench_result;
 
 typedef struct bench_device_info {
