@@ -175,7 +175,8 @@ static void test_run(gpu_context *ctx, bench_report *report) {
     bench_case *cases;
     uint32_t count;
     bench_provider providers[] = {{"basic", bench_cases_basic}, {"fake", fake_provider}};
-    bench_options opt = {.quick = true, .repeat = 2, .tiny_ceilings = true};
+    /* No time limit: on a loaded machine the default one could skip cases this test expects. */
+    bench_options opt = {.quick = true, .repeat = 2, .tiny_ceilings = true, .time_limit_s = -1};
     CHECK_OK(bench_collect(providers, 2, &opt, &cases, &count));
     teardowns = 0;
     CHECK_STATUS(bench_run(ctx, &opt, cases, count, stdout, report), PIXEEN_ERROR_VALIDATION);
@@ -212,6 +213,27 @@ static void test_run(gpu_context *ctx, bench_report *report) {
         }
     }
     CHECK(basic_ok >= 1);
+    free(cases);
+}
+
+/* A time limit already spent by the ceilings: every case is skipped, which is not an error. */
+static void test_time_limit(gpu_context *ctx) {
+    bench_case *cases;
+    uint32_t count;
+    bench_provider providers[] = {{"fake", fake_provider}};
+    bench_options opt = {.repeat = 1, .tiny_ceilings = true, .time_limit_s = 1e-3};
+    CHECK_OK(bench_collect(providers, 1, &opt, &cases, &count));
+    bench_report report;
+    teardowns = 0;
+    CHECK_OK(bench_run(ctx, &opt, cases, count, stdout, &report));
+    CHECK(report.count == count && report.skipped == count && report.failed == 0 && teardowns == 0);
+    CHECK(report.results[0].skipped && !report.results[0].ok && strstr(report.results[0].error, "time limit"));
+    CHECK_OK(bench_report_write_json(&report, tmp_path("skipped.json")));
+    bench_report back;
+    CHECK_OK(bench_report_read(tmp_path("skipped.json"), &back));
+    CHECK(back.skipped == count && back.failed == 0 && back.results[0].skipped && back.time_limit_s == 1e-3);
+    bench_report_free(&back);
+    bench_report_free(&report);
     free(cases);
 }
 
@@ -301,7 +323,7 @@ static void test_malformed(void) {
          "ceilings.fp32_gflops: -1 is not a number >= 0"},
         {"\"cases\":{}}", "cases: expected an array, found an object"},
         {"\"cases\":[1]}", "cases[0]: expected an object, found a number"},
-        {"\"cases\":[{\"family\":\"f\",\"name\":\"n\",\"status\":\"maybe\"}]}", "cases[0].status: \"maybe\" is neither"},
+        {"\"cases\":[{\"family\":\"f\",\"name\":\"n\",\"status\":\"maybe\"}]}", "cases[0].status: \"maybe\" is not \"ok\""},
         {"\"cases\":[{\"family\":\"f\",\"name\":\"n\",\"status\":\"ok\"}]}", "cases[0].time_ms: expected a number"},
         {"\"cases\":[{\"family\":\"f\",\"name\":\"n\",\"status\":\"ok\",\"time_ms\":0}]}", "cases[0].time_ms: 0 is not a number > 0"},
         {"\"cases\":[{\"family\":\"f\",\"name\":\"n\",\"status\":\"ok\",\"time_ms\":1,\"runs\":1.5}]}",
@@ -369,6 +391,7 @@ int main(void) {
     gpu_context *ctx = gpu_test_context();
     bench_report report;
     test_run(ctx, &report);
+    test_time_limit(ctx);
     test_json_round_trip(&report);
     test_compare_reports(&report);
     bench_report_free(&report);

@@ -103,13 +103,16 @@ typedef struct pixeen_bench_desc {
     int quick;             /* non-zero: the ~20-second pass (ceilings and a few cases); 0: full */
     int repeat;            /* timed runs per case; 0: adaptive (~0.5 s per case) */
     int list;              /* non-zero: print the cases that would run and return (no GPU) */
+    double time_limit_s;   /* bound on the whole run: cases that would end past it are skipped
+                              (listed, not failed); 0: 150 s (25 s with quick); < 0: none */
     FILE *out;             /* the table and progress; NULL: stdout */
 } pixeen_bench_desc;
 
 /* Measures the device's own ceilings (fp32 and fp16 FMA throughput, copy bandwidth), then
  * validates every benchmark case against its plain-C reference and times it with GPU timestamps,
  * printing per case the time, GFLOP/s or GB/s and the share of the ceiling, and per operator
- * family a summary. Returns PIXEEN_OK when every case passed; PIXEEN_ERROR_VALIDATION when some
+ * family a summary. On a slow device (a CPU driver) the time limit skips the cases that would
+ * not fit; a skipped case is reported but is not an error. Returns PIXEEN_OK when every case passed; PIXEEN_ERROR_VALIDATION when some
  * case failed validation or could not run (the others are still timed and written);
  * PIXEEN_ERROR_INVALID_ARGUMENT for a bad descriptor or a filter that matches no case;
  * PIXEEN_ERROR_IO when the JSON file cannot be written; PIXEEN_ERROR_NO_DEVICE and other GPU

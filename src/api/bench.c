@@ -1,6 +1,7 @@
 /* bench.c — public entry points of the shader benchmark (pixeen_bench_run, pixeen_bench_compare):
  * resolve the descriptor's defaults, create the GPU context, and hand over to src/bench/. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,12 +35,15 @@ PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc) {
     if (desc->repeat < 0 || desc->repeat > REPEAT_MAX)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: repeat is %d (expected 0 for adaptive, or 1..%d)",
                          desc->repeat, REPEAT_MAX);
+    if (isnan(desc->time_limit_s))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: time_limit_s is NaN (expected seconds, 0 or < 0)");
     FILE *out = desc->out ? desc->out : stdout;
     bench_options opt = {
         .filter = desc->filter && desc->filter[0] ? desc->filter : NULL,
         .quick = desc->quick != 0,
         .repeat = (uint32_t)desc->repeat,
         .device = desc->device,
+        .time_limit_s = desc->time_limit_s,
     };
     bench_case *cases = NULL;
     uint32_t count = 0;

@@ -4,7 +4,7 @@
  * present in both (matched by family and name): median times, throughput (GFLOP/s for
  * compute-bound cases, GB/s for memory-bound ones) and the ratio B/A of throughput (> 1: B is
  * faster), with a geometric mean per family; then the cases present in only one report.
- * Cases that failed in either report are listed with FAILED instead of figures.
+ * Cases that failed or were skipped in either report are listed as such instead of figures.
  *
  * Leaves out: reading and validating the files (results.c). Entry point: bench_compare_print.
  */
@@ -57,6 +57,8 @@ static void print_ceiling(FILE *out, const char *what, double a, double b) {
     print_ratio(out, a, b);
 }
 
+static const char *status_word(const bench_result *r) { return r->ok ? "ok" : r->skipped ? "skipped" : "FAILED"; }
+
 /* Throughput of a passed result in the unit chosen for the pair (GFLOP/s or GB/s). */
 static double throughput(const bench_result *r, bool flops) { return flops ? r->gflops : r->gbs; }
 
@@ -92,7 +94,7 @@ void bench_compare_print(const bench_report *a, const bench_report *b, const cha
         common++;
         fprintf(out, "%-12s %-40s", ra->family, ra->name);
         if (!ra->ok || !rb->ok) {
-            fprintf(out, " %10s %10s\n", ra->ok ? "ok" : "FAILED", rb->ok ? "ok" : "FAILED");
+            fprintf(out, " %10s %10s\n", status_word(ra), status_word(rb));
             continue;
         }
         bool flops = ra->flops > 0 && rb->flops > 0 && !(ra->bound == BENCH_BOUND_MEMORY && ra->bytes > 0);

@@ -19,13 +19,14 @@
  *                "subgroup_size", "timestamps"},
  *     "ceilings": {"fp32_gflops", "fp16_gflops", "bandwidth_gbs", "shader_copy_gbs",
  *                  "transfer_copy_gbs", "copy_bytes", "fma": [{"variant", "gflops"}...]},
- *     "cases": [{"family", "name", "dtype", "status": "ok"|"failed", "error" (failed only),
+ *     "time_limit_s" (0: none),
+ *     "cases": [{"family", "name", "dtype", "status": "ok"|"failed"|"skipped", "error" (unless ok),
  *                "flops", "bytes", "tolerance", "max_rel_error" (when validated), "check_s" (host
  *                seconds of setup + first run + validation), "wall_s" (host seconds in all),
  *                and when ok: "runs", "timer": "gpu"|"host", "time_ms" (median), "time_ms_min",
  *                "time_ms_max", "gflops", "gbs", "bound": "compute"|"memory", "share",
  *                "compute_share", "bandwidth_share"}...],
- *     "families": [{"family", "cases", "failed", "total_ms", "mean_share", "wall_s"}...] }
+ *     "families": [{"family", "cases", "failed", "skipped", "total_ms", "mean_share", "wall_s"}...] }
  * Shares are fractions (0.42, not 42%). Readers (results.c) check the schema name and version.
  *
  * Entry points: bench_result_derive, bench_print_*, bench_report_to_json, bench_report_write_json.
@@ -92,6 +93,10 @@ static void print_figure(FILE *out, double value, bool present) {
 
 void bench_print_result(const bench_result *r, FILE *out) {
     fprintf(out, "%-12s %-40s %-5s", r->family, r->name, r->dtype);
+    if (r->skipped) {
+        fprintf(out, " SKIPPED (time limit)\n");
+        return;
+    }
     if (!r->ok) {
         fprintf(out, " FAILED\n    %s\n", r->error);
         return;
@@ -108,7 +113,7 @@ void bench_print_result(const bench_result *r, FILE *out) {
 
 typedef struct family_summary {
     const char *family;
-    uint32_t cases, failed;
+    uint32_t cases, failed, skipped;
     double total_ms, weighted_share; /* sum of time x share over passed cases */
     double wall_s;                   /* host time spent on the family's cases */
 } family_summary;
@@ -124,7 +129,10 @@ static uint32_t summarize(const bench_report *report, family_summary *f) {
         f[k].cases++;
         f[k].wall_s += r->wall_s;
         if (!r->ok) {
-            f[k].failed++;
+            if (r->skipped)
+                f[k].skipped++;
+            else
+                f[k].failed++;
             continue;
         }
         f[k].total_ms += r->median_ms;
@@ -143,10 +151,11 @@ void bench_print_summary(const bench_report *report, FILE *out) {
     family_summary *f = calloc(report->count, sizeof *f);
     if (!f) return;
     uint32_t n = summarize(report, f);
-    fprintf(out, "\n%-12s %6s %7s %10s %11s %8s\n", "family", "cases", "failed", "total ms", "mean share", "wall s");
+    fprintf(out, "\n%-12s %6s %7s %8s %10s %11s %8s\n", "family", "cases", "failed", "skipped", "total ms", "mean share",
+            "wall s");
     for (uint32_t k = 0; k < n; k++)
-        fprintf(out, "%-12s %6u %7u %10.3f %10.0f%% %8.1f\n", f[k].family, f[k].cases, f[k].failed, f[k].total_ms,
-                mean_share(&f[k]) * 100, f[k].wall_s);
+        fprintf(out, "%-12s %6u %7u %8u %10.3f %10.0f%% %8.1f\n", f[k].family, f[k].cases, f[k].failed, f[k].skipped,
+                f[k].total_ms, mean_share(&f[k]) * 100, f[k].wall_s);
     fprintf(out, "(total ms: sum of the medians; mean share: weighted by time, over the cases that passed;\n"
                  " wall s: host time spent, setup and validation included)\n");
     free(f);
@@ -200,7 +209,7 @@ static cJSON *result_json(const bench_result *r) {
     cJSON_AddStringToObject(o, "family", r->family);
     cJSON_AddStringToObject(o, "name", r->name);
     cJSON_AddStringToObject(o, "dtype", r->dtype);
-    cJSON_AddStringToObject(o, "status", r->ok ? "ok" : "failed");
+    cJSON_AddStringToObject(o, "status", r->ok ? "ok" : r->skipped ? "skipped" : "failed");
     if (!r->ok) cJSON_AddStringToObject(o, "error", r->error);
     add_number(o, "flops", r->flops);
     add_number(o, "bytes", r->bytes);
@@ -231,6 +240,7 @@ char *bench_report_to_json(const bench_report *report) {
     cJSON_AddStringToObject(root, "pixeen_version", report->pixeen_version);
     cJSON_AddStringToObject(root, "date", report->date);
     add_number(root, "elapsed_s", report->elapsed_s);
+    add_number(root, "time_limit_s", report->time_limit_s);
     cJSON *options = cJSON_AddObjectToObject(root, "options");
     if (options) {
         cJSON_AddBoolToObject(options, "quick", report->quick);
@@ -252,6 +262,7 @@ char *bench_report_to_json(const bench_report *report) {
         cJSON_AddStringToObject(o, "family", f[k].family);
         add_number(o, "cases", f[k].cases);
         add_number(o, "failed", f[k].failed);
+        add_number(o, "skipped", f[k].skipped);
         add_number(o, "total_ms", f[k].total_ms);
         add_number(o, "mean_share", mean_share(&f[k]));
         add_number(o, "wall_s", f[k].wall_s);

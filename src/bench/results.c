@@ -6,7 +6,7 @@
  * file and the field's path ("b.json: cases[3].time_ms: expected a number > 0, found a string").
  *
  * Required: schema "pixeen-bench", schema_version 1, device.name, the three headline ceilings,
- * and per case family, name and status ("ok" needs time_ms > 0). Everything else is optional
+ * and per case family, name and status ("ok" needs time_ms > 0; also "failed", "skipped"). Everything else is optional
  * with a neutral default (0 or ""), so reports from later versions that add fields still read.
  * Throughput figures absent from a case are recomputed from flops, bytes and time_ms.
  *
@@ -166,10 +166,11 @@ static pixeen_status read_case(const reader *rd, const cJSON *item, uint32_t ind
     PX_TRY(read_string(rd, item, path, "name", true, r->name, sizeof r->name));
     PX_TRY(read_string(rd, item, path, "dtype", false, r->dtype, sizeof r->dtype));
     PX_TRY(read_string(rd, item, path, "status", true, status, sizeof status));
-    if (strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0)
-        return error_set(PIXEEN_ERROR_FORMAT, "bench: %s: %s.status: \"%s\" is neither \"ok\" nor \"failed\"", rd->origin,
-                         path, status);
+    if (strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0 && strcmp(status, "skipped") != 0)
+        return error_set(PIXEEN_ERROR_FORMAT, "bench: %s: %s.status: \"%s\" is not \"ok\", \"failed\" or \"skipped\"",
+                         rd->origin, path, status);
     r->ok = strcmp(status, "ok") == 0;
+    r->skipped = strcmp(status, "skipped") == 0;
     PX_TRY(read_string(rd, item, path, "error", false, r->error, sizeof r->error));
     PX_TRY(read_number(rd, item, path, "flops", false, 0, FIGURE_MAX, &r->flops));
     PX_TRY(read_number(rd, item, path, "bytes", false, 0, FIGURE_MAX, &r->bytes));
@@ -215,6 +216,7 @@ static pixeen_status read_report(const reader *rd, const cJSON *root, bench_repo
     PX_TRY(read_string(rd, root, "", "pixeen_version", false, report->pixeen_version, sizeof report->pixeen_version));
     PX_TRY(read_string(rd, root, "", "date", false, report->date, sizeof report->date));
     PX_TRY(read_number(rd, root, "", "elapsed_s", false, 0, FIGURE_MAX, &report->elapsed_s));
+    PX_TRY(read_number(rd, root, "", "time_limit_s", false, 0, FIGURE_MAX, &report->time_limit_s));
     const cJSON *options = member(root, "options");
     if (options) {
         if (!cJSON_IsObject(options)) return bad(rd, "", "options", "an object", options);
@@ -248,7 +250,10 @@ static pixeen_status read_report(const reader *rd, const cJSON *root, bench_repo
         bench_result *r = &report->results[report->count];
         PX_TRY(read_case(rd, item, report->count, r));
         report->count++;
-        if (!r->ok) report->failed++;
+        if (r->skipped)
+            report->skipped++;
+        else if (!r->ok)
+            report->failed++;
     }
     return PIXEEN_OK;
 }

@@ -41,9 +41,11 @@ typedef struct bench_options {
     const char *device; /* the selector the caller used (recorded in the report only) */
     /* For tests: tiny ceiling measurements (a few ms) instead of device-filling ones. */
     bool tiny_ceilings;
-    /* Seconds after which the remaining cases get one warm-up and one timed run, so the whole
-     * run stays bounded whatever the providers add; 0: 150 s (15 s with quick). */
-    double budget_s;
+    /* Wall-time limit of the whole run in seconds, so it stays bounded on slow devices whatever
+     * the providers add: past 60% of it cases get one warm-up and one timed run; a case that
+     * would end past it (estimated from the ceilings) is SKIPPED, not run. 0: 150 s (25 s with
+     * quick); negative: no limit. */
+    double time_limit_s;
 } bench_options;
 
 /* ---- report ---- */
@@ -76,7 +78,8 @@ typedef struct bench_result {
     char family[BENCH_FAMILY_LEN];
     char name[BENCH_NAME_LEN];
     char dtype[8];  /* "f32", "f16", "other" */
-    bool ok;        /* validated and timed; false: FAILED with error */
+    bool ok;        /* validated and timed; false: FAILED with error, or skipped */
+    bool skipped;   /* not run: past the time limit (ok is false, error says why) */
     char error[BENCH_ERROR_LEN];
     double flops;   /* per run */
     double bytes;   /* per run */
@@ -116,8 +119,9 @@ typedef struct bench_report {
     bool quick;
     uint32_t repeat;
     double elapsed_s;
+    double time_limit_s; /* as run (<= 0: none) */
     bench_result *results; /* malloc'ed */
-    uint32_t count, failed;
+    uint32_t count, failed, skipped;
 } bench_report;
 
 /* Releases the results array; the report may be reused. NULL is a no-op. */
@@ -136,8 +140,8 @@ void bench_list_print(const bench_case *cases, uint32_t count, FILE *out);
 /* Measures the FMA and copy ceilings of ctx's device. Progress lines go to `log` (may be NULL). */
 pixeen_status bench_ceilings_measure(gpu_context *ctx, const bench_options *opt, bench_ceilings *out, FILE *log);
 
-/* Measures the ceilings, then validates and times every case, printing the table to `out` as it
- * goes. Fills *report (free with bench_report_free; its pixeen_version is set as soon as the run starts,
+/* Measures the ceilings, then validates and times every case (skipping those that would not
+ * fit opt->time_limit_s), printing the table to `out` as it goes. Fills *report (free with bench_report_free; its pixeen_version is set as soon as the run starts,
  * so a caller can tell a report worth saving). Returns PIXEEN_OK when every case passed and the
  * ceilings were measured, PIXEEN_ERROR_VALIDATION when some case failed (the report holds the
  * errors), the ceilings' error when only they failed (shares are then 0), or the error that

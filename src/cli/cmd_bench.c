@@ -8,7 +8,8 @@
 
 static void bench_usage(FILE *out) {
     fprintf(out,
-            "usage: pixeen bench [--quick] [--filter TEXT] [--device INDEX|NAME] [--json FILE] [--repeat N] [--list]\n"
+            "usage: pixeen bench [--quick] [--filter TEXT] [--device INDEX|NAME] [--json FILE] [--repeat N]\n"
+            "                    [--time-limit SECONDS] [--list]\n"
             "       pixeen bench --compare A.json B.json\n"
             "Measures the device's FMA and bandwidth ceilings, then validates and times every operator\n"
             "benchmark case (GPU timestamps, median of repeated runs) and reports time, GFLOP/s or GB/s\n"
@@ -18,6 +19,8 @@ static void bench_usage(FILE *out) {
             "  --device SEL     device index or name substring (default: $PIXEEN_DEVICE, else the best)\n"
             "  --json FILE      also write the results as JSON\n"
             "  --repeat N       timed runs per case (default: adaptive, ~0.5 s per case)\n"
+            "  --time-limit S   skip the cases that would end the run past S seconds\n"
+            "                   (default 150, 25 with --quick; 0: no limit)\n"
             "  --list           list the cases and exit\n"
             "  --compare A B    print two JSON result files side by side (ratio B/A)\n"
             "Exit status: 0 all cases passed, 1 a case failed validation or an error, 2 usage.\n"
@@ -51,12 +54,20 @@ int cmd_bench(int argc, char **argv) {
                 return 2;
             }
             desc.repeat = (int)n;
+        } else if (!strcmp(arg, "--time-limit") && has_value) {
+            char *end;
+            double s = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(s >= 0 && s <= 1e6)) {
+                fprintf(stderr, "pixeen bench: --time-limit takes seconds (0: no limit), not '%s'\n", argv[i]);
+                return 2;
+            }
+            desc.time_limit_s = s > 0 ? s : -1;
         } else if (!strcmp(arg, "--compare") && i + 2 < argc) {
             compare_a = argv[++i];
             compare_b = argv[++i];
         } else {
             bool known = !strcmp(arg, "--filter") || !strcmp(arg, "--device") || !strcmp(arg, "--json") ||
-                         !strcmp(arg, "--repeat") || !strcmp(arg, "--compare");
+                         !strcmp(arg, "--repeat") || !strcmp(arg, "--compare") || !strcmp(arg, "--time-limit");
             if (known)
                 fprintf(stderr, "pixeen bench: %s needs %s\n\n", arg,
                         !strcmp(arg, "--compare") ? "two JSON files" : "a value");
