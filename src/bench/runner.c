@@ -319,7 +319,7 @@ static void skip_case(const bench_case *c, double limit, bench_result *r) {
     r->tolerance = c->tolerance;
     r->skipped = true;
     r->bound = r->flops > 0 ? BENCH_BOUND_COMPUTE : BENCH_BOUND_MEMORY;
-    snprintf(r->error, sizeof r->error, "not run: it would end past the %.0f s time limit", limit);
+    snprintf(r->error, sizeof r->error, "not run: it would end past the %.3g s time limit", limit);
 }
 
 static const char *device_type_name(gpu_device_type type) {
@@ -414,7 +414,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
         }
         bool pressed = limit > 0 && elapsed > LIMIT_PRESSURE * limit;
         if (pressed && !warned) {
-            fprintf(out, "(past %.0f%% of the %.0f s time limit: the remaining cases get one warm-up and one run)\n",
+            fprintf(out, "(past %.0f%% of the %.3g s time limit: the remaining cases get one warm-up and one run)\n",
                     LIMIT_PRESSURE * 100, limit);
             warned = true;
         }
@@ -434,7 +434,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     report->elapsed_s = bench_now_s() - start;
     fprintf(out, "elapsed %.1f s\n", report->elapsed_s);
     if (report->skipped)
-        fprintf(out, "%u case(s) SKIPPED to stay within the %.0f s time limit: pick them with --filter, or lift the "
+        fprintf(out, "%u case(s) SKIPPED to stay within the %.3g s time limit: pick them with --filter, or lift the "
                      "limit with --time-limit 0\n",
                 report->skipped, limit);
     if (report->failed)
