@@ -11,11 +11,13 @@
  * is slow, and never more than 1 s (0.3 s) of timed runs per case. --repeat N fixes the count.
  *
  * Time limit (150 s; 25 s with --quick; --time-limit): a slow device (lavapipe) cannot run every
- * shape of every family in minutes, so the run is bounded. Past 60% of the limit the remaining
- * cases get one warm-up and one timed run; a case whose estimated cost (three runs at a quarter
- * of the roofline time, from the measured ceilings: a pessimistic guess) would end past the
- * limit is SKIPPED and listed as such; cheaper cases after it still run. Skipped is not failed:
- * the exit status stays 0, and the summary says how to run them (--filter, --time-limit 0).
+ * shape of every family in minutes, so the run is bounded, and every family gets a fair part of
+ * it: when a family starts, its share is the time left divided by the families left (a family
+ * that finishes early passes the rest on). Past 60% of its share a family's remaining cases get
+ * one warm-up and one timed run; a case whose estimated cost (three runs at a quarter of the
+ * roofline time from the measured ceilings: a pessimistic guess) would end past the share is
+ * SKIPPED and listed as such, and cheaper cases after it still run. Skipped is not failed: the
+ * exit status stays 0, and the summary says how to run them (--filter, --time-limit 0).
  *
  * Contract with the cases (bench.h): teardown is called after every successful setup (also when
  * a later stage failed); after a failed setup the case must already have released what it made.
@@ -309,6 +311,17 @@ static double estimate_s(const bench_case *c, const bench_ceilings *ceilings) {
     return ESTIMATE_RUNS * t / ESTIMATE_SHARE;
 }
 
+static bool same_family(const bench_case *a, const bench_case *b) {
+    return strcmp(a->family ? a->family : "", b->family ? b->family : "") == 0;
+}
+
+/* Runs of consecutive cases of one family (providers list a family's cases together). */
+static uint32_t count_families(const bench_case *cases, uint32_t count) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < count; i++) n += i == 0 || !same_family(&cases[i], &cases[i - 1]);
+    return n;
+}
+
 static void skip_case(const bench_case *c, double limit, bench_result *r) {
     memset(r, 0, sizeof *r);
     snprintf(r->family, sizeof r->family, "%s", c->family ? c->family : "?");
@@ -400,22 +413,33 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     double limit = opt->time_limit_s < 0 ? 0 : opt->time_limit_s > 0 ? opt->time_limit_s : opt->quick ? 25 : 150;
     report->time_limit_s = limit;
     bool warned = false;
+    uint32_t families_left = count_families(cases, count);
+    double family_start = 0, family_deadline = 0;
     fprintf(out, "\n");
     bench_print_table_head(out);
     for (uint32_t i = 0; i < count; i++) {
-        double elapsed = bench_now_s() - start;
+        double now = bench_now_s() - start;
+        if (i == 0 || !same_family(&cases[i], &cases[i - 1])) {
+            /* A family's share: the time left over the families left (what it leaves unused
+             * passes on to the next ones). */
+            family_start = now;
+            family_deadline = limit > 0 ? now + (limit - now) / (families_left ? families_left : 1) : 0;
+            if (families_left) families_left--;
+            warned = false;
+        }
         bench_result *r = &report->results[report->count];
-        if (limit > 0 && elapsed + estimate_s(&cases[i], &report->ceilings) > limit) {
+        if (limit > 0 && now + estimate_s(&cases[i], &report->ceilings) > family_deadline) {
             skip_case(&cases[i], limit, r);
             report->count++;
             report->skipped++;
             bench_print_result(r, out);
             continue;
         }
-        bool pressed = limit > 0 && elapsed > LIMIT_PRESSURE * limit;
+        bool pressed = limit > 0 && now > family_start + LIMIT_PRESSURE * (family_deadline - family_start);
         if (pressed && !warned) {
-            fprintf(out, "(past %.0f%% of the %.3g s time limit: the remaining cases get one warm-up and one run)\n",
-                    LIMIT_PRESSURE * 100, limit);
+            fprintf(out, "(%s: past %.0f%% of its share of the %.3g s time limit: its remaining cases get one "
+                         "warm-up and one run)\n",
+                    cases[i].family ? cases[i].family : "?", LIMIT_PRESSURE * 100, limit);
             warned = true;
         }
         timing_plan plan = plan_for(opt, pressed);
