@@ -14,9 +14,10 @@
  * shape of every family in minutes, so the run is bounded, and every family gets a fair part of
  * it: when a family starts, its share is the time left divided by the families left (a family
  * that finishes early passes the rest on). Past 60% of its share a family's remaining cases get
- * one warm-up and one timed run; a case whose estimated cost (three runs at a quarter of the
- * roofline time from the measured ceilings: a pessimistic guess) would end past the share is
- * SKIPPED and listed as such, and cheaper cases after it still run. Skipped is not failed: the
+ * one warm-up and one timed run; a case whose estimated cost would end past the share is SKIPPED
+ * and listed as such, and cheaper cases after it still run. The estimate is the case's roofline
+ * time (from the measured ceilings) times a ratio learnt from the family's largest case so far
+ * (its wall time, CPU reference included, over its roofline time), 12 until there is one. Skipped is not failed: the
  * exit status stays 0, and the summary says how to run them (--filter, --time-limit 0).
  *
  * Contract with the cases (bench.h): teardown is called after every successful setup (also when
@@ -297,18 +298,42 @@ done:
 /* ---- the whole run ---------------------------------------------------------------------- */
 
 #define LIMIT_PRESSURE 0.6 /* share of the time limit after which cases are timed once */
-#define ESTIMATE_SHARE 0.25 /* of the roofline a kernel is assumed to reach (measured: 1-60% on lavapipe) */
-#define ESTIMATE_RUNS 3.0   /* validation run, warm-up, one timed run */
+/* A case's wall time over its roofline time, until the family has shown its own: three runs
+ * (validation, warm-up, one timed) at a quarter of the roofline. */
+#define DEFAULT_COST_RATIO 12.0
+/* Cases shorter than this at the roofline are dominated by fixed costs (setup, compile, the
+ * timed-run budget): they do not teach the family's ratio. */
+#define RATIO_MIN_ROOFLINE_S 0.05
 
-/* A pessimistic guess of a case's cost in seconds from its roofline time; 0 without ceilings. */
-static double estimate_s(const bench_case *c, const bench_ceilings *ceilings) {
+/* The time a case takes at the ceilings (the larger of its arithmetic and memory times); 0
+ * without ceilings. */
+static double roofline_s(const bench_case *c, const bench_ceilings *ceilings) {
     double fma = ceilings->fp32_gflops;
     if (c->dtype == DTYPE_F16 && ceilings->fp16_gflops > fma) fma = ceilings->fp16_gflops;
     double t = 0;
     if (fma > 0 && isfinite(c->flops) && c->flops > 0) t = c->flops / (fma * 1e9);
     if (ceilings->bandwidth_gbs > 0 && isfinite(c->bytes) && c->bytes > t * ceilings->bandwidth_gbs * 1e9)
         t = c->bytes / (ceilings->bandwidth_gbs * 1e9);
-    return ESTIMATE_RUNS * t / ESTIMATE_SHARE;
+    return t;
+}
+
+/* What the time limit needs to know of the family being run: its share and its cost ratio,
+ * learnt from its largest case so far (wall time, setup and CPU reference included, over the
+ * roofline time) so a family whose kernels or references are slow is estimated as such. */
+typedef struct family_budget {
+    double start, deadline;
+    double ratio, ratio_roofline; /* ratio 0: none learnt yet */
+} family_budget;
+
+static double estimate_s(const family_budget *f, const bench_case *c, const bench_ceilings *ceilings) {
+    return roofline_s(c, ceilings) * (f->ratio > 0 ? f->ratio : DEFAULT_COST_RATIO);
+}
+
+static void learn_ratio(family_budget *f, const bench_case *c, const bench_ceilings *ceilings, const bench_result *r) {
+    double t = roofline_s(c, ceilings);
+    if (!r->ok || t < RATIO_MIN_ROOFLINE_S || t <= f->ratio_roofline) return;
+    f->ratio = r->wall_s / t;
+    f->ratio_roofline = t;
 }
 
 static bool same_family(const bench_case *a, const bench_case *b) {
@@ -378,9 +403,9 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     double start = bench_now_s();
     memset(report, 0, sizeof *report);
     snprintf(report->pixeen_version, sizeof report->pixeen_version, "%s", pixeen_version());
-    time_t now = time(NULL);
+    time_t clock_now = time(NULL);
     struct tm utc;
-    if (gmtime_r(&now, &utc)) strftime(report->date, sizeof report->date, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    if (gmtime_r(&clock_now, &utc)) strftime(report->date, sizeof report->date, "%Y-%m-%dT%H:%M:%SZ", &utc);
     fill_device(gpu_context_caps(ctx), &report->device);
     snprintf(report->filter, sizeof report->filter, "%s", opt->filter ? opt->filter : "");
     snprintf(report->device_selector, sizeof report->device_selector, "%s", opt->device ? opt->device : "");
@@ -414,7 +439,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     report->time_limit_s = limit;
     bool warned = false;
     uint32_t families_left = count_families(cases, count);
-    double family_start = 0, family_deadline = 0;
+    family_budget family = {0};
     fprintf(out, "\n");
     bench_print_table_head(out);
     for (uint32_t i = 0; i < count; i++) {
@@ -422,20 +447,20 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
         if (i == 0 || !same_family(&cases[i], &cases[i - 1])) {
             /* A family's share: the time left over the families left (what it leaves unused
              * passes on to the next ones). */
-            family_start = now;
-            family_deadline = limit > 0 ? now + (limit - now) / (families_left ? families_left : 1) : 0;
+            family = (family_budget){.start = now};
+            family.deadline = limit > 0 ? now + (limit - now) / (families_left ? families_left : 1) : 0;
             if (families_left) families_left--;
             warned = false;
         }
         bench_result *r = &report->results[report->count];
-        if (limit > 0 && now + estimate_s(&cases[i], &report->ceilings) > family_deadline) {
+        if (limit > 0 && now + estimate_s(&family, &cases[i], &report->ceilings) > family.deadline) {
             skip_case(&cases[i], limit, r);
             report->count++;
             report->skipped++;
             bench_print_result(r, out);
             continue;
         }
-        bool pressed = limit > 0 && now > family_start + LIMIT_PRESSURE * (family_deadline - family_start);
+        bool pressed = limit > 0 && now > family.start + LIMIT_PRESSURE * (family.deadline - family.start);
         if (pressed && !warned) {
             fprintf(out, "(%s: past %.0f%% of its share of the %.3g s time limit: its remaining cases get one "
                          "warm-up and one run)\n",
@@ -445,6 +470,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
         timing_plan plan = plan_for(opt, pressed);
         pixeen_status fatal = run_case(ctx, &cases[i], &plan, r);
         bench_result_derive(r, &report->ceilings);
+        learn_ratio(&family, &cases[i], &report->ceilings, r);
         report->count++;
         if (!r->ok) report->failed++;
         bench_print_result(r, out);
