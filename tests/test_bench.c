@@ -372,6 +372,7 @@ static void test_public_api(void) {
     free(text);
     CHECK_STATUS(pixeen_bench_run(NULL), PIXEEN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(pixeen_bench_run(&(pixeen_bench_desc){.repeat = -1}), PIXEEN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(pixeen_bench_run(&(pixeen_bench_desc){.reserved[3] = 1}), PIXEEN_ERROR_UNSUPPORTED);
     CHECK_STATUS(pixeen_bench_run(&(pixeen_bench_desc){.filter = "no such case"}), PIXEEN_ERROR_INVALID_ARGUMENT);
     CHECK(strstr(pixeen_last_error(), "no such case") != NULL);
     /* The JSON destination is checked before any GPU work. */

@@ -106,6 +106,7 @@ typedef struct pixeen_bench_desc {
     double time_limit_s;   /* bound on the whole run: cases that would end past it are skipped
                               (listed, not failed); 0: 150 s (25 s with quick); < 0: none */
     FILE *out;             /* the table and progress; NULL: stdout */
+    uint32_t reserved[16]; /* must be zero (room for later fields without an ABI break) */
 } pixeen_bench_desc;
 
 /* Measures the device's own ceilings (fp32 and fp16 FMA throughput, copy bandwidth), then
@@ -115,6 +116,7 @@ typedef struct pixeen_bench_desc {
  * not fit; a skipped case is reported but is not an error. Returns PIXEEN_OK when every case passed; PIXEEN_ERROR_VALIDATION when some
  * case failed validation or could not run (the others are still timed and written);
  * PIXEEN_ERROR_INVALID_ARGUMENT for a bad descriptor or a filter that matches no case;
+ * PIXEEN_ERROR_UNSUPPORTED when a reserved word is set (a program built against a newer header);
  * PIXEEN_ERROR_IO when the JSON file cannot be written; PIXEEN_ERROR_NO_DEVICE and other GPU
  * errors as the run meets them. Details in pixeen_last_error(). Takes minutes on a CPU driver. */
 PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc);

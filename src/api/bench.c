@@ -29,9 +29,22 @@ static pixeen_status check_writable(const char *path) {
     return PIXEEN_OK;
 }
 
+/* Descriptors end in reserved words: a non-zero one is a field of a newer header this library
+ * does not know, refused rather than ignored (the rule of the other public descriptors). */
+static pixeen_status check_reserved(const uint32_t *reserved, size_t count) {
+    for (size_t i = 0; i < count; i++)
+        if (reserved[i])
+            return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                             "bench: reserved word %zu is set: the program was built against a newer pixeen.h "
+                             "than this library (%s)",
+                             i, pixeen_version());
+    return PIXEEN_OK;
+}
+
 PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc) {
     error_clear();
     if (!desc) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: the descriptor is NULL");
+    PX_TRY(check_reserved(desc->reserved, sizeof desc->reserved / sizeof desc->reserved[0]));
     if (desc->repeat < 0 || desc->repeat > REPEAT_MAX)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: repeat is %d (expected 0 for adaptive, or 1..%d)",
                          desc->repeat, REPEAT_MAX);
