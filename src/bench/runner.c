@@ -297,7 +297,9 @@ done:
 
 /* ---- the whole run ---------------------------------------------------------------------- */
 
-#define LIMIT_PRESSURE 0.6 /* share of the time limit after which cases are timed once */
+/* Part of a family's share after which its cases are timed once: the rest then covers its
+ * remaining cases at about a third of their full cost. */
+#define LIMIT_PRESSURE 0.6
 /* A case's wall time over its roofline time, until the family has shown its own: three runs
  * (validation, warm-up, one timed) at a quarter of the roofline. */
 #define DEFAULT_COST_RATIO 12.0
