@@ -437,6 +437,41 @@ typedef struct pixeen_image_save_desc {
  * text are wiped from memory afterwards. */
 PIXEEN_API pixeen_status pixeen_image_save(pixeen_image *image, int index, const pixeen_image_save_desc *desc);
 
+/* ---- bench ------------------------------------------------------------------------------- */
+
+/* What `pixeen bench` runs. {0} means: every case, adaptive timing, table on stdout, no JSON. */
+typedef struct pixeen_bench_desc {
+    const char *device;    /* index or name substring; NULL: $PIXEEN_DEVICE, else automatic */
+    const char *filter;    /* run only cases whose family or name contains it; NULL: all */
+    const char *json_path; /* also write the results there as JSON (atomically); NULL: none */
+    int quick;             /* non-zero: the ~20-second pass (ceilings and a few cases); 0: full */
+    int repeat;            /* timed runs per case; 0: adaptive (~0.5 s per case) */
+    int list;              /* non-zero: print the cases that would run and return (no GPU) */
+    double time_limit_s;   /* bound on the whole run: cases that would end past it are skipped
+                              (listed, not failed); 0: 150 s (25 s with quick); < 0: none */
+    FILE *out;             /* the table and progress; NULL: stdout */
+    uint32_t reserved[16]; /* must be zero (room for later fields without an ABI break) */
+} pixeen_bench_desc;
+
+/* Measures the device's own ceilings (fp32 and fp16 FMA throughput, copy bandwidth), then
+ * validates every benchmark case against its plain-C reference and times it with GPU timestamps,
+ * printing per case the time, GFLOP/s or GB/s and the share of the ceiling, and per operator
+ * family a summary. On a slow device (a CPU driver) the time limit skips the cases that would
+ * not fit; a skipped case is reported but is not an error. Returns PIXEEN_OK when every case passed; PIXEEN_ERROR_VALIDATION when some
+ * case failed validation or could not run (the others are still timed and written);
+ * PIXEEN_ERROR_INVALID_ARGUMENT for a bad descriptor or a filter that matches no case;
+ * PIXEEN_ERROR_UNSUPPORTED when a reserved word is set (a program built against a newer header);
+ * PIXEEN_ERROR_IO when the JSON file cannot be written; PIXEEN_ERROR_NO_DEVICE and other GPU
+ * errors as the run meets them. Details in pixeen_last_error(). Takes minutes on a CPU driver. */
+PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc);
+
+/* Reads two JSON files written by pixeen_bench_run and prints them side by side to `out`
+ * (NULL: stdout): devices, ceilings, and per case present in both the times, throughput and the
+ * ratio B/A; cases found in only one file are listed too. The files are validated field by field:
+ * PIXEEN_ERROR_FORMAT (with the file and field in pixeen_last_error()) when one is malformed,
+ * PIXEEN_ERROR_IO when one cannot be read. Needs no GPU. */
+PIXEEN_API pixeen_status pixeen_bench_compare(const char *path_a, const char *path_b, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

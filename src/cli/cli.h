@@ -38,4 +38,6 @@ int cmd_history(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
+int cmd_bench(int argc, char **argv);
+
 #endif

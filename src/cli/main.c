@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"keygen", "create an age identity (private key) and print its recipient", cmd_keygen},
     {"open", "decrypt an age file (an image saved by Pixeen, or any age file)", cmd_open},
     {"history", "list, export or delete the encrypted history of generations", cmd_history},
+    {"bench", "measure the device's ceilings and time every operator against them", cmd_bench},
 };
 
 int cli_fail(pixeen_status status, const char *what) {

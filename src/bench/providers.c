@@ -1,0 +1,24 @@
+/* providers.c — the benchmark case providers compiled into this build, in the order `pixeen
+ * bench` runs them (see bench.h for the case interface).
+ *
+ * MERGE NOTE: the operator families written in parallel land here at merge time. Their provider
+ * functions are declared below already, so adding one is a single table row, e.g.
+ *     {"matmul", bench_cases_matmul},
+ * Rows for the providers that exist on main today: basic (cases_basic.c). When the elementwise
+ * family's own provider lands, the basic row may stay (it is cheap: about 2 s) or go.
+ */
+#include "bench/runner.h"
+
+/* src/bench/cases_gemm.c */
+uint32_t bench_cases_matmul(bench_case *out, uint32_t max, bool quick);
+uint32_t bench_cases_conv2d(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_ops2.c */
+uint32_t bench_cases_attention(bench_case *out, uint32_t max, bool quick);
+uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick);
+uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);
+
+const bench_provider bench_providers[] = {
+    {"basic", bench_cases_basic},
+};
+
+const uint32_t bench_provider_count = sizeof bench_providers / sizeof bench_providers[0];
