@@ -228,7 +228,8 @@ void gpu_groups_2d(const gpu_context *ctx, uint64_t total, uint32_t *x, uint32_t
 /* Per-dispatch GPU timestamps: on when $PIXEEN_PROFILE=1 or enabled here. After each submit, the
  * time of every dispatch is added to its label's total. */
 void gpu_recorder_set_timing(gpu_recorder *rec, bool on);
-/* GPU time of the last submit, first to last dispatch, in ns (0 without timing). */
+/* GPU time of the last submit, from its start to its end (copies included), in ns (0 without
+ * timing). */
 double gpu_recorder_last_ns(const gpu_recorder *rec);
 /* Prints per-label totals (count, total ms, share) accumulated by all recorders of `ctx`. */
 void gpu_profile_print(gpu_context *ctx, FILE *out);

@@ -45,6 +45,8 @@ struct gpu_recorder {
     bool timing;
     VkQueryPool queries;
     uint32_t query_capacity, query_count;
+    uint32_t timed_dispatches; /* dispatches whose timestamps fit the pool this recording */
+    bool query_overflow;       /* the last recording had more dispatches than the pool holds */
     const char **labels; /* label of dispatch i (timestamps i and i+1 bracket it) */
     double last_ns;
 };
@@ -151,6 +153,7 @@ void gpu_recorder_begin(gpu_recorder *rec) {
     rec->dispatches = rec->barriers = 0;
     rec->written.count = rec->read.count = 0;
     rec->query_count = 0;
+    rec->timed_dispatches = 0;
     rec->ended = false;
     rec->last_ns = 0;
     vkWaitForFences(ctx->device, 1, &rec->fence, VK_TRUE, UINT64_MAX); /* a replay may still run */
@@ -164,8 +167,11 @@ void gpu_recorder_begin(gpu_recorder *rec) {
     }
     rec->recording = true;
     if (rec->timing) {
-        if (!rec->queries) {
-            pixeen_status status = create_query_pool(rec, 4096);
+        /* 4096 timestamps cover a whole SD 1.5 step (~1000 dispatches); a longer recording grows
+         * the pool for the next one. */
+        if (!rec->queries || rec->query_overflow) {
+            pixeen_status status = create_query_pool(rec, rec->query_overflow ? rec->query_capacity * 2 : 4096);
+            rec->query_overflow = false;
             if (status != PIXEEN_OK) {
                 rec->timing = false;
                 return;
@@ -359,9 +365,13 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
     }
     if (push_size) vkCmdPushConstants(rec->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size, push);
     vkCmdDispatch(rec->cmd, groups_x, groups_y, groups_z);
-    if (rec->timing && rec->query_count < rec->query_capacity) {
+    /* One slot stays free for the final timestamp written by gpu_recorder_end. */
+    if (rec->timing && rec->query_count + 1 < rec->query_capacity) {
         rec->labels[rec->query_count - 1] = label ? label : d->shader;
         vkCmdWriteTimestamp(rec->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, rec->queries, rec->query_count++);
+        rec->timed_dispatches++;
+    } else if (rec->timing) {
+        rec->query_overflow = true;
     }
     rec->dispatches++;
 }
@@ -403,6 +413,9 @@ void gpu_record_fill(gpu_recorder *rec, gpu_buffer *dst, uint64_t offset, uint64
 
 pixeen_status gpu_recorder_end(gpu_recorder *rec) {
     if (rec->recording) {
+        /* A final timestamp: the whole recording's GPU time, copies and fills included. */
+        if (rec->timing && rec->query_count < rec->query_capacity)
+            vkCmdWriteTimestamp(rec->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, rec->queries, rec->query_count++);
         /* Make the results visible to later submissions and to host reads (downloads). */
         VkMemoryBarrier b = {
             .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -430,7 +443,8 @@ static void collect_timings(gpu_recorder *rec) {
     if (vkGetQueryPoolResults(ctx->device, rec->queries, 0, n, n * sizeof *ticks, ticks, sizeof *ticks,
                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {
         double period = ctx->caps.timestamp_period;
-        for (uint32_t i = 0; i + 1 < n; i++)
+        /* ticks[i] .. ticks[i + 1] brackets dispatch i; the last tick is the end of the recording. */
+        for (uint32_t i = 0; i < rec->timed_dispatches; i++)
             gpu_profile_add(ctx, rec->labels[i], (double)(ticks[i + 1] - ticks[i]) * period);
         rec->last_ns = (double)(ticks[n - 1] - ticks[0]) * period;
     }
