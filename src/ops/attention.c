@@ -34,13 +34,22 @@ op_attention_variant op_attention_pick(const gpu_context *ctx, op_attention_vari
     return requested;
 }
 
-/* Register block of the texel kernel, measured on lavapipe (Zen 5, Mesa 22.3): see the report in
- * the benchmark cases. QR query rows per invocation amortise each K/V texel fetch over QR rows;
- * KB keys per softmax block amortise the accumulator rescale. Larger D leaves fewer registers. */
-static void texel_tuning(uint32_t d, uint32_t *qr, uint32_t *kb) {
-    *qr = d <= 80 ? 2 : 1;
-    *kb = d <= 64 ? 8 : 4;
-    const char *env = getenv("PIXEEN_ATTENTION_QR"); /* tuning knobs for `pixeen bench` experiments */
+/* Register block of the texel kernel, measured on lavapipe (Mesa 22.3, 2-core Zen 5; GFLOP/s per two
+ * CPU-seconds at 2048x2048, 8 heads of 40): QR query rows per invocation amortise each K/V texel
+ * fetch over QR rows: QR 1/2/4/8 gave 16/24/33/37; KB keys per softmax block amortise the
+ * accumulator rescale: 2..16 were within noise of each other at QR >= 4, 4 is the best or close
+ * to it everywhere. Larger D leaves fewer registers: at D = 160, QR 4 beat 8 (33 vs 17). QR is then
+ * halved while the dispatch would have fewer than 32 workgroups (lavapipe splits a dispatch
+ * statically over its threads) or more than a quarter of its rows past Tq; small shapes also
+ * compile much faster with small QR (QR 8 at D 80: ~8 s cold JIT, QR 1: < 1 s). */
+static void texel_tuning(uint32_t d, int64_t bh, int64_t tq, uint32_t *qr, uint32_t *kb) {
+    *qr = d <= 80 ? 8 : d <= 160 ? 4 : 2;
+    *kb = 4;
+    for (; *qr > 1; *qr /= 2) {
+        int64_t rows = 64 * (int64_t)*qr, blocks = (tq + rows - 1) / rows;
+        if (bh * blocks >= 32 && (blocks * rows - tq) * 4 <= blocks * rows) break;
+    }
+    const char *env = getenv("PIXEEN_ATTENTION_QR"); /* tuning knobs for benchmark experiments */
     if (env && atoi(env) >= 1 && atoi(env) <= 8) *qr = (uint32_t)atoi(env);
     env = getenv("PIXEEN_ATTENTION_KB");
     if (env && atoi(env) >= 1 && atoi(env) <= 32) *kb = (uint32_t)atoi(env);
@@ -124,7 +133,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     uint32_t rows_per_group;
     if (texel) {
         uint32_t qr, kb;
-        texel_tuning((uint32_t)d, &qr, &kb);
+        texel_tuning((uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
         desc.shader = shader_name(name, sizeof name, "attention_texel", q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
