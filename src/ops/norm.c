@@ -76,33 +76,35 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
             (uint32_t)(sskip / 8 + (uint64_t)b0 * d->groups), d->eps};
         gpu_record_dispatch(rec, stats_pipe, bind, 2, &push, sizeof push, d->groups, (uint32_t)nb, 1, "group_norm_stats");
     }
-    /* Apply: elementwise windows. */
+    /* Apply: windows of whole pixel rows; P rows per invocation (16 keeps >= 32 workgroups at
+     * every SD shape while amortising the per-invocation loads; raised only to respect the
+     * 65535-workgroup limit). */
     char name[64];
     gpu_pipeline_desc adesc = {
         .shader = shader_name(name, sizeof name, "norm_group_apply", x->dtype), .binding_count = 5,
         .bindings = {texel_kind(x->dtype), texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE,
                      GPU_BIND_STORAGE},
-        .push_size = 36, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
+        .push_size = 40, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
     gpu_pipeline *apply = op_pipeline(rec, &adesc);
     if (!apply) return;
-    uint64_t total = (uint64_t)tensor_count(x);
-    for (uint64_t first = 0; first < total; first += window) {
-        uint64_t count = total - first < window ? total - first : window;
-        uint64_t xs, os, ss;
+    uint64_t rows = (uint64_t)(batch * n), row_window = window / (uint64_t)c;
+    for (uint64_t first = 0; first < rows; first += row_window) {
+        uint64_t nr = rows - first < row_window ? rows - first : row_window, xs, os, ss;
         gpu_binding bind[5] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + first * es, count * es, false, &xs),
+            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, false, &xs),
             param_binding(ctx, d->gamma, (uint64_t)c),
             param_binding(ctx, d->beta, (uint64_t)c),
             bind_range(ctx, BIND_STORAGE, 8, d->stats->buffer, d->stats->offset,
                        op_group_norm_stats_count((uint64_t)batch, d->groups) * 4, false, &ss),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + first * es, count * es, true, &os),
+            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, true, &os),
         };
-        struct { uint32_t count, c, cg, groups, nc, first, x_off, o_off, s_off; } push = {
-            (uint32_t)count, (uint32_t)c, (uint32_t)(c / d->groups), d->groups, (uint32_t)item, (uint32_t)first,
-            (uint32_t)(xs / es), (uint32_t)(os / es), (uint32_t)(ss / 8)};
-        uint32_t gx, gy;
-        gpu_groups_2d(ctx, (count + 255) / 256, &gx, &gy);
-        gpu_record_dispatch(rec, apply, bind, 5, &push, sizeof push, gx, gy, 1, d->silu ? "group_norm_silu" : "group_norm");
+        uint64_t chunk = 16;
+        if ((nr + chunk - 1) / chunk > 65535) chunk = (nr + 65534) / 65535;
+        struct { uint32_t rows, c, cg, groups, n, first_row, x_off, o_off, s_off, chunk; } push = {
+            (uint32_t)nr, (uint32_t)c, (uint32_t)(c / d->groups), d->groups, (uint32_t)n, (uint32_t)first,
+            (uint32_t)(xs / es), (uint32_t)(os / es), (uint32_t)(ss / 8), (uint32_t)chunk};
+        gpu_record_dispatch(rec, apply, bind, 5, &push, sizeof push, (uint32_t)(((uint64_t)c + 63) / 64),
+                            (uint32_t)((nr + chunk - 1) / chunk), 1, d->silu ? "group_norm_silu" : "group_norm");
     }
 }
 
