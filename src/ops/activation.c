@@ -49,7 +49,7 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
     }
     char name[64];
     gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "activation_geglu", x->dtype), .binding_count = 2,
-                              .bindings = {window_texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 16,
+                              .bindings = {window_texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 20,
                               .spec_count = 1, .spec = {(uint32_t)gelu}};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
@@ -65,10 +65,10 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
             bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + r0 * (uint64_t)f2 * es, nr * (uint64_t)f2 * es, false, &xs),
             bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * (uint64_t)f * es, nr * (uint64_t)f * es, true, &os),
         };
-        struct { uint32_t n, f, x_off, o_off; } push = {(uint32_t)(nr * (uint64_t)f), (uint32_t)f, (uint32_t)(xs / es),
-                                                        (uint32_t)(os / es)};
-        uint32_t gx, gy;
-        gpu_groups_2d(ctx, (nr * (uint64_t)f + 255) / 256, &gx, &gy);
-        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, gx, gy, 1, "geglu");
+        uint32_t chunk = window_row_chunk(nr);
+        struct { uint32_t rows, f, x_off, o_off, chunk; } push = {(uint32_t)nr, (uint32_t)f, (uint32_t)(xs / es),
+                                                                  (uint32_t)(os / es), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)(((uint64_t)f + 63) / 64),
+                            (uint32_t)((nr + chunk - 1) / chunk), 1, "geglu");
     }
 }

@@ -36,7 +36,7 @@ void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tens
                                (long long)out->shape[1], (long long)out->shape[2], (long long)out->shape[3]));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 20);
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 24);
     if (!pipe) return;
     uint32_t es = dtype_size(x->dtype);
     uint64_t w = (uint64_t)x->shape[2], c = (uint64_t)x->shape[3], in_rows = (uint64_t)(x->shape[0] * x->shape[1]);
@@ -53,9 +53,12 @@ void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tens
             bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + r0 * w * c * es, nr * w * c * es, false, &xs),
             bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * 2 * out_row * es, nr * 2 * out_row * es, true, &os),
         };
-        struct { uint32_t n, w, c, x_off, o_off; } push = {(uint32_t)(nr * 2 * out_row), (uint32_t)w, (uint32_t)c,
-                                                           (uint32_t)(xs / es), (uint32_t)(os / es)};
-        dispatch_1d(rec, pipe, bind, 2, &push, sizeof push, nr * 2 * out_row, "upsample2x");
+        uint64_t out_rows = 2 * nr;
+        uint32_t chunk = window_row_chunk(out_rows);
+        struct { uint32_t rows, w, c, x_off, o_off, chunk; } push = {(uint32_t)out_rows, (uint32_t)w, (uint32_t)c,
+                                                                     (uint32_t)(xs / es), (uint32_t)(os / es), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((out_row + 63) / 64),
+                            (uint32_t)((out_rows + chunk - 1) / chunk), 1, "upsample2x");
     }
 }
 
@@ -72,7 +75,7 @@ void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor 
                                (long long)rows));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 24);
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 28);
     if (!pipe) return;
     uint32_t es = dtype_size(a->dtype);
     uint64_t c = (uint64_t)(c1 + c2), per = window_elements_for(ctx, es) / c;
@@ -87,9 +90,11 @@ void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor 
             bind_range(ctx, BIND_TEXEL, es, b->buffer, b->offset + r0 * (uint64_t)c2 * es, nr * (uint64_t)c2 * es, false, &bs),
             bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * c * es, nr * c * es, true, &os),
         };
-        struct { uint32_t n, c1, c2, a_off, b_off, o_off; } push = {(uint32_t)(nr * c), (uint32_t)c1, (uint32_t)c2,
-                                                                    (uint32_t)(as / es), (uint32_t)(bs / es), (uint32_t)(os / es)};
-        dispatch_1d(rec, pipe, bind, 3, &push, sizeof push, nr * c, "concat");
+        uint32_t chunk = window_row_chunk(nr);
+        struct { uint32_t rows, c1, c2, a_off, b_off, o_off, chunk; } push = {
+            (uint32_t)nr, (uint32_t)c1, (uint32_t)c2, (uint32_t)(as / es), (uint32_t)(bs / es), (uint32_t)(os / es), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 3, &push, sizeof push, (uint32_t)((c + 63) / 64),
+                            (uint32_t)((nr + chunk - 1) / chunk), 1, "concat");
     }
 }
 

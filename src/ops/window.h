@@ -21,4 +21,14 @@ static inline gpu_binding_kind window_texel_kind(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
 }
 
+/* Rows per invocation for kernels where an invocation owns one column of a chunk of rows (no
+ * integer division per element, which lavapipe scalarises): 16 keeps dozens of workgroups at SD
+ * shapes while amortising per-invocation setup; raised (kept even) only to respect the
+ * 65535-workgroup limit of the y dimension. */
+static inline uint32_t window_row_chunk(uint64_t rows) {
+    uint64_t chunk = 16;
+    if ((rows + chunk - 1) / chunk > 65535) chunk = ((rows + 65534) / 65535 + 1) / 2 * 2;
+    return (uint32_t)chunk;
+}
+
 #endif
