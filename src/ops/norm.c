@@ -46,8 +46,13 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
                                (long long)tensor_count(d->beta), (long long)tensor_count(d->stats)));
         return;
     }
+    /* The statistics pass reads x only through a texel buffer, limited by texels rather than by
+     * the storage range (a 512x512x256 VAE activation is 128 MiB in fp16: over lavapipe's storage
+     * range, within its 128 Mi texels). */
     uint64_t item = (uint64_t)(n * c), window = window_elements(ctx, x->dtype);
-    if (item > window || c > 65535 || batch > 65535) {
+    uint64_t texel_window = gpu_context_caps(ctx)->max_texel_buffer_elements;
+    if (texel_window > (1ull << 31)) texel_window = 1ull << 31;
+    if (item > texel_window || c > 65535 || batch > 65535 || (uint64_t)c > window) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: group norm: %llu elements per batch item exceed one binding (%llu)",
                                (unsigned long long)item, (unsigned long long)window));
         return;
@@ -57,7 +62,7 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
                                .bindings = {texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 28};
     gpu_pipeline *stats_pipe = op_pipeline(rec, &sdesc);
     if (!stats_pipe) return;
-    uint64_t per = window / item;
+    uint64_t per = texel_window / item;
     for (int64_t b0 = 0; b0 < batch; b0 += (int64_t)per) {
         int64_t nb = batch - b0 < (int64_t)per ? batch - b0 : (int64_t)per;
         uint64_t skip, sskip;
