@@ -69,7 +69,8 @@ int main(void) {
         tensor_dtype dt = d ? DTYPE_F16 : DTYPE_F32;
         for (int k = 0; k < 4; k++) {
             check_act(ctx, dt, (op_activation_kind)k, 1, false);
-            check_act(ctx, dt, (op_activation_kind)k, 100003, k == 0);
+            check_act(ctx, dt, (op_activation_kind)k, 100003, k == 0); /* odd: one element per invocation */
+            check_act(ctx, dt, (op_activation_kind)k, 4 * 25013, k == 1); /* four per invocation */
         }
         check_geglu(ctx, dt, OP_ACT_GELU_ERF, 1, 1);
         check_geglu(ctx, dt, OP_ACT_GELU_TANH, 77, 33);

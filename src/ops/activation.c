@@ -2,6 +2,8 @@
  * (see activation.h, shaders/activation*.comp). */
 #include "ops/activation.h"
 
+#include <stdlib.h>
+
 #include "ops/bind.h"
 #include "ops/common.h"
 #include "ops/window.h"
@@ -16,23 +18,28 @@ void op_activation_record(gpu_recorder *rec, op_activation_kind kind, const tens
                                (int)kind, (long long)n, (long long)tensor_count(out)));
         return;
     }
+    uint32_t es = dtype_size(x->dtype);
+    /* Four elements per invocation where counts and offsets allow (see activation_vec4.comp). */
+    bool vec4 = n % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 && !getenv("PIXEEN_NO_VEC4");
+    uint32_t unit = vec4 ? 4 * es : es, per = vec4 ? 4 : 1;
     char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "activation", x->dtype), .binding_count = 2,
-                              .bindings = {window_texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 12,
-                              .spec_count = 1, .spec = {(uint32_t)kind}};
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, vec4 ? "activation_vec4" : "activation", x->dtype),
+                              .binding_count = 2, .push_size = 12, .spec_count = 1, .spec = {(uint32_t)kind}};
+    desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
+    desc.bindings[1] = GPU_BIND_STORAGE;
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
-    uint32_t es = dtype_size(x->dtype);
-    uint64_t window = window_elements_for(ctx, es);
+    uint64_t window = window_elements_for(ctx, es); /* a multiple of 256, so of 4 */
     for (uint64_t first = 0; first < (uint64_t)n; first += window) {
         uint64_t count = (uint64_t)n - first < window ? (uint64_t)n - first : window, xs, os;
         gpu_binding bind[2] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + first * es, count * es, false, &xs),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + first * es, count * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + first * es, count * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + first * es, count * es, true, &os),
         };
-        struct { uint32_t n, x_off, o_off; } push = {(uint32_t)count, (uint32_t)(xs / es), (uint32_t)(os / es)};
+        uint64_t items = count / per;
+        struct { uint32_t n, x_off, o_off; } push = {(uint32_t)items, (uint32_t)(xs / unit), (uint32_t)(os / unit)};
         uint32_t gx, gy;
-        gpu_groups_2d(ctx, (count + 255) / 256, &gx, &gy);
+        gpu_groups_2d(ctx, (items + 255) / 256, &gx, &gy);
         gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, gx, gy, 1, act_labels[kind]);
     }
 }
