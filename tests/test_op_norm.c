@@ -119,6 +119,7 @@ int main(void) {
         check_group(ctx, dt, 1, 8 * 8, 32, 32, 1e-5f, true, 0);    /* one channel per group (tiny UNet) */
         check_group(ctx, dt, 2, 7 * 9, 60, 4, 1e-5f, true, 0);     /* odd sizes, 15 channels per group */
         check_group(ctx, dt, 1, 333, 48, 3, 1e-5f, false, 100);    /* |mean| >> std */
+        check_group(ctx, dt, 3, 17, 6, 3, 1e-5f, true, 0);         /* C % 4 != 0: one channel per invocation */
         check_group(ctx, dt, 2, 64 * 64, 320, 32, 1e-5f, true, 0); /* SD 1.5 UNet, highest resolution */
         check_group(ctx, dt, 1, 64 * 64, 512, 32, 1e-6f, true, 0); /* SD VAE decoder mid block */
         check_layer(ctx, dt, 1, 1, false);

@@ -84,11 +84,15 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
     /* Apply: windows of whole pixel rows; P rows per invocation (16 keeps >= 32 workgroups at
      * every SD shape while amortising the per-invocation loads; raised only to respect the
      * 65535-workgroup limit). */
+    /* Four channels per invocation where C and the offsets allow (norm_group_apply_vec4.comp). */
+    bool vec4 = c % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0;
+    uint32_t unit = vec4 ? 4 * es : es;
     char name[64];
     gpu_pipeline_desc adesc = {
-        .shader = shader_name(name, sizeof name, "norm_group_apply", x->dtype), .binding_count = 5,
-        .bindings = {texel_kind(x->dtype), texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE,
-                     GPU_BIND_STORAGE},
+        .shader = shader_name(name, sizeof name, vec4 ? "norm_group_apply_vec4" : "norm_group_apply", x->dtype),
+        .binding_count = 5,
+        .bindings = {vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : texel_kind(x->dtype),
+                     texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE, GPU_BIND_STORAGE},
         .push_size = 40, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
     gpu_pipeline *apply = op_pipeline(rec, &adesc);
     if (!apply) return;
@@ -96,19 +100,20 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
     for (uint64_t first = 0; first < rows; first += row_window) {
         uint64_t nr = rows - first < row_window ? rows - first : row_window, xs, os, ss;
         gpu_binding bind[5] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, false, &xs),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, false, &xs),
             param_binding(ctx, d->gamma, (uint64_t)c),
             param_binding(ctx, d->beta, (uint64_t)c),
             bind_range(ctx, BIND_STORAGE, 8, d->stats->buffer, d->stats->offset,
                        op_group_norm_stats_count((uint64_t)batch, d->groups) * 4, false, &ss),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, true, &os),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, true, &os),
         };
         uint64_t chunk = 16;
         if ((nr + chunk - 1) / chunk > 65535) chunk = (nr + 65534) / 65535;
         struct { uint32_t rows, c, cg, groups, n, first_row, x_off, o_off, s_off, chunk; } push = {
             (uint32_t)nr, (uint32_t)c, (uint32_t)(c / d->groups), d->groups, (uint32_t)n, (uint32_t)first,
-            (uint32_t)(xs / es), (uint32_t)(os / es), (uint32_t)(ss / 8), (uint32_t)chunk};
-        gpu_record_dispatch(rec, apply, bind, 5, &push, sizeof push, (uint32_t)(((uint64_t)c + 63) / 64),
+            (uint32_t)(xs / unit), (uint32_t)(os / unit), (uint32_t)(ss / 8), (uint32_t)chunk};
+        uint64_t columns = vec4 ? (uint64_t)c / 4 : (uint64_t)c;
+        gpu_record_dispatch(rec, apply, bind, 5, &push, sizeof push, (uint32_t)((columns + 63) / 64),
                             (uint32_t)((nr + chunk - 1) / chunk), 1, d->silu ? "group_norm_silu" : "group_norm");
     }
 }
