@@ -1,0 +1,39 @@
+#version 450
+// activation_geglu.comp — GEGLU: x [R, 2F] -> out [R, F], out[r, f] = x[r, f] * gelu(x[r, F + f])
+// (diffusers: hidden, gate = proj(x).chunk(2, dim=-1); hidden * gelu(gate)). KIND picks the GELU
+// form (src/ops/activation.h).
+// Geometry: workgroups of 64; x = blocks of 64 columns f, y = chunks of P rows; an invocation
+// owns one column of P rows, so no integer division runs per element (lavapipe scalarises it).
+// The host splits large tensors into windows of whole rows.
+// Bindings: 0 x (texel buffer), 1 out (storage, T). fp32 arithmetic.
+// @variant _f32 -DT=float
+// @variant _f16 -DT=float16_t
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_GOOGLE_include_directive : require
+#include "activation.glsl"
+
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint KIND = 2;
+layout(binding = 0) uniform samplerBuffer x;
+layout(std430, binding = 1) writeonly buffer O { T o[]; };
+layout(push_constant) uniform Push {
+    uint rows;  // rows in this window
+    uint f;     // F
+    uint x_off; // element offsets in the bindings
+    uint o_off;
+    uint chunk; // P: rows per invocation
+} p;
+
+void main() {
+    const uint f = p.f, col = gl_WorkGroupID.x * 64 + gl_LocalInvocationID.x;
+    if (col >= f) return;
+    const uint r0 = gl_WorkGroupID.y * p.chunk, r1 = min(r0 + p.chunk, p.rows);
+    uint xi = p.x_off + r0 * 2 * f + col, oi = p.o_off + r0 * f + col;
+    for (uint r = r0; r < r1; r++) {
+        float a = texelFetch(x, int(xi)).x, gate = texelFetch(x, int(xi + f)).x;
+        o[oi] = T(a * act_apply(KIND, gate));
+        xi += 2 * f;
+        oi += f;
+    }
+}

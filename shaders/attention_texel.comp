@@ -1,0 +1,106 @@
+#version 450
+// attention_texel.comp — fused attention for CPU Vulkan drivers (lavapipe): out = softmax(q kᵀ·scale) v.
+// Geometry: one invocation owns QR query rows of one head (rows base + r*64 + lane, r < QR) and keeps
+// their scaled queries and output accumulators in registers; it walks all Tk keys in blocks of KB:
+// KB scores per row, one rescale of the accumulators per block (online softmax, fp32 max and sum,
+// exp2 with log2(e) folded into the scale), then the KB value rows are accumulated.
+// K and V rows are the same for every lane, fetched through uniform texel buffers (lavapipe's fast,
+// vectorised load path; fp16 views convert for free). No shared memory and no barriers.
+// Workgroups: x = query blocks of 64*QR rows, y = B*H.
+// Bindings: 0 q, 1 k, 2 v (texel buffers, vec4 = 4 channels), 3 out (storage, T).
+// @variant _f32 -DT=float
+// @variant _f16 -DT=float16_t
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
+#include "attention_push.glsl"
+
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint D = 40; // head dim (multiple of 4)
+layout(constant_id = 1) const uint QR = 2; // query rows per invocation (register block)
+layout(constant_id = 2) const uint KB = 8; // keys per softmax block
+const uint D4 = D / 4;
+
+layout(binding = 0) uniform samplerBuffer q_t;
+layout(binding = 1) uniform samplerBuffer k_t;
+layout(binding = 2) uniform samplerBuffer v_t;
+layout(std430, binding = 3) writeonly buffer O { T o[]; };
+
+void main() {
+    const uint tq = p.tq, tk = p.tk, heads = p.heads;
+    const uint bh = gl_WorkGroupID.y, b = bh / heads, h = bh % heads;
+    const uint base = gl_WorkGroupID.x * 64 * QR + gl_LocalInvocationID.x;
+
+    float qv[QR * D];
+    float acc[QR * D];
+    float m[QR], l[QR];
+    [[unroll]] for (uint r = 0; r < QR; r++) {
+        uint row = min(base + r * 64, tq - 1); // rows past the end compute a copy of the last, never stored
+        uint at = p.q_off + (b * tq + row) * p.q_stride + h * D4;
+        [[unroll]] for (uint i = 0; i < D4; i++) {
+            vec4 t = texelFetch(q_t, int(at + i)) * p.scale;
+            qv[r * D + 4 * i] = t.x;
+            qv[r * D + 4 * i + 1] = t.y;
+            qv[r * D + 4 * i + 2] = t.z;
+            qv[r * D + 4 * i + 3] = t.w;
+        }
+        [[unroll]] for (uint d = 0; d < D; d++) acc[r * D + d] = 0.0;
+        m[r] = -1e30; // finite: exp2(m_old - m_new) stays 0, never NaN
+        l[r] = 0.0;
+    }
+
+    const uint kbase = p.k_off + b * tk * p.k_stride + h * D4;
+    const uint vbase = p.v_off + b * tk * p.v_stride + h * D4;
+    const uint kstride = p.k_stride, vstride = p.v_stride;
+    for (uint j0 = 0; j0 < tk; j0 += KB) {
+        float s[QR * KB];
+        [[unroll]] for (uint j = 0; j < KB; j++) {
+            uint at = kbase + min(j0 + j, tk - 1) * kstride;
+            [[unroll]] for (uint r = 0; r < QR; r++) s[r * KB + j] = 0.0;
+            [[unroll]] for (uint i = 0; i < D4; i++) {
+                vec4 kv = texelFetch(k_t, int(at + i));
+                [[unroll]] for (uint r = 0; r < QR; r++)
+                    s[r * KB + j] += qv[r * D + 4 * i] * kv.x + qv[r * D + 4 * i + 1] * kv.y +
+                                     qv[r * D + 4 * i + 2] * kv.z + qv[r * D + 4 * i + 3] * kv.w;
+            }
+        }
+        [[unroll]] for (uint r = 0; r < QR; r++) {
+            float mx = m[r];
+            [[unroll]] for (uint j = 0; j < KB; j++) {
+                if (j0 + j >= tk) s[r * KB + j] = -1e30 * 2.0; // masked key: below any running max
+                mx = max(mx, s[r * KB + j]);
+            }
+            float c = exp2(m[r] - mx);
+            m[r] = mx;
+            float sum = l[r] * c;
+            [[unroll]] for (uint j = 0; j < KB; j++) {
+                s[r * KB + j] = exp2(s[r * KB + j] - mx);
+                sum += s[r * KB + j];
+            }
+            l[r] = sum;
+            [[unroll]] for (uint d = 0; d < D; d++) acc[r * D + d] *= c;
+        }
+        [[unroll]] for (uint j = 0; j < KB; j++) {
+            uint at = vbase + min(j0 + j, tk - 1) * vstride;
+            [[unroll]] for (uint i = 0; i < D4; i++) {
+                vec4 vv = texelFetch(v_t, int(at + i));
+                [[unroll]] for (uint r = 0; r < QR; r++) {
+                    float pj = s[r * KB + j];
+                    acc[r * D + 4 * i] += pj * vv.x;
+                    acc[r * D + 4 * i + 1] += pj * vv.y;
+                    acc[r * D + 4 * i + 2] += pj * vv.z;
+                    acc[r * D + 4 * i + 3] += pj * vv.w;
+                }
+            }
+        }
+    }
+
+    [[unroll]] for (uint r = 0; r < QR; r++) {
+        uint row = base + r * 64;
+        if (row >= tq) break;
+        float inv = 1.0 / l[r];
+        uint at = p.o_off + (b * tq + row) * p.o_stride + h * D;
+        [[unroll]] for (uint d = 0; d < D; d++) o[at + d] = T(acc[r * D + d] * inv);
+    }
+}

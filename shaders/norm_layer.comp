@@ -1,0 +1,47 @@
+#version 450
+// norm_layer.comp — layer normalisation of each row of x [R, C] over C:
+// y = (x - mean) / sqrt(var + eps) * gamma + beta, fp32 statistics (two passes over the row: mean,
+// then the mean of squared deviations, so nothing cancels).
+// Geometry: a workgroup of 64 owns 8 consecutive rows; each subgroup takes rows in turn (row =
+// 8*wg + subgroup id, + number of subgroups ...), its lanes stride over C and subgroupAdd reduces:
+// no shared memory, no barriers. Bindings: 0 x (texel), 1 gamma, 2 beta (texel), 3 out (storage, T).
+// @variant _f32 -DT=float
+// @variant _f16 -DT=float16_t
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_GOOGLE_include_directive : require
+#include "linear_index.glsl"
+
+layout(local_size_x = 64) in;
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer gamma;
+layout(binding = 2) uniform samplerBuffer beta;
+layout(std430, binding = 3) writeonly buffer O { T o[]; };
+layout(push_constant) uniform Push {
+    uint rows;   // rows in this dispatch
+    uint c;      // row length
+    uint x_off;  // element offsets in the bindings
+    uint o_off;
+    float eps;
+} p;
+
+void main() {
+    const uint c = p.c, lanes = gl_SubgroupSize, lane = gl_SubgroupInvocationID;
+    const uint first = linear_group_index() * 8;
+    for (uint r = first + gl_SubgroupID; r < first + 8 && r < p.rows; r += gl_NumSubgroups) {
+        uint at = p.x_off + r * c;
+        float s = 0.0;
+        for (uint j = lane; j < c; j += lanes) s += texelFetch(x, int(at + j)).x;
+        float mean = subgroupAdd(s) / float(c);
+        float s2 = 0.0;
+        for (uint j = lane; j < c; j += lanes) {
+            float d = texelFetch(x, int(at + j)).x - mean;
+            s2 += d * d;
+        }
+        float rstd = inversesqrt(subgroupAdd(s2) / float(c) + p.eps);
+        uint ot = p.o_off + r * c;
+        for (uint j = lane; j < c; j += lanes)
+            o[ot + j] = T((texelFetch(x, int(at + j)).x - mean) * rstd * texelFetch(gamma, int(j)).x + texelFetch(beta, int(j)).x);
+    }
+}

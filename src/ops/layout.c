@@ -1,0 +1,125 @@
+/* layout.c — nearest 2x upsampling, channel concatenation and [B, R, S] transposes (see layout.h,
+ * shaders/layout_*.comp). Each splits its tensors into windows of whole rows (or batch items) that
+ * fit one binding. */
+#include "ops/layout.h"
+
+#include "ops/bind.h"
+#include "ops/common.h"
+#include "ops/window.h"
+
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipe, const gpu_binding *bind, uint32_t count, const void *push,
+                        uint32_t push_size, uint64_t elements, const char *label) {
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), (elements + 255) / 256, &gx, &gy);
+    gpu_record_dispatch(rec, pipe, bind, count, push, push_size, gx, gy, 1, label);
+}
+
+static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *stem, tensor_dtype dtype, uint32_t inputs, uint32_t push) {
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, stem, dtype), .binding_count = inputs + 1,
+                              .push_size = push};
+    for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = window_texel_kind(dtype);
+    desc.bindings[inputs] = GPU_BIND_STORAGE;
+    return op_pipeline(rec, &desc);
+}
+
+void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tensor *out) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    if (x->rank != 4 || out->rank != 4 || out->dtype != x->dtype || out->shape[0] != x->shape[0] ||
+        out->shape[1] != 2 * x->shape[1] || out->shape[2] != 2 * x->shape[2] || out->shape[3] != x->shape[3] ||
+        tensor_count(x) <= 0) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: upsample: x [%lld, %lld, %lld, %lld] -> out [%lld, %lld, %lld, %lld] "
+                               "(expected [B, 2H, 2W, C], same dtype)", (long long)x->shape[0], (long long)x->shape[1],
+                               (long long)x->shape[2], (long long)x->shape[3], (long long)out->shape[0],
+                               (long long)out->shape[1], (long long)out->shape[2], (long long)out->shape[3]));
+        return;
+    }
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 24);
+    if (!pipe) return;
+    uint32_t es = dtype_size(x->dtype);
+    uint64_t w = (uint64_t)x->shape[2], c = (uint64_t)x->shape[3], in_rows = (uint64_t)(x->shape[0] * x->shape[1]);
+    uint64_t out_row = 2 * w * c; /* elements of one output row; an input row feeds two */
+    uint64_t per = window_elements_for(ctx, es) / (2 * out_row);
+    if (per == 0) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: upsample: a row of %llu elements exceeds one binding",
+                               (unsigned long long)out_row));
+        return;
+    }
+    for (uint64_t r0 = 0; r0 < in_rows; r0 += per) {
+        uint64_t nr = min64(in_rows - r0, per), xs, os;
+        gpu_binding bind[2] = {
+            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + r0 * w * c * es, nr * w * c * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * 2 * out_row * es, nr * 2 * out_row * es, true, &os),
+        };
+        uint64_t out_rows = 2 * nr;
+        uint32_t chunk = window_row_chunk(out_rows);
+        struct { uint32_t rows, w, c, x_off, o_off, chunk; } push = {(uint32_t)out_rows, (uint32_t)w, (uint32_t)c,
+                                                                     (uint32_t)(xs / es), (uint32_t)(os / es), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((out_row + 63) / 64),
+                            (uint32_t)((out_rows + chunk - 1) / chunk), 1, "upsample2x");
+    }
+}
+
+void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor *b, const tensor *out) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    int64_t c1 = a->rank ? a->shape[a->rank - 1] : 0, c2 = b->rank ? b->shape[b->rank - 1] : 0;
+    int64_t rows = c1 > 0 ? tensor_count(a) / c1 : 0;
+    if (c1 <= 0 || c2 <= 0 || rows <= 0 || tensor_count(b) != rows * c2 || out->rank == 0 ||
+        out->shape[out->rank - 1] != c1 + c2 || tensor_count(out) != rows * (c1 + c2) || a->dtype != b->dtype ||
+        out->dtype != a->dtype) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: concat: a [.., %lld] ++ b [.., %lld] -> out [.., %lld] with %lld "
+                               "elements (expected %lld rows of C1 + C2, one dtype)", (long long)c1, (long long)c2,
+                               (long long)(out->rank ? out->shape[out->rank - 1] : 0), (long long)tensor_count(out),
+                               (long long)rows));
+        return;
+    }
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 28);
+    if (!pipe) return;
+    uint32_t es = dtype_size(a->dtype);
+    uint64_t c = (uint64_t)(c1 + c2), per = window_elements_for(ctx, es) / c;
+    if (per == 0) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: concat: a row of %llu exceeds one binding", (unsigned long long)c));
+        return;
+    }
+    for (uint64_t r0 = 0; r0 < (uint64_t)rows; r0 += per) {
+        uint64_t nr = min64((uint64_t)rows - r0, per), as, bs, os;
+        gpu_binding bind[3] = {
+            bind_range(ctx, BIND_TEXEL, es, a->buffer, a->offset + r0 * (uint64_t)c1 * es, nr * (uint64_t)c1 * es, false, &as),
+            bind_range(ctx, BIND_TEXEL, es, b->buffer, b->offset + r0 * (uint64_t)c2 * es, nr * (uint64_t)c2 * es, false, &bs),
+            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * c * es, nr * c * es, true, &os),
+        };
+        uint32_t chunk = window_row_chunk(nr);
+        struct { uint32_t rows, c1, c2, a_off, b_off, o_off, chunk; } push = {
+            (uint32_t)nr, (uint32_t)c1, (uint32_t)c2, (uint32_t)(as / es), (uint32_t)(bs / es), (uint32_t)(os / es), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 3, &push, sizeof push, (uint32_t)((c + 63) / 64),
+                            (uint32_t)((nr + chunk - 1) / chunk), 1, "concat");
+    }
+}
+
+void op_transpose_record(gpu_recorder *rec, const tensor *x, int64_t batch, int64_t r, int64_t s, const tensor *out) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    uint32_t es = dtype_size(x->dtype);
+    uint64_t item = (uint64_t)(r * s), window = window_elements_for(ctx, es);
+    if (batch <= 0 || r <= 0 || s <= 0 || tensor_count(x) != batch * r * s || tensor_count(out) != batch * r * s ||
+        out->dtype != x->dtype || item > window) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: transpose: [%lld, %lld, %lld] on tensors of %lld and %lld elements "
+                               "(expected equal counts, one dtype, an item within one binding)", (long long)batch,
+                               (long long)r, (long long)s, (long long)tensor_count(x), (long long)tensor_count(out)));
+        return;
+    }
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_transpose", x->dtype, 1, 20);
+    if (!pipe) return;
+    uint64_t per = window / item;
+    for (uint64_t b0 = 0; b0 < (uint64_t)batch; b0 += per) {
+        uint64_t nb = min64((uint64_t)batch - b0, per), xs, os;
+        gpu_binding bind[2] = {
+            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + b0 * item * es, nb * item * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + b0 * item * es, nb * item * es, true, &os),
+        };
+        struct { uint32_t n, r, s, x_off, o_off; } push = {(uint32_t)(nb * item), (uint32_t)r, (uint32_t)s,
+                                                           (uint32_t)(xs / es), (uint32_t)(os / es)};
+        dispatch_1d(rec, pipe, bind, 2, &push, sizeof push, nb * item, "transpose");
+    }
+}

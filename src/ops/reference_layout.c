@@ -1,0 +1,23 @@
+/* reference_layout.c — see reference_layout.h. */
+#include "ops/reference_layout.h"
+
+void ref_upsample_nearest2x(const float *x, size_t b, size_t h, size_t w, size_t c, float *out) {
+    for (size_t n = 0; n < b; n++)
+        for (size_t y = 0; y < 2 * h; y++)
+            for (size_t xx = 0; xx < 2 * w; xx++)
+                for (size_t ch = 0; ch < c; ch++)
+                    out[((n * 2 * h + y) * 2 * w + xx) * c + ch] = x[((n * h + y / 2) * w + xx / 2) * c + ch];
+}
+
+void ref_concat_channels(const float *a, const float *b, size_t rows, size_t c1, size_t c2, float *out) {
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t j = 0; j < c1; j++) out[r * (c1 + c2) + j] = a[r * c1 + j];
+        for (size_t j = 0; j < c2; j++) out[r * (c1 + c2) + c1 + j] = b[r * c2 + j];
+    }
+}
+
+void ref_transpose(const float *x, size_t batch, size_t r, size_t s, float *out) {
+    for (size_t n = 0; n < batch; n++)
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < s; j++) out[n * r * s + j * r + i] = x[n * r * s + i * s + j];
+}

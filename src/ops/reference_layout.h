@@ -1,0 +1,12 @@
+/* reference_layout.h — plain-C nearest 2x upsampling, channel concatenation and transposes
+ * (layouts as in layout.h). */
+#ifndef PIXEEN_OPS_REFERENCE_LAYOUT_H
+#define PIXEEN_OPS_REFERENCE_LAYOUT_H
+
+#include <stddef.h>
+
+void ref_upsample_nearest2x(const float *x, size_t b, size_t h, size_t w, size_t c, float *out);
+void ref_concat_channels(const float *a, const float *b, size_t rows, size_t c1, size_t c2, float *out);
+void ref_transpose(const float *x, size_t batch, size_t r, size_t s, float *out);
+
+#endif

@@ -1,0 +1,111 @@
+/* test_op_layout.c — nearest 2x upsampling, channel concatenation and NCHW <-> NHWC transposes
+ * against the plain-C reference, fp32 and fp16, at one element, odd sizes and SD shapes (UNet
+ * 32x32x1280 upsampling and 64x64 skip concatenation 320 ++ 320 at batch 2; latents 2x4x64x64).
+ * These are copies: the result must be exact (tolerance 0). */
+#include "ops/layout.h"
+#include "ops/reference_layout.h"
+#include "ops2_test.h"
+
+static void check_upsample(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t h, int64_t w, int64_t c) {
+    size_t n = (size_t)(b * h * w * c);
+    float *x = malloc(n * 4), *ref = malloc(4 * n * 4), *got = malloc(4 * n * 4);
+    test_fill_random(x, n, (unsigned)n, -3, 3);
+    if (dt == DTYPE_F16) ops2_round_f16(x, n);
+    int64_t si[4] = {b, h, w, c}, so[4] = {b, 2 * h, 2 * w, c};
+    tensor tx = ops2_tensor(ctx, dt, x, 4, si), to = ops2_tensor(ctx, dt, NULL, 4, so);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_upsample_nearest2x_record(rec, &tx, &to);
+    ops2_run(rec);
+    gpu_test_read(ctx, &to, got);
+    ref_upsample_nearest2x(x, (size_t)b, (size_t)h, (size_t)w, (size_t)c, ref);
+    char what[96];
+    snprintf(what, sizeof what, "upsample2x [%lld,%lld,%lld,%lld]", (long long)b, (long long)h, (long long)w, (long long)c);
+    ops2_report(what, dt, got, ref, 4 * n, 0);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(to.buffer);
+    free(x);
+    free(ref);
+    free(got);
+}
+
+static void check_concat(gpu_context *ctx, tensor_dtype dt, int64_t rows, int64_t c1, int64_t c2) {
+    size_t na = (size_t)(rows * c1), nb = (size_t)(rows * c2), no = na + nb;
+    float *a = malloc(na * 4), *b = malloc(nb * 4), *ref = malloc(no * 4), *got = malloc(no * 4);
+    test_fill_random(a, na, 1, -3, 3);
+    test_fill_random(b, nb, 2, -3, 3);
+    if (dt == DTYPE_F16) {
+        ops2_round_f16(a, na);
+        ops2_round_f16(b, nb);
+    }
+    int64_t sa[2] = {rows, c1}, sb[2] = {rows, c2}, so[2] = {rows, c1 + c2};
+    tensor ta = ops2_tensor(ctx, dt, a, 2, sa), tb = ops2_tensor(ctx, dt, b, 2, sb), to = ops2_tensor(ctx, dt, NULL, 2, so);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_concat_channels_record(rec, &ta, &tb, &to);
+    ops2_run(rec);
+    gpu_test_read(ctx, &to, got);
+    ref_concat_channels(a, b, (size_t)rows, (size_t)c1, (size_t)c2, ref);
+    char what[96];
+    snprintf(what, sizeof what, "concat rows=%lld %lld++%lld", (long long)rows, (long long)c1, (long long)c2);
+    ops2_report(what, dt, got, ref, no, 0);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(ta.buffer);
+    gpu_buffer_destroy(tb.buffer);
+    gpu_buffer_destroy(to.buffer);
+    free(a);
+    free(b);
+    free(ref);
+    free(got);
+}
+
+static void check_transpose(gpu_context *ctx, tensor_dtype dt, int64_t batch, int64_t r, int64_t s) {
+    size_t n = (size_t)(batch * r * s);
+    float *x = malloc(n * 4), *ref = malloc(n * 4), *got = malloc(n * 4), *back = malloc(n * 4);
+    test_fill_random(x, n, 3, -3, 3);
+    if (dt == DTYPE_F16) ops2_round_f16(x, n);
+    int64_t sh[3] = {batch, r, s}, st[3] = {batch, s, r};
+    tensor tx = ops2_tensor(ctx, dt, x, 3, sh), to = ops2_tensor(ctx, dt, NULL, 3, st), tb = ops2_tensor(ctx, dt, NULL, 3, sh);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_transpose_record(rec, &tx, batch, r, s, &to); /* e.g. NCHW -> NHWC */
+    op_transpose_record(rec, &to, batch, s, r, &tb); /* and back */
+    ops2_run(rec);
+    gpu_test_read(ctx, &to, got);
+    gpu_test_read(ctx, &tb, back);
+    ref_transpose(x, (size_t)batch, (size_t)r, (size_t)s, ref);
+    char what[96];
+    snprintf(what, sizeof what, "transpose [%lld,%lld,%lld]", (long long)batch, (long long)r, (long long)s);
+    ops2_report(what, dt, got, ref, n, 0);
+    snprintf(what, sizeof what, "transpose round trip [%lld,%lld,%lld]", (long long)batch, (long long)r, (long long)s);
+    ops2_report(what, dt, back, x, n, 0);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(to.buffer);
+    gpu_buffer_destroy(tb.buffer);
+    free(x);
+    free(ref);
+    free(got);
+    free(back);
+}
+
+int main(void) {
+    gpu_context *ctx = gpu_test_context();
+    for (int d = 0; d < 2; d++) {
+        tensor_dtype dt = d ? DTYPE_F16 : DTYPE_F32;
+        check_upsample(ctx, dt, 1, 1, 1, 1);
+        check_upsample(ctx, dt, 2, 5, 7, 3);
+        check_upsample(ctx, dt, 2, 32, 32, 1280); /* SD 1.5 UNet up block at 512x512 */
+        check_concat(ctx, dt, 1, 1, 1);
+        check_concat(ctx, dt, 37, 5, 11);
+        check_concat(ctx, dt, 2 * 64 * 64, 320, 320); /* SD 1.5 skip connection */
+        check_transpose(ctx, dt, 1, 1, 1);
+        check_transpose(ctx, dt, 3, 7, 13);
+        check_transpose(ctx, dt, 2, 4, 64 * 64); /* latents NCHW -> NHWC */
+    }
+    return gpu_test_finish(ctx);
+}
