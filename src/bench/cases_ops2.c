@@ -1,5 +1,5 @@
 /* cases_ops2.c — benchmark cases for the fused attention, group/layer norm and the elementwise
- * operators (activations, GEGLU, upsampling, skip concatenation, sampler update), at the shapes
+ * operators (activations, GEGLU, upsampling, skip concatenation), at the shapes
  * Stable Diffusion 1.5 runs them for 256x256 and 512x512 images with classifier-free guidance
  * (UNet batch 2; the VAE decoder batch 1).
  *
@@ -35,8 +35,6 @@
 #include "ops/reference_attention.h"
 #include "ops/reference_layout.h"
 #include "ops/reference_norm.h"
-#include "ops/reference_sampler.h"
-#include "ops/sampler.h"
 
 #define MAX_OPERANDS 6
 
@@ -45,7 +43,6 @@ typedef struct ops2_state {
     tensor t[MAX_OPERANDS];
     float *host[MAX_OPERANDS];
     size_t count[MAX_OPERANDS];
-    sampler_scalars scalars;
 } ops2_state;
 
 static void fill_random(float *x, size_t n, uint64_t seed, float lo, float hi, bool round_f16) {
@@ -345,7 +342,7 @@ uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick) {
 /* ---- elementwise ----------------------------------------------------------------------- */
 
 enum { E_KIND = 0, E_A = 1, E_B = 2, E_C = 3, E_D = 4 };
-enum { EW_SILU = 0, EW_GELU = 1, EW_GEGLU = 2, EW_UPSAMPLE = 3, EW_CONCAT = 4, EW_STEP = 5, EW_SCALE_INPUT = 6 };
+enum { EW_SILU = 0, EW_GELU = 1, EW_GEGLU = 2, EW_UPSAMPLE = 3, EW_CONCAT = 4 };
 
 static pixeen_status ew_setup(bench_case *c, gpu_context *ctx, void **state) {
     ops2_state *s = calloc(1, sizeof *s);
@@ -386,20 +383,6 @@ static pixeen_status ew_setup(bench_case *c, gpu_context *ctx, void **state) {
         s->t[1].shape[1] = (int64_t)cc;
         s->t[2].shape[1] = (int64_t)(b + cc);
         break;
-    case EW_STEP: /* a latent elements; model_out [2a] in dt; x, prev, noise fp32 */
-    case EW_SCALE_INPUT:
-        PX_TRY(operand(ctx, s, 0, DTYPE_F32, 16, -1, 1, GPU_MEMORY_HOST));
-        fill_random((float *)&s->scalars, 16, 5, -1, 1, false);
-        memcpy(gpu_buffer_map(s->t[0].buffer), &s->scalars, sizeof s->scalars);
-        PX_TRY(operand(ctx, s, 1, DTYPE_F32, a, -3, 3, GPU_MEMORY_DEVICE)); /* x */
-        if (c->p[E_KIND] == EW_STEP) {
-            PX_TRY(operand(ctx, s, 2, dt, 2 * a, -2, 2, GPU_MEMORY_DEVICE)); /* model_out */
-            PX_TRY(operand(ctx, s, 3, DTYPE_F32, a, -1, 1, GPU_MEMORY_DEVICE)); /* prev */
-            PX_TRY(operand(ctx, s, 4, DTYPE_F32, a, -2, 2, GPU_MEMORY_DEVICE)); /* noise */
-        } else {
-            PX_TRY(operand(ctx, s, 2, dt, 2 * a, 0, 0, GPU_MEMORY_DEVICE)); /* x_in */
-        }
-        break;
     }
     (void)d;
     return PIXEEN_OK;
@@ -413,21 +396,15 @@ static void ew_record(bench_case *c, void *state, gpu_recorder *rec) {
     case EW_GEGLU: op_geglu_record(rec, OP_ACT_GELU_ERF, &s->t[0], &s->t[1]); break;
     case EW_UPSAMPLE: op_upsample_nearest2x_record(rec, &s->t[0], &s->t[1]); break;
     case EW_CONCAT: op_concat_channels_record(rec, &s->t[0], &s->t[1], &s->t[2]); break;
-    case EW_STEP:
-        /* prev_denoised is overwritten by each replay: validate checks only x's first-run value */
-        op_sampler_step_record(rec, &(op_sampler_step_desc){.scalars = &s->t[0], .model_out = &s->t[2], .cfg = true,
-                                                            .x = &s->t[1], .prev_denoised = &s->t[3], .noise = &s->t[4]});
-        break;
-    case EW_SCALE_INPUT: op_sampler_scale_input_record(rec, &s->t[0], &s->t[1], 2, &s->t[2]); break;
     }
 }
 
 static pixeen_status ew_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
     ops2_state *s = state;
     size_t a = (size_t)c->p[E_A], b = (size_t)c->p[E_B], cc = (size_t)c->p[E_C];
-    int out_i = c->p[E_KIND] == EW_CONCAT || c->p[E_KIND] == EW_SCALE_INPUT ? 2 : 1;
+    int out_i = c->p[E_KIND] == EW_CONCAT ? 2 : 1;
     size_t n = s->count[out_i];
-    float *got = malloc(n * 4), *ref = malloc(n * 4), *x = NULL, *p = NULL;
+    float *got = malloc(n * 4), *ref = malloc(n * 4);
     if (!got || !ref) {
         free(got);
         free(ref);
@@ -440,43 +417,12 @@ static pixeen_status ew_validate(bench_case *c, void *state, gpu_context *ctx, d
     case EW_GEGLU: ref_geglu(OP_ACT_GELU_ERF, s->host[0], a, b, ref); break;
     case EW_UPSAMPLE: ref_upsample_nearest2x(s->host[0], a, b, b, cc, ref); break;
     case EW_CONCAT: ref_concat_channels(s->host[0], s->host[1], a, b, cc, ref); break;
-    case EW_STEP:
-        /* The runner replays the recording many times, each step feeding the next: rebuild the
-         * state from the host copies and compare one reference step with one fresh GPU step. */
-        x = malloc(a * 4);
-        p = malloc(a * 4);
-        if (!x || !p) {
-            st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
-            break;
-        }
-        memcpy(x, s->host[1], a * 4);
-        memcpy(p, s->host[3], a * 4);
-        st = gpu_buffer_upload(ctx, s->t[1].buffer, 0, x, a * 4);
-        if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, s->t[3].buffer, 0, p, a * 4);
-        if (st == PIXEEN_OK) {
-            gpu_recorder *rec = NULL;
-            st = gpu_recorder_create(ctx, &rec);
-            if (st == PIXEEN_OK) {
-                gpu_recorder_begin(rec);
-                ew_record(c, s, rec);
-                st = gpu_recorder_end(rec);
-                if (st == PIXEEN_OK) st = gpu_recorder_submit(rec);
-                gpu_recorder_destroy(rec);
-            }
-        }
-        if (st == PIXEEN_OK) st = read_back(ctx, s, 1, 0, a, got);
-        ref_sampler_step(&s->scalars, s->host[2], true, x, p, s->host[4], a);
-        memcpy(ref, x, a * 4);
-        break;
-    case EW_SCALE_INPUT: ref_sampler_scale_input(&s->scalars, s->host[1], a, 2, ref); break;
     }
     double max_diff = 0, max_ref = 0;
     accumulate(got, ref, n, &max_diff, &max_ref);
     *max_rel = max_ref > 0 ? max_diff / max_ref : max_diff;
     free(got);
     free(ref);
-    free(x);
-    free(p);
     return st;
 }
 
@@ -530,11 +476,6 @@ uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick) {
             n = add_ew(out, n, max, EW_CONCAT, name, rows, 320, 320, (double)rows * 640 * es, (double)rows * 640, dt);
             snprintf(name, sizeof name, "concat b2 %dx%d 640++320", lat, lat);
             n = add_ew(out, n, max, EW_CONCAT, name, rows, 640, 320, (double)rows * 960 * es, (double)rows * 960, dt);
-            int64_t latent = 4LL * lat * lat;
-            snprintf(name, sizeof name, "sampler step cfg 4x%dx%d", lat, lat);
-            n = add_ew(out, n, max, EW_STEP, name, latent, 0, 0, latent * (2 * es + 3 * 4.0), (double)latent * 8 / es, dt);
-            snprintf(name, sizeof name, "scale input x2 4x%dx%d", lat, lat);
-            n = add_ew(out, n, max, EW_SCALE_INPUT, name, latent, 0, 0, latent * 4.0, 2.0 * latent, dt);
         }
     }
     return n;

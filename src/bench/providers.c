@@ -18,6 +18,11 @@ uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);
 
 const bench_provider bench_providers[] = {
+    {"matmul", bench_cases_matmul},
+    {"conv2d", bench_cases_conv2d},
+    {"attention", bench_cases_attention},
+    {"norm", bench_cases_norm},
+    {"elementwise", bench_cases_elementwise},
     {"basic", bench_cases_basic},
 };
 

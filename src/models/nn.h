@@ -67,6 +67,8 @@ typedef struct nn_graph {
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
 tensor nn_alloc(nn_graph *g, uint32_t rank, const int64_t *shape);
+/* The same with an explicit dtype (fp32 scratch such as norm statistics). */
+tensor nn_alloc_dtype(nn_graph *g, tensor_dtype dtype, uint32_t rank, const int64_t *shape);
 tensor nn_alloc4(nn_graph *g, int64_t d0, int64_t d1, int64_t d2, int64_t d3);
 tensor nn_alloc3(nn_graph *g, int64_t d0, int64_t d1, int64_t d2);
 tensor nn_alloc2(nn_graph *g, int64_t d0, int64_t d1);

@@ -70,9 +70,11 @@ static bool arena_give(nn_arena *a, uint64_t offset, uint64_t size) {
     return true;
 }
 
-tensor nn_alloc(nn_graph *g, uint32_t rank, const int64_t *shape) {
+tensor nn_alloc(nn_graph *g, uint32_t rank, const int64_t *shape) { return nn_alloc_dtype(g, g->act, rank, shape); }
+
+tensor nn_alloc_dtype(nn_graph *g, tensor_dtype dtype, uint32_t rank, const int64_t *shape) {
     tensor t = {0};
-    t.dtype = g->act;
+    t.dtype = dtype;
     t.rank = rank;
     for (uint32_t i = 0; i < rank; i++) t.shape[i] = shape[i];
     uint64_t size = (tensor_bytes(&t) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;

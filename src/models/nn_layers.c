@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/nn.h"
+#include "ops/attention.h"
 #include "ops/gemm.h"
 #include "ops/nn_support.h"
 
@@ -87,7 +88,17 @@ static tensor attention_unfused(nn_graph *g, const tensor *q, const tensor *k, c
 }
 
 tensor nn_attention(nn_graph *g, const tensor *q, const tensor *k, const tensor *v, int heads, bool causal) {
-    return attention_unfused(g, q, k, v, heads, causal);
+    int64_t D = q->shape[2] / heads;
+    /* The fused kernel (scores never in memory) takes head dims that are multiples of 4 up to 256:
+     * every UNet attention of SD 1.x/2.x. CLIP's causal mask and the VAE's single 512-wide head
+     * go through explicit products. */
+    if (causal || D % 4 != 0 || D > 256) return attention_unfused(g, q, k, v, heads, causal);
+    tensor out = nn_alloc3(g, q->shape[0], q->shape[1], q->shape[2]);
+    if (recording(g)) {
+        op_attention_desc desc = {.q = q, .k = k, .v = v, .out = &out, .heads = (uint32_t)heads};
+        op_attention_record(g->rec, &desc);
+    }
+    return out;
 }
 
 tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const char *pos_prefix) {

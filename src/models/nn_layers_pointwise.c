@@ -1,6 +1,11 @@
-/* nn_layers_pointwise.c — the nn_* layers over src/ops/nn_pointwise.h and the binary operator. */
+/* nn_layers_pointwise.c — the nn_* layers over the normalisation, activation, layout and embedding
+ * operators (src/ops/norm.h, activation.h, layout.h, embedding.h, bias_per_batch.h, ops.h). */
 #include "models/nn.h"
-#include "ops/nn_pointwise.h"
+#include "ops/activation.h"
+#include "ops/bias_per_batch.h"
+#include "ops/embedding.h"
+#include "ops/layout.h"
+#include "ops/norm.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }
 
@@ -11,7 +16,17 @@ tensor nn_group_norm(nn_graph *g, const tensor *x, const char *prefix, int group
     tensor gamma = nn_weight_get(g, prefix, "weight", 1, (const int64_t[]){C});
     tensor beta = nn_weight_get(g, prefix, "bias", 1, (const int64_t[]){C});
     tensor out = like(g, x);
-    if (recording(g)) op_group_norm_record(g->rec, x, &gamma, &beta, groups, eps, silu, &out);
+    /* per (batch, group) mean and rstd, fp32 */
+    tensor stats = nn_alloc_dtype(g, DTYPE_F32, 1, (const int64_t[]){(int64_t)op_group_norm_stats_count((uint64_t)x->shape[0], (uint32_t)groups)});
+    if (recording(g)) {
+        tensor x4 = *x;
+        if (x->rank == 3) x4 = nn_view(*x, 4, (const int64_t[]){x->shape[0], x->shape[1], 1, C});
+        tensor o4 = nn_view(out, 4, x4.shape);
+        op_group_norm_record(g->rec, &(op_group_norm_desc){.x = &x4, .gamma = &gamma, .beta = &beta, .out = &o4,
+                                                           .stats = &stats, .groups = (uint32_t)groups, .eps = eps,
+                                                           .silu = silu});
+    }
+    nn_release(g, &stats);
     return out;
 }
 
@@ -24,22 +39,23 @@ tensor nn_layer_norm(nn_graph *g, const tensor *x, const char *prefix, float eps
     return out;
 }
 
-static tensor unary(nn_graph *g, const tensor *x, op_activation act) {
+static tensor activation(nn_graph *g, const tensor *x, op_activation_kind kind) {
     tensor out = like(g, x);
-    if (recording(g)) op_unary_record(g->rec, act, x, &out);
+    if (recording(g)) op_activation_record(g->rec, kind, x, &out);
     return out;
 }
 
-tensor nn_silu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_SILU); }
-tensor nn_gelu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_GELU); }
-tensor nn_quick_gelu(nn_graph *g, const tensor *x) { return unary(g, x, OP_ACT_QUICK_GELU); }
+tensor nn_silu(nn_graph *g, const tensor *x) { return activation(g, x, OP_ACT_SILU); }
+tensor nn_gelu(nn_graph *g, const tensor *x) { return activation(g, x, OP_ACT_GELU_ERF); }
+tensor nn_quick_gelu(nn_graph *g, const tensor *x) { return activation(g, x, OP_ACT_QUICK_GELU); }
 
 tensor nn_geglu(nn_graph *g, const tensor *x) {
     int64_t shape[TENSOR_MAX_RANK];
     for (uint32_t i = 0; i < x->rank; i++) shape[i] = x->shape[i];
     shape[x->rank - 1] /= 2;
     tensor out = nn_alloc(g, x->rank, shape);
-    if (recording(g)) op_geglu_record(g->rec, x, &out);
+    /* diffusers' GEGLU uses F.gelu: the erf form */
+    if (recording(g)) op_geglu_record(g->rec, OP_ACT_GELU_ERF, x, &out);
     return out;
 }
 
@@ -55,7 +71,7 @@ void nn_add_per_batch_channel(nn_graph *g, const tensor *x, const tensor *e) {
 
 tensor nn_upsample2x(nn_graph *g, const tensor *x) {
     tensor out = nn_alloc4(g, x->shape[0], 2 * x->shape[1], 2 * x->shape[2], x->shape[3]);
-    if (recording(g)) op_upsample2x_record(g->rec, x, &out);
+    if (recording(g)) op_upsample_nearest2x_record(g->rec, x, &out);
     return out;
 }
 
@@ -67,6 +83,9 @@ tensor nn_concat_channels(nn_graph *g, const tensor *a, const tensor *b) {
 
 tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_sin_to_cos, float shift) {
     tensor out = nn_alloc2(g, tensor_count(t), dim);
-    if (recording(g)) op_timestep_embedding_record(g->rec, t, flip_sin_to_cos, shift, &out);
+    if (recording(g))
+        op_timestep_embedding_record(g->rec, &(op_timestep_embedding_desc){.timesteps = t, .t_index = 0, .t_stride = 1,
+                                                                            .out = &out, .flip_sin_to_cos = flip_sin_to_cos,
+                                                                            .downscale_freq_shift = shift});
     return out;
 }

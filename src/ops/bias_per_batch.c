@@ -1,0 +1,25 @@
+/* bias_per_batch.c — see bias_per_batch.h. */
+#include "ops/bias_per_batch.h"
+#include "ops/common.h"
+
+void op_bias_per_batch_record(gpu_recorder *rec, const tensor *x, const tensor *e) {
+    int64_t B = x->shape[0], C = x->shape[x->rank - 1];
+    uint64_t range = gpu_context_caps(gpu_recorder_context(rec))->max_storage_buffer_range;
+    if (e->rank != 2 || e->shape[0] != B || e->shape[1] != C || e->dtype != x->dtype || tensor_bytes(x) > range) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: bias_per_batch: e must be [B, C] of x's dtype, x one binding"));
+        return;
+    }
+    char name[64];
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "bias_per_batch", x->dtype),
+                              .binding_count = 2,
+                              .push_size = 12};
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return;
+    struct {
+        uint32_t n, p, c;
+    } push = {(uint32_t)tensor_count(x), (uint32_t)(tensor_count(x) / (B * C)), (uint32_t)C};
+    gpu_binding b[2] = {{x->buffer, x->offset, tensor_bytes(x), true}, {e->buffer, e->offset, tensor_bytes(e), false}};
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, b, 2, &push, sizeof push, gx, gy, 1, "bias_per_batch");
+}
