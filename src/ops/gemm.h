@@ -76,6 +76,8 @@ typedef struct gemm_push {
     uint32_t x_off, w_off, b_off, r_off, o_off; /* elements; filled by gemm_dispatch */
     uint32_t x_bs, w_bs, o_bs;
     uint32_t H, W, Ho, Wo, g0, in_row0;
+    uint32_t geom;  /* kh | kw << 8 | stride << 16 | pad << 24; filled by gemm_dispatch */
+    uint32_t flags; /* 1 bias, 2 residual; filled by gemm_dispatch */
 } gemm_push;
 
 /* A byte range of a buffer; buffer NULL means absent (bias, residual). */

@@ -135,6 +135,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     gemm_range res = has_res ? job->res : (gemm_range){job->x.buffer, job->x.offset, es};
     gpu_binding b[5];
     gemm_push push = job->push;
+    push.geom = job->kh | job->kw << 8 | job->stride << 16 | job->pad << 24;
+    push.flags = (has_bias ? 1u : 0u) | (has_res ? 2u : 0u);
     b[0] = align_range(caps, job->x, es, false, &push.x_off);
     b[1] = align_range(caps, job->w, wes, false, &push.w_off);
     b[2] = align_range(caps, bias, bias_es, false, &push.b_off);
@@ -163,8 +165,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
         desc.bindings[3] = texel_kind(job->dtype, 1);
         desc.bindings[4] = GPU_BIND_STORAGE;
-        desc.spec_count = 10;
-        uint32_t spec[10] = {wg, tm, tn, vec, has_bias, has_res, job->kh, job->kw, job->stride, job->pad};
+        desc.spec_count = 8;
+        uint32_t spec[8] = {wg, tm, tn, vec, job->kh, job->kw, job->stride, job->pad};
         memcpy(desc.spec, spec, sizeof spec);
         /* Texel bindings must be whole texels (RGBA: the K % 4 == 0 rows guarantee it). */
         for (int i = 0; i < 2; i++) {
@@ -176,9 +178,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         groups = (uint64_t)((push.M + t->bm - 1) / t->bm) * push.ntiles;
         stem = job->conv ? "conv2d_tiled" : "matmul_tiled";
         for (int i = 0; i < 5; i++) desc.bindings[i] = GPU_BIND_STORAGE;
-        desc.spec_count = 14;
-        uint32_t spec[14] = {t->bm, t->bn, t->bk, t->tm, t->tn, has_bias, has_res, job->kh, job->kw, job->stride,
-                             job->pad, job->w_dtype == DTYPE_F16, (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16,
+        desc.spec_count = 8;
+        uint32_t spec[8] = {t->bm, t->bn, t->bk, t->tm, t->tn, job->w_dtype == DTYPE_F16, (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16,
                              (t->bm / t->tm) * (t->bn / t->tn)};
         memcpy(desc.spec, spec, sizeof spec);
         /* Storage bindings of fp16 need not end on a 4-byte boundary; nothing to adjust. */
