@@ -113,7 +113,7 @@ int main(void) {
         {"SD skip 1x1 320->640", 1, 32, 32, 320, 640, 1, 1, 0, true, false, F16, true},
         {"SD conv 320 64x64 f32", 1, 64, 64, 320, 320, 3, 1, 1, true, true, F32, true},
         /* 156 MiB of fp32 input: larger than a 128 MiB storage binding, so split into windows. */
-        {"input > 128 MiB", 1, 400, 400, 256, 4, 3, 1, 1, true, false, F32, true},
+        {"input > 128 MiB", 1, 400, 400, 256, 16, 3, 1, 1, true, false, F32, true},
     };
     for (int v = 0; v < 2; v++) {
         op_gemm_variant variant = v ? OP_GEMM_TILED : OP_GEMM_TEXEL;

@@ -95,7 +95,9 @@ void main() {
             Bs[kk * BN + col] = v;
         }
         barrier();
-        [[unroll]] for (uint kk = 0; kk < BK; kk++) {
+        // Not unrolled here: GPU compilers unroll a constant trip count themselves, and lavapipe
+        // (which tests this path) compiles the unrolled loop ~5x slower.
+        for (uint kk = 0; kk < BK; kk++) {
             float a[TM], b[TN];
             [[unroll]] for (uint i = 0; i < TM; i++) a[i] = As[kk * BM + ty + i * TY];
             [[unroll]] for (uint j = 0; j < TN; j++) b[j] = Bs[kk * BN + tx + j * TX];
