@@ -151,7 +151,8 @@ static pixeen_status gemm_validate(bench_case *c, void *state, gpu_context *ctx,
     out_shape(c, &rows, &cols, &Ho, &Wo);
     size_t n = rows < SAMPLE_ROWS ? (size_t)rows : SAMPLE_ROWS, es = dtype_size(s->out.dtype);
     size_t sel[SAMPLE_ROWS];
-    for (size_t i = 0; i < n; i++) sel[i] = n == (size_t)rows ? i : (size_t)(((uint64_t)i * 2654435761u + 7) % (uint64_t)rows);
+    for (size_t i = 0; i < n; i++) /* all rows, or a multiplicative-hash spread of them */
+        sel[i] = n == (size_t)rows ? i : (size_t)(((uint64_t)i * 2654435761u + 7) % (uint64_t)rows);
     if (n < (size_t)rows) sel[n - 1] = (size_t)rows - 1; /* the last row: window and tile edges */
     float *ref = malloc(n * (size_t)cols * 4), *got = malloc((size_t)cols * 4);
     void *raw = malloc((size_t)cols * es);

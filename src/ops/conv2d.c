@@ -81,15 +81,17 @@ void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         for (;;) {
             input_span(g0, g0 + n, H, Ho, (uint32_t)kh, stride, pad, &lo, &hi);
             if ((uint64_t)(hi - lo + 1) * in_row_bytes <= limit || n == 1) break;
-            int64_t over = (int64_t)(((uint64_t)(hi - lo + 1) * in_row_bytes - limit + in_row_bytes - 1) / in_row_bytes);
+            uint64_t span = (uint64_t)(hi - lo + 1) * in_row_bytes;
+            int64_t over = (int64_t)((span - limit + in_row_bytes - 1) / in_row_bytes); /* input rows too many */
             n -= over / (int64_t)stride > 0 ? over / (int64_t)stride : 1;
             if (n < 1) n = 1;
         }
         job.push.M = (uint32_t)(n * Wo);
         job.push.g0 = (uint32_t)g0;
         job.push.in_row0 = (uint32_t)lo;
-        job.x = (gemm_range){x->buffer, x->offset + (uint64_t)lo * in_row_bytes, (uint64_t)(hi - lo + 1) * in_row_bytes};
-        job.out = (gemm_range){out->buffer, out->offset + (uint64_t)g0 * out_row_bytes, (uint64_t)n * out_row_bytes};
+        uint64_t x_start = x->offset + (uint64_t)lo * in_row_bytes, o_start = out->offset + (uint64_t)g0 * out_row_bytes;
+        job.x = (gemm_range){x->buffer, x_start, (uint64_t)(hi - lo + 1) * in_row_bytes};
+        job.out = (gemm_range){out->buffer, o_start, (uint64_t)n * out_row_bytes};
         if (residual)
             job.res = (gemm_range){residual->buffer, residual->offset + (uint64_t)g0 * out_row_bytes, job.out.bytes};
         gemm_dispatch(rec, &t, variant, &job, kh == 1 && kw == 1 ? "conv1x1" : "conv2d");
@@ -100,8 +102,9 @@ bad_shape:
     op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                            "ops: conv2d: x [%lld %lld %lld %lld], w [%lld %lld %lld %lld], out [%lld %lld %lld %lld], "
                            "stride %u, pad %u: shapes or dtypes do not match (expected NHWC x, w [Cout,kh,kw,Cin])",
-                           (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2], (long long)x->shape[3],
-                           (long long)w->shape[0], (long long)w->shape[1], (long long)w->shape[2], (long long)w->shape[3],
+                           (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2],
+                           (long long)x->shape[3], (long long)w->shape[0], (long long)w->shape[1],
+                           (long long)w->shape[2], (long long)w->shape[3],
                            (long long)out->shape[0], (long long)out->shape[1], (long long)out->shape[2],
                            (long long)out->shape[3], stride, pad));
 }

@@ -145,9 +145,11 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     if (variant == OP_GEMM_TEXEL) {
         if (push.x_off % vec || push.w_off % vec) vec = 1; /* a window start that breaks RGBA texels */
         /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
-         * there. Only this one step, so tests and models compile few distinct pipelines. */
+         * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
+         * distinct pipelines. */
         uint32_t tn = t->tn, tm = t->tm;
         if (push.N <= 4 && tn > 4) tn = 4;
+        if (push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
         push.ntiles = (push.N + tn - 1) / tn;
         uint64_t invocations = (uint64_t)((push.M + tm - 1) / tm) * push.ntiles;
         /* At least 32 workgroups per dispatch where possible: lavapipe splits a dispatch's
@@ -175,8 +177,9 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         stem = job->conv ? "conv2d_tiled" : "matmul_tiled";
         for (int i = 0; i < 5; i++) desc.bindings[i] = GPU_BIND_STORAGE;
         desc.spec_count = 8;
-        uint32_t spec[8] = {t->bm, t->bn, t->bk, t->tm, t->tn, job->w_dtype == DTYPE_F16, (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16,
-                             (t->bm / t->tm) * (t->bn / t->tn)};
+        bool bias_f16 = (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16;
+        uint32_t spec[8] = {t->bm, t->bn, t->bk, t->tm, t->tn, job->w_dtype == DTYPE_F16, bias_f16,
+                            (t->bm / t->tm) * (t->bn / t->tn)};
         memcpy(desc.spec, spec, sizeof spec);
         /* Storage bindings of fp16 need not end on a 4-byte boundary; nothing to adjust. */
     }
@@ -216,7 +219,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     if (w_batch_bytes > limit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                                "ops: matmul: weight of %lld x %lld is %llu bytes, over one binding's %llu",
-                               (long long)N, (long long)K, (unsigned long long)w_batch_bytes, (unsigned long long)limit));
+                               (long long)N, (long long)K, (unsigned long long)w_batch_bytes,
+                               (unsigned long long)limit));
         return;
     }
     /* Rows per window: x rows (K values), out and residual rows (N values) within the limit. */
@@ -235,7 +239,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     job.push.N = (uint32_t)N;
     job.push.K = (uint32_t)K;
     if (bias) job.bias = (gemm_range){bias->buffer, bias->offset, (uint64_t)N * dtype_size(bias->dtype)};
-    if (per_batch && (uint64_t)M * B <= rows_max && (uint64_t)B * w_batch_bytes <= limit) {
+    if (per_batch && (uint64_t)M * B <= rows_max && (uint64_t)B * w_batch_bytes <= limit &&
+        (uint64_t)B <= gpu_context_caps(ctx)->max_workgroup_count[2]) {
         /* Every batch in one dispatch: gl_WorkGroupID.z picks the batch. */
         job.batches = (uint32_t)B;
         job.push.M = (uint32_t)M;
