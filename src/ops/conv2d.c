@@ -37,6 +37,19 @@ void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         Cin > (1 << 24) || Cout > (1 << 24))
         goto bad_shape;
 
+    if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+        /* A pointwise conv is a matmul over the B*H*W pixels: the matmul kernel has no tap loop
+         * or padding masks (on lavapipe as fast or slightly faster for the SD skip/proj convs),
+         * and the models then compile no separate 1x1 conv pipelines. Tuned by PIXEEN_TUNE_MATMUL. */
+        tensor x2 = *x, w2 = *w, o2 = *out, r2 = residual ? *residual : (tensor){0};
+        x2.rank = w2.rank = o2.rank = r2.rank = 2;
+        x2.shape[0] = B * H * W, x2.shape[1] = Cin;
+        w2.shape[0] = Cout, w2.shape[1] = Cin;
+        o2.shape[0] = B * H * W, o2.shape[1] = Cout;
+        r2.shape[0] = o2.shape[0], r2.shape[1] = Cout;
+        op_matmul_record(rec, &x2, &w2, bias, residual ? &r2 : NULL, &o2, tuning);
+        return;
+    }
     op_gemm_tuning t = op_gemm_tuning_get(ctx, true, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
     uint32_t vec = Cin % 4 == 0 && x->offset % (4 * es) == 0 && w->offset % (4 * wes) == 0 ? 4 : 1;

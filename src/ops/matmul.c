@@ -96,8 +96,11 @@ op_gemm_variant gemm_pick_variant(const gpu_context *ctx, const op_gemm_tuning *
         uint64_t texel_bytes = 2;
         uint64_t texel_limit = (uint64_t)caps->max_texel_buffer_elements * texel_bytes;
         uint64_t w_texels = w_bytes / (dtype_size(w_dtype) * vec);
-        if (w_texels + slack / texel_bytes > caps->max_texel_buffer_elements || texel_limit < 4096)
-            v = OP_GEMM_TILED; /* e.g. a GPU with the 65536-texel minimum */
+        /* A device near the 65536-texel minimum would need tiny windows: below 16 Mi texels (a
+         * 64 MiB fp32 window, lavapipe has 128 Mi) the tiled path is the better fallback. */
+        if (w_texels + slack / texel_bytes > caps->max_texel_buffer_elements ||
+            caps->max_texel_buffer_elements < (1u << 24))
+            v = OP_GEMM_TILED;
         else if (texel_limit < storage)
             storage = texel_limit;
     }
