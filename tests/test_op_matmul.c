@@ -3,7 +3,16 @@
  * too), fp32 and fp16 activations, with and without bias/residual, shared and per-batch weights:
  * at odd sizes that divide no tile (M=77, K=37, N=33), the 1-element case, and SD 1.5 shapes.
  * For the big shapes only a deterministic sample of output rows is compared (every 17th row
- * plus the last), since a double-precision reference of 6.7 GFLOP would dominate ctest time. */
+ * plus the last), since a double-precision reference of 6.7 GFLOP would dominate ctest time.
+ *
+ * Timing mode (not run by ctest): PIXEEN_GEMM_BENCH=<substring> runs the matmul and conv2d bench
+ * cases (src/bench/cases_gemm.c) whose name contains the substring ("all": every case; "quick":
+ * the quick list), validates each, and prints the median GPU time of 5 submits after 2 warm-ups
+ * and GFLOP/s. The tiling follows PIXEEN_KERNEL_VARIANT / PIXEEN_TUNE_*; for speed run it with
+ * LP_NUM_THREADS unset and PIXEEN_VALIDATION unset. */
+#include <sys/resource.h>
+
+#include "bench/cases_gemm.h"
 #include "gpu_test.h"
 #include "ops/gemm.h"
 #include "ops/reference_gemm.h"
@@ -90,6 +99,47 @@ static void run(gpu_context *ctx, const mm_case *c, op_gemm_variant variant) {
     free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
 }
 
+/* Tensors that start at an odd element of their buffer (views into a larger allocation): the
+ * bindings are aligned down and the remainder passed as an element offset; an offset that breaks
+ * RGBA texels makes the texel path fall back to scalar texels. */
+static void check_offsets(gpu_context *ctx, op_gemm_variant variant) {
+    const int64_t M = 19, K = 24, N = 21, pad_x = 3, pad_w = 5, pad_o = 1;
+    float *x = calloc((size_t)(M * K + pad_x), 4), *w = calloc((size_t)(N * K + pad_w), 4);
+    float *got = malloc((size_t)(M * N + pad_o) * 4), *ref = malloc((size_t)(M * N) * 4);
+    test_fill_random(x + pad_x, (size_t)(M * K), 11, -1, 1);
+    test_fill_random(w + pad_w, (size_t)(N * K), 12, -1, 1);
+    round_f16(x, (size_t)(M * K + pad_x));
+    round_f16(w, (size_t)(N * K + pad_w));
+    tensor tx = gpu_test_tensor(ctx, DTYPE_F16, x, M * K + pad_x);
+    tensor tw = gpu_test_tensor(ctx, DTYPE_F16, w, N * K + pad_w);
+    tensor to = gpu_test_tensor(ctx, DTYPE_F16, NULL, M * N + pad_o);
+    tx.offset = (uint64_t)pad_x * 2, tx.rank = 2, tx.shape[0] = M, tx.shape[1] = K;
+    tw.offset = (uint64_t)pad_w * 2, tw.rank = 2, tw.shape[0] = N, tw.shape[1] = K;
+    to.offset = (uint64_t)pad_o * 2, to.rank = 2, to.shape[0] = M, to.shape[1] = N;
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_matmul_record(rec, &tx, &tw, NULL, NULL, &to, &(op_gemm_tuning){.variant = variant});
+    CHECK_OK(gpu_recorder_end(rec));
+    CHECK_OK(gpu_recorder_submit(rec));
+    tensor whole = to;
+    whole.offset = 0, whole.rank = 1, whole.shape[0] = M * N + pad_o;
+    gpu_test_read(ctx, &whole, got);
+    ref_matmul_rows(x + pad_x, w + pad_w, NULL, NULL, 1, (size_t)M, (size_t)K, (size_t)N, 0, NULL, 0, ref);
+    double max_abs, nmse;
+    test_compare(got + pad_o, ref, (size_t)(M * N), &max_abs, &nmse);
+    double tol = TOL_ACC_PER_K * (double)K + 1e-6 + 8.0 / 2048; /* |ref| < 8 here */
+    printf("matmul %-6s unaligned tensor offsets (3, 5, 1 elements): max_abs %.3g (tol %.3g) nmse %.3g\n",
+           variant == OP_GEMM_TILED ? "tiled" : "texel", max_abs, tol, nmse);
+    CHECK(max_abs <= tol);
+    CHECK(nmse <= TOL_NMSE_F16);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(tw.buffer);
+    gpu_buffer_destroy(to.buffer);
+    free(x), free(w), free(got), free(ref);
+}
+
 /* Shape errors are reported at gpu_recorder_end, not by crashing. */
 static void check_bad_shape(gpu_context *ctx) {
     float one = 1;
@@ -109,8 +159,65 @@ static void check_bad_shape(gpu_context *ctx) {
     gpu_buffer_destroy(to.buffer);
 }
 
+/* CPU seconds of this process (all threads: lavapipe's workers included). On a machine shared
+ * with other jobs, flops per CPU-second times the thread count estimates the uncontended rate. */
+static double cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec +
+           (double)u.ru_stime.tv_usec * 1e-6;
+}
+
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void bench(gpu_context *ctx, const char *filter) {
+    static bench_case cases[512];
+    bool quick = strcmp(filter, "quick") == 0, all = quick || strcmp(filter, "all") == 0;
+    uint32_t n = bench_cases_matmul(cases, 512, quick);
+    n += bench_cases_conv2d(cases + n, 512 - n, quick);
+    op_gemm_tuning t = op_gemm_tuning_get(ctx, false, NULL);
+    printf("variant %s (matmul tm %u tn %u wg %u bm %u bn %u bk %u)\n", t.variant == OP_GEMM_TILED ? "tiled" : "texel",
+           t.tm, t.tn, t.wg, t.bm, t.bn, t.bk);
+    for (uint32_t i = 0; i < n; i++) {
+        bench_case *c = &cases[i];
+        if (!all && !strstr(c->name, filter)) continue;
+        void *state = NULL;
+        gpu_recorder *rec = NULL;
+        double ns[5], max_rel = -1;
+        CHECK_OK(c->setup(c, ctx, &state));
+        CHECK_OK(gpu_recorder_create(ctx, &rec));
+        gpu_recorder_set_timing(rec, true);
+        gpu_recorder_begin(rec);
+        c->record(c, state, rec);
+        CHECK_OK(gpu_recorder_end(rec));
+        double cpu0 = 0;
+        for (int r = 0; r < 7; r++) {
+            if (r == 2) cpu0 = cpu_seconds();
+            CHECK_OK(gpu_recorder_submit(rec));
+            if (r >= 2) ns[r - 2] = gpu_recorder_last_ns(rec);
+        }
+        double cpu = (cpu_seconds() - cpu0) / 5;
+        CHECK_OK(c->validate(c, state, ctx, &max_rel));
+        qsort(ns, 5, sizeof ns[0], compare_double);
+        printf("%-8s %-44s %9.3f ms %6.1f GFLOP/s %6.1f GFLOP/cpu-s  max_rel %.2g%s\n", c->family, c->name,
+               ns[2] / 1e6, c->flops / ns[2], c->flops / cpu / 1e9, max_rel, max_rel <= c->tolerance ? "" : "  FAILED");
+        fflush(stdout);
+        CHECK(max_rel <= c->tolerance);
+        gpu_recorder_destroy(rec);
+        c->teardown(c, state);
+    }
+}
+
 int main(void) {
     gpu_context *ctx = gpu_test_context();
+    const char *filter = getenv("PIXEEN_GEMM_BENCH");
+    if (filter && *filter) {
+        bench(ctx, filter);
+        return gpu_test_finish(ctx);
+    }
     const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
     const mm_case odd[] = {
         {"one element", 1, 1, 1, 1, false, true, true, F32, F16, false},
@@ -134,6 +241,7 @@ int main(void) {
         for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], variant);
         /* The tiled path is 3-4x slower on lavapipe: one SD shape proves it there. */
         for (size_t i = 0; i < (v ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variant);
+        check_offsets(ctx, variant);
     }
     check_bad_shape(ctx);
     return gpu_test_finish(ctx);

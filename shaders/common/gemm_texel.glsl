@@ -9,7 +9,7 @@
 // row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
 // per-batch w).
 // Bindings: 0 x (texel, VEC-wide), 1 w (texel, VEC-wide), 2 bias (R texel), 3 residual (R texel),
-// 4 out (SSBO of T, written). Bias/residual are bound to a dummy range when HAS_BIAS/HAS_RES is 0.
+// 4 out (SSBO of T, written). Bias/residual are bound to a dummy range when p.flags lacks them.
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
@@ -20,12 +20,10 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TM = 16;
 layout(constant_id = 2) const uint TN = 8;
 layout(constant_id = 3) const uint VEC = 4;
-layout(constant_id = 4) const uint HAS_BIAS = 0;
-layout(constant_id = 5) const uint HAS_RES = 0;
-layout(constant_id = 6) const uint KH = 1;
-layout(constant_id = 7) const uint KW = 1;
-layout(constant_id = 8) const uint STRIDE = 1;
-layout(constant_id = 9) const uint PAD = 0;
+layout(constant_id = 4) const uint KH = 1;
+layout(constant_id = 5) const uint KW = 1;
+layout(constant_id = 6) const uint STRIDE = 1;
+layout(constant_id = 7) const uint PAD = 0;
 
 layout(binding = 0) uniform samplerBuffer xs;
 layout(binding = 1) uniform samplerBuffer ws;
@@ -90,35 +88,52 @@ void main() {
         for (uint kx = 0; kx < KW; kx++) {
             int xb[TM];
             float mask[TM];
+            uint valid = 0;
             [[unroll]] for (uint i = 0; i < TM; i++) {
                 int iy = iy0[i] + int(ky), ix = ix0[i] + int(kx);
                 bool inside = iy >= 0 && iy < int(H) && ix >= 0 && ix < int(W);
                 mask[i] = inside ? 1.0 : 0.0;
+                valid += inside ? 1u : 0u;
                 xb[i] = inside ? xoff + ((rowb[i] + iy) * int(W) + ix) * int(cv) : 0;
             }
+            // A tap that only reaches padding adds nothing (image top/bottom rows); a tap inside for
+            // every row needs no mask (most of the image); only edge tiles pay for the mask.
+            if (valid == 0) continue;
             int wk = int((ky * KW + kx) * cv);
-            for (uint c = 0; c < cv; c++) {
-                vec4 a[TM];
-                [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c)) * mask[i];
-                [[unroll]] for (uint j = 0; j < TN; j++) {
-                    vec4 b = texelFetch(ws, wb[j] + wk + int(c));
-                    [[unroll]] for (uint i = 0; i < TM; i++) { MAC(acc[i][j], a[i], b) }
+            if (valid == TM) {
+                for (uint c = 0; c < cv; c++) {
+                    vec4 a[TM];
+                    [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c));
+                    [[unroll]] for (uint j = 0; j < TN; j++) {
+                        vec4 b = texelFetch(ws, wb[j] + wk + int(c));
+                        [[unroll]] for (uint i = 0; i < TM; i++) { MAC(acc[i][j], a[i], b) }
+                    }
+                }
+            } else {
+                for (uint c = 0; c < cv; c++) {
+                    vec4 a[TM];
+                    [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c)) * mask[i];
+                    [[unroll]] for (uint j = 0; j < TN; j++) {
+                        vec4 b = texelFetch(ws, wb[j] + wk + int(c));
+                        [[unroll]] for (uint i = 0; i < TM; i++) { MAC(acc[i][j], a[i], b) }
+                    }
                 }
             }
         }
     }
 #endif
 
+    const bool has_bias = (p.flags & 1u) != 0, has_res = (p.flags & 2u) != 0;
     const uint o_base = p.o_off + bz * p.o_bs, r_base = p.r_off + bz * p.o_bs;
     [[unroll]] for (uint j = 0; j < TN; j++) {
         uint n = n0 + j;
         if (n >= N) break;
-        float bias = HAS_BIAS != 0 ? texelFetch(bs, int(p.b_off + n)).x : 0.0;
+        float bias = has_bias ? texelFetch(bs, int(p.b_off + n)).x : 0.0;
         [[unroll]] for (uint i = 0; i < TM; i++) {
             uint m = m0 + i;
             if (m < M) {
                 float v = acc[i][j] + bias;
-                if (HAS_RES != 0) v += texelFetch(rs, int(r_base + m * N + n)).x;
+                if (has_res) v += texelFetch(rs, int(r_base + m * N + n)).x;
                 o[o_base + m * N + n] = T(v);
             }
         }

@@ -20,16 +20,13 @@ layout(constant_id = 1) const uint BN = 64;
 layout(constant_id = 2) const uint BK = 16;
 layout(constant_id = 3) const uint TM = 4;
 layout(constant_id = 4) const uint TN = 4;
-layout(constant_id = 5) const uint HAS_BIAS = 0;
-layout(constant_id = 6) const uint HAS_RES = 0;
-layout(constant_id = 7) const uint KH = 1;
-layout(constant_id = 8) const uint KW = 1;
-layout(constant_id = 9) const uint STRIDE = 1;
-layout(constant_id = 10) const uint PAD = 0;
-layout(constant_id = 11) const uint W_F16 = 1;
-layout(constant_id = 12) const uint B_F16 = 1;
-layout(constant_id = 13) const uint WG = 256; // (BM/TM)*(BN/TN), set by the host
-layout(local_size_x_id = 13) in;
+layout(constant_id = 5) const uint W_F16 = 1;
+layout(constant_id = 6) const uint B_F16 = 1;
+layout(constant_id = 7) const uint WG = 256; // (BM/TM)*(BN/TN), set by the host
+layout(local_size_x_id = 7) in;
+// The conv geometry (kh, kw, stride, pad) comes from p.geom, not specialization constants: on a
+// GPU the gather's index math is not the bottleneck, and one pipeline per dtype serves every conv
+// (lavapipe compiles this kernel slowly, ~10 s, which matters for tests that prove it there).
 
 layout(std430, binding = 0) readonly buffer X { T x[]; };
 layout(std430, binding = 1) readonly buffer W16 { float16_t w16[]; };
@@ -53,8 +50,10 @@ void main() {
     uint tx = lid % TX, ty = lid / TX;
     uint bz = gl_WorkGroupID.z;
 #ifdef CONV
-    const uint Cin = p.K, Kt = KH * KW * Cin;
+    const uint Cin = p.K;
     const uint H = p.H, Wi = p.W, Ho = p.Ho, Wo = p.Wo;
+    const uint KH = p.geom & 255u, KW = (p.geom >> 8) & 255u, STRIDE = (p.geom >> 16) & 255u, PAD = p.geom >> 24;
+    const uint Kt = KH * KW * Cin;
 #else
     const uint Kt = p.K;
 #endif
@@ -96,7 +95,9 @@ void main() {
             Bs[kk * BN + col] = v;
         }
         barrier();
-        [[unroll]] for (uint kk = 0; kk < BK; kk++) {
+        // Not unrolled here: GPU compilers unroll a constant trip count themselves, and lavapipe
+        // (which tests this path) compiles the unrolled loop ~5x slower.
+        for (uint kk = 0; kk < BK; kk++) {
             float a[TM], b[TN];
             [[unroll]] for (uint i = 0; i < TM; i++) a[i] = As[kk * BM + ty + i * TY];
             [[unroll]] for (uint j = 0; j < TN; j++) b[j] = Bs[kk * BN + tx + j * TX];
@@ -106,16 +107,17 @@ void main() {
         barrier();
     }
 
+    const bool has_bias = (p.flags & 1u) != 0, has_res = (p.flags & 2u) != 0;
     const uint o_base = p.o_off + bz * p.o_bs, r_base = p.r_off + bz * p.o_bs;
     [[unroll]] for (uint j = 0; j < TN; j++) {
         uint n = n0 + tx + j * TX;
         if (n >= N) continue;
-        float bias = HAS_BIAS != 0 ? (B_F16 != 0 ? float(b16[p.b_off + n]) : b32[p.b_off + n]) : 0.0;
+        float bias = has_bias ? (B_F16 != 0 ? float(b16[p.b_off + n]) : b32[p.b_off + n]) : 0.0;
         [[unroll]] for (uint i = 0; i < TM; i++) {
             uint m = m0 + ty + i * TY;
             if (m < M) {
                 float v = acc[i][j] + bias;
-                if (HAS_RES != 0) v += float(r[r_base + m * N + n]);
+                if (has_res) v += float(r[r_base + m * N + n]);
                 o[o_base + m * N + n] = T(v);
             }
         }

@@ -37,6 +37,19 @@ void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         Cin > (1 << 24) || Cout > (1 << 24))
         goto bad_shape;
 
+    if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+        /* A pointwise conv is a matmul over the B*H*W pixels: the matmul kernel has no tap loop
+         * or padding masks (on lavapipe as fast or slightly faster for the SD skip/proj convs),
+         * and the models then compile no separate 1x1 conv pipelines. Tuned by PIXEEN_TUNE_MATMUL. */
+        tensor x2 = *x, w2 = *w, o2 = *out, r2 = residual ? *residual : (tensor){0};
+        x2.rank = w2.rank = o2.rank = r2.rank = 2;
+        x2.shape[0] = B * H * W, x2.shape[1] = Cin;
+        w2.shape[0] = Cout, w2.shape[1] = Cin;
+        o2.shape[0] = B * H * W, o2.shape[1] = Cout;
+        r2.shape[0] = o2.shape[0], r2.shape[1] = Cout;
+        op_matmul_record(rec, &x2, &w2, bias, residual ? &r2 : NULL, &o2, tuning);
+        return;
+    }
     op_gemm_tuning t = op_gemm_tuning_get(ctx, true, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
     uint32_t vec = Cin % 4 == 0 && x->offset % (4 * es) == 0 && w->offset % (4 * wes) == 0 ? 4 : 1;
@@ -81,15 +94,17 @@ void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         for (;;) {
             input_span(g0, g0 + n, H, Ho, (uint32_t)kh, stride, pad, &lo, &hi);
             if ((uint64_t)(hi - lo + 1) * in_row_bytes <= limit || n == 1) break;
-            int64_t over = (int64_t)(((uint64_t)(hi - lo + 1) * in_row_bytes - limit + in_row_bytes - 1) / in_row_bytes);
+            uint64_t span = (uint64_t)(hi - lo + 1) * in_row_bytes;
+            int64_t over = (int64_t)((span - limit + in_row_bytes - 1) / in_row_bytes); /* input rows too many */
             n -= over / (int64_t)stride > 0 ? over / (int64_t)stride : 1;
             if (n < 1) n = 1;
         }
         job.push.M = (uint32_t)(n * Wo);
         job.push.g0 = (uint32_t)g0;
         job.push.in_row0 = (uint32_t)lo;
-        job.x = (gemm_range){x->buffer, x->offset + (uint64_t)lo * in_row_bytes, (uint64_t)(hi - lo + 1) * in_row_bytes};
-        job.out = (gemm_range){out->buffer, out->offset + (uint64_t)g0 * out_row_bytes, (uint64_t)n * out_row_bytes};
+        uint64_t x_start = x->offset + (uint64_t)lo * in_row_bytes, o_start = out->offset + (uint64_t)g0 * out_row_bytes;
+        job.x = (gemm_range){x->buffer, x_start, (uint64_t)(hi - lo + 1) * in_row_bytes};
+        job.out = (gemm_range){out->buffer, o_start, (uint64_t)n * out_row_bytes};
         if (residual)
             job.res = (gemm_range){residual->buffer, residual->offset + (uint64_t)g0 * out_row_bytes, job.out.bytes};
         gemm_dispatch(rec, &t, variant, &job, kh == 1 && kw == 1 ? "conv1x1" : "conv2d");
@@ -100,8 +115,9 @@ bad_shape:
     op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                            "ops: conv2d: x [%lld %lld %lld %lld], w [%lld %lld %lld %lld], out [%lld %lld %lld %lld], "
                            "stride %u, pad %u: shapes or dtypes do not match (expected NHWC x, w [Cout,kh,kw,Cin])",
-                           (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2], (long long)x->shape[3],
-                           (long long)w->shape[0], (long long)w->shape[1], (long long)w->shape[2], (long long)w->shape[3],
+                           (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2],
+                           (long long)x->shape[3], (long long)w->shape[0], (long long)w->shape[1],
+                           (long long)w->shape[2], (long long)w->shape[3],
                            (long long)out->shape[0], (long long)out->shape[1], (long long)out->shape[2],
                            (long long)out->shape[3], stride, pad));
 }

@@ -37,8 +37,8 @@ typedef enum op_gemm_variant {
  * has (bm/tm)*(bn/tn) invocations). */
 typedef struct op_gemm_tuning {
     op_gemm_variant variant;
-    uint32_t tm, tn, wg;  /* texel */
-    uint32_t bm, bn, bk;  /* tiled (tm, tn shared) */
+    uint32_t tm, tn, wg; /* texel (lavapipe default 16, 16, 16) */
+    uint32_t bm, bn, bk; /* tiled (default 64, 64, 16 with tm = tn = 4) */
 } op_gemm_tuning;
 
 /* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
@@ -52,7 +52,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
  *   w        [N, K] (shared by every batch: a checkpoint's linear weight) or [B, N, K] (per batch)
  *   bias     [N] or NULL
  *   residual same shape as out, or NULL
- *   out      [M, N] or [B, M, N]; must not alias x or w
+ *   out      [M, N] or [B, M, N]; must not alias x, w or residual
  * Shape or dtype mismatches fail the recording. `tuning` may be NULL (device defaults). */
 void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, const op_gemm_tuning *tuning);
@@ -63,7 +63,9 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
  *   bias     [Cout] or NULL
  *   residual [B, Ho, Wo, Cout] or NULL
  *   out      [B, Ho, Wo, Cout], Ho = (H + 2*pad - kh) / stride + 1 (likewise Wo)
- * stride 1 or 2, pad 0 or 1 (any small values work), kh, kw in 1..7. */
+ * stride 1 or 2, pad 0 or 1 (any small values work), kh, kw in 1..7. out must not alias x, w or
+ * residual. A 1x1, stride 1, pad 0 conv is recorded as a matmul over the B*H*W pixels (its
+ * tuning is PIXEEN_TUNE_MATMUL's; its profiling label "matmul"). */
 void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
                       const op_gemm_tuning *tuning);
@@ -76,6 +78,8 @@ typedef struct gemm_push {
     uint32_t x_off, w_off, b_off, r_off, o_off; /* elements; filled by gemm_dispatch */
     uint32_t x_bs, w_bs, o_bs;
     uint32_t H, W, Ho, Wo, g0, in_row0;
+    uint32_t geom;  /* kh | kw << 8 | stride << 16 | pad << 24; filled by gemm_dispatch */
+    uint32_t flags; /* 1 bias, 2 residual; filled by gemm_dispatch */
 } gemm_push;
 
 /* A byte range of a buffer; buffer NULL means absent (bias, residual). */

@@ -35,31 +35,26 @@ static uint32_t parse_list(const char *s, uint32_t *out, uint32_t max) {
 
 op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_gemm_tuning *override) {
     const gpu_caps *caps = gpu_context_caps(ctx);
-    op_gemm_tuning t = {
-        .variant = caps->is_lavapipe ? OP_GEMM_TEXEL : OP_GEMM_TILED,
-        /* texel: 16 x 8 outputs per invocation (128 fp32 accumulators) measured best on lavapipe
-         * (/work/shared/notes/lavapipe.md: 51–54 GFLOP/s); 64 invocations = 8 subgroups of 8 lanes. */
-        .tm = caps->is_lavapipe ? 16 : 4,
-        .tn = caps->is_lavapipe ? 8 : 4,
-        .wg = 64,
-        /* tiled: 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256
-         * invocations, a multiple of NVIDIA's 32 and AMD's 64 lanes. */
-        .bm = 64,
-        .bn = 64,
-        .bk = 16,
-    };
-    if (t.variant == OP_GEMM_TILED) t.tm = t.tn = 4;
+    op_gemm_tuning t = {.variant = caps->is_lavapipe ? OP_GEMM_TEXEL : OP_GEMM_TILED};
     const char *variant = getenv("PIXEEN_KERNEL_VARIANT");
     if (variant && strcmp(variant, "texel") == 0) t.variant = OP_GEMM_TEXEL;
     if (variant && strcmp(variant, "tiled") == 0) t.variant = OP_GEMM_TILED;
-    if (t.variant == OP_GEMM_TILED && caps->is_lavapipe) t.tm = t.tn = 4;
-    if (t.variant == OP_GEMM_TEXEL && !caps->is_lavapipe) t.tm = 16, t.tn = 8;
+    if (override && override->variant) t.variant = override->variant;
+    if (t.variant == OP_GEMM_TEXEL) {
+        /* 16 x 16 outputs per invocation (256 fp32 accumulators): measured best on lavapipe among
+         * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 16 invocations
+         * per workgroup = 2 subgroups of 8 lanes; fewer where the dispatch is small (gemm_dispatch). */
+        t.tm = 16, t.tn = 16, t.wg = 16;
+    } else {
+        /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
+         * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
+        t.bm = 64, t.bn = 64, t.bk = 16, t.tm = 4, t.tn = 4;
+    }
     uint32_t v[5];
     uint32_t n = parse_list(getenv(conv ? "PIXEEN_TUNE_CONV2D" : "PIXEEN_TUNE_MATMUL"), v, 5);
     if (n == 3 && t.variant == OP_GEMM_TEXEL) t.tm = v[0], t.tn = v[1], t.wg = v[2];
     if (n == 5 && t.variant == OP_GEMM_TILED) t.bm = v[0], t.bn = v[1], t.bk = v[2], t.tm = v[3], t.tn = v[4];
     if (override) {
-        if (override->variant) t.variant = override->variant;
         if (override->tm) t.tm = override->tm;
         if (override->tn) t.tn = override->tn;
         if (override->wg) t.wg = override->wg;
@@ -71,10 +66,10 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
      * tiled shared memory within the device's. */
     t.tm = clamp_u32(t.tm, 1, 16);
     t.tn = clamp_u32(t.tn, 1, 16);
-    t.wg = pow2_floor(clamp_u32(t.wg, 1, caps->max_workgroup_invocations));
-    t.bm = clamp_u32(t.bm / t.tm * t.tm, t.tm, 256);
-    t.bn = clamp_u32(t.bn / t.tn * t.tn, t.tn, 256);
-    t.bk = clamp_u32(t.bk, 1, 64);
+    t.wg = pow2_floor(clamp_u32(t.wg ? t.wg : 16, 1, caps->max_workgroup_invocations));
+    t.bm = clamp_u32((t.bm ? t.bm : 64) / t.tm * t.tm, t.tm, 256);
+    t.bn = clamp_u32((t.bn ? t.bn : 64) / t.tn * t.tn, t.tn, 256);
+    t.bk = clamp_u32(t.bk ? t.bk : 16, 1, 64);
     while ((t.bm / t.tm) * (t.bn / t.tn) > caps->max_workgroup_invocations) t.bm /= 2, t.bm = t.bm / t.tm * t.tm;
     while ((uint64_t)(t.bm + t.bn) * t.bk * 4 > caps->max_shared_memory && t.bk > 1) t.bk /= 2;
     return t;
@@ -101,8 +96,11 @@ op_gemm_variant gemm_pick_variant(const gpu_context *ctx, const op_gemm_tuning *
         uint64_t texel_bytes = 2;
         uint64_t texel_limit = (uint64_t)caps->max_texel_buffer_elements * texel_bytes;
         uint64_t w_texels = w_bytes / (dtype_size(w_dtype) * vec);
-        if (w_texels + slack > caps->max_texel_buffer_elements || texel_limit < 4096)
-            v = OP_GEMM_TILED; /* e.g. a GPU with the 65536-texel minimum */
+        /* A device near the 65536-texel minimum would need tiny windows: below 16 Mi texels (a
+         * 64 MiB fp32 window, lavapipe has 128 Mi) the tiled path is the better fallback. */
+        if (w_texels + slack / texel_bytes > caps->max_texel_buffer_elements ||
+            caps->max_texel_buffer_elements < (1u << 24))
+            v = OP_GEMM_TILED;
         else if (texel_limit < storage)
             storage = texel_limit;
     }
@@ -135,6 +133,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     gemm_range res = has_res ? job->res : (gemm_range){job->x.buffer, job->x.offset, es};
     gpu_binding b[5];
     gemm_push push = job->push;
+    push.geom = job->kh | job->kw << 8 | job->stride << 16 | job->pad << 24;
+    push.flags = (has_bias ? 1u : 0u) | (has_res ? 2u : 0u);
     b[0] = align_range(caps, job->x, es, false, &push.x_off);
     b[1] = align_range(caps, job->w, wes, false, &push.w_off);
     b[2] = align_range(caps, bias, bias_es, false, &push.b_off);
@@ -147,9 +147,12 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     uint32_t vec = job->vec;
     if (variant == OP_GEMM_TEXEL) {
         if (push.x_off % vec || push.w_off % vec) vec = 1; /* a window start that breaks RGBA texels */
-        /* Narrow outputs (conv_out's 4 channels) waste lanes of a wide block: shrink TN to N. */
+        /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
+         * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
+         * distinct pipelines. */
         uint32_t tn = t->tn, tm = t->tm;
-        while (tn > 1 && tn / 2 >= push.N) tn /= 2;
+        if (push.N <= 4 && tn > 4) tn = 4;
+        if (push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
         push.ntiles = (push.N + tn - 1) / tn;
         uint64_t invocations = (uint64_t)((push.M + tm - 1) / tm) * push.ntiles;
         /* At least 32 workgroups per dispatch where possible: lavapipe splits a dispatch's
@@ -163,8 +166,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
         desc.bindings[3] = texel_kind(job->dtype, 1);
         desc.bindings[4] = GPU_BIND_STORAGE;
-        desc.spec_count = 10;
-        uint32_t spec[10] = {wg, tm, tn, vec, has_bias, has_res, job->kh, job->kw, job->stride, job->pad};
+        desc.spec_count = 8;
+        uint32_t spec[8] = {wg, tm, tn, vec, job->kh, job->kw, job->stride, job->pad};
         memcpy(desc.spec, spec, sizeof spec);
         /* Texel bindings must be whole texels (RGBA: the K % 4 == 0 rows guarantee it). */
         for (int i = 0; i < 2; i++) {
@@ -176,10 +179,10 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         groups = (uint64_t)((push.M + t->bm - 1) / t->bm) * push.ntiles;
         stem = job->conv ? "conv2d_tiled" : "matmul_tiled";
         for (int i = 0; i < 5; i++) desc.bindings[i] = GPU_BIND_STORAGE;
-        desc.spec_count = 14;
-        uint32_t spec[14] = {t->bm, t->bn, t->bk, t->tm, t->tn, has_bias, has_res, job->kh, job->kw, job->stride,
-                             job->pad, job->w_dtype == DTYPE_F16, (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16,
-                             (t->bm / t->tm) * (t->bn / t->tn)};
+        desc.spec_count = 8;
+        bool bias_f16 = (has_bias ? job->b_dtype : job->w_dtype) == DTYPE_F16;
+        uint32_t spec[8] = {t->bm, t->bn, t->bk, t->tm, t->tn, job->w_dtype == DTYPE_F16, bias_f16,
+                            (t->bm / t->tm) * (t->bn / t->tn)};
         memcpy(desc.spec, spec, sizeof spec);
         /* Storage bindings of fp16 need not end on a 4-byte boundary; nothing to adjust. */
     }
@@ -219,7 +222,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     if (w_batch_bytes > limit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                                "ops: matmul: weight of %lld x %lld is %llu bytes, over one binding's %llu",
-                               (long long)N, (long long)K, (unsigned long long)w_batch_bytes, (unsigned long long)limit));
+                               (long long)N, (long long)K, (unsigned long long)w_batch_bytes,
+                               (unsigned long long)limit));
         return;
     }
     /* Rows per window: x rows (K values), out and residual rows (N values) within the limit. */
@@ -238,7 +242,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     job.push.N = (uint32_t)N;
     job.push.K = (uint32_t)K;
     if (bias) job.bias = (gemm_range){bias->buffer, bias->offset, (uint64_t)N * dtype_size(bias->dtype)};
-    if (per_batch && (uint64_t)M * B <= rows_max && (uint64_t)B * w_batch_bytes <= limit) {
+    if (per_batch && (uint64_t)M * B <= rows_max && (uint64_t)B * w_batch_bytes <= limit &&
+        (uint64_t)B <= gpu_context_caps(ctx)->max_workgroup_count[2]) {
         /* Every batch in one dispatch: gl_WorkGroupID.z picks the batch. */
         job.batches = (uint32_t)B;
         job.push.M = (uint32_t)M;
