@@ -37,7 +37,7 @@ typedef enum op_gemm_variant {
  * has (bm/tm)*(bn/tn) invocations). */
 typedef struct op_gemm_tuning {
     op_gemm_variant variant;
-    uint32_t tm, tn, wg; /* texel (lavapipe default 16, 16, 16) */
+    uint32_t tm, tn, wg; /* texel (lavapipe default 16, 16, 8) */
     uint32_t bm, bn, bk; /* tiled (default 64, 64, 16 with tm = tn = 4) */
 } op_gemm_tuning;
 

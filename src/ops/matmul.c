@@ -42,9 +42,10 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
     if (override && override->variant) t.variant = override->variant;
     if (t.variant == OP_GEMM_TEXEL) {
         /* 16 x 16 outputs per invocation (256 fp32 accumulators): measured best on lavapipe among
-         * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 16 invocations
-         * per workgroup = 2 subgroups of 8 lanes; fewer where the dispatch is small (gemm_dispatch). */
-        t.tm = 16, t.tn = 16, t.wg = 16;
+         * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 8 invocations
+         * per workgroup = one subgroup: as fast as 16..64 here, the most workgroups for lavapipe's
+         * static split over threads, and one pipeline for every problem size. */
+        t.tm = 16, t.tn = 16, t.wg = 8;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
@@ -66,7 +67,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
      * tiled shared memory within the device's. */
     t.tm = clamp_u32(t.tm, 1, 16);
     t.tn = clamp_u32(t.tn, 1, 16);
-    t.wg = pow2_floor(clamp_u32(t.wg ? t.wg : 16, 1, caps->max_workgroup_invocations));
+    t.wg = pow2_floor(clamp_u32(t.wg ? t.wg : 8, 1, caps->max_workgroup_invocations));
     t.bm = clamp_u32((t.bm ? t.bm : 64) / t.tm * t.tm, t.tm, 256);
     t.bn = clamp_u32((t.bn ? t.bn : 64) / t.tn * t.tn, t.tn, 256);
     t.bk = clamp_u32(t.bk ? t.bk : 16, 1, 64);
