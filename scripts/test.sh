@@ -18,6 +18,8 @@ if [ "$SANITIZE" = 1 ]; then
   export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  # Operator tests run their odd sizes and one real shape each here; the plain pass runs them all.
+  export PIXEEN_TEST_QUICK=${PIXEEN_TEST_QUICK:-1}
 fi
 # The C2SP CCTV age vectors come from npm; offline, test_vault_cctv skips instead.
 tests/fetch-cctv.sh "$BUILD_DIR" >/dev/null 2>&1 || echo "test.sh: CCTV age vectors unavailable (no npm or network): test_vault_cctv will skip"

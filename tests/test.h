@@ -5,6 +5,8 @@
  *   CHECK_STATUS(expr, status)  the expression must return that status
  *   TEST_SKIP(why)              exit 77 (ctest's skip code), e.g. when no Vulkan device exists
  *   test_finish()               prints "N passed, N failed" and returns the exit code for main
+ *   test_quick()                PIXEEN_TEST_QUICK=1 (the sanitizer pass in CI): operator tests run
+ *                               their odd sizes and one real SD shape each; the plain pass runs all
  *   test_data_path(rel)         path under tests/data; test_shared_path(rel): under ../shared,
  *                               or NULL if that folder is absent (a fresh user clone)
  */
@@ -55,6 +57,11 @@ static int test_passed_count, test_failed_count;
 static inline int test_finish(void) {
     printf("%d passed, %d failed\n", test_passed_count, test_failed_count);
     return test_failed_count ? 1 : 0;
+}
+
+static inline int test_quick(void) {
+    const char *v = getenv("PIXEEN_TEST_QUICK");
+    return v && v[0] && strcmp(v, "0") != 0;
 }
 
 static inline const char *test_data_path(const char *rel) {

@@ -115,6 +115,6 @@ int main(void) {
         check_sum(ctx, dt, 2 * 4 * 64 * 64 + 13);
         check_sum(ctx, dt, 1u << 21); /* three passes */
     }
-    check_large(ctx);
+    if (!test_quick()) check_large(ctx); /* the plain pass proves the window split */
     return gpu_test_finish(ctx);
 }
