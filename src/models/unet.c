@@ -1,39 +1,14 @@
 /* unet.c — see unet.h. Weight names follow diffusers (down_blocks.i.resnets.j.conv1, ...). */
 #include <stdio.h>
 
+#include "models/resnet.h"
 #include "models/unet.h"
 
 /* Up to 4 levels x (layers_per_block + 1) skips + conv_in: bounded by the config's limits. */
 #define MAX_SKIPS (MODEL_MAX_LEVELS * 8 + 1)
 
-/* ResnetBlock2D: h = conv1(silu(norm1(x))) + time_emb_proj(silu(emb)); h = conv2(silu(norm2(h)));
- * out = shortcut(x) + h, with the residual add fused into conv2. */
 static tensor resnet(nn_graph *g, const unet_config *c, const char *p, const tensor *x, const tensor *emb_silu) {
-    char q[160];
-    snprintf(q, sizeof q, "%s.norm1", p);
-    tensor h = nn_group_norm(g, x, q, c->norm_num_groups, c->norm_eps, true);
-    snprintf(q, sizeof q, "%s.conv1", p);
-    tensor h1 = nn_conv2d(g, &h, q, 1, NULL);
-    nn_release(g, &h);
-    snprintf(q, sizeof q, "%s.time_emb_proj", p);
-    tensor e = nn_linear(g, emb_silu, q, NULL); /* [B, Cout] */
-    nn_add_per_batch_channel(g, &h1, &e);
-    nn_release(g, &e);
-    snprintf(q, sizeof q, "%s.norm2", p);
-    h = nn_group_norm(g, &h1, q, c->norm_num_groups, c->norm_eps, true);
-    nn_release(g, &h1);
-    tensor shortcut = *x;
-    bool own_shortcut = false;
-    snprintf(q, sizeof q, "%s.conv_shortcut", p);
-    if (nn_weight_has(g, q, "weight")) {
-        shortcut = nn_conv2d(g, x, q, 1, NULL);
-        own_shortcut = true;
-    }
-    snprintf(q, sizeof q, "%s.conv2", p);
-    tensor out = nn_conv2d(g, &h, q, 1, &shortcut);
-    nn_release(g, &h);
-    if (own_shortcut) nn_release(g, &shortcut);
-    return out;
+    return resnet_block(g, p, x, emb_silu, c->norm_num_groups, c->norm_eps);
 }
 
 /* Attention with `to_q` from x and `to_k`/`to_v` from ctx (ctx = x for self-attention); the

@@ -1,31 +1,11 @@
 /* vae.c — see vae.h. */
 #include <stdio.h>
 
+#include "models/resnet.h"
 #include "models/vae.h"
 
-/* ResnetBlock2D without time embedding; the residual add is fused into conv2. */
 static tensor vae_resnet(nn_graph *g, const vae_config *c, const char *p, const tensor *x) {
-    char q[160];
-    snprintf(q, sizeof q, "%s.norm1", p);
-    tensor h = nn_group_norm(g, x, q, c->norm_num_groups, c->norm_eps, true);
-    snprintf(q, sizeof q, "%s.conv1", p);
-    tensor h1 = nn_conv2d(g, &h, q, 1, NULL);
-    nn_release(g, &h);
-    snprintf(q, sizeof q, "%s.norm2", p);
-    h = nn_group_norm(g, &h1, q, c->norm_num_groups, c->norm_eps, true);
-    nn_release(g, &h1);
-    tensor shortcut = *x;
-    bool own = false;
-    snprintf(q, sizeof q, "%s.conv_shortcut", p);
-    if (nn_weight_has(g, q, "weight")) {
-        shortcut = nn_conv2d(g, x, q, 1, NULL);
-        own = true;
-    }
-    snprintf(q, sizeof q, "%s.conv2", p);
-    tensor out = nn_conv2d(g, &h, q, 1, &shortcut);
-    nn_release(g, &h);
-    if (own) nn_release(g, &shortcut);
-    return out;
+    return resnet_block(g, p, x, NULL, c->norm_num_groups, c->norm_eps);
 }
 
 /* Single-head self-attention over all pixels, residual added in to_out.0. */
