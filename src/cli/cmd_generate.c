@@ -227,6 +227,8 @@ static void on_progress(int step, int total, double elapsed, void *user) {
 int cmd_generate(int argc, char **argv) {
     generate_args a = {0};
     if (!parse_args(argc, argv, &a)) return 2;
+    /* --verbose: the library's info messages (model memory, arena sizes, timings) on stderr. */
+    if (a.verbose) setenv("PIXEEN_LOG", "info", 0);
     pixeen_context *ctx = NULL;
     pixeen_status status = pixeen_context_create(&(pixeen_context_desc){.device = a.device}, &ctx);
     if (status != PIXEEN_OK) return cli_fail(status, "cannot start the GPU");

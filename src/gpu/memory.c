@@ -295,6 +295,7 @@ pixeen_status gpu_buffer_write_stream(gpu_context *ctx, gpu_buffer *buf, uint64_
         };
         vkCmdCopyBuffer(ctx->transfer_cmd, ctx->staging->block->buffer, buf->block->buffer, 1, &region);
         PX_TRY(transfer_submit(ctx));
+        memset(staging, 0, chunk); /* uploads carry token ids and noise too: no copy left behind */
         done += chunk;
     }
     return PIXEEN_OK;
@@ -316,7 +317,7 @@ pixeen_status gpu_buffer_download(gpu_context *ctx, const gpu_buffer *buf, uint6
         memcpy(data, (const char *)buf->block->mapped + buf->offset + offset, size);
         return PIXEEN_OK;
     }
-    const uint8_t *staging = (const uint8_t *)ctx->staging->block->mapped + ctx->staging->offset;
+    uint8_t *staging = (uint8_t *)ctx->staging->block->mapped + ctx->staging->offset;
     for (uint64_t done = 0; done < size;) {
         uint64_t chunk = size - done < STAGING_SIZE ? size - done : STAGING_SIZE;
         PX_TRY(transfer_begin(ctx));
@@ -328,6 +329,8 @@ pixeen_status gpu_buffer_download(gpu_context *ctx, const gpu_buffer *buf, uint6
         vkCmdCopyBuffer(ctx->transfer_cmd, buf->block->buffer, ctx->staging->block->buffer, 1, &region);
         PX_TRY(transfer_submit(ctx));
         memcpy((uint8_t *)data + done, staging, chunk);
+        /* Downloads carry images and latents: leave no copy in host-visible staging memory. */
+        memset(staging, 0, chunk);
         done += chunk;
     }
     return PIXEEN_OK;
