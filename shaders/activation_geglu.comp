@@ -6,8 +6,13 @@
 // owns one column of P rows, so no integer division runs per element (lavapipe scalarises it).
 // The host splits large tensors into windows of whole rows.
 // Bindings: 0 x (texel buffer), 1 out (storage, T). fp32 arithmetic.
-// @variant _f32 -DT=float
-// @variant _f16 -DT=float16_t
+// With VEC4 (F a multiple of 4, aligned offsets) an invocation owns 4 consecutive columns: RGBA
+// texel fetches and one 4-wide store per row (lavapipe's per-lane store loop runs once per 4
+// elements); f, offsets and strides are then in units of 4 elements.
+// @variant _f32 -DT=float -DV=float
+// @variant _f16 -DT=float16_t -DV=float16_t
+// @variant _vec4_f32 -DVEC4 -DT=float -DV=vec4
+// @variant _vec4_f16 -DVEC4 -DT=float16_t -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_GOOGLE_include_directive : require
@@ -16,7 +21,7 @@
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint KIND = 2;
 layout(binding = 0) uniform samplerBuffer x;
-layout(std430, binding = 1) writeonly buffer O { T o[]; };
+layout(std430, binding = 1) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;  // rows in this window
     uint f;     // F
@@ -31,8 +36,14 @@ void main() {
     const uint r0 = gl_WorkGroupID.y * p.chunk, r1 = min(r0 + p.chunk, p.rows);
     uint xi = p.x_off + r0 * 2 * f + col, oi = p.o_off + r0 * f + col;
     for (uint r = r0; r < r1; r++) {
+#ifdef VEC4
+        vec4 a = texelFetch(x, int(xi)), gate = texelFetch(x, int(xi + f));
+        o[oi] = V(a.x * act_apply(KIND, gate.x), a.y * act_apply(KIND, gate.y), a.z * act_apply(KIND, gate.z),
+                  a.w * act_apply(KIND, gate.w));
+#else
         float a = texelFetch(x, int(xi)).x, gate = texelFetch(x, int(xi + f)).x;
-        o[oi] = T(a * act_apply(KIND, gate));
+        o[oi] = V(a * act_apply(KIND, gate));
+#endif
         xi += 2 * f;
         oi += f;
     }

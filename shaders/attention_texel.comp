@@ -7,9 +7,11 @@
 // K and V rows are the same for every lane, fetched through uniform texel buffers (lavapipe's fast,
 // vectorised load path; fp16 views convert for free). No shared memory and no barriers.
 // Workgroups: x = query blocks of 64*QR rows, y = B*H.
-// Bindings: 0 q, 1 k, 2 v (texel buffers, vec4 = 4 channels), 3 out (storage, T).
-// @variant _f32 -DT=float
-// @variant _f16 -DT=float16_t
+// Bindings: 0 q, 1 k, 2 v (texel buffers, vec4 = 4 channels), 3 out (storage, V = 4 channels:
+// one 4-wide store per 4 outputs, since lavapipe's stores run a per-lane loop each). out's offset
+// and stride are in units of 4 elements here.
+// @variant _f32 -DV=vec4
+// @variant _f16 -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
@@ -25,7 +27,7 @@ const uint D4 = D / 4;
 layout(binding = 0) uniform samplerBuffer q_t;
 layout(binding = 1) uniform samplerBuffer k_t;
 layout(binding = 2) uniform samplerBuffer v_t;
-layout(std430, binding = 3) writeonly buffer O { T o[]; };
+layout(std430, binding = 3) writeonly buffer O { V o[]; };
 
 void main() {
     const uint tq = p.tq, tk = p.tk, heads = p.heads;
@@ -100,7 +102,8 @@ void main() {
         uint row = base + r * 64;
         if (row >= tq) break;
         float inv = 1.0 / l[r];
-        uint at = p.o_off + (b * tq + row) * p.o_stride + h * D;
-        [[unroll]] for (uint d = 0; d < D; d++) o[at + d] = T(acc[r * D + d] * inv);
+        uint at = p.o_off + (b * tq + row) * p.o_stride + h * D4;
+        [[unroll]] for (uint i = 0; i < D4; i++)
+            o[at + i] = V(vec4(acc[r * D + 4 * i], acc[r * D + 4 * i + 1], acc[r * D + 4 * i + 2], acc[r * D + 4 * i + 3]) * inv);
     }
 }

@@ -3,15 +3,19 @@
 // Geometry: workgroups of 64; x = blocks of 64 output columns, y = chunks of P rows; an invocation
 // owns one column of P rows (no integer division per element: lavapipe scalarises it). Windows
 // of whole rows by the host. Bindings: 0 a, 1 b (texel), 2 out (storage, T).
-// @variant _f32 -DT=float
-// @variant _f16 -DT=float16_t
+// With VEC4 (C1 and C2 multiples of 4, aligned offsets) columns, channels and offsets are in
+// units of 4 elements: RGBA fetches and 4-wide stores (lavapipe's per-lane store runs once per 4).
+// @variant _f32 -DV=float
+// @variant _f16 -DV=float16_t
+// @variant _vec4_f32 -DVEC4 -DV=vec4
+// @variant _vec4_f16 -DVEC4 -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform samplerBuffer a;
 layout(binding = 1) uniform samplerBuffer b;
-layout(std430, binding = 2) writeonly buffer O { T o[]; };
+layout(std430, binding = 2) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;  // rows in this window
     uint c1, c2;
@@ -28,7 +32,11 @@ void main() {
     const uint step = first ? c1 : c2;
     uint oi = p.o_off + r0 * c + j;
     for (uint r = r0; r < r1; r++) {
-        o[oi] = T(first ? texelFetch(a, int(src)).x : texelFetch(b, int(src)).x);
+#ifdef VEC4
+        o[oi] = V(first ? texelFetch(a, int(src)) : texelFetch(b, int(src)));
+#else
+        o[oi] = V(first ? texelFetch(a, int(src)).x : texelFetch(b, int(src)).x);
+#endif
         src += step;
         oi += c;
     }

@@ -6,14 +6,18 @@
 // invocation owns one column of P rows, its source column computed once (no integer division per
 // element: lavapipe scalarises it). Windows of whole row pairs by the host.
 // Bindings: 0 x (texel), 1 out (storage, T).
-// @variant _f32 -DT=float
-// @variant _f16 -DT=float16_t
+// With VEC4 (C a multiple of 4, aligned offsets) columns, channels and offsets are in units of 4
+// elements: RGBA fetches and 4-wide stores (lavapipe's per-lane store runs once per 4).
+// @variant _f32 -DV=float
+// @variant _f16 -DV=float16_t
+// @variant _vec4_f32 -DVEC4 -DV=vec4
+// @variant _vec4_f16 -DVEC4 -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform samplerBuffer x;
-layout(std430, binding = 1) writeonly buffer O { T o[]; };
+layout(std430, binding = 1) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;  // output rows in this window (even)
     uint w;     // input width W
@@ -30,7 +34,11 @@ void main() {
     const uint r0 = gl_WorkGroupID.y * p.chunk, r1 = min(r0 + p.chunk, p.rows);
     uint oi = p.o_off + r0 * 2 * wc + k;
     for (uint r = r0; r < r1; r += 2) {
-        T v = T(texelFetch(x, int(p.x_off + (r >> 1) * wc + src_col)).x);
+#ifdef VEC4
+        V v = V(texelFetch(x, int(p.x_off + (r >> 1) * wc + src_col)));
+#else
+        V v = V(texelFetch(x, int(p.x_off + (r >> 1) * wc + src_col)).x);
+#endif
         o[oi] = v;
         o[oi + 2 * wc] = v;
         oi += 4 * wc;

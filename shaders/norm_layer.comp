@@ -5,8 +5,13 @@
 // Geometry: a workgroup of 64 owns 8 consecutive rows; each subgroup takes rows in turn (row =
 // 8*wg + subgroup id, + number of subgroups ...), its lanes stride over C and subgroupAdd reduces:
 // no shared memory, no barriers. Bindings: 0 x (texel), 1 gamma, 2 beta (texel), 3 out (storage, T).
-// @variant _f32 -DT=float
-// @variant _f16 -DT=float16_t
+// With VEC4 (C a multiple of 4, aligned offsets) each lane takes 4 consecutive channels at a time:
+// RGBA fetches of x, gamma and beta and 4-wide stores (lavapipe's per-lane store runs once per 4);
+// c, offsets are then in units of 4 elements.
+// @variant _f32 -DT=float -DV=float
+// @variant _f16 -DT=float16_t -DV=float16_t
+// @variant _vec4_f32 -DVEC4 -DT=float -DV=vec4
+// @variant _vec4_f16 -DVEC4 -DT=float16_t -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -17,7 +22,7 @@ layout(local_size_x = 64) in;
 layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer gamma;
 layout(binding = 2) uniform samplerBuffer beta;
-layout(std430, binding = 3) writeonly buffer O { T o[]; };
+layout(std430, binding = 3) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;   // rows in this dispatch
     uint c;      // row length
@@ -26,22 +31,34 @@ layout(push_constant) uniform Push {
     float eps;
 } p;
 
+#ifdef VEC4
+#define V_F vec4
+#define LOAD(buf, i) texelFetch(buf, int(i))
+#define SUM(v) ((v).x + (v).y + (v).z + (v).w)
+const float WIDTH = 4.0;
+#else
+#define V_F float
+#define LOAD(buf, i) texelFetch(buf, int(i)).x
+#define SUM(v) (v)
+const float WIDTH = 1.0;
+#endif
+
 void main() {
     const uint c = p.c, lanes = gl_SubgroupSize, lane = gl_SubgroupInvocationID;
+    const float count = float(c) * WIDTH;
     const uint first = linear_group_index() * 8;
     for (uint r = first + gl_SubgroupID; r < first + 8 && r < p.rows; r += gl_NumSubgroups) {
         uint at = p.x_off + r * c;
         float s = 0.0;
-        for (uint j = lane; j < c; j += lanes) s += texelFetch(x, int(at + j)).x;
-        float mean = subgroupAdd(s) / float(c);
+        for (uint j = lane; j < c; j += lanes) s += SUM(LOAD(x, at + j));
+        float mean = subgroupAdd(s) / count;
         float s2 = 0.0;
         for (uint j = lane; j < c; j += lanes) {
-            float d = texelFetch(x, int(at + j)).x - mean;
-            s2 += d * d;
+            V_F d = LOAD(x, at + j) - mean;
+            s2 += SUM(d * d);
         }
-        float rstd = inversesqrt(subgroupAdd(s2) / float(c) + p.eps);
+        float rstd = inversesqrt(subgroupAdd(s2) / count + p.eps);
         uint ot = p.o_off + r * c;
-        for (uint j = lane; j < c; j += lanes)
-            o[ot + j] = T((texelFetch(x, int(at + j)).x - mean) * rstd * texelFetch(gamma, int(j)).x + texelFetch(beta, int(j)).x);
+        for (uint j = lane; j < c; j += lanes) o[ot + j] = V((LOAD(x, at + j) - mean) * rstd * LOAD(gamma, j) + LOAD(beta, j));
     }
 }

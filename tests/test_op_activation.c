@@ -74,6 +74,7 @@ int main(void) {
         }
         check_geglu(ctx, dt, OP_ACT_GELU_ERF, 1, 1);
         check_geglu(ctx, dt, OP_ACT_GELU_TANH, 77, 33);
+        check_geglu(ctx, dt, OP_ACT_GELU_TANH, 77, 36); /* four columns per invocation */
         check_geglu(ctx, dt, OP_ACT_GELU_ERF, 2 * 4096, 1280); /* SD 1.5 feed-forward at 64x64 */
     }
     return gpu_test_finish(ctx);

@@ -98,10 +98,12 @@ int main(void) {
     for (int d = 0; d < 2; d++) {
         tensor_dtype dt = d ? DTYPE_F16 : DTYPE_F32;
         check_upsample(ctx, dt, 1, 1, 1, 1);
-        check_upsample(ctx, dt, 2, 5, 7, 3);
+        check_upsample(ctx, dt, 2, 5, 7, 3); /* C % 4 != 0: one element per invocation */
+        check_upsample(ctx, dt, 1, 3, 5, 8); /* four channels per invocation, odd sizes */
         check_upsample(ctx, dt, 2, 32, 32, 1280); /* SD 1.5 UNet up block at 512x512 */
         check_concat(ctx, dt, 1, 1, 1);
         check_concat(ctx, dt, 37, 5, 11);
+        check_concat(ctx, dt, 37, 12, 4); /* four channels per invocation */
         check_concat(ctx, dt, 2 * 64 * 64, 320, 320); /* SD 1.5 skip connection */
         check_transpose(ctx, dt, 1, 1, 1);
         check_transpose(ctx, dt, 3, 7, 13);

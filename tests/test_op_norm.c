@@ -123,7 +123,8 @@ int main(void) {
         check_group(ctx, dt, 2, 64 * 64, 320, 32, 1e-5f, true, 0); /* SD 1.5 UNet, highest resolution */
         check_group(ctx, dt, 1, 64 * 64, 512, 32, 1e-6f, true, 0); /* SD VAE decoder mid block */
         check_layer(ctx, dt, 1, 1, false);
-        check_layer(ctx, dt, 37, 1000, false);    /* odd rows and width */
+        check_layer(ctx, dt, 37, 1000, false);    /* odd rows, four channels per lane step */
+        check_layer(ctx, dt, 5, 13, false);       /* C % 4 != 0: one channel per lane step */
         check_layer(ctx, dt, 2 * 77, 768, true);  /* CLIP, in place */
         check_layer(ctx, dt, 2 * 4096, 320, false); /* UNet transformer at 64x64, batch 2 */
     }

@@ -54,13 +54,16 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
                                "same dtype, a GELU kind)", (long long)f2, (long long)tensor_count(out), (long long)f));
         return;
     }
+    uint32_t es = dtype_size(x->dtype);
+    bool vec4 = f % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0; /* 4 columns per invocation */
+    uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
     char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "activation_geglu", x->dtype), .binding_count = 2,
-                              .bindings = {window_texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 20,
-                              .spec_count = 1, .spec = {(uint32_t)gelu}};
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, vec4 ? "activation_geglu_vec4" : "activation_geglu", x->dtype),
+                              .binding_count = 2, .push_size = 20, .spec_count = 1, .spec = {(uint32_t)gelu}};
+    desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
+    desc.bindings[1] = GPU_BIND_STORAGE;
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
-    uint32_t es = dtype_size(x->dtype);
     uint64_t per = window_elements_for(ctx, es) / (uint64_t)f2; /* whole input rows per window */
     if (per == 0) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: geglu: a row of %lld exceeds one binding", (long long)f2));
@@ -69,13 +72,14 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
     for (uint64_t r0 = 0; r0 < (uint64_t)rows; r0 += per) {
         uint64_t nr = (uint64_t)rows - r0 < per ? (uint64_t)rows - r0 : per, xs, os;
         gpu_binding bind[2] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + r0 * (uint64_t)f2 * es, nr * (uint64_t)f2 * es, false, &xs),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * (uint64_t)f * es, nr * (uint64_t)f * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + r0 * (uint64_t)f2 * es, nr * (uint64_t)f2 * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + r0 * (uint64_t)f * es, nr * (uint64_t)f * es, true, &os),
         };
         uint32_t chunk = window_row_chunk(nr);
-        struct { uint32_t rows, f, x_off, o_off, chunk; } push = {(uint32_t)nr, (uint32_t)f, (uint32_t)(xs / es),
-                                                                  (uint32_t)(os / es), chunk};
-        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)(((uint64_t)f + 63) / 64),
+        uint64_t cols = (uint64_t)f / per4;
+        struct { uint32_t rows, f, x_off, o_off, chunk; } push = {(uint32_t)nr, (uint32_t)cols, (uint32_t)(xs / unit),
+                                                                  (uint32_t)(os / unit), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((cols + 63) / 64),
                             (uint32_t)((nr + chunk - 1) / chunk), 1, "geglu");
     }
 }

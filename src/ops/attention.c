@@ -88,8 +88,9 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     else if (tq <= 0 || tk <= 0 || b <= 0) st = shape_error("a length", tq <= 0 ? tq : tk, 1);
     else if (b * a->heads > 65535) st = shape_error("B*H", b * a->heads, 65535);
     uint32_t esize = dtype_size(q->dtype);
-    if (st == PIXEEN_OK && (q->offset % (4 * esize) || k->offset % (4 * esize) || v->offset % (4 * esize)))
-        st = shape_error("q, k or v byte offset modulo 4 elements", (long long)(q->offset % (4 * esize)), 0);
+    if (st == PIXEEN_OK && (q->offset % (4 * esize) || k->offset % (4 * esize) || v->offset % (4 * esize) ||
+                            out->offset % (4 * esize)))
+        st = shape_error("q, k, v or out byte offset modulo 4 elements", (long long)(q->offset % (4 * esize)), 0);
     if (st != PIXEEN_OK) {
         op_fail(rec, st);
         return;
@@ -107,7 +108,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         bind_range(ctx, kind, unit, q->buffer, q->offset, qbytes, false, &skip[0]),
         bind_range(ctx, kind, unit, k->buffer, k->offset, kbytes, false, &skip[1]),
         bind_range(ctx, kind, unit, v->buffer, v->offset, vbytes, false, &skip[2]),
-        bind_range(ctx, BIND_STORAGE, esize, out->buffer, out->offset, obytes, true, &skip[3]),
+        bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, obytes, true, &skip[3]),
     };
     for (int i = 0; i < 4; i++) {
         bool too_big = (texel && i < 3) ? bindings[i].size / unit > caps->max_texel_buffer_elements
@@ -119,13 +120,13 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
             return;
         }
     }
-    uint32_t div = texel ? 4 : 1; /* q/k/v offsets and strides in texels for the texel kernel */
+    uint32_t div = texel ? 4 : 1; /* offsets and strides in units of 4 elements for the texel kernel */
     struct attention_push push = {
         .tq = (uint32_t)tq, .tk = (uint32_t)tk, .heads = a->heads,
         .q_stride = (uint32_t)qs / div, .k_stride = (uint32_t)ks / div, .v_stride = (uint32_t)vs / div,
-        .o_stride = (uint32_t)hd,
+        .o_stride = (uint32_t)hd / div,
         .q_off = (uint32_t)(skip[0] / esize / div), .k_off = (uint32_t)(skip[1] / esize / div),
-        .v_off = (uint32_t)(skip[2] / esize / div), .o_off = (uint32_t)(skip[3] / esize),
+        .v_off = (uint32_t)(skip[2] / esize / div), .o_off = (uint32_t)(skip[3] / esize / div),
         .scale = (a->scale != 0 ? a->scale : 1.0f / sqrtf((float)d)) * 1.4426950408889634f,
     };
     char name[64];

@@ -16,11 +16,15 @@ static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipe, const gpu_binding
     gpu_record_dispatch(rec, pipe, bind, count, push, push_size, gx, gy, 1, label);
 }
 
-static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *stem, tensor_dtype dtype, uint32_t inputs, uint32_t push) {
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, stem, dtype), .binding_count = inputs + 1,
+/* vec4: the shader's _vec4 variant, reading RGBA texels (4 consecutive elements) */
+static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *stem, tensor_dtype dtype, uint32_t inputs, uint32_t push,
+                                  bool vec4) {
+    char name[96], full[48];
+    snprintf(full, sizeof full, "%s%s", stem, vec4 ? "_vec4" : "");
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, full, dtype), .binding_count = inputs + 1,
                               .push_size = push};
-    for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = window_texel_kind(dtype);
+    gpu_binding_kind quad = dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+    for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = vec4 ? quad : window_texel_kind(dtype);
     desc.bindings[inputs] = GPU_BIND_STORAGE;
     return op_pipeline(rec, &desc);
 }
@@ -36,9 +40,11 @@ void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tens
                                (long long)out->shape[1], (long long)out->shape[2], (long long)out->shape[3]));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 24);
-    if (!pipe) return;
     uint32_t es = dtype_size(x->dtype);
+    bool vec4 = x->shape[3] % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0;
+    uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 24, vec4);
+    if (!pipe) return;
     uint64_t w = (uint64_t)x->shape[2], c = (uint64_t)x->shape[3], in_rows = (uint64_t)(x->shape[0] * x->shape[1]);
     uint64_t out_row = 2 * w * c; /* elements of one output row; an input row feeds two */
     uint64_t per = window_elements_for(ctx, es) / (2 * out_row);
@@ -50,14 +56,14 @@ void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tens
     for (uint64_t r0 = 0; r0 < in_rows; r0 += per) {
         uint64_t nr = min64(in_rows - r0, per), xs, os;
         gpu_binding bind[2] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + r0 * w * c * es, nr * w * c * es, false, &xs),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * 2 * out_row * es, nr * 2 * out_row * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + r0 * w * c * es, nr * w * c * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + r0 * 2 * out_row * es, nr * 2 * out_row * es, true, &os),
         };
         uint64_t out_rows = 2 * nr;
         uint32_t chunk = window_row_chunk(out_rows);
-        struct { uint32_t rows, w, c, x_off, o_off, chunk; } push = {(uint32_t)out_rows, (uint32_t)w, (uint32_t)c,
-                                                                     (uint32_t)(xs / es), (uint32_t)(os / es), chunk};
-        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((out_row + 63) / 64),
+        struct { uint32_t rows, w, c, x_off, o_off, chunk; } push = {(uint32_t)out_rows, (uint32_t)w, (uint32_t)(c / per4),
+                                                                     (uint32_t)(xs / unit), (uint32_t)(os / unit), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((out_row / per4 + 63) / 64),
                             (uint32_t)((out_rows + chunk - 1) / chunk), 1, "upsample2x");
     }
 }
@@ -75,9 +81,12 @@ void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor 
                                (long long)rows));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 28);
-    if (!pipe) return;
     uint32_t es = dtype_size(a->dtype);
+    bool vec4 = c1 % 4 == 0 && c2 % 4 == 0 && a->offset % (4 * es) == 0 && b->offset % (4 * es) == 0 &&
+                out->offset % (4 * es) == 0;
+    uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 28, vec4);
+    if (!pipe) return;
     uint64_t c = (uint64_t)(c1 + c2), per = window_elements_for(ctx, es) / c;
     if (per == 0) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: concat: a row of %llu exceeds one binding", (unsigned long long)c));
@@ -86,14 +95,15 @@ void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor 
     for (uint64_t r0 = 0; r0 < (uint64_t)rows; r0 += per) {
         uint64_t nr = min64((uint64_t)rows - r0, per), as, bs, os;
         gpu_binding bind[3] = {
-            bind_range(ctx, BIND_TEXEL, es, a->buffer, a->offset + r0 * (uint64_t)c1 * es, nr * (uint64_t)c1 * es, false, &as),
-            bind_range(ctx, BIND_TEXEL, es, b->buffer, b->offset + r0 * (uint64_t)c2 * es, nr * (uint64_t)c2 * es, false, &bs),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + r0 * c * es, nr * c * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, a->buffer, a->offset + r0 * (uint64_t)c1 * es, nr * (uint64_t)c1 * es, false, &as),
+            bind_range(ctx, BIND_TEXEL, unit, b->buffer, b->offset + r0 * (uint64_t)c2 * es, nr * (uint64_t)c2 * es, false, &bs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + r0 * c * es, nr * c * es, true, &os),
         };
         uint32_t chunk = window_row_chunk(nr);
         struct { uint32_t rows, c1, c2, a_off, b_off, o_off, chunk; } push = {
-            (uint32_t)nr, (uint32_t)c1, (uint32_t)c2, (uint32_t)(as / es), (uint32_t)(bs / es), (uint32_t)(os / es), chunk};
-        gpu_record_dispatch(rec, pipe, bind, 3, &push, sizeof push, (uint32_t)((c + 63) / 64),
+            (uint32_t)nr, (uint32_t)c1 / per4, (uint32_t)c2 / per4, (uint32_t)(as / unit), (uint32_t)(bs / unit),
+            (uint32_t)(os / unit), chunk};
+        gpu_record_dispatch(rec, pipe, bind, 3, &push, sizeof push, (uint32_t)((c / per4 + 63) / 64),
                             (uint32_t)((nr + chunk - 1) / chunk), 1, "concat");
     }
 }
@@ -109,7 +119,7 @@ void op_transpose_record(gpu_recorder *rec, const tensor *x, int64_t batch, int6
                                (long long)r, (long long)s, (long long)tensor_count(x), (long long)tensor_count(out)));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_transpose", x->dtype, 1, 20);
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_transpose", x->dtype, 1, 20, false);
     if (!pipe) return;
     uint64_t per = window / item;
     for (uint64_t b0 = 0; b0 < (uint64_t)batch; b0 += per) {

@@ -132,11 +132,20 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
                                (long long)rows, (long long)c, (long long)tensor_count(gamma), (long long)tensor_count(beta)));
         return;
     }
+    /* Four channels per lane step where C and every offset allow (see norm_layer.comp). */
+    bool vec4 = c % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 &&
+                gamma->offset % (4 * dtype_size(gamma->dtype)) == 0 && beta->offset % (4 * dtype_size(beta->dtype)) == 0;
+    uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
     char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "norm_layer", x->dtype), .binding_count = 4,
+        .shader = shader_name(name, sizeof name, vec4 ? "norm_layer_vec4" : "norm_layer", x->dtype), .binding_count = 4,
         .bindings = {texel_kind(x->dtype), texel_kind(gamma->dtype), texel_kind(beta->dtype), GPU_BIND_STORAGE},
         .push_size = 20};
+    if (vec4) {
+        desc.bindings[0] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+        desc.bindings[1] = gamma->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+        desc.bindings[2] = beta->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+    }
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
     uint64_t per = window_elements(ctx, x->dtype) / (uint64_t)c; /* whole rows per dispatch */
@@ -146,15 +155,18 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
     }
     for (int64_t r0 = 0; r0 < rows; r0 += (int64_t)per) {
         uint64_t nr = (uint64_t)(rows - r0) < per ? (uint64_t)(rows - r0) : per;
-        uint64_t xs, os, at = (uint64_t)r0 * (uint64_t)c * es;
+        uint64_t xs, os, at = (uint64_t)r0 * (uint64_t)c * es, gs, bs;
         gpu_binding bind[4] = {
-            bind_range(ctx, BIND_TEXEL, es, x->buffer, x->offset + at, nr * (uint64_t)c * es, false, &xs),
-            param_binding(ctx, gamma, (uint64_t)c),
-            param_binding(ctx, beta, (uint64_t)c),
-            bind_range(ctx, BIND_STORAGE, es, out->buffer, out->offset + at, nr * (uint64_t)c * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + at, nr * (uint64_t)c * es, false, &xs),
+            bind_range(ctx, BIND_TEXEL, vec4 ? 4 * dtype_size(gamma->dtype) : dtype_size(gamma->dtype), gamma->buffer,
+                       gamma->offset, (uint64_t)c * dtype_size(gamma->dtype), false, &gs),
+            bind_range(ctx, BIND_TEXEL, vec4 ? 4 * dtype_size(beta->dtype) : dtype_size(beta->dtype), beta->buffer,
+                       beta->offset, (uint64_t)c * dtype_size(beta->dtype), false, &bs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + at, nr * (uint64_t)c * es, true, &os),
         };
-        struct { uint32_t rows, c, x_off, o_off; float eps; } push = {(uint32_t)nr, (uint32_t)c, (uint32_t)(xs / es),
-                                                                       (uint32_t)(os / es), eps};
+        /* gamma and beta are texel-aligned (checked above), so their skips are 0 */
+        struct { uint32_t rows, c, x_off, o_off; float eps; } push = {(uint32_t)nr, (uint32_t)c / per4, (uint32_t)(xs / unit),
+                                                                       (uint32_t)(os / unit), eps};
         uint32_t gx, gy;
         gpu_groups_2d(ctx, (nr + 7) / 8, &gx, &gy);
         gpu_record_dispatch(rec, pipe, bind, 4, &push, sizeof push, gx, gy, 1, "layer_norm");
