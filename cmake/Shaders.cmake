@@ -18,6 +18,9 @@ set(PIXEEN_SHADER_OUT ${PROJECT_BINARY_DIR}/shaders)
 file(MAKE_DIRECTORY ${PIXEEN_SHADER_OUT})
 file(GLOB PIXEEN_SHADER_SOURCES CONFIGURE_DEPENDS ${PIXEEN_SHADER_DIR}/*.comp)
 list(SORT PIXEEN_SHADER_SOURCES)
+# The @variant and @requires-extension lines are read at configure time: editing a shader
+# re-runs the configure step so a changed variant list takes effect.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PIXEEN_SHADER_SOURCES})
 
 # Does this glslang know an extension? Compiles a one-line probe shader.
 function(pixeen_glslang_has_extension ext out_var)
