@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "api/internal.h"
+#include "ops/preview.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
     error_clear();
@@ -106,7 +107,45 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     *seed_used = seed;
     r->progress = d->progress;
     r->progress_user = d->progress_user;
+    if (d->preview_every < 0 || d->preview_every > 1000)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
     return PIXEEN_OK;
+}
+
+/* Previews: one small recording (the latent_preview kernel into a host-visible buffer) made on the
+ * first preview and replayed after each later one; the only readback is that buffer. */
+typedef struct preview_state {
+    gpu_context *gpu;
+    pixeen_preview_fn fn;
+    void *user;
+    gpu_recorder *rec;
+    gpu_buffer *out;
+    uint8_t *rgb;
+    int width, height;
+} preview_state;
+
+static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
+    preview_state *p = user;
+    if (!p->rec) {
+        uint64_t pixels = (uint64_t)(latents->shape[1] * latents->shape[2]);
+        p->width = (int)latents->shape[2];
+        p->height = (int)latents->shape[1];
+        PX_TRY(gpu_buffer_create(p->gpu, GPU_MEMORY_HOST, op_latent_preview_bytes(pixels), "preview", &p->out));
+        p->rgb = gpu_buffer_map(p->out);
+        PX_TRY(gpu_recorder_create(p->gpu, &p->rec));
+        gpu_recorder_begin(p->rec);
+        op_latent_preview_record(p->rec, latents, p->out);
+        PX_TRY(gpu_recorder_end(p->rec));
+    }
+    PX_TRY(gpu_recorder_submit(p->rec));
+    p->fn(p->rgb, p->width, p->height, step, total, p->user);
+    return PIXEEN_OK;
+}
+
+static void preview_free(preview_state *p) {
+    gpu_recorder_destroy(p->rec);
+    if (p->rgb) memset(p->rgb, 0, gpu_buffer_size(p->out)); /* it shows the image being made */
+    gpu_buffer_destroy(p->out);
 }
 
 PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate_desc *desc, pixeen_image **out) {
@@ -126,7 +165,14 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    if (desc->preview) {
+        req.preview = on_preview;
+        req.preview_user = &preview;
+        req.preview_every = desc->preview_every;
+    }
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
+    preview_free(&preview);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {
         free(img);
@@ -154,6 +200,25 @@ PIXEEN_API pixeen_status pixeen_image_read(pixeen_image *image, int index, uint8
     if (size < one)
         return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: buffer of %zu bytes (expected %zu)", size, one));
     return api_finish(image->ctx, gpu_buffer_download(image->ctx->gpu, r->rgba, one * (size_t)index, rgba, one));
+}
+
+PIXEEN_API pixeen_status pixeen_image_get_vulkan_buffer(const pixeen_image *image, int index, uint64_t *buffer,
+                                                        uint64_t *offset, uint64_t *size) {
+    error_clear();
+    if (!image || !buffer || !offset || !size)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or an output pointer is NULL");
+    const txt2img_result *r = &image->result;
+    if (index < 0 || index >= r->batch)
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: index %d (the batch has %d)", index, r->batch));
+    if (!gpu_context_borrowed(image->ctx->gpu))
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_UNSUPPORTED,
+                                                "image: the context created its own Vulkan device, so its buffers mean nothing "
+                                                "to the application (share a device with pixeen_context_desc.vulkan, or use pixeen_image_read)"));
+    uint64_t one = (uint64_t)r->width * r->height * 4, start = 0;
+    gpu_buffer_vk_handle(r->rgba, buffer, &start);
+    *offset = start + one * (uint64_t)index;
+    *size = one;
+    return api_finish(image->ctx, PIXEEN_OK);
 }
 
 PIXEEN_API void pixeen_image_destroy(pixeen_image *image) {
