@@ -305,7 +305,8 @@ typedef struct pixeen_generate_desc {
  * multiples of pixeen_model_info.size_multiple, steps 1..1000, finite guidance 0..100, batch
  * 1..64, seed >= -1, known enums, zero reserved words): PIXEEN_ERROR_INVALID_ARGUMENT with the
  * reason (PIXEEN_ERROR_UNSUPPORTED for a reserved word). PIXEEN_ERROR_BUSY if another generate
- * runs on the same context; PIXEEN_ERROR_CANCELLED after pixeen_context_cancel (the context stays
+ * runs on the same context (its message is then in the calling thread's pixeen_last_error(): the
+ * context's belongs to the running call); PIXEEN_ERROR_CANCELLED after pixeen_context_cancel (the context stays
  * usable). On failure *out is NULL. The caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out);
 

@@ -154,13 +154,18 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: model, descriptor or output is NULL");
     *out = NULL;
     pixeen_context *ctx = pm->ctx;
+    /* First, so that a call refused as busy touches nothing the running one uses: its message
+     * stays in this thread's pixeen_last_error(), not in the context's. */
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
+        return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
     txt2img_request req;
     int64_t seed = 0;
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
-    if (status != PIXEEN_OK) return api_finish(ctx, status);
-    int expected = 0;
-    if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
-        return api_finish(ctx, error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context"));
+    if (status != PIXEEN_OK) {
+        atomic_store(&ctx->busy, 0);
+        return api_finish(ctx, status);
+    }
     atomic_store(&ctx->cancel, 0);
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
