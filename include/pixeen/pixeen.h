@@ -121,7 +121,8 @@ PIXEEN_API pixeen_status pixeen_devices_print(FILE *out, const char *selector);
  * context. pixeen_generate runs text to image entirely on the GPU and returns a pixeen_image that
  * stays there until read, saved, or destroyed (which clears its GPU memory).
  *
- * ABI growth: every descriptor ends in reserved words that must be zero. A later minor version
+ * ABI growth: every descriptor ends in reserved words that must be zero (and every struct the
+ * library fills in, like pixeen_image_info, ends in reserved words it writes as zero). A later minor version
  * turns reserved words into new fields whose zero value is the old behaviour, so a program built
  * against this header keeps working (its {0}-initialised reserved words are the new fields'
  * defaults); the descriptor's size never changes within a major version. A library older than the
@@ -247,6 +248,7 @@ typedef struct pixeen_model_info {
     int default_height;
     int size_multiple;        /* width and height must be multiples of this (8 for real models) */
     uint64_t weight_bytes;    /* on the GPU */
+    uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_model_info;
 PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out);
 
@@ -313,6 +315,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_gener
 typedef struct pixeen_image_info {
     int width, height, count; /* count: the batch size */
     int64_t seed;             /* the seed actually used */
+    uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_image_info;
 /* The image's size, batch count and seed. */
 PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out);
@@ -351,6 +354,7 @@ typedef struct pixeen_tokenize_desc {
     const char *model_path;    /* default NULL; a model whose tokenizer to use */
     const char *tokenizer_dir; /* default NULL; a folder with vocab.json + merges.txt (wins) */
     int plain;                 /* default 0: AUTOMATIC1111 emphasis syntax; 1: text taken literally */
+    uint32_t reserved[16];     /* must be zero */
 } pixeen_tokenize_desc;
 
 /* Tokenizes `prompt` with the CLIP tokenizer (where it is looked for: --tokenizer DIR, the
@@ -394,6 +398,7 @@ typedef struct pixeen_seal_desc {
     int scrypt_log_n;                /* passphrase work factor log2(N); default 0 = 18, as age */
     int armor;                       /* default 0 = binary; 1 = ASCII armor */
     int force;                       /* default 0 = refuse to replace an existing file */
+    uint32_t reserved[16];           /* must be zero */
 } pixeen_seal_desc;
 
 /* Encrypts `size` bytes at `data` (e.g. PNG bytes) as an age file and writes it atomically to
@@ -406,6 +411,7 @@ PIXEEN_API pixeen_status pixeen_vault_seal_file(const pixeen_seal_desc *desc, co
 typedef struct pixeen_open_desc {
     const char *identity_file;       /* default NULL = the default identity (unless a passphrase is given) */
     const pixeen_secret *passphrase; /* default NULL */
+    uint32_t reserved[16];           /* must be zero */
 } pixeen_open_desc;
 
 /* Decrypts the age file (binary or armored) at `path` into *plaintext (the caller destroys it).
@@ -452,6 +458,7 @@ typedef struct pixeen_generation_params {
     const char *model_hash;      /* default NULL: left out */
     const char *model_name;      /* default NULL: left out */
     float denoising_strength;    /* img2img only; default 0: left out */
+    uint32_t reserved[16];       /* must be zero */
 } pixeen_generation_params;
 
 /* The A1111 "parameters" text for `params`, as a NUL-terminated secret (it holds the prompt):

@@ -191,7 +191,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
 
 PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out) {
     if (!image || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or output is NULL");
-    *out = (pixeen_image_info){image->result.width, image->result.height, image->result.batch, image->seed};
+    *out = (pixeen_image_info){.width = image->result.width, .height = image->result.height, .count = image->result.batch,
+                               .seed = image->seed};
     return PIXEEN_OK;
 }
 
