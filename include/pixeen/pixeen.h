@@ -140,7 +140,9 @@ typedef enum pixeen_log_level {
     PIXEEN_LOG_DEBUG = 3,
 } pixeen_log_level;
 
-/* Receives diagnostics (never prompts or keys). May be called from the thread that calls Pixeen. */
+/* Receives diagnostics (never prompts or keys), on the thread that calls Pixeen. Diagnostics are
+ * process-wide: the callback of the most recently created context that has one receives them all
+ * (other contexts' too) until that context is destroyed; then they go to stderr again. */
 typedef void (*pixeen_log_fn)(pixeen_log_level level, const char *message, void *user);
 
 /* Sharing the application's GPU. An application with its own Vulkan renderer hands Pixeen its
@@ -250,6 +252,7 @@ typedef struct pixeen_model_info {
     uint64_t weight_bytes;    /* on the GPU */
     uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_model_info;
+/* What the model is and the sizes it accepts. PIXEEN_ERROR_INVALID_ARGUMENT for NULL arguments. */
 PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out);
 
 typedef enum pixeen_sampler {
@@ -278,8 +281,10 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
 
 /* Called from the generating thread after every preview_every-th step with a cheap preview of
  * image 0 of the batch: `rgb` holds width*height*3 bytes (RGB8, rows top to bottom) at the
- * latent size (the image size / 8), decoded from the current latents by a fixed linear map (no
- * VAE), so it is blurry and its colours approximate. `rgb` is valid only during the call. */
+ * latent size (the image size / the model's size_multiple: 8 for real models), decoded from the
+ * current sample (still noisy in early steps) by the fixed linear latent->RGB map of SD 1.x
+ * previews (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
+ * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
 
 typedef struct pixeen_generate_desc {
@@ -384,7 +389,9 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
 /* A byte buffer in locked, guarded memory, wiped on destroy. Text secrets are NUL-terminated
  * (the NUL is not counted in the size). */
 typedef struct pixeen_secret pixeen_secret;
+/* The secret's bytes (NULL for a NULL secret); valid until pixeen_secret_destroy. */
 PIXEEN_API const uint8_t *pixeen_secret_data(const pixeen_secret *secret);
+/* The number of bytes (0 for a NULL secret), not counting a text secret's NUL. */
 PIXEEN_API size_t pixeen_secret_size(const pixeen_secret *secret);
 /* Wipes and frees; NULL is a no-op. */
 PIXEEN_API void pixeen_secret_destroy(pixeen_secret *secret);

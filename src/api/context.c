@@ -23,6 +23,9 @@ pixeen_status api_check_reserved(const uint32_t *reserved, size_t count, const c
     return PIXEEN_OK;
 }
 
+/* The context whose log callback receives diagnostics (the log sink is process-wide). */
+static _Atomic(pixeen_context *) log_owner;
+
 static void forward_log(log_level level, const char *message, void *user) {
     pixeen_context *ctx = user;
     ctx->log(ctx->log_level_map[level], message, ctx->log_user);
@@ -69,13 +72,15 @@ PIXEEN_API pixeen_status pixeen_context_create(const pixeen_context_desc *desc, 
         ctx->log_level_map[LOG_INFO] = PIXEEN_LOG_INFO;
         ctx->log_level_map[LOG_DEBUG] = PIXEEN_LOG_DEBUG;
         log_set_sink(forward_log, ctx);
+        atomic_store(&log_owner, ctx);
     }
     gpu_context_desc gdesc = {.device = desc->device,
                               .validation = desc->validation != 0,
                               .borrowed = desc->vulkan ? &borrowed : NULL};
     pixeen_status status = gpu_context_create(&gdesc, &ctx->gpu);
     if (status != PIXEEN_OK) {
-        if (desc->log) log_set_sink(NULL, NULL);
+        pixeen_context *self = ctx;
+        if (desc->log && atomic_compare_exchange_strong(&log_owner, &self, NULL)) log_set_sink(NULL, NULL);
         free(ctx);
         return status;
     }
@@ -86,7 +91,8 @@ PIXEEN_API pixeen_status pixeen_context_create(const pixeen_context_desc *desc, 
 PIXEEN_API void pixeen_context_destroy(pixeen_context *ctx) {
     if (!ctx) return;
     gpu_context_destroy(ctx->gpu);
-    if (ctx->log) log_set_sink(NULL, NULL);
+    pixeen_context *self = ctx;
+    if (ctx->log && atomic_compare_exchange_strong(&log_owner, &self, NULL)) log_set_sink(NULL, NULL);
     free(ctx);
 }
 
