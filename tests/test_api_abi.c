@@ -87,7 +87,20 @@ static void test_reserved_without_gpu(void) {
     pixeen_secret_destroy(text);
 }
 
+static int log_infos, log_leaks;
+
+static void on_log(pixeen_log_level level, const char *message, void *user) {
+    (void)user;
+    log_infos += level == PIXEEN_LOG_INFO && strstr(message, "using ") != NULL;
+    log_leaks += strstr(message, "lighthouse") != NULL; /* never a prompt */
+}
+
 static void test_reserved_with_gpu(void) {
+    /* the log callback receives diagnostics (PIXEEN_LOG=info is set in main) */
+    pixeen_context *logged = NULL;
+    CHECK_OK(pixeen_context_create(&(pixeen_context_desc){.log = on_log}, &logged));
+    CHECK(log_infos == 1);
+    pixeen_context_destroy(logged);
     pixeen_context *ctx = api_test_context();
     pixeen_model *model = api_test_model(ctx);
     for (int i = 0; i < 16; i++) {
@@ -108,9 +121,11 @@ static void test_reserved_with_gpu(void) {
     for (int i = 0; i < 8; i++) CHECK(info.reserved[i] == 0); /* outputs: reserved words written as zero */
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
+    CHECK(log_infos == 1 && log_leaks == 0); /* the destroyed context's callback gets nothing more */
 }
 
 int main(void) {
+    setenv("PIXEEN_LOG", "info", 1);
     test_version();
     test_status_names();
     test_reserved_without_gpu();
