@@ -148,7 +148,13 @@ static void test_twenty_in_a_row(void) {
            (unsigned long long)device_after, rss_before, rss_after);
     CHECK(same);
     CHECK(device_after == device_before);
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer quarantines freed memory instead of reusing it: RSS grows by design (its
+     * leak checker covers this build instead). */
+    (void)rss_after;
+#else
     CHECK(rss_after - rss_before < 2048); /* 2 MiB: allocator noise, far below a leak of one run's buffers */
+#endif
 }
 
 /* ---- misuse ---------------------------------------------------------------------------------- */
