@@ -270,6 +270,17 @@ static void test_misuse(void) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
 
+    /* zero sizes are not errors: {0} means the model's size (128x128 for the tiny model) */
+    d = api_test_request();
+    d.width = d.height = 0;
+    CHECK_OK(pixeen_generate(sd, &d, &image));
+    pixeen_image_info ii = {0};
+    pixeen_model_info mi = {0};
+    CHECK_OK(pixeen_image_get_info(image, &ii));
+    CHECK_OK(pixeen_model_get_info(sd, &mi));
+    CHECK(ii.width == mi.default_width && ii.height == mi.default_height && ii.count == 1 && ii.seed == 1);
+    pixeen_image_destroy(image);
+
     /* after all that, the context still works */
     d = api_test_request();
     CHECK_OK(pixeen_generate(sd, &d, &image));
