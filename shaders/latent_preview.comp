@@ -4,11 +4,13 @@
 // round(clamp((rgb + 1) / 2, 0, 1) * 255). F is ComfyUI's latent_rgb_factors for SD 1.x (fitted
 // to the VAE's decoded colours; no bias). One invocation per 4 pixels, writing their 12 bytes of
 // packed RGB8 as 3 uints (no 8-bit storage needed); the last group's missing pixels are zero.
+// Dispatch: ceil(n / 256) workgroups of 64 (4 pixels each), split over x/y by gpu_groups_2d.
 // Bindings: 0 latents (fp32 NHWC [h * w * 4], image 0 of the batch), 1 out (uint [3 * ceil(n / 4)]).
+// Push: n = h * w, the latent pixels.
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
 
-layout(local_size_x = 64) in;
+layout(local_size_x = 64) in; // previews are tiny (4096 pixels for 512x512): any size works; 64 fits every subgroup
 layout(std430, binding = 0) readonly buffer X { vec4 x[]; };
 layout(std430, binding = 1) writeonly buffer O { uint rgb[]; };
 layout(push_constant) uniform Push { uint pixels; } p;
