@@ -1,6 +1,10 @@
 /* generate.c — pixeen_model_* , pixeen_generate and pixeen_image_*: the public face of
  * src/pipeline. Defaults are resolved here, in one place (resolve_request), and every argument is
- * checked before any GPU work. */
+ * checked before any GPU work. Previews (pixeen_generate_desc.preview) are made here too, from the
+ * pipeline's per-step hook: the latent_preview kernel writes a small RGB8 picture into a
+ * host-visible buffer, the only extra readback. pixeen_image_get_vulkan_buffer hands an
+ * application that shared its device the VkBuffer of the result.
+ * Left out: previews of images other than the first of a batch. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
