@@ -9,6 +9,7 @@ PACKAGES="
   libvulkan-dev libvulkan-volk-dev glslang-tools
   libsodium-dev libstb-dev libcjson-dev
   mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+  libsdl2-dev
   age
 "
 # Only call apt-get when something is missing: a second run is instant and needs no network.

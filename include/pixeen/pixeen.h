@@ -1,29 +1,52 @@
 /* pixeen.h — the whole public API of Pixeen, an on-device image generator that runs Stable
  * Diffusion models as Vulkan compute shaders on any vendor's GPU.
  *
- * Usage (error handling shortened):
+ * Usage: load a model, generate, save encrypted (every call returns a pixeen_status; check it):
  *
- *     pixeen_context *ctx = NULL;
- *     pixeen_context_create(&(pixeen_context_desc){0}, &ctx);      // picks the best GPU
- *     pixeen_devices_print(ctx, stdout);                           // what it found
- *     ...
- *     pixeen_context_destroy(ctx);                                 // destroy(NULL) is a no-op
+ *     pixeen_context *ctx = NULL;  pixeen_model *model = NULL;  pixeen_image *image = NULL;
+ *     pixeen_context_create(NULL, &ctx);                                 // the best GPU
+ *     pixeen_model_desc m = {0};  m.path = "sd15.safetensors";
+ *     pixeen_model_load(ctx, &m, &model);                                // weights go to the GPU
+ *     pixeen_generate_desc g = {0};  g.prompt = "a lighthouse at dusk";  // {0}: defaults
+ *     pixeen_generate(model, &g, &image);                                // the image stays on the GPU
+ *     const char *to[] = {"age1..."};  pixeen_seal_desc seal = {to, 1};  // encrypt to a recipient
+ *     pixeen_image_save_desc s = {0};  s.path = "out.png.age";  s.seal = &seal;
+ *     pixeen_image_save(image, 0, &s);
+ *     pixeen_image_destroy(image); pixeen_model_destroy(model); pixeen_context_destroy(ctx);
  *
  * Return convention: every function that can fail returns a pixeen_status; PIXEEN_OK (0) is
- * success and every error is negative. After an error, pixeen_context_last_error(ctx) holds one
- * sentence that says what failed and where (functions without a context leave it in
- * pixeen_last_error(), which is per thread).
+ * success and every error is negative, grouped by area (general, GPU, models, vault).
+ * pixeen_status_string() names a status. After an error, pixeen_context_last_error(ctx) holds one
+ * sentence that says what failed and where; functions without a context (or called with a NULL
+ * one) leave it in pixeen_last_error(), which is per thread. Misuse (NULL handles, out-of-range
+ * sizes, NaN numbers) is an error, never a crash.
  *
- * Thread safety: a context and everything created from it may be used from one thread at a time;
- * different contexts are independent. pixeen_status_string() and pixeen_version() may be called
- * from any thread at any time.
+ * Thread safety:
+ *   - A context and everything created from it (models, images) may be used by one thread at a
+ *     time; the application serializes its calls. Different contexts are independent.
+ *   - Exceptions, callable from any thread at any time: pixeen_context_cancel() (stops a running
+ *     generate within one step), pixeen_status_string(), pixeen_version(), pixeen_last_error()
+ *     (the calling thread's). A second pixeen_generate on a context while one runs returns
+ *     PIXEEN_ERROR_BUSY instead of racing.
+ *   - Callbacks (log, progress, preview) run on the thread that called Pixeen, during the call;
+ *     they must not call back into the same context (except pixeen_context_cancel).
+ *   - Functions without a context (vault, models, tokenizer) are thread-safe.
  *
- * Ownership: whoever creates an object destroys it with the matching _destroy function; objects
- * returned through an out-parameter belong to the caller. Strings passed in are copied before the
- * call returns. Vulkan objects an application hands in are borrowed, never destroyed.
+ * Ownership:
+ *   - Whoever creates an object destroys it with the matching _destroy function, in reverse order
+ *     (images and models before their context); objects returned through an out-parameter belong
+ *     to the caller. Every _destroy accepts NULL (a no-op).
+ *   - Strings and descriptors passed in are copied or used only during the call, unless a field
+ *     says otherwise. Strings returned (names, messages) are owned by Pixeen; see each function
+ *     for how long they stay valid.
+ *   - Vulkan objects an application hands in (pixeen_vulkan_device) are borrowed: Pixeen never
+ *     destroys them, and the application keeps them alive until the context is destroyed. A
+ *     VkBuffer Pixeen hands out (pixeen_image_get_vulkan_buffer) stays Pixeen's.
+ *   - Secrets (pixeen_secret: plaintext images, passphrases, keys) live in locked memory and are
+ *     wiped when destroyed.
  *
- * Descriptors: every *_desc struct may be zero-initialised ({0}) to mean "all defaults"; each
- * field's default is written beside it.
+ * Descriptors: every *_desc struct may be zero-initialised ({0}, or NULL where the function says
+ * so) to mean "all defaults"; each field's default is written beside it.
  *
  * This header includes neither vulkan.h nor sodium.h, and is valid C99 and C++.
  */
@@ -98,7 +121,8 @@ PIXEEN_API pixeen_status pixeen_devices_print(FILE *out, const char *selector);
  * context. pixeen_generate runs text to image entirely on the GPU and returns a pixeen_image that
  * stays there until read, saved, or destroyed (which clears its GPU memory).
  *
- * ABI growth: every descriptor ends in reserved words that must be zero. A later minor version
+ * ABI growth: every descriptor ends in reserved words that must be zero (and every struct the
+ * library fills in, like pixeen_image_info, ends in reserved words it writes as zero). A later minor version
  * turns reserved words into new fields whose zero value is the old behaviour, so a program built
  * against this header keeps working (its {0}-initialised reserved words are the new fields'
  * defaults); the descriptor's size never changes within a major version. A library older than the
@@ -116,19 +140,74 @@ typedef enum pixeen_log_level {
     PIXEEN_LOG_DEBUG = 3,
 } pixeen_log_level;
 
-/* Receives diagnostics (never prompts or keys). May be called from the thread that calls Pixeen. */
+/* Receives diagnostics (never prompts or keys), on the thread that calls Pixeen. Diagnostics are
+ * process-wide: the callback of the most recently created context that has one receives them all
+ * (other contexts' too) until that context is destroyed; then they go to stderr again. */
 typedef void (*pixeen_log_fn)(pixeen_log_level level, const char *message, void *user);
+
+/* Sharing the application's GPU. An application with its own Vulkan renderer hands Pixeen its
+ * instance, physical device, device and a queue, so both use one VkDevice (one memory pool, no
+ * copies between devices) and the result can be displayed straight from its VkBuffer
+ * (pixeen_image_get_vulkan_buffer). The handles are borrowed: Pixeen never destroys them. Handles
+ * are passed as void * so this header needs no vulkan.h: cast VkInstance, VkPhysicalDevice,
+ * VkDevice and VkQueue (all dispatchable, i.e. pointers) to void *.
+ *
+ * What the application must have done (pixeen_context_create checks what it can and fails with
+ * PIXEEN_ERROR_UNSUPPORTED naming the missing piece):
+ *   - created the instance with VkApplicationInfo.apiVersion >= VK_API_VERSION_1_2, on a physical
+ *     device that supports Vulkan 1.2;
+ *   - enabled storageBuffer16BitAccess (VkPhysicalDeviceVulkan11Features) on the device: required,
+ *     weights are fp16 (PIXEEN_VULKAN_FEATURE_STORAGE_16BIT);
+ *   - enabled shaderFloat16 (VkPhysicalDeviceVulkan12Features) when the physical device supports
+ *     it: required then, because fp16 arithmetic halves activation memory
+ *     (PIXEEN_VULKAN_FEATURE_FLOAT16);
+ *   - optionally enabled VK_KHR_push_descriptor (faster recording; PIXEEN_VULKAN_FEATURE_PUSH_DESCRIPTOR);
+ *   - given a queue whose family has VK_QUEUE_COMPUTE_BIT.
+ * Vulkan cannot be asked which features a VkDevice was created with, so `features` declares them;
+ * a bit set for a feature the physical device lacks is rejected.
+ * Queue access: Vulkan requires vkQueueSubmit on one queue to be externally synchronized. Pixeen
+ * submits from the thread that calls it. If the application may submit to the same queue from
+ * another thread meanwhile, it passes lock_queue/unlock_queue, which Pixeen calls around each use
+ * of the queue; else it must not touch the queue while a Pixeen call runs. */
+typedef enum pixeen_vulkan_feature {
+    PIXEEN_VULKAN_FEATURE_STORAGE_16BIT = 1u << 0,   /* storageBuffer16BitAccess (required) */
+    PIXEEN_VULKAN_FEATURE_FLOAT16 = 1u << 1,         /* shaderFloat16 (required where supported) */
+    PIXEEN_VULKAN_FEATURE_PUSH_DESCRIPTOR = 1u << 2, /* VK_KHR_push_descriptor (optional) */
+} pixeen_vulkan_feature;
+
+/* Returns the address of a Vulkan command (the shape of PFN_vkGetInstanceProcAddr). */
+typedef void (*pixeen_vulkan_void_fn)(void);
+typedef pixeen_vulkan_void_fn (*pixeen_vulkan_get_instance_proc_addr_fn)(void *instance, const char *name);
+
+typedef struct pixeen_vulkan_device {
+    void *instance;        /* required: VkInstance (apiVersion >= 1.2) */
+    void *physical_device; /* required: VkPhysicalDevice of `device` */
+    void *device;          /* required: VkDevice */
+    void *queue;           /* required: VkQueue of queue_family */
+    uint32_t queue_family; /* the queue's family index; must support compute */
+    uint32_t features;     /* pixeen_vulkan_feature bits the device was created with */
+    pixeen_vulkan_get_instance_proc_addr_fn get_instance_proc_addr; /* default NULL: libvulkan.so.1's */
+    void (*lock_queue)(void *user);   /* default NULL: see "Queue access" above */
+    void (*unlock_queue)(void *user); /* set together with lock_queue */
+    void *queue_user;                 /* passed to lock_queue / unlock_queue */
+    uint32_t reserved[16];            /* must be zero */
+} pixeen_vulkan_device;
 
 typedef struct pixeen_context_desc {
     const char *device;  /* default NULL: $PIXEEN_DEVICE, else discrete > integrated > virtual > CPU */
     pixeen_log_fn log;   /* default NULL: warnings and errors to stderr */
     void *log_user;      /* passed to log */
-    int validation;      /* default 0: Khronos validation layer only if $PIXEEN_VALIDATION=1 */
+    int validation;      /* default 0: Khronos validation layer only if $PIXEEN_VALIDATION=1
+                            (ignored with `vulkan`: the application chose its instance's layers) */
+    const pixeen_vulkan_device *vulkan; /* default NULL: Pixeen creates its own instance and
+                            device; else the application's, borrowed (`device` is then ignored).
+                            Read during the call only; the handles must outlive the context. */
     uint32_t reserved[16]; /* must be zero */
 } pixeen_context_desc;
 
-/* Creates a context on the chosen device. PIXEEN_ERROR_NO_DEVICE (with how to install a driver)
- * when there is no Vulkan device. The caller destroys *out. */
+/* Creates a context on the chosen device (desc NULL: all defaults). PIXEEN_ERROR_NO_DEVICE (with
+ * how to install a driver) when there is no Vulkan device; PIXEEN_ERROR_UNSUPPORTED when a
+ * borrowed device lacks a required feature or a reserved word is set. The caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_context_create(const pixeen_context_desc *desc, pixeen_context **out);
 /* Waits for the GPU and frees everything the context owns; models and images must be destroyed
  * first. NULL is a no-op. */
@@ -171,7 +250,9 @@ typedef struct pixeen_model_info {
     int default_height;
     int size_multiple;        /* width and height must be multiples of this (8 for real models) */
     uint64_t weight_bytes;    /* on the GPU */
+    uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_model_info;
+/* What the model is and the sizes it accepts. PIXEEN_ERROR_INVALID_ARGUMENT for NULL arguments. */
 PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *model, pixeen_model_info *out);
 
 typedef enum pixeen_sampler {
@@ -198,6 +279,14 @@ typedef enum pixeen_rng {
 /* Called after each step from the generating thread. */
 typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, void *user);
 
+/* Called from the generating thread after every preview_every-th step with a cheap preview of
+ * image 0 of the batch: `rgb` holds width*height*3 bytes (RGB8, rows top to bottom) at the
+ * latent size (the image size / the model's size_multiple: 8 for real models), decoded from the
+ * current sample (still noisy in early steps) by the fixed linear latent->RGB map of SD 1.x
+ * previews (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
+ * call. */
+typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
+
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
     const char *negative_prompt; /* default NULL: "" */
@@ -212,13 +301,20 @@ typedef struct pixeen_generate_desc {
     pixeen_rng rng;              /* default: torch CPU */
     pixeen_progress_fn progress; /* default NULL */
     void *progress_user;
+    pixeen_preview_fn preview;   /* default NULL: no previews (and no extra GPU work or readback) */
+    void *preview_user;
+    int preview_every;           /* default 0: 1, a preview after every step; else every N steps
+                                    (the last step always gets one) */
     uint32_t reserved[16];       /* must be zero */
 } pixeen_generate_desc;
 
-/* Generates images on the GPU. Every argument is checked before any GPU work (sizes, steps,
- * NaN guidance, ...): PIXEEN_ERROR_INVALID_ARGUMENT with the reason. PIXEEN_ERROR_BUSY if another
- * generate runs on the same context, PIXEEN_ERROR_CANCELLED after pixeen_context_cancel. The
- * caller destroys *out. */
+/* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
+ * multiples of pixeen_model_info.size_multiple, steps 1..1000, finite guidance 0..100, batch
+ * 1..64, seed >= -1, known enums, zero reserved words): PIXEEN_ERROR_INVALID_ARGUMENT with the
+ * reason (PIXEEN_ERROR_UNSUPPORTED for a reserved word). PIXEEN_ERROR_BUSY if another generate
+ * runs on the same context (its message is then in the calling thread's pixeen_last_error(): the
+ * context's belongs to the running call); PIXEEN_ERROR_CANCELLED after pixeen_context_cancel (the context stays
+ * usable). On failure *out is NULL. The caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_generate(pixeen_model *model, const pixeen_generate_desc *desc, pixeen_image **out);
 
 /* ---- probing one network (for people who check conversions) ---- */
@@ -247,10 +343,27 @@ PIXEEN_API pixeen_status pixeen_probe(pixeen_model *model, const pixeen_probe_de
 typedef struct pixeen_image_info {
     int width, height, count; /* count: the batch size */
     int64_t seed;             /* the seed actually used */
+    uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_image_info;
+/* The image's size, batch count and seed. */
 PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out);
-/* Copies image `index` of the batch into `rgba` (width*height*4 bytes, rows top to bottom). */
+/* Copies image `index` of the batch into `rgba` (width*height*4 bytes, rows top to bottom);
+ * PIXEEN_ERROR_INVALID_ARGUMENT if `size` is smaller or `index` is out of range. */
 PIXEEN_API pixeen_status pixeen_image_read(pixeen_image *image, int index, uint8_t *rgba, size_t size);
+/* Where image `index`'s pixels are on the GPU, for an application that shared its device
+ * (pixeen_context_desc.vulkan): *buffer is a VkBuffer (cast with (VkBuffer)(uintptr_t) or
+ * (VkBuffer) on 32-bit), and width*height*4 bytes of packed RGBA8 (rows top to bottom) start at
+ * *offset; *size is that byte count. The buffer was created with STORAGE, UNIFORM/STORAGE_TEXEL
+ * and TRANSFER_SRC/DST usage, VK_SHARING_MODE_EXCLUSIVE, owned by the queue family the
+ * application gave. The pixels are complete when pixeen_generate returns (its submission has
+ * finished), but the application must still record a buffer memory barrier (source stage
+ * COMPUTE_SHADER, access SHADER_WRITE) before reading them on its own queue, and a queue family
+ * ownership transfer to use them on another family. Read-only for the application, and valid
+ * until pixeen_image_destroy (which must wait until the application's GPU work that reads it has
+ * finished). PIXEEN_ERROR_UNSUPPORTED when the context created its own device (use
+ * pixeen_image_read instead). */
+PIXEEN_API pixeen_status pixeen_image_get_vulkan_buffer(const pixeen_image *image, int index, uint64_t *buffer,
+                                                        uint64_t *offset, uint64_t *size);
 /* Clears the image's GPU memory and frees it. NULL is a no-op. */
 PIXEEN_API void pixeen_image_destroy(pixeen_image *image);
 
@@ -269,6 +382,7 @@ typedef struct pixeen_tokenize_desc {
     const char *model_path;    /* default NULL; a model whose tokenizer to use */
     const char *tokenizer_dir; /* default NULL; a folder with vocab.json + merges.txt (wins) */
     int plain;                 /* default 0: AUTOMATIC1111 emphasis syntax; 1: text taken literally */
+    uint32_t reserved[16];     /* must be zero */
 } pixeen_tokenize_desc;
 
 /* Tokenizes `prompt` with the CLIP tokenizer (where it is looked for: --tokenizer DIR, the
@@ -298,7 +412,9 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
 /* A byte buffer in locked, guarded memory, wiped on destroy. Text secrets are NUL-terminated
  * (the NUL is not counted in the size). */
 typedef struct pixeen_secret pixeen_secret;
+/* The secret's bytes (NULL for a NULL secret); valid until pixeen_secret_destroy. */
 PIXEEN_API const uint8_t *pixeen_secret_data(const pixeen_secret *secret);
+/* The number of bytes (0 for a NULL secret), not counting a text secret's NUL. */
 PIXEEN_API size_t pixeen_secret_size(const pixeen_secret *secret);
 /* Wipes and frees; NULL is a no-op. */
 PIXEEN_API void pixeen_secret_destroy(pixeen_secret *secret);
@@ -312,6 +428,7 @@ typedef struct pixeen_seal_desc {
     int scrypt_log_n;                /* passphrase work factor log2(N); default 0 = 18, as age */
     int armor;                       /* default 0 = binary; 1 = ASCII armor */
     int force;                       /* default 0 = refuse to replace an existing file */
+    uint32_t reserved[16];           /* must be zero */
 } pixeen_seal_desc;
 
 /* Encrypts `size` bytes at `data` (e.g. PNG bytes) as an age file and writes it atomically to
@@ -324,6 +441,7 @@ PIXEEN_API pixeen_status pixeen_vault_seal_file(const pixeen_seal_desc *desc, co
 typedef struct pixeen_open_desc {
     const char *identity_file;       /* default NULL = the default identity (unless a passphrase is given) */
     const pixeen_secret *passphrase; /* default NULL */
+    uint32_t reserved[16];           /* must be zero */
 } pixeen_open_desc;
 
 /* Decrypts the age file (binary or armored) at `path` into *plaintext (the caller destroys it).
@@ -370,6 +488,7 @@ typedef struct pixeen_generation_params {
     const char *model_hash;      /* default NULL: left out */
     const char *model_name;      /* default NULL: left out */
     float denoising_strength;    /* img2img only; default 0: left out */
+    uint32_t reserved[16];       /* must be zero */
 } pixeen_generation_params;
 
 /* The A1111 "parameters" text for `params`, as a NUL-terminated secret (it holds the prompt):

@@ -1,12 +1,17 @@
 /* generate.c — pixeen_model_* , pixeen_generate and pixeen_image_*: the public face of
  * src/pipeline. Defaults are resolved here, in one place (resolve_request), and every argument is
- * checked before any GPU work. */
+ * checked before any GPU work. Previews (pixeen_generate_desc.preview) are made here too, from the
+ * pipeline's per-step hook: the latent_preview kernel writes a small RGB8 picture into a
+ * host-visible buffer, the only extra readback. pixeen_image_get_vulkan_buffer hands an
+ * application that shared its device the VkBuffer of the result.
+ * Left out: previews of images other than the first of a batch. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "api/internal.h"
+#include "ops/preview.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
     error_clear();
@@ -106,7 +111,45 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     *seed_used = seed;
     r->progress = d->progress;
     r->progress_user = d->progress_user;
+    if (d->preview_every < 0 || d->preview_every > 1000)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
     return PIXEEN_OK;
+}
+
+/* Previews: one small recording (the latent_preview kernel into a host-visible buffer) made on the
+ * first preview and replayed after each later one; the only readback is that buffer. */
+typedef struct preview_state {
+    gpu_context *gpu;
+    pixeen_preview_fn fn;
+    void *user;
+    gpu_recorder *rec;
+    gpu_buffer *out;
+    uint8_t *rgb;
+    int width, height;
+} preview_state;
+
+static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
+    preview_state *p = user;
+    if (!p->rec) {
+        uint64_t pixels = (uint64_t)(latents->shape[1] * latents->shape[2]);
+        p->width = (int)latents->shape[2];
+        p->height = (int)latents->shape[1];
+        PX_TRY(gpu_buffer_create(p->gpu, GPU_MEMORY_HOST, op_latent_preview_bytes(pixels), "preview", &p->out));
+        p->rgb = gpu_buffer_map(p->out);
+        PX_TRY(gpu_recorder_create(p->gpu, &p->rec));
+        gpu_recorder_begin(p->rec);
+        op_latent_preview_record(p->rec, latents, p->out);
+        PX_TRY(gpu_recorder_end(p->rec));
+    }
+    PX_TRY(gpu_recorder_submit(p->rec));
+    p->fn(p->rgb, p->width, p->height, step, total, p->user);
+    return PIXEEN_OK;
+}
+
+static void preview_free(preview_state *p) {
+    gpu_recorder_destroy(p->rec);
+    if (p->rgb) memset(p->rgb, 0, gpu_buffer_size(p->out)); /* it shows the image being made */
+    gpu_buffer_destroy(p->out);
 }
 
 PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate_desc *desc, pixeen_image **out) {
@@ -115,18 +158,30 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: model, descriptor or output is NULL");
     *out = NULL;
     pixeen_context *ctx = pm->ctx;
+    /* First, so that a call refused as busy touches nothing the running one uses: its message
+     * stays in this thread's pixeen_last_error(), not in the context's. */
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
+        return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
     txt2img_request req;
     int64_t seed = 0;
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
-    if (status != PIXEEN_OK) return api_finish(ctx, status);
-    int expected = 0;
-    if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
-        return api_finish(ctx, error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context"));
+    if (status != PIXEEN_OK) {
+        atomic_store(&ctx->busy, 0);
+        return api_finish(ctx, status);
+    }
     atomic_store(&ctx->cancel, 0);
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    if (desc->preview) {
+        req.preview = on_preview;
+        req.preview_user = &preview;
+        req.preview_every = desc->preview_every;
+    }
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
+    preview_free(&preview);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {
         free(img);
@@ -140,7 +195,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
 
 PIXEEN_API pixeen_status pixeen_image_get_info(const pixeen_image *image, pixeen_image_info *out) {
     if (!image || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or output is NULL");
-    *out = (pixeen_image_info){image->result.width, image->result.height, image->result.batch, image->seed};
+    *out = (pixeen_image_info){.width = image->result.width, .height = image->result.height, .count = image->result.batch,
+                               .seed = image->seed};
     return PIXEEN_OK;
 }
 
@@ -154,6 +210,25 @@ PIXEEN_API pixeen_status pixeen_image_read(pixeen_image *image, int index, uint8
     if (size < one)
         return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: buffer of %zu bytes (expected %zu)", size, one));
     return api_finish(image->ctx, gpu_buffer_download(image->ctx->gpu, r->rgba, one * (size_t)index, rgba, one));
+}
+
+PIXEEN_API pixeen_status pixeen_image_get_vulkan_buffer(const pixeen_image *image, int index, uint64_t *buffer,
+                                                        uint64_t *offset, uint64_t *size) {
+    error_clear();
+    if (!image || !buffer || !offset || !size)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: image or an output pointer is NULL");
+    const txt2img_result *r = &image->result;
+    if (index < 0 || index >= r->batch)
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: index %d (the batch has %d)", index, r->batch));
+    if (!gpu_context_borrowed(image->ctx->gpu))
+        return api_finish(image->ctx, error_set(PIXEEN_ERROR_UNSUPPORTED,
+                                                "image: the context created its own Vulkan device, so its buffers mean nothing "
+                                                "to the application (share a device with pixeen_context_desc.vulkan, or use pixeen_image_read)"));
+    uint64_t one = (uint64_t)r->width * r->height * 4, start = 0;
+    gpu_buffer_vk_handle(r->rgba, buffer, &start);
+    *offset = start + one * (uint64_t)index;
+    *size = one;
+    return api_finish(image->ctx, PIXEEN_OK);
 }
 
 PIXEEN_API void pixeen_image_destroy(pixeen_image *image) {

@@ -14,6 +14,11 @@ PIXEEN_API pixeen_status pixeen_image_save(pixeen_image *image, int index, const
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "save: image, descriptor or path is NULL");
     pixeen_context *ctx = image->ctx;
     pixeen_status status = api_check_reserved(desc->reserved, sizeof desc->reserved / sizeof desc->reserved[0], "save");
+    if (status == PIXEEN_OK && desc->seal)
+        status = api_check_reserved(desc->seal->reserved, sizeof desc->seal->reserved / sizeof desc->seal->reserved[0], "save: seal");
+    if (status == PIXEEN_OK && desc->params)
+        status = api_check_reserved(desc->params->reserved, sizeof desc->params->reserved / sizeof desc->params->reserved[0],
+                                    "save: params");
     const txt2img_result *r = &image->result;
     if (status == PIXEEN_OK && (index < 0 || index >= r->batch))
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "save: index %d (the batch has %d)", index, r->batch);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/internal.h"
 #include "models/model.h"
 #include "text/prompt_weights.h"
 #include "text/tokenizer_locate.h"
@@ -94,6 +95,7 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
 PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc, const char *prompt, FILE *out) {
     pixeen_tokenize_desc d = desc ? *desc : (pixeen_tokenize_desc){0};
     if (!prompt || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "tokenize: null argument");
+    PX_TRY(api_check_reserved(d.reserved, sizeof d.reserved / sizeof d.reserved[0], "tokenize"));
     char dir[4096];
     const char *model_dir = NULL;
     model *m = NULL;

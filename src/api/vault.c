@@ -4,6 +4,7 @@
  * pixeen_png_*, pixeen_history_*. */
 #include <pixeen/pixeen.h>
 
+#include "api/internal.h"
 #include "core/error.h"
 #include "vault/age_file.h"
 #include "vault/file.h"
@@ -11,6 +12,12 @@
 #include "vault/passphrase.h"
 #include "vault/png.h"
 #include "vault/secret.h"
+
+/* Rejects a descriptor whose reserved words are set (a newer header's fields). */
+#define RESERVED(desc, what)                                                                    \
+    do {                                                                                        \
+        if (desc) PX_TRY(api_check_reserved((desc)->reserved, sizeof (desc)->reserved / sizeof (desc)->reserved[0], what)); \
+    } while (0)
 
 #define REQUIRE(cond, what)                                                                     \
     do {                                                                                        \
@@ -32,12 +39,14 @@ void pixeen_secret_destroy(pixeen_secret *secret) {
 pixeen_status pixeen_vault_seal_file(const pixeen_seal_desc *desc, const void *data, size_t size, const char *path) {
     REQUIRE(desc, "desc");
     REQUIRE(path, "path");
+    RESERVED(desc, "vault: seal");
     return vault_seal_file(desc, data, size, path);
 }
 
 pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, const char *path, pixeen_secret **plaintext) {
     REQUIRE(path, "path");
     REQUIRE(plaintext, "plaintext");
+    RESERVED(desc, "vault: open");
     return vault_open_file(desc, path, plaintext);
 }
 
@@ -76,6 +85,7 @@ pixeen_status pixeen_identity_recipient(const char *identity_file, char recipien
 pixeen_status pixeen_params_format(const pixeen_generation_params *params, pixeen_secret **text) {
     REQUIRE(params, "params");
     REQUIRE(text, "text");
+    RESERVED(params, "vault: params");
     return vault_params_format(params, text);
 }
 
@@ -109,6 +119,7 @@ pixeen_status pixeen_history_list(const char *identity_file, pixeen_history_fn f
 pixeen_status pixeen_history_export(const char *identity_file, const char *id, const char *dir,
                                     const pixeen_seal_desc *reseal) {
     REQUIRE(dir, "dir");
+    RESERVED(reseal, "vault: reseal");
     return vault_history_export(identity_file, id, dir, reseal);
 }
 

@@ -5,6 +5,11 @@
  * PIXEEN_ERROR_NO_DEVICE instead of a failed dynamic link. Device-level functions are called
  * through the loader's dispatch (volkLoadInstance only), which keeps several contexts on
  * different devices in one process correct.
+ *
+ * A borrowed device (gpu_context_desc.borrowed: an application's instance, device and queue) skips
+ * instance and device creation and destruction: volk is loaded from the application's instance,
+ * caps are queried from its physical device and then limited to what the application says it
+ * enabled, and the required features are checked (borrowed_check).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -347,7 +352,11 @@ static pixeen_status create_device(gpu_context *ctx) {
     vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
     ctx->push_descriptors = caps->push_descriptors;
     ctx->caps.timestamps = timestamps && caps->timestamp_period > 0;
+    return PIXEEN_OK;
+}
 
+/* The command pool, transfer command buffer and fence (on our own device or a borrowed one). */
+static pixeen_status create_transfer_objects(gpu_context *ctx) {
     VkCommandPoolCreateInfo pool_info = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
         .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
@@ -366,6 +375,85 @@ static pixeen_status create_device(gpu_context *ctx) {
     return PIXEEN_OK;
 }
 
+VkResult gpu_queue_submit(gpu_context *ctx, const VkSubmitInfo *submit, VkFence fence) {
+    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
+    VkResult result = vkQueueSubmit(ctx->queue, 1, submit, fence);
+    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
+    return result;
+}
+
+VkResult gpu_queue_wait_idle(gpu_context *ctx) {
+    /* Every Pixeen submission is waited for by its fence before the call that made it returns, so
+     * on a shared queue there is nothing of ours to wait for: waiting would only stall on the
+     * application's rendering. */
+    if (ctx->borrowed) return VK_SUCCESS;
+    return vkQueueWaitIdle(ctx->queue);
+}
+
+/* Checks the application's device against what Pixeen needs and sets caps to what it may use. */
+static pixeen_status borrowed_check(gpu_context *ctx, const gpu_borrowed_device *b) {
+    gpu_caps *caps = &ctx->caps;
+    if (caps->api_version < VK_API_VERSION_1_2)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "gpu: the application's device '%s' supports Vulkan %u.%u (expected 1.2 or later)",
+                         caps->name, VK_API_VERSION_MAJOR(caps->api_version), VK_API_VERSION_MINOR(caps->api_version));
+    if (!caps->storage16)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "gpu: the application's device '%s' lacks storageBuffer16BitAccess (Pixeen's weights are fp16)",
+                         caps->name);
+    if (!b->storage16)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                         "gpu: the application's device was created without storageBuffer16BitAccess (enable it in "
+                         "VkPhysicalDeviceVulkan11Features and set PIXEEN_VULKAN_FEATURE_STORAGE_16BIT)");
+    if (caps->fp16 && !b->fp16)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                         "gpu: the application's device '%s' supports shaderFloat16 but was created without it (enable it in "
+                         "VkPhysicalDeviceVulkan12Features and set PIXEEN_VULKAN_FEATURE_FLOAT16)", caps->name);
+    if (!caps->fp16 && b->fp16)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "gpu: PIXEEN_VULKAN_FEATURE_FLOAT16 is set but device '%s' lacks shaderFloat16", caps->name);
+    if (!caps->push_descriptors && b->push_descriptors)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "gpu: PIXEEN_VULKAN_FEATURE_PUSH_DESCRIPTOR is set but device '%s' lacks VK_KHR_push_descriptor",
+                         caps->name);
+    uint32_t count = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical, &count, NULL);
+    VkQueueFamilyProperties families[32];
+    if (count > 32) count = 32; /* no device has more than a handful */
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical, &count, families);
+    if (b->queue_family >= count || !(families[b->queue_family].queueFlags & VK_QUEUE_COMPUTE_BIT))
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "gpu: the application's queue family %u %s", b->queue_family,
+                         b->queue_family >= count ? "does not exist" : "has no compute support");
+    /* Features the device was not created with must not be used. */
+    caps->push_descriptors = b->push_descriptors;
+    caps->int8 = caps->int64 = caps->storage8 = false;
+    caps->buffer_device_address = false;
+    caps->timestamps = caps->timestamps && families[b->queue_family].timestampValidBits > 0;
+    return PIXEEN_OK;
+}
+
+static pixeen_status borrow(gpu_context *ctx, const gpu_borrowed_device *b) {
+    if (!b->instance || !b->physical_device || !b->device || !b->queue)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "gpu: the application's Vulkan instance, physical device, device and queue are all required");
+    if ((b->lock_queue == NULL) != (b->unlock_queue == NULL))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "gpu: lock_queue and unlock_queue must be given together");
+    if (b->get_instance_proc_addr) {
+        volkInitializeCustom((PFN_vkGetInstanceProcAddr)b->get_instance_proc_addr);
+    } else if (volkInitialize() != VK_SUCCESS) {
+        return error_set(PIXEEN_ERROR_NO_DEVICE, "gpu: the Vulkan loader (libvulkan.so.1) was not found");
+    }
+    ctx->borrowed = true;
+    ctx->instance = (VkInstance)b->instance;
+    ctx->physical = (VkPhysicalDevice)b->physical_device;
+    volkLoadInstance(ctx->instance); /* device functions via loader trampolines, as for our own */
+    gpu_caps_query(ctx->physical, &ctx->caps);
+    PX_TRY(borrowed_check(ctx, b));
+    ctx->device = (VkDevice)b->device;
+    ctx->queue = (VkQueue)b->queue;
+    ctx->queue_family = b->queue_family;
+    ctx->push_descriptors = b->push_descriptors;
+    ctx->lock_queue = b->lock_queue;
+    ctx->unlock_queue = b->unlock_queue;
+    ctx->queue_user = b->queue_user;
+    return PIXEEN_OK;
+}
+
 pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out) {
     gpu_context_desc defaults = {0};
     if (!desc) desc = &defaults;
@@ -374,6 +462,19 @@ pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out
     if (!ctx) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
     ctx->no_pipeline_cache = desc->no_pipeline_cache;
     ctx->force_staging = desc->force_staging;
+    if (desc->borrowed) {
+        pixeen_status status = borrow(ctx, desc->borrowed);
+        if (status == PIXEEN_OK) status = create_transfer_objects(ctx);
+        if (status == PIXEEN_OK) status = gpu_memory_init(ctx);
+        if (status != PIXEEN_OK) {
+            gpu_context_destroy(ctx);
+            return status;
+        }
+        if (!ctx->no_pipeline_cache) gpu_pipeline_cache_load(ctx);
+        log_info("using the application's %s (%s %s)", ctx->caps.name, ctx->caps.driver_name, ctx->caps.driver_info);
+        *out = ctx;
+        return PIXEEN_OK;
+    }
     pixeen_status status = gpu_instance_create(desc->validation, &ctx->instance, &ctx->messenger, &ctx->validation);
     if (status != PIXEEN_OK) {
         gpu_context_destroy(ctx);
@@ -395,6 +496,7 @@ pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out
         free(caps);
     }
     if (status == PIXEEN_OK) status = create_device(ctx);
+    if (status == PIXEEN_OK) status = create_transfer_objects(ctx);
     if (status == PIXEEN_OK) status = gpu_memory_init(ctx);
     if (status != PIXEEN_OK) {
         gpu_context_destroy(ctx);
@@ -409,16 +511,18 @@ pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out
 void gpu_context_destroy(gpu_context *ctx) {
     if (!ctx) return;
     if (ctx->device) {
-        vkDeviceWaitIdle(ctx->device);
+        /* On a borrowed device, only our own submissions matter, and each was waited for by its
+         * fence; vkDeviceWaitIdle would also need every application queue synchronized. */
+        if (!ctx->borrowed) vkDeviceWaitIdle(ctx->device);
         if (!ctx->no_pipeline_cache) gpu_pipeline_cache_save(ctx);
         gpu_pipelines_destroy(ctx);
         gpu_memory_shutdown(ctx);
         if (ctx->transfer_fence) vkDestroyFence(ctx->device, ctx->transfer_fence, NULL);
         if (ctx->command_pool) vkDestroyCommandPool(ctx->device, ctx->command_pool, NULL);
-        vkDestroyDevice(ctx->device, NULL);
+        if (!ctx->borrowed) vkDestroyDevice(ctx->device, NULL);
     }
     if (ctx->messenger) vkDestroyDebugUtilsMessengerEXT(ctx->instance, ctx->messenger, NULL);
-    if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
+    if (ctx->instance && !ctx->borrowed) vkDestroyInstance(ctx->instance, NULL);
     free(ctx->profile);
     free(ctx);
 }
@@ -426,6 +530,8 @@ void gpu_context_destroy(gpu_context *ctx) {
 const gpu_caps *gpu_context_caps(const gpu_context *ctx) { return &ctx->caps; }
 
 bool gpu_context_validation_enabled(const gpu_context *ctx) { return ctx->validation; }
+
+bool gpu_context_borrowed(const gpu_context *ctx) { return ctx->borrowed; }
 
 void gpu_groups_2d(const gpu_context *ctx, uint64_t total, uint32_t *x, uint32_t *y) {
     uint64_t max_x = ctx->caps.max_workgroup_count[0];

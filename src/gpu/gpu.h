@@ -86,8 +86,22 @@ typedef struct gpu_caps {
     uint8_t pipeline_cache_uuid[16];
 } gpu_caps;
 
+/* An application's Vulkan objects, borrowed (never destroyed): see pixeen_vulkan_device in
+ * pixeen.h for what the application must have enabled. Handles as void * (dispatchable handles
+ * are pointers) so this header stays free of Vulkan types. */
+typedef struct gpu_borrowed_device {
+    void *instance, *physical_device, *device, *queue; /* VkInstance, VkPhysicalDevice, VkDevice, VkQueue */
+    uint32_t queue_family;
+    bool storage16, fp16, push_descriptors; /* what the device was created with */
+    void (*get_instance_proc_addr)(void); /* PFN_vkGetInstanceProcAddr, or NULL: the loader's */
+    void (*lock_queue)(void *user);       /* optional, around each vkQueueSubmit */
+    void (*unlock_queue)(void *user);
+    void *queue_user;
+} gpu_borrowed_device;
+
 typedef struct gpu_context_desc {
     const char *device;    /* index or name substring; NULL: $PIXEEN_DEVICE, else automatic */
+    const gpu_borrowed_device *borrowed; /* NULL: create an instance and a device; else use these */
     bool validation;       /* Khronos validation layer; also on when $PIXEEN_VALIDATION=1 */
     bool no_pipeline_cache; /* do not read or write the on-disk pipeline cache */
     bool force_staging;     /* copy through the staging buffer even where device memory is
@@ -96,7 +110,10 @@ typedef struct gpu_context_desc {
 
 /* Creates the Vulkan instance, chooses a device (discrete > integrated > virtual > CPU unless a
  * selector is given) and creates it with the features Pixeen uses. PIXEEN_ERROR_NO_DEVICE says how
- * to install a driver when none exists. */
+ * to install a driver when none exists. With desc->borrowed, creates neither: loads the Vulkan
+ * functions from the given instance, queries caps from the given physical device (limited to the
+ * features the device was created with) and fails with PIXEEN_ERROR_UNSUPPORTED when a required
+ * one is missing. */
 pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out);
 /* Waits for the GPU, writes the pipeline cache, releases everything. NULL is a no-op. */
 void gpu_context_destroy(gpu_context *ctx);
@@ -129,6 +146,10 @@ void gpu_buffer_destroy(gpu_buffer *buf);
  * images, latents, embeddings (not every driver clears memory it hands out again). */
 void gpu_buffer_destroy_wiped(gpu_buffer *buf);
 uint64_t gpu_buffer_size(const gpu_buffer *buf);
+/* The VkBuffer (as an integer handle) holding `buf`, and where `buf` starts in it. */
+void gpu_buffer_vk_handle(const gpu_buffer *buf, uint64_t *handle, uint64_t *offset);
+/* Whether the context runs on an application's borrowed device. */
+bool gpu_context_borrowed(const gpu_context *ctx);
 /* Host pointer of a GPU_MEMORY_HOST buffer (NULL for device memory). */
 void *gpu_buffer_map(gpu_buffer *buf);
 

@@ -61,6 +61,10 @@ typedef struct gpu_profile_entry {
 
 struct gpu_context {
     gpu_caps caps;
+    bool borrowed; /* instance, device and queue belong to the application: never destroyed */
+    void (*lock_queue)(void *user);
+    void (*unlock_queue)(void *user);
+    void *queue_user;
     VkInstance instance;
     VkDebugUtilsMessengerEXT messenger;
     bool validation;
@@ -113,6 +117,10 @@ void gpu_profile_add(gpu_context *ctx, const char *label, double ns);
 pixeen_status gpu_instance_create(bool validation, VkInstance *instance, VkDebugUtilsMessengerEXT *messenger,
                                   bool *validation_enabled);
 void gpu_caps_query(VkPhysicalDevice physical, gpu_caps *caps);
+/* vkQueueSubmit / vkQueueWaitIdle on the context's queue, inside the application's queue lock
+ * when it shares its queue. */
+VkResult gpu_queue_submit(gpu_context *ctx, const VkSubmitInfo *submit, VkFence fence);
+VkResult gpu_queue_wait_idle(gpu_context *ctx);
 /* Index of the device `selector` picks among `count`, or -1 with the error set. */
 int gpu_device_choose(const gpu_caps *caps, uint32_t count, const char *selector);
 

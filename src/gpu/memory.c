@@ -262,7 +262,7 @@ static pixeen_status transfer_submit(gpu_context *ctx) {
         .pCommandBuffers = &ctx->transfer_cmd,
     };
     VK_TRY(vkResetFences(ctx->device, 1, &ctx->transfer_fence));
-    VK_TRY(vkQueueSubmit(ctx->queue, 1, &submit, ctx->transfer_fence));
+    VK_TRY(gpu_queue_submit(ctx, &submit, ctx->transfer_fence));
     VK_TRY(vkWaitForFences(ctx->device, 1, &ctx->transfer_fence, VK_TRUE, UINT64_MAX));
     return PIXEEN_OK;
 }
@@ -279,7 +279,7 @@ pixeen_status gpu_buffer_write_stream(gpu_context *ctx, gpu_buffer *buf, uint64_
     PX_TRY(check_range(buf, offset, size, "upload"));
     /* All GPU work that might read this range must be finished: uploads are synchronous and happen
      * between recorded submissions, never inside one. */
-    VK_TRY(vkQueueWaitIdle(ctx->queue));
+    VK_TRY(gpu_queue_wait_idle(ctx));
     if (buf->block->mapped && !ctx->force_staging) { /* host-visible device memory (unified memory, lavapipe): no copy */
         return produce((char *)buf->block->mapped + buf->offset + offset, 0, size, user);
     }
@@ -312,7 +312,7 @@ pixeen_status gpu_buffer_upload(gpu_context *ctx, gpu_buffer *buf, uint64_t offs
 
 pixeen_status gpu_buffer_download(gpu_context *ctx, const gpu_buffer *buf, uint64_t offset, void *data, uint64_t size) {
     PX_TRY(check_range(buf, offset, size, "download"));
-    VK_TRY(vkQueueWaitIdle(ctx->queue));
+    VK_TRY(gpu_queue_wait_idle(ctx));
     if (buf->block->mapped && !ctx->force_staging) {
         memcpy(data, (const char *)buf->block->mapped + buf->offset + offset, size);
         return PIXEEN_OK;
@@ -340,7 +340,7 @@ void gpu_buffer_destroy_wiped(gpu_buffer *buf) {
     if (!buf) return;
     gpu_context *ctx = buf->ctx;
     bool wiped = false;
-    if (vkQueueWaitIdle(ctx->queue) == VK_SUCCESS) {
+    if (gpu_queue_wait_idle(ctx) == VK_SUCCESS) {
         if (buf->block->mapped) {
             memset((char *)buf->block->mapped + buf->offset, 0, buf->reserved);
             wiped = true;
@@ -354,6 +354,12 @@ void gpu_buffer_destroy_wiped(gpu_buffer *buf) {
 }
 
 uint64_t gpu_buffer_size(const gpu_buffer *buf) { return buf->size; }
+
+void gpu_buffer_vk_handle(const gpu_buffer *buf, uint64_t *handle, uint64_t *offset) {
+    *handle = 0; /* VkBuffer is a pointer on 64-bit targets and a uint64_t on 32-bit ones */
+    memcpy(handle, &buf->block->buffer, sizeof buf->block->buffer);
+    *offset = buf->offset;
+}
 
 void *gpu_buffer_map(gpu_buffer *buf) {
     if (buf->block->kind != GPU_MEMORY_HOST || !buf->block->mapped) return NULL;

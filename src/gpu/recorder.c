@@ -461,7 +461,7 @@ pixeen_status gpu_recorder_submit(gpu_recorder *rec) {
         .pCommandBuffers = &rec->cmd,
     };
     VK_TRY(vkResetFences(ctx->device, 1, &rec->fence));
-    VK_TRY(vkQueueSubmit(ctx->queue, 1, &submit, rec->fence));
+    VK_TRY(gpu_queue_submit(ctx, &submit, rec->fence));
     VK_TRY(vkWaitForFences(ctx->device, 1, &rec->fence, VK_TRUE, UINT64_MAX));
     if (rec->timing) collect_timings(rec);
     return PIXEEN_OK;

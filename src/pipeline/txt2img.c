@@ -296,6 +296,9 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         *step_index = (uint32_t)k;
         status = gpu_recorder_submit(s.step.rec);
         if (status == PIXEEN_OK && req->progress) req->progress(k + 1, s.plan->steps, now_seconds() - start, req->progress_user);
+        int every = req->preview_every > 0 ? req->preview_every : 1;
+        if (status == PIXEEN_OK && req->preview && ((k + 1) % every == 0 || k + 1 == s.plan->steps))
+            status = req->preview(&s.x, k + 1, s.plan->steps, req->preview_user);
     }
 
     /* 5. decode to RGBA8 (the result's buffer) */

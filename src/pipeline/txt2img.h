@@ -18,6 +18,9 @@
 #include "sample/sampler.h"
 
 typedef void (*txt2img_progress_fn)(int step, int total, double elapsed_seconds, void *user);
+/* Sees the current latents (fp32 NHWC [B, h, w, C], on the GPU, valid during the call) after a
+ * step; a status other than PIXEEN_OK stops the run with it. */
+typedef pixeen_status (*txt2img_preview_fn)(const tensor *latents, int step, int total, void *user);
 
 typedef struct txt2img_request {
     const char *prompt;          /* required */
@@ -32,6 +35,9 @@ typedef struct txt2img_request {
     txt2img_progress_fn progress;
     void *progress_user;
     atomic_int *cancel;          /* checked between steps; may be NULL */
+    txt2img_preview_fn preview;  /* NULL: none; else after every preview_every-th step and the last */
+    void *preview_user;
+    int preview_every;           /* <= 0: 1 */
 
     /* For parity tests: replace what the RNG would draw (NCHW, standard normal, before scaling). */
     const float *init_noise;     /* [B, C, h, w] */

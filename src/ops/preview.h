@@ -1,0 +1,18 @@
+/* preview.h — the cheap latent -> RGB8 preview (shaders/latent_preview.comp) and its plain-C
+ * reference. SD 1.x latent factors only (SD 2.x shares the VAE; SDXL would need its own).
+ * Entry points: op_latent_preview_record, op_latent_preview_bytes, reference_latent_preview. */
+#ifndef PIXEEN_OPS_PREVIEW_H
+#define PIXEEN_OPS_PREVIEW_H
+
+#include "core/tensor.h"
+#include "gpu/gpu.h"
+
+/* Bytes `out` must have for a preview of `pixels` latent pixels (RGB8, rounded up to whole uints). */
+uint64_t op_latent_preview_bytes(uint64_t pixels);
+/* Records the preview of image 0 of `latents` (fp32 NHWC [B, h, w, 4]) into `out` (h * w * 3
+ * bytes of RGB8 at offset 0, rows top to bottom). */
+void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, gpu_buffer *out);
+/* The same on the host: `latents` fp32 NHWC [pixels, 4] -> rgb [pixels * 3]. */
+void reference_latent_preview(const float *latents, uint64_t pixels, uint8_t *rgb);
+
+#endif
