@@ -196,7 +196,8 @@ int main(void) {
     if (!env.m) return gpu_test_finish(env.ctx);
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++)
         if (model_has(env.m, (model_component)c)) CHECK_OK(nn_weights_upload(env.ctx, env.m, (model_component)c, &env.w[c]));
-    for (int a = 0; a < 2; a++) {
+    /* PIXEEN_TEST_QUICK (the sanitizer pass): the default fp16 mode only; the plain pass runs both. */
+    for (int a = test_quick() ? 1 : 0; a < 2; a++) {
         tensor_dtype act = a ? DTYPE_F16 : DTYPE_F32;
         test_clip(&env, act);
         test_unet(&env, act, 1, 500);
