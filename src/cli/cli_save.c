@@ -66,7 +66,9 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
     }
     int rc = 0;
     for (int i = 0; i < info.count && rc == 0; i++) {
-        params.seed = (uint64_t)info.seed + (uint64_t)i; /* batch image i is seed + i in A1111's terms */
+        /* A batch is drawn from one generator, as diffusers and ComfyUI do: every image of it is
+         * reproduced by the same seed and batch size (not seed + i as in AUTOMATIC1111). */
+        params.seed = (uint64_t)info.seed;
         char path[4096];
         pixeen_image_save_desc d = {.params = o->no_metadata ? NULL : &params, .force = o->force};
         if (o->save) {
