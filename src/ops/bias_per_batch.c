@@ -18,8 +18,6 @@ void op_bias_per_batch_record(gpu_recorder *rec, const tensor *x, const tensor *
     struct {
         uint32_t n, p, c;
     } push = {(uint32_t)tensor_count(x), (uint32_t)(tensor_count(x) / (B * C)), (uint32_t)C};
-    gpu_binding b[2] = {{x->buffer, x->offset, tensor_bytes(x), true}, {e->buffer, e->offset, tensor_bytes(e), false}};
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, b, 2, &push, sizeof push, gx, gy, 1, "bias_per_batch");
+    gpu_binding b[2] = {op_bind(x, true), op_bind(e, false)};
+    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "bias_per_batch");
 }

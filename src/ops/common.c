@@ -18,3 +18,10 @@ uint32_t op_rows_per_subgroup_group(gpu_recorder *rec) {
     uint32_t widest = caps->max_subgroup_size > caps->subgroup_size ? caps->max_subgroup_size : caps->subgroup_size;
     return widest >= 64 || widest == 0 ? 1 : 64 / widest;
 }
+
+void op_dispatch_groups(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings, uint32_t count,
+                        const void *push, uint32_t push_size, uint64_t groups, const char *label) {
+    uint32_t gx, gy;
+    gpu_groups_2d(gpu_recorder_context(rec), groups, &gx, &gy);
+    gpu_record_dispatch(rec, pipeline, bindings, count, push, push_size, gx, gy, 1, label);
+}

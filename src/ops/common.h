@@ -16,6 +16,16 @@ gpu_pipeline *op_pipeline(gpu_recorder *rec, const gpu_pipeline_desc *desc);
 
 static inline const char *dtype_suffix(tensor_dtype dtype) { return dtype == DTYPE_F16 ? "_f16" : "_f32"; }
 
+/* Records `groups` workgroups of `pipeline`, split over x and y within the device's limits (the
+ * shaders rebuild the flat index with linear_group_index()). */
+void op_dispatch_groups(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings, uint32_t count,
+                        const void *push, uint32_t push_size, uint64_t groups, const char *label);
+
+/* A binding of a whole tensor. */
+static inline gpu_binding op_bind(const tensor *t, bool write) {
+    return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write};
+}
+
 /* Rows a 64-invocation workgroup owns in the one-subgroup-per-row kernels (softmax, layer_norm):
  * 64 / the largest subgroup size the driver may pick, at least 1. */
 uint32_t op_rows_per_subgroup_group(gpu_recorder *rec);

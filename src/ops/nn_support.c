@@ -34,15 +34,10 @@ void op_embedding_record(gpu_recorder *rec, const tensor *ids, const tensor *tab
     struct {
         uint32_t n, d, t, vocab, has_pos;
     } push = {(uint32_t)(B * T * D), (uint32_t)D, (uint32_t)T, (uint32_t)table->shape[0], pos != NULL};
-    gpu_binding bindings[4] = {
-        {ids->buffer, ids->offset, tensor_bytes(ids), false},
-        {table->buffer, table->offset, tensor_bytes(table), false},
-        {pos ? pos->buffer : table->buffer, pos ? pos->offset : table->offset, pos ? tensor_bytes(pos) : tensor_bytes(table), false},
-        {out->buffer, out->offset, tensor_bytes(out), true},
-    };
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, bindings, 4, &push, sizeof push, gx, gy, 1, "embedding");
+    /* without position embeddings the table is bound twice: the shader does not read binding 2 */
+    gpu_binding bindings[4] = {op_bind(ids, false), op_bind(table, false), op_bind(pos ? pos : table, false),
+                               op_bind(out, true)};
+    op_dispatch_groups(rec, pipeline, bindings, 4, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "embedding");
 }
 
 void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool causal, int64_t rows_per_head) {
@@ -65,10 +60,8 @@ void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool cau
         float scale;
         uint32_t rows_per_group;
     } push = {(uint32_t)rows, (uint32_t)n, (uint32_t)(causal ? rows_per_head : 1), causal, scale, per_group};
-    gpu_binding binding = {x->buffer, x->offset, tensor_bytes(x), true};
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)rows + per_group - 1) / per_group, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, &binding, 1, &push, sizeof push, gx, gy, 1, "softmax");
+    gpu_binding binding = op_bind(x, true);
+    op_dispatch_groups(rec, pipeline, &binding, 1, &push, sizeof push, ((uint64_t)rows + per_group - 1) / per_group, "softmax");
 }
 
 void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], float scale, const tensor *out) {
@@ -96,11 +89,6 @@ void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], f
     } push = {(uint32_t)tensor_count(out),         (uint32_t)out->shape[1],         (uint32_t)out->shape[2],
               (uint32_t)out->shape[3],             (uint32_t)in_stride[perm[0]], (uint32_t)in_stride[perm[1]],
               (uint32_t)in_stride[perm[2]],        (uint32_t)in_stride[perm[3]], scale};
-    gpu_binding bindings[2] = {
-        {in->buffer, in->offset, tensor_bytes(in), false},
-        {out->buffer, out->offset, tensor_bytes(out), true},
-    };
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), ((uint64_t)push.n + 255) / 256, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, bindings, 2, &push, sizeof push, gx, gy, 1, "permute");
+    gpu_binding bindings[2] = {op_bind(in, false), op_bind(out, true)};
+    op_dispatch_groups(rec, pipeline, bindings, 2, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "permute");
 }

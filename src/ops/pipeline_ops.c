@@ -3,15 +3,10 @@
 #include "ops/pipeline_ops.h"
 #include "sample/sampler.h"
 
-static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_binding *bindings, uint32_t count,
-                        const void *push, uint32_t push_size, uint64_t invocations, const char *label) {
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), (invocations + 255) / 256, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, bindings, count, push, push_size, gx, gy, 1, label);
-}
+/* Workgroups of 256 invocations covering `invocations`. */
+static uint64_t groups_of_256(uint64_t invocations) { return (invocations + 255) / 256; }
 
 static gpu_binding whole(gpu_buffer *b, bool write) { return (gpu_binding){b, 0, 0, write}; }
-static gpu_binding of(const tensor *t, bool write) { return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write}; }
 
 void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, const tensor *unet_in,
                              const tensor *t) {
@@ -30,8 +25,9 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
     struct {
         uint32_t n, halves, rows;
     } push = {(uint32_t)n, halves, (uint32_t)tensor_count(t)};
-    gpu_binding b[5] = {whole(s->plan, false), whole(s->state, false), of(s->x, false), of(unet_in, true), of(t, true)};
-    dispatch_1d(rec, pipeline, b, 5, &push, sizeof push, (uint64_t)n > push.rows ? (uint64_t)n : push.rows, "sampler_input");
+    gpu_binding b[5] = {whole(s->plan, false), whole(s->state, false), op_bind(s->x, false), op_bind(unet_in, true), op_bind(t, true)};
+    uint64_t invocations = (uint64_t)n > push.rows ? (uint64_t)n : push.rows;
+    op_dispatch_groups(rec, pipeline, b, 5, &push, sizeof push, groups_of_256(invocations), "sampler_input");
 }
 
 void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, float guidance,
@@ -53,9 +49,9 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
         float guidance;
         uint32_t noise_steps;
     } push = {(uint32_t)n, halves, guidance, noise_steps};
-    gpu_binding b[6] = {whole(s->plan, false), whole(s->state, false), of(s->x, true),
-                        of(model_out, false),   of(prev, true),           of(noise, false)};
-    dispatch_1d(rec, pipeline, b, 6, &push, sizeof push, (uint64_t)n, "sampler_update");
+    gpu_binding b[6] = {whole(s->plan, false), whole(s->state, false), op_bind(s->x, true),
+                        op_bind(model_out, false),   op_bind(prev, true),           op_bind(noise, false)};
+    op_dispatch_groups(rec, pipeline, b, 6, &push, sizeof push, groups_of_256((uint64_t)n), "sampler_update");
 }
 
 void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, const tensor *out) {
@@ -73,8 +69,8 @@ void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, con
         uint32_t n;
         float scale;
     } push = {(uint32_t)tensor_count(x), scale};
-    gpu_binding b[2] = {of(x, false), of(out, true)};
-    dispatch_1d(rec, pipeline, b, 2, &push, sizeof push, push.n, "latent_scale");
+    gpu_binding b[2] = {op_bind(x, false), op_bind(out, true)};
+    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, groups_of_256(push.n), "latent_scale");
 }
 
 void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *out, uint64_t out_offset) {
@@ -90,8 +86,8 @@ void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *o
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     uint32_t push = (uint32_t)pixels;
-    gpu_binding b[2] = {of(image, false), {out, out_offset, (uint64_t)pixels * 4, true}};
-    dispatch_1d(rec, pipeline, b, 2, &push, sizeof push, push, "image_rgba8");
+    gpu_binding b[2] = {op_bind(image, false), {out, out_offset, (uint64_t)pixels * 4, true}};
+    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, groups_of_256(push), "image_rgba8");
 }
 
 void op_token_weights_record(gpu_recorder *rec, const tensor *z, const tensor *w) {
@@ -109,10 +105,8 @@ void op_token_weights_record(gpu_recorder *rec, const tensor *z, const tensor *w
     struct {
         uint32_t rows, t, d, rows_per_group;
     } push = {(uint32_t)z->shape[0], (uint32_t)z->shape[1], (uint32_t)z->shape[2], per_group};
-    gpu_binding b[2] = {of(z, true), of(w, false)};
-    uint32_t gx, gy;
-    gpu_groups_2d(gpu_recorder_context(rec), (push.rows + per_group - 1) / per_group, &gx, &gy);
-    gpu_record_dispatch(rec, pipeline, b, 2, &push, sizeof push, gx, gy, 1, "token_weights");
+    gpu_binding b[2] = {op_bind(z, true), op_bind(w, false)};
+    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, (push.rows + per_group - 1) / per_group, "token_weights");
 }
 
 _Static_assert(sizeof(sampler_step) == 64, "sampler_step must match shaders/common/sampler_step.glsl");
