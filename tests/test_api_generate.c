@@ -224,7 +224,7 @@ static void test_misuse(void) {
         {"unknown sampler", "sampler", {.prompt = "", .width = 16, .height = 16, .steps = 1, .sampler = (pixeen_sampler)99}},
         {"unknown schedule", "schedule", {.prompt = "", .width = 16, .height = 16, .steps = 1, .schedule = (pixeen_schedule)-1}},
         {"unknown rng", "rng", {.prompt = "", .width = 16, .height = 16, .steps = 1, .rng = (pixeen_rng)3}},
-        {"seed -2", "seed", {.prompt = "", .width = 16, .height = 16, .steps = 1, .seed = -2}},
+        {"seed_unsigned 2", "seed_unsigned", {.prompt = "", .width = 16, .height = 16, .steps = 1, .seed_unsigned = 2}},
         {"preview every -1", "preview", {.prompt = "", .width = 16, .height = 16, .steps = 1, .preview_every = -1}},
         {"clip skip 99", "clip skip", {.prompt = "", .width = 16, .height = 16, .steps = 1, .clip_skip = 99}},
     };

@@ -111,10 +111,8 @@ static void test_seal_open(void) {
     CHECK_STATUS(pixeen_vault_open_file(&(pixeen_open_desc){.identity_file = id2_path}, out, &plain),
                  PIXEEN_ERROR_DECRYPT);
     CHECK(plain == NULL);
-    /* The message never says why. */
-    const char *m1 = pixeen_last_error();
-    char first[256];
-    snprintf(first, sizeof first, "%s", m1);
+    /* The message says it is the key (any age tool says as much to whoever holds the file). */
+    CHECK(strstr(pixeen_last_error(), "wrong identity or passphrase") != NULL);
 
     /* Recipients file with both keys (comments and blank lines allowed); armor. */
     snprintf(rfile, sizeof rfile, "%s/recipients.txt", dir);
@@ -127,11 +125,11 @@ static void test_seal_open(void) {
     pixeen_secret_destroy(plain);
     plain = NULL;
 
-    /* Truncated file: the same error and message as the wrong key. */
+    /* Truncated file: the same status as the wrong key, a message that says what is wrong. */
     CHECK(truncate(out, 100) == 0);
     CHECK_STATUS(pixeen_vault_open_file(&(pixeen_open_desc){.identity_file = id_path}, out, &plain),
                  PIXEEN_ERROR_DECRYPT);
-    CHECK(!strcmp(first, pixeen_last_error()));
+    CHECK(strstr(pixeen_last_error(), "wrong identity") == NULL && strstr(pixeen_last_error(), "truncated"));
 
     /* Passphrase from a file (first line only). */
     snprintf(pfile, sizeof pfile, "%s/pass.txt", dir);
