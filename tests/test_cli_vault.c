@@ -105,6 +105,13 @@ static void test_hostile(const char *rcpt) {
     slurp("err.txt", err, sizeof err);
     CHECK(strstr(out, id) && strstr(out, "title \\x1b]0;pwned\\x07 \\xc2\\x9b31m") && !strchr(out, '\033'));
     CHECK(strstr(err, "20000101T000000Z-0000abcd") && strstr(err, "a folder"));
+    /* an identity through a pipe is read once for all the entries */
+    char id2[PIXEEN_HISTORY_ID_SIZE];
+    CHECK_OK(pixeen_history_add(rgb, 1, NULL, id2));
+    snprintf(line, sizeof line, "cat config/pixeen/identity.txt | '%s' history list -i /dev/stdin > out.txt", exe);
+    CHECK(shell(line) == 0);
+    slurp("out.txt", out, sizeof out);
+    CHECK(strstr(out, id) && strstr(out, id2));
     CHECK(pixeen("history purge --yes") == 0);
     CHECK(access(path, F_OK) != 0);
     /* seeds: torch's whole unsigned 64-bit range and -1; guidance 1..100 (parsing happens before

@@ -75,12 +75,18 @@ pixeen_status vault_open_buffer(const pixeen_open_desc *desc, const uint8_t *fil
         identity_file = default_path;
     }
     if (identity_file) PX_TRY(vault_identities_load(identity_file, &ids));
-    age_identities a = {.x25519 = ids.keys ? (const uint8_t(*)[32])ids.keys->data : NULL,
-                        .x25519_count = ids.count,
-                        .passphrase = desc->passphrase ? (const char *)desc->passphrase->data : NULL};
-    pixeen_status s = vault_age_open(&a, file ? file : (const uint8_t *)"", len, plaintext);
+    pixeen_status s = vault_open_buffer_with(&ids, desc->passphrase, file, len, plaintext);
     vault_identities_free(&ids);
     return s;
+}
+
+pixeen_status vault_open_buffer_with(const vault_identity_set *ids, const vault_secret *passphrase,
+                                     const uint8_t *file, size_t len, vault_secret **plaintext) {
+    *plaintext = NULL;
+    age_identities a = {.x25519 = ids && ids->keys ? (const uint8_t(*)[32])ids->keys->data : NULL,
+                        .x25519_count = ids ? ids->count : 0,
+                        .passphrase = passphrase ? (const char *)passphrase->data : NULL};
+    return vault_age_open(&a, file ? file : (const uint8_t *)"", len, plaintext);
 }
 
 pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, vault_secret **plaintext) {

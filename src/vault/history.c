@@ -144,22 +144,39 @@ static const char *entry_oddity(const char *path, char *why, size_t size) {
     return why;
 }
 
-pixeen_status vault_history_list(const char *identity_file, pixeen_history_fn fn, void *user) {
-    char **ids = NULL;
-    size_t count = 0;
-    /* The identity is checked once, first: after that every failure belongs to one entry, which is
-     * reported and skipped while the others are listed. */
+/* Reads and decrypts one entry with identities loaded once for the whole command. */
+static pixeen_status open_entry(const vault_identity_set *keys, const char *path, vault_secret **png) {
+    uint8_t *file = NULL;
+    size_t len = 0;
+    PX_TRY(vault_file_read(path, VAULT_AGE_FILE_MAX, &file, &len));
+    pixeen_status s = vault_open_buffer_with(keys, NULL, file, len, png);
+    free(file);
+    return s == PIXEEN_OK ? s : error_wrap(s, "%s: ", path);
+}
+
+/* The identities of identity_file (NULL: the default one). */
+static pixeen_status load_keys(const char *identity_file, vault_identity_set *keys) {
     char default_path[4096];
     if (!identity_file) {
         PX_TRY(vault_identity_default_path(default_path, sizeof default_path));
         identity_file = default_path;
     }
-    vault_identity_set check = {0};
-    PX_TRY(vault_identities_load(identity_file, &check));
-    vault_identities_free(&check);
+    return vault_identities_load(identity_file, keys);
+}
+
+pixeen_status vault_history_list(const char *identity_file, pixeen_history_fn fn, void *user) {
+    char **ids = NULL;
+    size_t count = 0;
     PX_TRY(list_ids(&ids, &count));
-    pixeen_status s = PIXEEN_OK;
-    pixeen_open_desc desc = {.identity_file = identity_file};
+    if (!count) return PIXEEN_OK;
+    /* The identity is loaded once, first (it may be a pipe): after that every failure belongs to
+     * one entry, which is reported and skipped while the others are listed. */
+    vault_identity_set keys = {0};
+    pixeen_status s = load_keys(identity_file, &keys);
+    if (s != PIXEEN_OK) {
+        free_ids(ids, count);
+        return s;
+    }
     for (size_t i = 0; i < count; i++) {
         char path[4096], why[128];
         vault_secret *png = NULL, *text = NULL;
@@ -168,10 +185,10 @@ pixeen_status vault_history_list(const char *identity_file, pixeen_history_fn fn
             log_warn("history: skipped %s: %s", ids[i], why);
             continue;
         }
-        s = vault_open_file(&desc, path, &png);
+        s = open_entry(&keys, path, &png);
         if (s == PIXEEN_ERROR_OUT_OF_MEMORY) break;
         if (s == PIXEEN_ERROR_DECRYPT) {
-            log_warn("history: %s cannot be decrypted with this identity (or it is damaged or truncated)", ids[i]);
+            log_warn("history: %s: %s", ids[i], error_message()); /* what is wrong: key, damage, not age */
         } else if (s != PIXEEN_OK) {
             log_warn("history: skipped %s: %s", ids[i], error_message());
             error_clear();
@@ -186,19 +203,19 @@ pixeen_status vault_history_list(const char *identity_file, pixeen_history_fn fn
         vault_secret_destroy(png);
         if (stop) break;
     }
+    vault_identities_free(&keys);
     free_ids(ids, count);
     return s;
 }
 
-static pixeen_status export_one(const char *identity_file, const char *id, const char *dir,
+static pixeen_status export_one(const vault_identity_set *keys, const char *id, const char *dir,
                                 const pixeen_seal_desc *reseal) {
     char path[4096], out[4096], why[128];
     PX_TRY(entry_path(id, path, sizeof path));
     if (entry_oddity(path, why, sizeof why))
         return error_set(PIXEEN_ERROR_IO, "history %s: %s", id, why);
-    pixeen_open_desc desc = {.identity_file = identity_file};
     vault_secret *png = NULL;
-    pixeen_status s = vault_open_file(&desc, path, &png);
+    pixeen_status s = open_entry(keys, path, &png);
     if (s != PIXEEN_OK) return error_wrap(s, "history %s: ", id);
     if (reseal) {
         snprintf(out, sizeof out, "%s/%s.png.age", dir, id);
@@ -238,21 +255,31 @@ static pixeen_status batch_finish(const batch_result *b, const char *verb, size_
 pixeen_status vault_history_export(const char *identity_file, const char *id, const char *dir,
                                    const pixeen_seal_desc *reseal) {
     if (!dir) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "history: export without a folder");
-    if (id) return export_one(identity_file, id, dir, reseal);
+    vault_identity_set keys = {0};
     char **ids = NULL;
     size_t count = 0;
-    PX_TRY(list_ids(&ids, &count));
+    if (!id) PX_TRY(list_ids(&ids, &count));
+    if (!id && !count) return PIXEEN_OK;
+    pixeen_status s = load_keys(identity_file, &keys);
+    if (s != PIXEEN_OK) {
+        free_ids(ids, count);
+        return s;
+    }
+    if (id) {
+        s = export_one(&keys, id, dir, reseal);
+        vault_identities_free(&keys);
+        return s;
+    }
     batch_result b = {0};
     for (size_t i = 0; i < count; i++) {
-        pixeen_status s = export_one(identity_file, ids[i], dir, reseal);
-        if (s == PIXEEN_ERROR_OUT_OF_MEMORY) {
-            free_ids(ids, count);
-            return s;
-        }
+        s = export_one(&keys, ids[i], dir, reseal);
+        if (s == PIXEEN_ERROR_OUT_OF_MEMORY) break;
         batch_note(&b, s);
+        s = PIXEEN_OK;
     }
+    vault_identities_free(&keys);
     free_ids(ids, count);
-    return batch_finish(&b, "exported", count);
+    return s != PIXEEN_OK ? s : batch_finish(&b, "exported", count);
 }
 
 /* Removes one entry by name from the history folder open as dirfd (see vault_file_remove: a
