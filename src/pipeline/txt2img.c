@@ -10,6 +10,7 @@
 #include "models/unet.h"
 #include "models/vae.h"
 #include "ops/pipeline_ops.h"
+#include "pipeline/extras.h"
 #include "pipeline/txt2img.h"
 #include "text/prompt_weights.h"
 
@@ -237,9 +238,17 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     run_state s = {0};
     pixeen_status status = PIXEEN_OK;
 
+    /* 0. <lora:...> tags out of the prompts; LoRAs merged (or the originals back) */
+    extras ex;
+    PX_TRY(extras_prepare(m, req, &ex));
+    txt2img_request plain = *req;
+    plain.prompt = ex.pos.text;
+    plain.negative_prompt = ex.neg.text;
+
     /* 1-2. prompts -> embeddings [halves*B, 77*k, D], on the GPU */
     int64_t rows = 0, chunks = 0;
-    status = encode_prompts(m, req, cfg, &s.ids, &s.weights, &rows, &chunks);
+    status = encode_prompts(m, &plain, cfg, &s.ids, &s.weights, &rows, &chunks);
+    extras_free(&ex);
     const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s.ids_t);
     if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.ids_t.buffer, 0, s.ids, tensor_bytes(&s.ids_t));
