@@ -82,6 +82,11 @@ static tensor *find_weight(nn_weights *w, const char *name) {
 /* Checks that the module's update fits `t` and fills the item's geometry. */
 static pixeen_status fit(const lora_file *lf, const lora_module *mod, const char *weight, tensor *t, plan_item *it) {
     const safetensors_tensor *d = mod->down, *u = mod->up;
+    if (t->dtype != DTYPE_F16)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                         "lora: %s: the layer '%s' is not stored as fp16 on the GPU (a quantized model?): LoRA is merged "
+                         "into fp16 weights only",
+                         safetensors_path(lf->file), weight);
     bool ok = t->dtype == DTYPE_F16 && (t->rank == 2 || t->rank == 4) && u->shape[0] == t->shape[0];
     it->n = t->shape[0];
     it->cin = 0;

@@ -1,6 +1,6 @@
 /* txt2img.h — text to image with a Stable Diffusion 1.x model, entirely on the GPU.
  *
- * One run: tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
+ * One run: <lora:...> tags out, LoRAs merged and embeddings found (pipeline/extras.h) -> tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
  * torch-compatible RNG and uploaded once (with every step's ancestral noise, drawn in diffusers'
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
