@@ -156,6 +156,7 @@ pixeen_status extras_prepare(sd_model *m, const txt2img_request *req, extras *ou
     if (st == PIXEEN_OK) st = find_embeddings(m, req, out);
     if (st == PIXEEN_OK) st = lora_apply(m->ctx, m->files, m->weights, &m->lora, list, count);
     free(list);
+    if (paths) memset(paths, 0, (tags ? tags : 1) * sizeof *paths); /* names from the prompt */
     free(paths);
     if (st != PIXEEN_OK) extras_free(out);
     return st;
