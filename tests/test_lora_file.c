@@ -83,6 +83,13 @@ static void test_crafted(void) {
     CHECK(f && f->modules[0].rank == 2 && f->modules[0].alpha == f16_to_f32(f32_to_f16(0.08f)));
     lora_file_close(f);
     free(b);
+    /* diffusers' attention-processor halves */
+    st_entry proc[] = {{"unet.a.attn1.processor.to_q_lora.down.weight", "F16", 2, {2, 5}, v},
+                       {"unet.a.attn1.processor.to_q_lora.up.weight", "F16", 2, {5, 2}, v}};
+    f = open_bytes(proc, 2, &b, &st);
+    CHECK(st == PIXEEN_OK && f && f->count == 1 && !strcmp(f->modules[0].base, "unet.a.attn1.processor.to_q_lora"));
+    lora_file_close(f);
+    free(b);
     /* refusals */
     struct {
         st_entry e[3];

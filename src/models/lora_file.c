@@ -114,6 +114,12 @@ static pixeen_status group(lora_file *lf) {
                                  name, t->name);
             }
         bool found = false;
+        /* diffusers' attention-processor LoRAs: "<attn>.processor.to_q_lora.down.weight" */
+        if (strstr(t->name, ".processor.") && !strstr(t->name, ".lora.") &&
+            (ends_with(t->name, len, ".down.weight", &base_len) || ends_with(t->name, len, ".up.weight", &base_len))) {
+            ps[np++] = (part){t, base_len, t->name[base_len + 1] == 'd' ? PART_DOWN : PART_UP};
+            found = true;
+        }
         for (size_t k = 0; k < sizeof parts / sizeof parts[0] && !found; k++)
             if (ends_with(t->name, len, parts[k].suffix, &base_len)) {
                 ps[np++] = (part){t, base_len, parts[k].kind};
