@@ -1,7 +1,7 @@
 /* lora.c — see lora.h. Planning (files, names, shapes) happens on the host before any GPU write;
  * the merge then runs in batches: each batch's up/down factors (fp32) are uploaded into one
  * scratch buffer and one recording copies every weight it touches for the first time to its
- * backup, then merges. */
+ * backup, then merges (up @ down into an fp32 scratch by the matrix-product kernels, then added). */
 #include "models/lora.h"
 
 #include <errno.h>
@@ -160,16 +160,18 @@ static uint64_t item_bytes(const plan_item *it) {
     return align_up((uint64_t)(it->n * it->module->rank) * 4) + align_up((uint64_t)(it->module->rank * it->k) * 4);
 }
 
-/* Reads one item's factors in fp32, `down` reordered to the GPU's kernel order. */
-static pixeen_status read_factors(const plan_item *it, float *up, float *down, float *scratch) {
+/* Reads one item's factors in fp32: up [N, R] as stored, and down transposed to [K, R] (the
+ * matrix product's weight layout) with K in the GPU's kernel order ([kh, kw, Cin] for a kh x kw
+ * convolution, whose file order is [Cin, kh, kw]). */
+static pixeen_status read_factors(const plan_item *it, float *up, float *down_t, float *scratch) {
     const safetensors_file *f = it->file->file;
     int64_t r = it->module->rank;
     PX_TRY(safetensors_read_f32(f, it->module->up, 0, (uint64_t)(it->n * r), up));
-    if (it->khw == 1) return safetensors_read_f32(f, it->module->down, 0, (uint64_t)(r * it->k), down);
     PX_TRY(safetensors_read_f32(f, it->module->down, 0, (uint64_t)(r * it->k), scratch));
+    int64_t cin = it->khw == 1 ? it->k : it->cin;
     for (int64_t j = 0; j < r; j++)
-        for (int64_t c = 0; c < it->cin; c++)
-            for (int64_t p = 0; p < it->khw; p++) down[(j * it->khw + p) * it->cin + c] = scratch[(j * it->cin + c) * it->khw + p];
+        for (int64_t c = 0; c < cin; c++)
+            for (int64_t p = 0; p < it->khw; p++) down_t[(p * cin + c) * r + j] = scratch[(j * cin + c) * it->khw + p];
     return PIXEEN_OK;
 }
 
@@ -181,7 +183,7 @@ static backup *backup_of(lora_state *s, const tensor *t) {
 
 /* Uploads and merges items [first, last) whose factors fit `scratch`. */
 static pixeen_status merge_batch(gpu_context *ctx, lora_state *s, plan_item *items, size_t first, size_t last,
-                                 gpu_buffer *scratch, gpu_recorder *rec) {
+                                 gpu_buffer *scratch, const tensor *delta, gpu_recorder *rec) {
     float *host = NULL, *tmp = NULL;
     size_t host_cap = 0;
     pixeen_status st = PIXEEN_OK;
@@ -226,8 +228,8 @@ static pixeen_status merge_batch(gpu_context *ctx, lora_state *s, plan_item *ite
             gpu_record_copy(rec, it->target->buffer, it->target->offset, b->copy, 0, tensor_bytes(it->target));
         }
         tensor up = {.dtype = DTYPE_F32, .rank = 1, .shape = {(int64_t)nu}, .buffer = scratch, .offset = up_at};
-        tensor down = {.dtype = DTYPE_F32, .rank = 1, .shape = {(int64_t)nd}, .buffer = scratch, .offset = down_at};
-        if (st == PIXEEN_OK) op_lora_merge_record(rec, it->target, it->n, it->k, r, &up, &down, it->scale);
+        tensor down = {.dtype = DTYPE_F32, .rank = 1, .shape = {(int64_t)nd}, .buffer = scratch, .offset = down_at}; /* [K, R] */
+        if (st == PIXEEN_OK) op_lora_merge_record(rec, it->target, it->n, it->k, r, &up, &down, delta, it->scale);
     }
     free(host);
     pixeen_status end = gpu_recorder_end(rec);
@@ -343,24 +345,29 @@ pixeen_status lora_apply(gpu_context *ctx, const model *m, nn_weights weights[MO
     gpu_recorder *rec = NULL;
     gpu_buffer *scratch = NULL;
     if (st == PIXEEN_OK && n_items) {
-        uint64_t biggest = 0, total = 0;
+        uint64_t biggest = 0, total = 0, delta_n = 0;
         for (size_t i = 0; i < n_items; i++) {
             uint64_t b = item_bytes(&items[i]);
             total += b;
             if (b > biggest) biggest = b;
+            if ((uint64_t)(items[i].n * items[i].k) > delta_n) delta_n = (uint64_t)(items[i].n * items[i].k);
         }
+        /* the largest layer's update in fp32 (SDXL's biggest, a 3x3 1280->1280 kernel: 59 MB) */
+        tensor delta = {.dtype = DTYPE_F32, .rank = 1, .shape = {(int64_t)delta_n}};
         uint64_t size = total < LORA_BATCH_BYTES ? total : LORA_BATCH_BYTES;
         if (biggest > size) size = biggest;
         st = gpu_recorder_create(ctx, &rec);
         if (st == PIXEEN_OK) st = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, size, "lora factors", &scratch);
+        if (st == PIXEEN_OK) st = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, delta_n * 4, "lora update", &delta.buffer);
         for (size_t first = 0; first < n_items && st == PIXEEN_OK;) {
             size_t last = first;
             uint64_t used = 0;
             while (last < n_items && (last == first || used + item_bytes(&items[last]) <= size))
                 used += item_bytes(&items[last++]);
-            st = merge_batch(ctx, s, items, first, last, scratch, rec);
+            st = merge_batch(ctx, s, items, first, last, scratch, &delta, rec);
             first = last;
         }
+        gpu_buffer_destroy(delta.buffer);
     }
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(scratch);
