@@ -494,6 +494,26 @@ bool model_has(const model *m, model_component c) {
     return (unsigned)c < MODEL_COMPONENT_COUNT && m->parts[c].present;
 }
 
+/* Human names for messages ("no VAE"), indexed by model_component. */
+static const char *component_title(model_component c) {
+    static const char *titles[MODEL_COMPONENT_COUNT] = {"text encoder", "second text encoder", "UNet", "VAE"};
+    return (unsigned)c < MODEL_COMPONENT_COUNT ? titles[c] : "?";
+}
+
+void model_component_where(const model *m, model_component c, char *buf, size_t size) {
+    if (m->layout == MODEL_LAYOUT_DIFFUSERS) snprintf(buf, size, "its %s/ folder is missing", model_component_name(c));
+    else snprintf(buf, size, "no tensor name starts with '%s'", layout_component_prefix(m->family, c));
+}
+
+pixeen_status model_require(const model *m, model_component c, const char *purpose) {
+    if (model_has(m, c)) return PIXEEN_OK;
+    char where[128];
+    model_component_where(m, c, where, sizeof where);
+    return error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no %s: %s (%s needs it; a partly downloaded or %s model?)",
+                     m->path, component_title(c), where, purpose,
+                     m->layout == MODEL_LAYOUT_DIFFUSERS ? "incomplete" : "stripped");
+}
+
 const clip_config *model_clip_config(const model *m, model_component c) {
     if (!model_has(m, c)) return NULL;
     if (c == MODEL_TEXT_ENCODER) return &m->clip[0];

@@ -30,12 +30,29 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
     op_dispatch_groups(rec, pipeline, b, 5, &push, sizeof push, groups_of_256(invocations), "sampler_input");
 }
 
+/* "[2, 8, 12, 4]" into buf, for messages. */
+static const char *shape_text(const tensor *t, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (uint32_t i = 0; i < t->rank && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
+
 void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, float guidance,
                               const tensor *model_out, const tensor *prev, const tensor *noise, uint32_t noise_steps) {
     int64_t n = tensor_count(s->x);
     if (tensor_count(model_out) != n * halves || tensor_count(prev) != n || prev->dtype != DTYPE_F32 ||
         noise->dtype != DTYPE_F32 || (noise_steps && tensor_count(noise) < n * noise_steps)) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_update: latents, model output and noise disagree"));
+        char xs[80], ms[80], ps[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: sampler_update: latents %s, model output %s (expected %u x the latents' %lld values), "
+                               "previous %s %s (expected the latents' shape, f32), noise of %lld values %s (expected %lld "
+                               "for %u steps, f32)",
+                               shape_text(s->x, xs, sizeof xs), shape_text(model_out, ms, sizeof ms), halves, (long long)n,
+                               shape_text(prev, ps, sizeof ps), prev->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               (long long)tensor_count(noise), noise->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               (long long)n * noise_steps, noise_steps));
         return;
     }
     char name[64];
