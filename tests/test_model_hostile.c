@@ -7,9 +7,14 @@
  *          returning a black image
  *   F5     a model with SD 1.5's depth (three downsamplers, VAE factor 8) generates at sizes that
  *          are multiples of 8 but not of 64 (odd latent sizes through the down and up paths)
+ * and the messages for what is not a model at all (a symlink loop, a device, a FIFO), and for
+ * running out of address space on a CPU driver (not "out of device memory").
  * Models are written by the test-model maker into a temporary folder, then damaged. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_test.h"
@@ -198,6 +203,59 @@ static void test_non_finite(void) {
     }
 }
 
+/* Not a model: each says what it is instead of "does not exist". */
+static void test_not_a_model(void) {
+    char a[128], b[128], fifo[128];
+    snprintf(a, sizeof a, "%s/loop-a", root);
+    snprintf(b, sizeof b, "%s/loop-b", root);
+    snprintf(fifo, sizeof fifo, "%s/fifo", root);
+    CHECK(symlink(b, a) == 0 && symlink(a, b) == 0 && mkfifo(fifo, 0600) == 0);
+    static const char *says[] = {"loop of symbolic links", "is a device", "is a pipe (FIFO)", "does not exist"};
+    const char *paths[] = {a, "/dev/zero", fifo, "/nonexistent/model.safetensors"};
+    for (int i = 0; i < 4; i++) {
+        pixeen_status st;
+        free(inspect(paths[i], &st));
+        CHECK_STATUS(st, PIXEEN_ERROR_IO);
+        printf("  %s\n", pixeen_last_error());
+        CHECK(strstr(pixeen_last_error(), says[i]) != NULL);
+    }
+}
+
+/* Address space exhausted on a CPU driver: said as host memory, with the limit to check. Run in a
+ * child before anything else touches Vulkan (so the fork is clean), with RLIMIT_AS a little above
+ * what the context uses: the model's first 256 MiB block cannot be had. Not under ASan, which
+ * reserves terabytes of address space. */
+static void test_address_space(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    printf("  address-space check skipped (AddressSanitizer reserves the address space)\n");
+#else
+    pid_t pid = fork();
+    if (pid == 0) {
+        pixeen_context *c = NULL;
+        if (pixeen_context_create(NULL, &c) != PIXEEN_OK) _exit(77);
+        if (!strstr(pixeen_context_device_name(c), "llvmpipe")) _exit(77);
+        long vm_kb = 0;
+        FILE *f = fopen("/proc/self/status", "r");
+        char line[256];
+        while (f && fgets(line, sizeof line, f))
+            if (!strncmp(line, "VmSize:", 7)) vm_kb = strtol(line + 7, NULL, 10);
+        if (f) fclose(f);
+        struct rlimit lim = {(rlim_t)(vm_kb + 100 * 1024) * 1024, RLIM_INFINITY};
+        if (vm_kb <= 0 || setrlimit(RLIMIT_AS, &lim) != 0) _exit(77);
+        pixeen_model *m = NULL;
+        pixeen_model_desc d = {.path = test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors")};
+        pixeen_status st = pixeen_model_load(c, &d, &m);
+        printf("  with RLIMIT_AS = VmSize + 100 MiB: %s\n", st ? pixeen_context_last_error(c) : "loaded");
+        fflush(stdout);
+        _exit(st == PIXEEN_ERROR_OUT_OF_MEMORY && strstr(pixeen_context_last_error(c), "address space") ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 77));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) printf("  address-space check skipped (not lavapipe)\n");
+#endif
+}
+
 /* F5: SD 1.5's three downsamplers with sizes that are multiples of 8, not of 64. */
 static void test_odd_sizes(void) {
     char dir[256], tok[300];
@@ -241,9 +299,11 @@ static void test_odd_sizes(void) {
 }
 
 int main(void) {
+    test_address_space();
     ctx = api_test_context();
     snprintf(root, sizeof root, "/tmp/pixeen-test-hostile-XXXXXX");
     CHECK(mkdtemp(root) != NULL);
+    test_not_a_model();
     test_missing_components();
     test_non_finite();
     test_odd_sizes();

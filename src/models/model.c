@@ -474,9 +474,23 @@ pixeen_status model_open(const char *path, model **out) {
     size_t n = strlen(m->path);
     while (n > 1 && m->path[n - 1] == '/') m->path[--n] = 0;
     pixeen_status st;
-    if (is_dir(m->path)) st = open_diffusers(m);
-    else if (is_file(m->path)) st = open_single(m);
-    else st = error_set(PIXEEN_ERROR_IO, "model: '%s' does not exist", path);
+    struct stat sb;
+    if (stat(m->path, &sb) != 0) {
+        int e = errno;
+        if (e == ENOENT) st = error_set(PIXEEN_ERROR_IO, "model: '%s' does not exist", path);
+        else if (e == ELOOP) st = error_set(PIXEEN_ERROR_IO, "model: '%s' is a loop of symbolic links", path);
+        else st = error_set(PIXEEN_ERROR_IO, "model: cannot read '%s': %s", path, strerror(e));
+    } else if (S_ISDIR(sb.st_mode)) {
+        st = open_diffusers(m);
+    } else if (S_ISREG(sb.st_mode)) {
+        st = open_single(m);
+    } else {
+        /* A model is memory-mapped and read in place: a device or a pipe cannot be one. */
+        st = error_set(PIXEEN_ERROR_IO,
+                       "model: '%s' is a %s, not a file or a folder (expected a .safetensors file or a diffusers folder)",
+                       path, S_ISFIFO(sb.st_mode) ? "pipe (FIFO)" : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "device" :
+                             S_ISSOCK(sb.st_mode) ? "socket" : "special file");
+    }
     if (st) {
         model_close(m);
         return st;
