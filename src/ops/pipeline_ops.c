@@ -13,7 +13,13 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
     int64_t n = tensor_count(s->x);
     if (s->x->dtype != DTYPE_F32 || tensor_count(unet_in) != n * halves || t->dtype != DTYPE_F32 ||
         tensor_count(t) != unet_in->shape[0]) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_input: latents, UNet input and timesteps disagree"));
+        char xs[80], us[80], ts[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: sampler_input: latents %s (%s), UNet input %s (expected %u x the latents' values), "
+                               "timesteps %s (%s; expected one per UNet input row)",
+                               op_shape_text(s->x, xs, sizeof xs), s->x->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               op_shape_text(unet_in, us, sizeof us), halves, op_shape_text(t, ts, sizeof ts),
+                               t->dtype == DTYPE_F32 ? "f32" : "not f32"));
         return;
     }
     char name[64];
@@ -30,15 +36,6 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
     op_dispatch_groups(rec, pipeline, b, 5, &push, sizeof push, groups_of_256(invocations), "sampler_input");
 }
 
-/* "[2, 8, 12, 4]" into buf, for messages. */
-static const char *shape_text(const tensor *t, char *buf, size_t size) {
-    size_t used = (size_t)snprintf(buf, size, "[");
-    for (uint32_t i = 0; i < t->rank && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
-    if (used < size) snprintf(buf + used, size - used, "]");
-    return buf;
-}
-
 void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, uint32_t halves, float guidance,
                               const tensor *model_out, const tensor *prev, const tensor *noise, uint32_t noise_steps) {
     int64_t n = tensor_count(s->x);
@@ -49,8 +46,8 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
                                "ops: sampler_update: latents %s, model output %s (expected %u x the latents' %lld values), "
                                "previous %s %s (expected the latents' shape, f32), noise of %lld values %s (expected %lld "
                                "for %u steps, f32)",
-                               shape_text(s->x, xs, sizeof xs), shape_text(model_out, ms, sizeof ms), halves, (long long)n,
-                               shape_text(prev, ps, sizeof ps), prev->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               op_shape_text(s->x, xs, sizeof xs), op_shape_text(model_out, ms, sizeof ms), halves, (long long)n,
+                               op_shape_text(prev, ps, sizeof ps), prev->dtype == DTYPE_F32 ? "f32" : "not f32",
                                (long long)tensor_count(noise), noise->dtype == DTYPE_F32 ? "f32" : "not f32",
                                (long long)n * noise_steps, noise_steps));
         return;
@@ -73,7 +70,10 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
 
 void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, const tensor *out) {
     if (x->dtype != DTYPE_F32 || tensor_count(out) != tensor_count(x)) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_scale: shapes disagree"));
+        char xs[80], os[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_scale: x %s (%s), out %s (expected x f32, as many values)",
+                               op_shape_text(x, xs, sizeof xs), x->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               op_shape_text(out, os, sizeof os)));
         return;
     }
     char name[64];
