@@ -15,8 +15,8 @@
 #if UINTPTR_MAX == UINT64_MAX /* LP64 (Linux x86-64, arm64): the sizes there */
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
-PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 100);
+PIN(pixeen_model_desc, 88, 36);     /* + prediction, tokenizer_2_dir, spacing */
+PIN(pixeen_generate_desc, 168, 124); /* + SDXL size conditioning */
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -25,8 +25,12 @@ PIN(pixeen_generation_params, 144, 76);
 PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 #endif
-/* Every descriptor keeps 16 reserved words at its end, every output 8. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 64, "16 reserved words");
+/* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
+ * since took words from them, keeping every size and every older field's place. */
+_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 40, "16 reserved words, 6 became fields");
+_Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_model_desc, tokenizer_2_dir) == 24 &&
+                   offsetof(pixeen_model_desc, spacing) == 32,
+               "new fields sit where the reserved words were");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
 
 static void test_version(void) {
@@ -103,14 +107,16 @@ static void test_reserved_with_gpu(void) {
     pixeen_context_destroy(logged);
     pixeen_context *ctx = api_test_context();
     pixeen_model *model = api_test_model(ctx);
-    for (int i = 0; i < 16; i++) {
+    const int model_words = (int)(sizeof(pixeen_model_desc){0}.reserved / sizeof(uint32_t));
+    const int generate_words = (int)(sizeof(pixeen_generate_desc){0}.reserved / sizeof(uint32_t));
+    for (int i = 0; i < model_words; i++) { /* 13 model words, 10 generate words */
         pixeen_model *m = NULL;
         pixeen_model_desc md = {.path = "anything"};
         md.reserved[i] = 1;
         CHECK_STATUS(pixeen_model_load(ctx, &md, &m), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(m == NULL && strstr(pixeen_context_last_error(ctx), "reserved word"));
         pixeen_generate_desc g = api_test_request();
-        g.reserved[i] = 0x80000000u;
+        g.reserved[i % generate_words] = 0x80000000u;
         pixeen_image *image = NULL;
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL && strstr(pixeen_context_last_error(ctx), "newer pixeen.h"));

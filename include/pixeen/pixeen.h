@@ -230,11 +230,31 @@ typedef enum pixeen_precision {
     PIXEEN_PRECISION_FP32 = 2, /* for parity checks; twice the activation memory */
 } pixeen_precision;
 
+/* What the model predicts (a single-file checkpoint does not say; a diffusers folder's
+ * scheduler_config.json does, and these override it). */
+typedef enum pixeen_prediction {
+    PIXEEN_PREDICTION_DEFAULT = 0, /* the scheduler config's; single files: v for SD 2.x, else epsilon */
+    PIXEEN_PREDICTION_EPSILON = 1, /* SD 1.x, SD 2.x 512 "base", SD-Turbo, SDXL */
+    PIXEEN_PREDICTION_V = 2,       /* SD 2.x 768 (2.0-v, 2.1) */
+} pixeen_prediction;
+
+/* How inference timesteps are spaced over the training schedule (diffusers' timestep_spacing). */
+typedef enum pixeen_spacing {
+    PIXEEN_SPACING_DEFAULT = 0, /* the scheduler config's; single files: SDXL leading, else the sampler's */
+    PIXEEN_SPACING_LINSPACE = 1,
+    PIXEEN_SPACING_LEADING = 2,
+    PIXEEN_SPACING_TRAILING = 3, /* Turbo and few-step models: the first step at the last timestep */
+} pixeen_spacing;
+
 typedef struct pixeen_model_desc {
     const char *path;          /* required: a diffusers folder or a single-file .safetensors */
-    const char *tokenizer_dir; /* default NULL: the model's tokenizer, else $XDG_DATA_HOME/pixeen/tokenizers/clip */
+    const char *tokenizer_dir; /* default NULL: the model's tokenizer folder, else the built-in CLIP vocabulary */
     pixeen_precision precision; /* default: fp16 */
-    uint32_t reserved[16];     /* must be zero */
+    /* Grown from reserved words (zero keeps the behaviour from before them): */
+    pixeen_prediction prediction; /* default: the model's (see pixeen_prediction) */
+    const char *tokenizer_2_dir;  /* default NULL: SDXL's second tokenizer, found as tokenizer_dir is */
+    pixeen_spacing spacing;       /* default: the model's (see pixeen_spacing) */
+    uint32_t reserved[13];     /* must be zero */
 } pixeen_model_desc;
 
 /* Reads the model (weights stream to the GPU in fp16 without being held in host memory).
@@ -289,7 +309,7 @@ typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int
 
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
-    const char *negative_prompt; /* default NULL: "" */
+    const char *negative_prompt; /* default NULL: "" (SDXL: zero embeddings, as diffusers) */
     int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
     int steps;                   /* default 0: 20 */
     float guidance;              /* default 0: 7.5; 1.0 runs a single UNet pass per step */
@@ -305,7 +325,12 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    uint32_t reserved[16];       /* must be zero */
+    /* Grown from reserved words: SDXL's size conditioning in pixels (other families ignore it). Default 0: as
+     * diffusers, original and target size = the image's, crop corner (0, 0). */
+    int original_width, original_height;
+    int crop_x, crop_y;          /* the crop's left and top */
+    int target_width, target_height;
+    uint32_t reserved[10];       /* must be zero */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

@@ -29,7 +29,23 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
     pixeen_model *m = calloc(1, sizeof *m);
     if (!m) return api_finish(ctx, error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: out of host memory"));
     m->ctx = ctx;
-    status = sd_model_load(ctx->gpu, desc->path, desc->tokenizer_dir, act, &m->sd);
+    if ((unsigned)desc->prediction > PIXEEN_PREDICTION_V || (unsigned)desc->spacing > PIXEEN_SPACING_TRAILING) {
+        free(m);
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: unknown prediction %d or spacing %d",
+                                         (int)desc->prediction, (int)desc->spacing));
+    }
+    static const schedule_spacing spacings[] = {SCHEDULE_SPACING_DEFAULT, SCHEDULE_SPACING_LINSPACE,
+                                                SCHEDULE_SPACING_LEADING, SCHEDULE_SPACING_TRAILING};
+    sd_model_options options = {
+        .path = desc->path,
+        .tokenizer_dirs = {desc->tokenizer_dir, desc->tokenizer_2_dir},
+        .act = act,
+        .prediction = desc->prediction == PIXEEN_PREDICTION_EPSILON ? 1 + SCHEDULE_PREDICT_EPSILON
+                      : desc->prediction == PIXEEN_PREDICTION_V     ? 1 + SCHEDULE_PREDICT_V
+                                                                    : 0,
+        .spacing = spacings[desc->spacing],
+    };
+    status = sd_model_load_with(ctx->gpu, &options, &m->sd);
     if (status != PIXEEN_OK) {
         free(m);
         return api_finish(ctx, status);
@@ -49,7 +65,7 @@ PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *pm, pixeen_mo
     const unet_config *u = model_unet_config(pm->sd->files);
     const vae_config *v = model_vae_config(pm->sd->files);
     *out = (pixeen_model_info){
-        .family = model_family_name(model_get_family(pm->sd->files)),
+        .family = pm->sd->family->name,
         .default_width = u->sample_size * v->downscale,
         .default_height = u->sample_size * v->downscale,
         .size_multiple = v->downscale,
@@ -67,7 +83,7 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     if (!d->prompt) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the prompt is NULL (use \"\" for none)");
     memset(r, 0, sizeof *r);
     r->prompt = d->prompt;
-    r->negative_prompt = d->negative_prompt ? d->negative_prompt : "";
+    r->negative_prompt = d->negative_prompt; /* NULL: "" (SDXL: zeros, see txt2img.h) */
     r->width = d->width ? d->width : info.default_width;
     r->height = d->height ? d->height : info.default_height;
     if (r->width < 0 || r->height < 0 || r->width % info.size_multiple || r->height % info.size_multiple)
@@ -111,6 +127,16 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     *seed_used = seed;
     r->progress = d->progress;
     r->progress_user = d->progress_user;
+    const int sizes[6] = {d->original_width, d->original_height, d->crop_x, d->crop_y, d->target_width, d->target_height};
+    for (int i = 0; i < 6; i++)
+        if (sizes[i] < 0 || sizes[i] > 16384)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size conditioning %d (expected 0..16384 pixels)", sizes[i]);
+    r->original_width = d->original_width;
+    r->original_height = d->original_height;
+    r->crop_x = d->crop_x;
+    r->crop_y = d->crop_y;
+    r->target_width = d->target_width;
+    r->target_height = d->target_height;
     if (d->preview_every < 0 || d->preview_every > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
     return PIXEEN_OK;
