@@ -24,6 +24,7 @@ PIN(pixeen_tokenize_desc, 88, 20);
 PIN(pixeen_generation_params, 144, 76);
 PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
+PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */
 #endif
 /* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
  * since took words from them, keeping every size and every older field's place. */

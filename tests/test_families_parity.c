@@ -369,10 +369,10 @@ static void run_family(gpu_context *ctx, const char *name, bool xl, const char *
         if (model_has(env.m, (model_component)c)) CHECK_OK(nn_weights_upload(ctx, env.m, (model_component)c, &env.w[c]));
     bool single = model_get_layout(env.m) == MODEL_LAYOUT_SINGLE_FILE;
     if (single) test_tokenizers(&env);
-    /* Every network from both layouts in both precisions (PIXEEN_TEST_QUICK, the sanitizer pass:
-     * fp16 only). The layouts hold the same values, so the pipelines (the expensive part) run in
-     * full on the single file, and once on the folder. */
-    for (int a = test_quick() ? 1 : 0; a < 2; a++) {
+    /* Every network from the single file in both precisions and from the folder in fp16
+     * (PIXEEN_TEST_QUICK, the sanitizer pass: fp16 only). The layouts hold the same values, so the
+     * pipelines (the expensive part) run in full on the single file, and once on the folder. */
+    for (int a = test_quick() || !single ? 1 : 0; a < 2; a++) {
         tensor_dtype act = a ? DTYPE_F16 : DTYPE_F32;
         for (int e = 0; e < (xl ? 2 : 1); e++) test_text_encoder(&env, act, e);
         test_unet(&env, act, 1, 500);

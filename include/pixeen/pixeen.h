@@ -302,8 +302,8 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
 /* Called from the generating thread after every preview_every-th step with a cheap preview of
  * image 0 of the batch: `rgb` holds width*height*3 bytes (RGB8, rows top to bottom) at the
  * latent size (the image size / the model's size_multiple: 8 for real models), decoded from the
- * current sample (still noisy in early steps) by the fixed linear latent->RGB map of SD 1.x
- * previews (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
+ * current sample (still noisy in early steps) by the model family's fixed linear latent->RGB map
+ * (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
  * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
 
@@ -349,6 +349,8 @@ typedef enum pixeen_component {
     PIXEEN_COMPONENT_UNET = 1,         /* inputs: sample [B, 4, h, w], timestep [B] or [1], context [B, T, D]
                                           -> model output [B, 4, h, w] */
     PIXEEN_COMPONENT_VAE_DECODER = 2,  /* inputs[0]: latents [B, 4, h, w], not scaled -> [B, 3, H, W] */
+    /* (3 is kept for the VAE encoder) */
+    PIXEEN_COMPONENT_TEXT_ENCODER_2 = 4, /* SDXL's second text encoder (OpenCLIP bigG), as TEXT_ENCODER */
 } pixeen_component;
 
 typedef struct pixeen_probe_desc {
@@ -356,7 +358,14 @@ typedef struct pixeen_probe_desc {
     const char *inputs[3]; /* .npy files (float32 or float16; ids int32/int64), NCHW like PyTorch */
     const char *output;    /* required: the .npy written (float32), replaced if it exists */
     int clip_skip;         /* text encoder: default 0 = 1 (the last layer; final layer norm applied) */
-    uint32_t reserved[16]; /* must be zero */
+    /* Grown from reserved words (zero keeps the behaviour from before them): */
+    int pooled;               /* text encoders: 1 writes the pooled output [B, P] (the end token's state
+                                 after the final norm, through text_projection where the encoder has one:
+                                 SDXL's text_embeds) instead of the hidden states */
+    const char *text_embeds;  /* UNet with added inputs (SDXL): pooled text [B, P] .npy; required there */
+    const char *time_ids;     /* UNet with added inputs (SDXL): [B, 6] .npy (original h, w, crop top,
+                                 left, target h, w); required there */
+    uint32_t reserved[11];    /* must be zero */
 } pixeen_probe_desc;
 
 /* Runs one network of a loaded model on inputs read from .npy files and writes its output as

@@ -152,6 +152,7 @@ typedef struct preview_state {
     gpu_buffer *out;
     uint8_t *rgb;
     int width, height;
+    op_preview_factors factors; /* the model family's */
 } preview_state;
 
 static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
@@ -164,7 +165,7 @@ static pixeen_status on_preview(const tensor *latents, int step, int total, void
         p->rgb = gpu_buffer_map(p->out);
         PX_TRY(gpu_recorder_create(p->gpu, &p->rec));
         gpu_recorder_begin(p->rec);
-        op_latent_preview_record(p->rec, latents, p->out);
+        op_latent_preview_record(p->rec, latents, &p->factors, p->out);
         PX_TRY(gpu_recorder_end(p->rec));
     }
     PX_TRY(gpu_recorder_submit(p->rec));
@@ -201,6 +202,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
     preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    memcpy(preview.factors.f, pm->sd->family->preview_factors, sizeof preview.factors.f);
+    memcpy(preview.factors.bias, pm->sd->family->preview_bias, sizeof preview.factors.bias);
     if (desc->preview) {
         req.preview = on_preview;
         req.preview_user = &preview;

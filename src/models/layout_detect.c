@@ -175,9 +175,36 @@ static bool detect_openclip(const safetensors_file *f, const char *prefix, bool 
     return true;
 }
 
+/* Checkpoints of families Pixeen does not run, recognised by a key only they have, so the error
+ * names what the file is instead of "no UNet". */
+static pixeen_status refuse_other_families(const safetensors_file *f) {
+    static const struct {
+        const char *key, *what;
+    } others[] = {
+        {U "joint_blocks.0.x_block.attn.qkv.weight", "Stable Diffusion 3 (MMDiT)"},
+        {U "double_blocks.0.img_attn.qkv.weight", "Flux"},
+        {"double_blocks.0.img_attn.qkv.weight", "Flux"},
+        {U "transformer_blocks.0.attn.to_q.weight", "a diffusion transformer (PixArt-like)"},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (safetensors_find(f, others[i].key))
+            return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                             "model: '%s' is a %s checkpoint (it has '%s'); Pixeen runs SD 1.x, SD 2.x and SDXL",
+                             safetensors_path(f), others[i].what, others[i].key);
+    /* the SDXL refiner: the UNet's added embedding, but only OpenCLIP bigG as embedders.0 */
+    if (get(f, U "label_emb.0.0.weight") && get(f, "conditioner.embedders.0.model.token_embedding.weight") &&
+        !get(f, "conditioner.embedders.1.model.token_embedding.weight"))
+        return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                         "model: '%s' is an SDXL refiner (one OpenCLIP text encoder, aesthetic-score conditioning); "
+                         "Pixeen runs SDXL base models, not the refiner",
+                         safetensors_path(f));
+    return PIXEEN_OK;
+}
+
 pixeen_status layout_detect(const safetensors_file *f, layout_detected *d) {
     memset(d, 0, sizeof *d);
     const char *path = safetensors_path(f);
+    PX_TRY(refuse_other_families(f));
     bool te2 = get(f, "conditioner.embedders.1.model.token_embedding.weight") != NULL;
     if (te2 || get(f, U "label_emb.0.0.weight")) d->family = MODEL_FAMILY_SDXL;
     else if (get(f, "cond_stage_model.model.token_embedding.weight")) d->family = MODEL_FAMILY_SD2;

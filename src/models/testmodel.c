@@ -22,8 +22,9 @@
 #define BETA_START 0.00085
 #define BETA_END 0.012
 
-/* SDXL at toy size. Heads follow what a single file's detection assumes (64-wide heads, 8-wide
- * below 64 channels); the text_time input is the pooled projection (32) + 6 x 8. */
+/* SDXL at toy size. UNet heads and groups follow what a single file's detection assumes for test
+ * models (layout_detect.c: 16-wide heads, 8 norm groups, as the fixtures' maker); the text_time
+ * input is the pooled projection (32) + 6 x 8. */
 static void sdxl_tiny(testmodel_config *t) {
     clip_config *c = &t->clip[0], *c2 = &t->clip[1];
     unet_config *u = &t->unet;
@@ -39,9 +40,11 @@ static void sdxl_tiny(testmodel_config *t) {
     c2->projection_dim = 32;
     u->transformer_depth[1] = 2;
     u->mid_transformer_depth = 2;
-    u->attention_heads[0] = 4;
-    u->attention_heads[1] = 1;
-    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    for (int i = 0; i < u->n_levels; i++) {
+        u->attention_heads[i] = u->block_out_channels[i] / 16;
+        u->attention_head_dim[i] = 16;
+    }
+    u->norm_num_groups = 8;
     u->cross_attention_dim = c->hidden_size + c2->hidden_size;
     u->use_linear_projection = true;
     u->addition_time_embed_dim = 8;
@@ -61,9 +64,10 @@ static void sd2_tiny(testmodel_config *t) {
     c->head_dim = 64;
     c->projection_dim = 64;
     c->hidden_act = MODEL_ACT_GELU;
-    u->attention_heads[0] = 4;
-    u->attention_heads[1] = 1;
-    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    for (int i = 0; i < u->n_levels; i++) { /* 16-wide heads: what detection assumes for test models */
+        u->attention_heads[i] = u->block_out_channels[i] / 16;
+        u->attention_head_dim[i] = 16;
+    }
     u->cross_attention_dim = c->hidden_size;
     u->use_linear_projection = true;
     u->upcast_attention = true;
@@ -456,10 +460,22 @@ static pixeen_status write_tokenizer(const char *dir, int vocab_size, const char
     }
     for (int w = 0; w < n_words; w++)
         for (int k = 0; k < words[w].n; k++) free(words[w].syms[k]);
-    cJSON_AddNumberToObject(vocab, "<|startoftext|>", id++);
-    cJSON_AddNumberToObject(vocab, "<|endoftext|>", id++);
-    char *json = cJSON_PrintUnformatted(vocab);
+    /* Unused placeholders (no merge produces them) fill the vocabulary to vocab_size, so the
+     * tokenizer matches the text encoder's embedding rows; start and end are the last two ids,
+     * as in CLIP. Appended as text: cJSON's object append walks its list (quadratic at 49408). */
+    char *printed = cJSON_PrintUnformatted(vocab);
     cJSON_Delete(vocab);
+    int fill = vocab_size - 2 - id;
+    size_t plen = printed ? strlen(printed) : 0;
+    char *json = printed ? malloc(plen + (size_t)(fill > 0 ? fill : 0) * 32 + 128) : NULL;
+    if (json) {
+        memcpy(json, printed, plen - 1); /* without the closing brace */
+        size_t at = plen - 1;
+        for (int k = 0; k < fill; k++) at += (size_t)sprintf(json + at, ",\"<|unused_%d|>\":%d", k, id++);
+        at += (size_t)sprintf(json + at, ",\"<|startoftext|>\":%d", id++);
+        sprintf(json + at, ",\"<|endoftext|>\":%d}", id++);
+    }
+    free(printed);
     char path[4096];
     mkdir(dir, 0755);
     if (!st && !json) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "testmodel: vocab");
@@ -614,6 +630,9 @@ pixeen_status testmodel_write(const testmodel_options *o) {
     const char *name = o->config ? o->config : "sd15-tiny";
     testmodel_config cfg;
     PX_TRY(testmodel_config_get(name, &cfg));
+    if (o->vocab_size < 0 || o->vocab_size > 1 << 20)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "testmodel: vocab size %d", o->vocab_size);
+    if (o->vocab_size) cfg.clip[0].vocab_size = cfg.clip[1].vocab_size = o->vocab_size;
     model_component comps[4] = {MODEL_TEXT_ENCODER, MODEL_TEXT_ENCODER_2, MODEL_UNET, MODEL_VAE};
     spec_list specs[4] = {{0}};
     /* SD 2.x single files store OpenCLIP's last layer too (unused: the penultimate is the output) */

@@ -34,6 +34,8 @@ typedef struct testmodel_options {
     bool single_file;
     bool fp16;           /* default fp32 */
     uint64_t seed;
+    int vocab_size;      /* 0: the configuration's; else the text encoders' embedding rows
+                            (49408: CLIP's, for a tiny model the built-in vocabulary serves) */
 } testmodel_options;
 
 typedef struct testmodel_config {
