@@ -8,6 +8,8 @@
  * Also: `pixeen tokenize -m lone.safetensors` with nothing beside the file uses the built-in CLIP
  * vocabulary, and a tokenizer whose vocabulary disagrees with the text encoder is refused.
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,13 @@
 #include "test.h"
 
 static char exe[1100], dir[1024];
+
+/* test_data_path made absolute: the commands run inside the scratch folder. */
+static const char *data_abs(const char *rel) {
+    static char path[PATH_MAX];
+    if (!realpath(test_data_path(rel), path)) snprintf(path, sizeof path, "%s", test_data_path(rel));
+    return path;
+}
 
 static int pixeen(const char *args) {
     char cmd[20000];
@@ -60,9 +69,9 @@ static void generate_case(const char *family, const char *model, bool tokenizers
     if (tokenizers) {
         char t1[4096], t2[4096];
         snprintf(rel, sizeof rel, "%s/model/tokenizer", family);
-        snprintf(t1, sizeof t1, "%s", test_data_path(rel));
+        snprintf(t1, sizeof t1, "%s", data_abs(rel));
         snprintf(rel, sizeof rel, "%s/model/tokenizer_2", family);
-        snprintf(t2, sizeof t2, "%s", test_data_path(rel));
+        snprintf(t2, sizeof t2, "%s", data_abs(rel));
         snprintf(tok, sizeof tok, " --tokenizer '%s'%s%s%s", t1, xl ? " --tokenizer-2 '" : "", xl ? t2 : "", xl ? "'" : "");
     }
     snprintf(png, sizeof png, "%s/out.png", dir);
@@ -102,7 +111,7 @@ static void tokenize_lone(void) {
     CHECK(strstr(out, "built-in CLIP vocabulary") != NULL);
     CHECK(strstr(out, "ids[0]: 49406 320 8853 539 550 18376 6765 320 4558 49407 49407") != NULL);
     if (!strstr(out, "49406 320 8853")) fprintf(stderr, "tokenize: %s%s\n", out, err);
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s/lone/tiny.safetensors'", test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"), dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/lone/tiny.safetensors'", data_abs("sd15-tiny/sd15-tiny.fp16.safetensors"), dir);
     CHECK(system(cmd) == 0);
     CHECK(pixeen("tokenize -m lone/tiny.safetensors 'a photo'") != 0);
     slurp("err.txt", err, sizeof err);
@@ -123,7 +132,7 @@ int main(void) {
     for (size_t f = 0; f < 2; f++) {
         char rel[256], path[4096];
         snprintf(rel, sizeof rel, "%s/%s.fp16.safetensors", families[f].name, families[f].name);
-        snprintf(path, sizeof path, "%s", test_data_path(rel));
+        snprintf(path, sizeof path, "%s", data_abs(rel));
         generate_case(families[f].name, path, true, families[f].xl);
         snprintf(rel, sizeof rel, "fixtures/%s/model", families[f].name);
         const char *folder = test_shared_path(rel);
