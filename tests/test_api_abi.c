@@ -16,7 +16,8 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 36);     /* + prediction, tokenizer_2_dir, spacing */
-PIN(pixeen_generate_desc, 168, 124); /* + SDXL size conditioning */
+PIN(pixeen_generate_desc, 168, 112); /* + size_conditioning (after 4 bytes of alignment) */
+PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -28,7 +29,7 @@ PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */
 #endif
 /* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
  * since took words from them, keeping every size and every older field's place. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 40, "16 reserved words, 6 became fields");
+_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 56, "16 reserved words, 2 became a pointer");
 _Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_model_desc, tokenizer_2_dir) == 24 &&
                    offsetof(pixeen_model_desc, spacing) == 32,
                "new fields sit where the reserved words were");
@@ -110,10 +111,10 @@ static void test_reserved_with_gpu(void) {
     pixeen_model *model = api_test_model(ctx);
     const int model_words = (int)(sizeof(pixeen_model_desc){0}.reserved / sizeof(uint32_t));
     const int generate_words = (int)(sizeof(pixeen_generate_desc){0}.reserved / sizeof(uint32_t));
-    for (int i = 0; i < model_words; i++) { /* 13 model words, 10 generate words */
+    for (int i = 0; i < generate_words; i++) { /* 13 model words, 14 generate words */
         pixeen_model *m = NULL;
         pixeen_model_desc md = {.path = "anything"};
-        md.reserved[i] = 1;
+        md.reserved[i % model_words] = 1;
         CHECK_STATUS(pixeen_model_load(ctx, &md, &m), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(m == NULL && strstr(pixeen_context_last_error(ctx), "reserved word"));
         pixeen_generate_desc g = api_test_request();
@@ -122,6 +123,13 @@ static void test_reserved_with_gpu(void) {
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL && strstr(pixeen_context_last_error(ctx), "newer pixeen.h"));
     }
+    /* the size-conditioning sub-descriptor has reserved words of its own */
+    pixeen_size_conditioning sc = {.reserved[3] = 1};
+    pixeen_generate_desc gs = api_test_request();
+    gs.size_conditioning = &sc;
+    pixeen_image *none = NULL;
+    CHECK_STATUS(pixeen_generate(model, &gs, &none), PIXEEN_ERROR_UNSUPPORTED);
+    CHECK(none == NULL);
     pixeen_model_info info;
     memset(&info, 0xFF, sizeof info);
     CHECK_OK(pixeen_model_get_info(model, &info));

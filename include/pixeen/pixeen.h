@@ -307,6 +307,15 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
  * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
 
+/* SDXL's size conditioning, in pixels (other families ignore it). Zero fields take diffusers'
+ * defaults: original and target size = the image's, crop corner (0, 0). */
+typedef struct pixeen_size_conditioning {
+    int original_width, original_height;
+    int crop_x, crop_y;          /* the crop's left and top */
+    int target_width, target_height;
+    uint32_t reserved[8];        /* must be zero */
+} pixeen_size_conditioning;
+
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
     const char *negative_prompt; /* default NULL: "" (SDXL: zero embeddings, as diffusers) */
@@ -325,12 +334,9 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    /* Grown from reserved words: SDXL's size conditioning in pixels (other families ignore it). Default 0: as
-     * diffusers, original and target size = the image's, crop corner (0, 0). */
-    int original_width, original_height;
-    int crop_x, crop_y;          /* the crop's left and top */
-    int target_width, target_height;
-    uint32_t reserved[10];       /* must be zero */
+    /* Grown from reserved words (a pointer: the 4 bytes before it are alignment padding): */
+    const struct pixeen_size_conditioning *size_conditioning; /* default NULL: SDXL's sizes as diffusers */
+    uint32_t reserved[14];       /* must be zero */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

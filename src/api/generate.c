@@ -127,16 +127,21 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     *seed_used = seed;
     r->progress = d->progress;
     r->progress_user = d->progress_user;
-    const int sizes[6] = {d->original_width, d->original_height, d->crop_x, d->crop_y, d->target_width, d->target_height};
-    for (int i = 0; i < 6; i++)
-        if (sizes[i] < 0 || sizes[i] > 16384)
-            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size conditioning %d (expected 0..16384 pixels)", sizes[i]);
-    r->original_width = d->original_width;
-    r->original_height = d->original_height;
-    r->crop_x = d->crop_x;
-    r->crop_y = d->crop_y;
-    r->target_width = d->target_width;
-    r->target_height = d->target_height;
+    const pixeen_size_conditioning *sc = d->size_conditioning;
+    if (sc) {
+        PX_TRY(api_check_reserved(sc->reserved, sizeof sc->reserved / sizeof sc->reserved[0], "size conditioning"));
+        const int sizes[6] = {sc->original_width, sc->original_height, sc->crop_x, sc->crop_y, sc->target_width, sc->target_height};
+        for (int i = 0; i < 6; i++)
+            if (sizes[i] < 0 || sizes[i] > 16384)
+                return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size conditioning %d (expected 0..16384 pixels)",
+                                 sizes[i]);
+        r->original_width = sc->original_width;
+        r->original_height = sc->original_height;
+        r->crop_x = sc->crop_x;
+        r->crop_y = sc->crop_y;
+        r->target_width = sc->target_width;
+        r->target_height = sc->target_height;
+    }
     if (d->preview_every < 0 || d->preview_every > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
     return PIXEEN_OK;

@@ -13,6 +13,7 @@ typedef struct generate_args {
     const char *model, *tokenizer, *tokenizer2, *device;
     pixeen_prediction prediction;
     pixeen_spacing spacing;
+    pixeen_size_conditioning sizes; /* SDXL's --original-size, --crop, --target-size */
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
     const char *recipients[16]; /* --recipient, in order */
@@ -189,15 +190,16 @@ static int parse_args(int argc, char **argv, generate_args *a) {
                 return 0;
             }
             if (crop) {
-                a->desc.crop_x = x;
-                a->desc.crop_y = y;
+                a->sizes.crop_x = x;
+                a->sizes.crop_y = y;
             } else if (!strcmp(o, "--original-size")) {
-                a->desc.original_width = x;
-                a->desc.original_height = y;
+                a->sizes.original_width = x;
+                a->sizes.original_height = y;
             } else {
-                a->desc.target_width = x;
-                a->desc.target_height = y;
+                a->sizes.target_width = x;
+                a->sizes.target_height = y;
             }
+            a->desc.size_conditioning = &a->sizes;
         } else if (!strcmp(o, "--device")) {
             TAKES_VALUE a->device = val;
         } else if (!strcmp(o, "--save")) {
