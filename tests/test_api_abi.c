@@ -15,9 +15,12 @@
 #if UINTPTR_MAX == UINT64_MAX /* LP64 (Linux x86-64, arm64): the sizes there */
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
-PIN(pixeen_model_desc, 88, 36);     /* + prediction, tokenizer_2_dir, spacing */
-PIN(pixeen_generate_desc, 168, 112); /* + size_conditioning (after 4 bytes of alignment) */
+PIN(pixeen_model_desc, 88, 36);      /* + prediction, tokenizer_2_dir, spacing */
+PIN(pixeen_generate_desc, 168, 136); /* + LoRA / embedding fields, size_conditioning */
 PIN(pixeen_size_conditioning, 56, 24);
+PIN(pixeen_lora, 32, 12);
+_Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
+_Static_assert(offsetof(pixeen_generate_desc, size_conditioning) == 128, "then the size conditioning");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -29,7 +32,12 @@ PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */
 #endif
 /* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
  * since took words from them, keeping every size and every older field's place. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 56, "16 reserved words, 2 became a pointer");
+/* pixeen_generate_desc: the LoRA/embedding fields, the size conditioning and the remaining reserved
+ * words fill the 16 words */
+_Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
+                       offsetof(pixeen_generate_desc, lora_count) ==
+                   64,
+               "16 words for growth");
 _Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_model_desc, tokenizer_2_dir) == 24 &&
                    offsetof(pixeen_model_desc, spacing) == 32,
                "new fields sit where the reserved words were");
@@ -111,7 +119,7 @@ static void test_reserved_with_gpu(void) {
     pixeen_model *model = api_test_model(ctx);
     const int model_words = (int)(sizeof(pixeen_model_desc){0}.reserved / sizeof(uint32_t));
     const int generate_words = (int)(sizeof(pixeen_generate_desc){0}.reserved / sizeof(uint32_t));
-    for (int i = 0; i < generate_words; i++) { /* 13 model words, 14 generate words */
+    for (int i = 0; i < model_words; i++) { /* 13 model words, 7 generate words (on 64-bit) */
         pixeen_model *m = NULL;
         pixeen_model_desc md = {.path = "anything"};
         md.reserved[i % model_words] = 1;

@@ -10,6 +10,7 @@
 #include "models/unet.h"
 #include "models/vae.h"
 #include "ops/pipeline_ops.h"
+#include "pipeline/extras.h"
 #include "pipeline/txt2img.h"
 #include "text/prompt_weights.h"
 
@@ -96,12 +97,13 @@ static tensor build_text(nn_graph *g, void *user) {
 /* Token ids for [uncond x B; cond x B] (or cond x B without guidance), each prompt cut into the
  * same number of 77-token chunks (the shorter padded with empty chunks, as AUTOMATIC1111 does).
  * Returns rows = prompts * chunks in *rows and chunks in *chunks; the caller frees *ids. */
-static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request *req, bool cfg, int32_t **ids,
-                                    float **weights, int64_t *rows, int64_t *chunks) {
+static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request *req, prompt_embedding_set *emb, bool cfg,
+                                    int32_t **ids, float **weights, int32_t **side, int64_t *rows, int64_t *chunks) {
     prompt_chunks pos = {0}, neg = {0}, empty = {0};
     const char *negative = req->negative_prompt ? req->negative_prompt : "";
-    pixeen_status status = prompt_encode(tok, req->prompt, strlen(req->prompt), &pos);
-    if (status == PIXEEN_OK && cfg) status = prompt_encode(tok, negative, strlen(negative), &neg);
+    if (emb && !emb->count) emb = NULL;
+    pixeen_status status = prompt_encode_embeddings(tok, req->prompt, strlen(req->prompt), emb, &pos);
+    if (status == PIXEEN_OK && cfg) status = prompt_encode_embeddings(tok, negative, strlen(negative), emb, &neg);
     if (status == PIXEEN_OK) status = prompt_encode(tok, "", 0, &empty);
     if (status != PIXEEN_OK) {
         prompt_chunks_free(&pos);
@@ -113,7 +115,10 @@ static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request 
     int64_t prompts = (cfg ? 2 : 1) * (int64_t)req->batch;
     *ids = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **ids);
     *weights = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **weights);
-    if (!*ids || !*weights) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
+    size_t placed = 0; /* embedding uses: side-table indices are uploaded only when there are some */
+    for (size_t e = 0; emb && e < emb->count; e++) placed += emb->items[e].uses;
+    *side = placed ? malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **side) : NULL;
+    if (!*ids || !*weights || (placed && !*side)) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
     for (int64_t p = 0; status == PIXEEN_OK && p < prompts; p++) {
         const prompt_chunks *src = cfg && p < req->batch ? &neg : &pos;
         for (size_t c = 0; c < k; c++) {
@@ -121,6 +126,7 @@ static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request 
             size_t at = ((size_t)p * k + c) * TOKENIZER_CONTEXT, chunk = c < src->count ? c : 0;
             memcpy(*ids + at, from->ids[chunk], TOKENIZER_CONTEXT * sizeof **ids);
             memcpy(*weights + at, from->weights[chunk], TOKENIZER_CONTEXT * sizeof **weights);
+            for (size_t i = 0; *side && i < TOKENIZER_CONTEXT; i++) (*side)[at + i] = from->side ? from->side[chunk][i] : -1;
         }
     }
     *rows = prompts * (int64_t)k;
@@ -129,6 +135,24 @@ static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request 
     prompt_chunks_free(&neg);
     prompt_chunks_free(&empty);
     return status;
+}
+
+/* Textual inversion: the side table of text encoder `which` (fp16 [S, D]) and each position's
+ * row (int32 [rows, 77], -1 for ordinary tokens), on the GPU. */
+static pixeen_status upload_side(gpu_context *ctx, const extras *ex, int which, const int64_t token_shape[2],
+                                 const int32_t *side, tensor *table, tensor *index) {
+    if (!ex->side[which] || ex->emb.rows <= 0)
+        return error_set(PIXEEN_ERROR_INTERNAL, "txt2img: embeddings placed without vectors for text encoder %d", which + 1);
+    const int64_t shape[2] = {ex->emb.rows, ex->side_dim[which]};
+    PX_TRY(tensor_create(ctx, DTYPE_F16, 2, shape, "embedding vectors", table));
+    uint16_t *half = malloc((size_t)(shape[0] * shape[1]) * sizeof *half);
+    if (!half) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
+    f32_to_f16_array(half, ex->side[which], (size_t)(shape[0] * shape[1]));
+    pixeen_status st = gpu_buffer_upload(ctx, table->buffer, 0, half, tensor_bytes(table));
+    free(half);
+    if (st == PIXEEN_OK) st = tensor_create(ctx, DTYPE_I32, 2, token_shape, "embedding positions", index);
+    if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, index->buffer, 0, side, tensor_bytes(index));
+    return st;
 }
 
 /* ---- the denoising step -------------------------------------------------------------------- */
@@ -178,6 +202,8 @@ typedef struct run_state {
     float *host_noise;
     sampler_plan *plan;
     tensor ids_t[FAMILY_MAX_ENCODERS], weights_t[FAMILY_MAX_ENCODERS], eos_t[FAMILY_MAX_ENCODERS];
+    /* textual inversion, per text encoder: the side table and each position's row */
+    tensor side_t[FAMILY_MAX_ENCODERS], side_index_t[FAMILY_MAX_ENCODERS];
     tensor time_ids, x, prev, noise, unet_in, t;
     gpu_buffer *plan_buf, *state_buf;
     nn_program text[FAMILY_MAX_ENCODERS], step, decode;
@@ -193,6 +219,8 @@ static void run_state_free(run_state *s) {
         gpu_buffer_destroy_wiped(s->ids_t[e].buffer);
         gpu_buffer_destroy_wiped(s->weights_t[e].buffer);
         gpu_buffer_destroy(s->eos_t[e].buffer);
+        gpu_buffer_destroy_wiped(s->side_t[e].buffer);
+        gpu_buffer_destroy_wiped(s->side_index_t[e].buffer);
         nn_program_free(&s->text[e]);
     }
     gpu_buffer_destroy(s->time_ids.buffer);
@@ -247,20 +275,19 @@ static int64_t pooled_position(const int32_t *ids, int32_t eos, bool legacy) {
 
 /* Steps 1-2: prompts -> the UNet's context [rows, 77*k, D] (and the pooled text), on the GPU: one
  * program per text encoder of the family. */
-static pixeen_status encode_text(sd_model *m, const txt2img_request *req, bool cfg, run_state *s, int64_t *chunks) {
+static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras *ex, bool cfg, bool zero_uncond,
+                                 run_state *s, int64_t *chunks) {
     gpu_context *ctx = m->ctx;
     const family_desc *fam = m->family;
     const int64_t prompts = (cfg ? 2 : 1) * (int64_t)req->batch;
-    /* diffusers' force_zeros_for_empty_prompt: no negative prompt given -> zero embeddings */
-    const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
     pixeen_status status = PIXEEN_OK;
     for (int e = 0; e < fam->encoder_count && status == PIXEEN_OK; e++) {
         const family_text_encoder *enc = &fam->encoders[e];
         const clip_config *ccfg = model_clip_config(m->files, enc->component);
-        int32_t *ids = NULL;
+        int32_t *ids = NULL, *side = NULL;
         float *weights = NULL;
         int64_t rows = 0, k = 0;
-        status = encode_prompts(m->tokenizers[e], req, cfg, &ids, &weights, &rows, &k);
+        status = encode_prompts(m->tokenizers[e], req, &ex->emb, cfg, &ids, &weights, &side, &rows, &k);
         if (status == PIXEEN_OK && e > 0 && k != *chunks)
             status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the prompt makes %lld chunks for %s but %lld for %s",
                                (long long)k, model_component_name(enc->component), (long long)*chunks,
@@ -287,9 +314,17 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, bool c
             status = tensor_create(ctx, DTYPE_I32, 1, (const int64_t[]){prompts}, "pooled rows", &s->eos_t[e]);
             if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s->eos_t[e].buffer, 0, eos_rows, (uint64_t)prompts * 4);
         }
+        if (status == PIXEEN_OK && side)
+            status = upload_side(ctx, ex, e, token_shape, side, &s->side_t[e], &s->side_index_t[e]);
+        nn_weights *w = &m->weights[enc->component];
+        if (status == PIXEEN_OK && side) {
+            w->token_side = &s->side_t[e];
+            w->token_side_index = &s->side_index_t[e];
+        }
         if (ids) memset(ids, 0, (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids); /* the prompt, as ids */
         free(ids);
         free(weights);
+        free(side);
         text_build *tb = &s->tb[e];
         *tb = (text_build){.cfg = ccfg, .enc = enc, .ids = s->ids_t[e], .weights = s->weights_t[e], .eos_rows = s->eos_t[e],
                            .prev = e ? &s->text[e - 1].output : NULL, .clip_skip = req->clip_skip};
@@ -297,8 +332,9 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, bool c
             tb->zero_context_rows = (uint64_t)req->batch * (uint64_t)k;
             tb->zero_pooled_rows = (uint64_t)req->batch;
         }
-        if (status == PIXEEN_OK)
-            status = nn_program_build(ctx, &m->weights[enc->component], m->act, build_text, tb, &s->text[e]);
+        if (status == PIXEEN_OK) status = nn_program_build(ctx, w, m->act, build_text, tb, &s->text[e]);
+        w->token_side = NULL;
+        w->token_side_index = NULL;
         if (status == PIXEEN_OK) status = gpu_recorder_submit(s->text[e].rec);
     }
     return status;
@@ -355,9 +391,19 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     run_state s = {0};
     pixeen_status status = PIXEEN_OK;
 
-    /* 1-2. prompts -> the UNet's context [halves*B, 77*k, D] (and the pooled text), on the GPU */
+    /* 0. <lora:...> tags out of the prompts; LoRAs merged (or the originals back) */
+    extras ex;
+    PX_TRY(extras_prepare(m, req, &ex));
+    txt2img_request plain = *req;
+    plain.prompt = ex.pos.text;
+    plain.negative_prompt = ex.neg.text;
+
+    /* 1-2. prompts -> the UNet's context [halves*B, 77*k, D] (and the pooled text), on the GPU;
+     * diffusers' force_zeros_for_empty_prompt: no negative prompt given -> zero embeddings */
     int64_t chunks = 0;
-    status = encode_text(m, req, cfg, &s, &chunks);
+    const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
+    status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
+    extras_free(&ex);
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
         /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */

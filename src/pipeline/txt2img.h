@@ -2,7 +2,8 @@
  * the GPU. The loop knows no family by name: the family's description says which text encoders
  * run and how their outputs become the UNet's context and added inputs.
  *
- * One run: tokenize (CPU) -> the text encoders on [uncond x B; cond x B] -> initial noise drawn on the host by the
+ * One run: <lora:...> tags out, LoRAs merged and embeddings found (pipeline/extras.h) -> tokenize
+ * (CPU) -> the text encoders on [uncond x B; cond x B] -> initial noise drawn on the host by the
  * torch-compatible RNG and uploaded once (with every step's ancestral noise, drawn in diffusers'
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
@@ -15,6 +16,7 @@
 
 #include <stdatomic.h>
 
+#include "models/lora.h"
 #include "pipeline/sd_model.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
@@ -43,6 +45,13 @@ typedef struct txt2img_request {
     /* SDXL's size conditioning, pixels; 0: as diffusers (original and target = the image size,
      * crop corner 0, 0). Families without added inputs ignore them. */
     int original_width, original_height, crop_x, crop_y, target_width, target_height;
+    /* LoRAs merged for this run besides the <lora:NAME:WEIGHT> tags of both prompts (whose names
+     * resolve in lora_dir; NULL: $XDG_DATA_HOME/pixeen/loras). A run without any puts the original
+     * weights back (pipeline/extras.h). */
+    const lora_request *loras;
+    size_t lora_count;
+    const char *lora_dir;
+    const char *embedding_dir;   /* textual-inversion embeddings; NULL: $XDG_DATA_HOME/pixeen/embeddings */
 
     /* For parity tests: replace what the RNG would draw (NCHW, standard normal, before scaling). */
     const float *init_noise;     /* [B, C, h, w] */
