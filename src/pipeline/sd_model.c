@@ -58,16 +58,17 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
     if (model_is_inpainting(m->files))
         return error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is an inpainting model; text to image needs a regular one",
                          path);
+    /* Before the tokenizers: a missing text encoder would otherwise read as a missing tokenizer. */
+    PX_TRY(model_require(m->files, MODEL_UNET, "text to image"));
+    PX_TRY(model_require(m->files, MODEL_VAE, "text to image"));
     for (int e = 0; e < m->family->encoder_count; e++) {
         model_component c = m->family->encoders[e].component;
-        if (!model_has(m->files, c))
-            return error_set(PIXEEN_ERROR_MODEL, "model: %s (%s) has no %s", path, m->family->name, model_component_name(c));
+        PX_TRY(model_require(m->files, c, "text to image"));
         const clip_config *cc = model_clip_config(m->files, c);
         if (m->family->encoders[e].pooled && !cc->has_projection)
             return error_set(PIXEEN_ERROR_MODEL, "model: %s: %s has no text_projection (needed for the pooled text)",
                              path, model_component_name(c));
     }
-    if (!model_has(m->files, MODEL_VAE)) return error_set(PIXEEN_ERROR_MODEL, "model: %s has no VAE", path);
     const unet_config *u = model_unet_config(m->files);
     int context = 0;
     for (int e = 0; e < m->family->encoder_count; e++)
