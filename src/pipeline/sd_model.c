@@ -36,8 +36,8 @@ pixeen_status sd_model_load(gpu_context *ctx, const char *path, const char *toke
     if (status == PIXEEN_OK && model_get_family(m->files) != MODEL_FAMILY_SD1)
         status = error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is %s; this version generates with SD 1.x models only",
                            path, model_family_name(model_get_family(m->files)));
-    if (status == PIXEEN_OK && model_is_inpainting(m->files))
-        status = error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is an inpainting model; text to image needs a regular one", path);
+    /* Inpainting models (9 UNet input channels) load; pipeline/edit.c refuses them without an
+     * init image and a mask. */
     char dir[4096];
     if (status == PIXEEN_OK)
         status = tokenizer_locate(tokenizer_dir, model_tokenizer_dir(m->files, MODEL_TEXT_ENCODER), false, path, dir,

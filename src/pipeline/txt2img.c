@@ -105,15 +105,20 @@ typedef struct step_build {
     float guidance;
     tensor unet_in, t, context, prev, noise;
     uint32_t noise_steps;
+    const edit_state *edit; /* img2img / inpainting hooks (no-ops for text to image) */
+    gpu_buffer *state;
 } step_build;
 
 static tensor build_step(nn_graph *g, void *user) {
     step_build *s = user;
     if (g->rec) op_sampler_input_record(g->rec, &s->sampler, s->halves, &s->unet_in, &s->t);
-    tensor eps = unet_forward(g, s->cfg, &s->unet_in, &s->t, &s->context);
+    tensor in = edit_unet_input(g, s->edit, &s->unet_in);
+    tensor eps = unet_forward(g, s->cfg, &in, &s->t, &s->context);
+    edit_release_unet_input(g, s->edit, &in);
     if (g->rec && g->status == PIXEEN_OK)
         op_sampler_update_record(g->rec, &s->sampler, s->halves, s->guidance, &eps, &s->prev, &s->noise, s->noise_steps);
     nn_release(g, &eps);
+    edit_record_after_update(g, s->edit, s->state, s->sampler.x);
     return *s->sampler.x;
 }
 
@@ -147,6 +152,7 @@ typedef struct run_state {
     nn_program text, step, decode;
     schedule_table table;
     bool table_made;
+    edit_state edit;
 } run_state;
 
 static void run_state_free(run_state *s) {
@@ -167,6 +173,7 @@ static void run_state_free(run_state *s) {
     nn_program_free(&s->step);
     nn_program_free(&s->decode);
     if (s->table_made) schedule_table_destroy(&s->table);
+    edit_free(&s->edit);
 }
 
 static pixeen_status check_request(const sd_model *m, const txt2img_request *r) {
@@ -200,8 +207,11 @@ static pixeen_status draw_noise(const txt2img_request *req, run_state *s, int64_
     }
     rng r;
     pixeen_status status = rng_init(&r, req->rng, req->seed);
+    if (status == PIXEEN_OK) status = edit_draw_before_noise(&s->edit, &r);
     if (status == PIXEEN_OK && req->init_noise) memcpy(nchw, req->init_noise, n * sizeof(float));
     else if (status == PIXEEN_OK) status = rng_randn(&r, nchw, n);
+    if (status == PIXEEN_OK) status = edit_keep_noise(&s->edit, nchw);
+    if (status == PIXEEN_OK) status = edit_draw_after_noise(&s->edit, &r);
     if (status == PIXEEN_OK) {
         for (size_t i = 0; i < n; i++) nchw[i] *= s->plan->init_sigma;
         nchw_to_nhwc(nchw, s->host_noise, B, C, HW);
@@ -231,15 +241,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const clip_config *ccfg = model_clip_config(m->files, MODEL_TEXT_ENCODER);
     const bool cfg = req->guidance != 1.0f;
     const uint32_t halves = cfg ? 2 : 1;
-    const int64_t B = req->batch, C = ucfg->in_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
+    const int64_t B = req->batch, C = vcfg->latent_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
     const int64_t n = B * C * h * w;
     double start = now_seconds();
     run_state s = {0};
-    pixeen_status status = PIXEEN_OK;
+    pixeen_status status = edit_begin(m, req->edit, req->width, req->height, req->batch, &s.edit);
 
     /* 1-2. prompts -> embeddings [halves*B, 77*k, D], on the GPU */
     int64_t rows = 0, chunks = 0;
-    status = encode_prompts(m, req, cfg, &s.ids, &s.weights, &rows, &chunks);
+    if (status == PIXEEN_OK) status = encode_prompts(m, req, cfg, &s.ids, &s.weights, &rows, &chunks);
     const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s.ids_t);
     if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.ids_t.buffer, 0, s.ids, tensor_bytes(&s.ids_t));
@@ -255,6 +265,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK) status = schedule_table_create(&m->schedule, &s.table);
     s.table_made = status == PIXEEN_OK;
     if (status == PIXEEN_OK) status = sampler_plan_create(&m->schedule, &s.table, &req->sampler, &s.plan);
+    if (status == PIXEEN_OK) status = edit_trim_plan(&s.edit, s.plan);
     uint32_t noise_steps = 0;
     if (status == PIXEEN_OK) status = draw_noise(req, &s, B, C, h * w, &noise_steps);
     const int64_t lat_shape[4] = {B, h, w, C};
@@ -272,12 +283,14 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK)
         status = gpu_buffer_upload(ctx, s.plan_buf, 0, s.plan->step, sizeof(sampler_step) * (size_t)s.plan->steps);
     if (status == PIXEEN_OK) status = gpu_buffer_create(ctx, GPU_MEMORY_HOST, 4, "step index", &s.state_buf);
+    if (status == PIXEEN_OK) status = edit_prepare(m, &s.edit, s.plan, &s.x, halves);
 
     /* 4. the step, recorded once */
     if (status == PIXEEN_OK)
         status = tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C}, "unet input", &s.unet_in);
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B}, "timesteps", &s.t);
-    step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps};
+    step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps,
+                     .edit = &s.edit, .state = s.state_buf};
     if (status == PIXEEN_OK) {
         sb.sampler = (op_sampler_bindings){s.plan_buf, s.state_buf, &s.x};
         sb.unet_in = s.unet_in;

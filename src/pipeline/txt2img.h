@@ -6,13 +6,14 @@
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
  * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
  * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
- * of long prompts is applied), img2img, SD 2.x/SDXL.
+ * of long prompts is applied), SD 2.x/SDXL. img2img and inpainting: `edit` (pipeline/edit.h).
  * Entry points: txt2img_run, txt2img_result_free. */
 #ifndef PIXEEN_PIPELINE_TXT2IMG_H
 #define PIXEEN_PIPELINE_TXT2IMG_H
 
 #include <stdatomic.h>
 
+#include "pipeline/edit.h"
 #include "pipeline/sd_model.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
@@ -43,6 +44,8 @@ typedef struct txt2img_request {
     const float *init_noise;     /* [B, C, h, w] */
     const float *step_noise;     /* [steps, B, C, h, w], only the steps that draw */
     int keep_debug;              /* copy final latents (NCHW) and the VAE output (NHWC) to the result */
+
+    const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
 } txt2img_request;
 
 typedef struct txt2img_result {
