@@ -287,6 +287,33 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
  * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
 
+/* ---- pictures: init images and masks for img2img and inpainting ------------------------- */
+/* A picture the application gives Pixeen, decoded into locked memory (like a pixeen_secret: wiped
+ * when destroyed). From a file: PNG, JPEG, BMP or TGA, or an age-encrypted one (recognised by its
+ * header, binary or armored), decrypted in locked memory so the plaintext never reaches the disk.
+ * Or from RGBA8 pixels the application holds. Sizes up to 8192 a side are accepted; the size is
+ * read from the header and checked before anything is decoded. Errors name the file and what was
+ * wrong: PIXEEN_ERROR_FORMAT for corrupt or truncated data, PIXEEN_ERROR_DECRYPT for an age file
+ * that does not open, PIXEEN_ERROR_INVALID_ARGUMENT for sizes over the limit. Thread-safe (no
+ * context). */
+typedef struct pixeen_picture pixeen_picture;
+struct pixeen_open_desc;
+
+typedef struct pixeen_picture_desc {
+    const char *path;                    /* a picture file (or an age file holding one); or NULL and: */
+    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images) */
+    int width, height;                   /* of rgba */
+    size_t stride;                       /* bytes from one rgba row to the next; default 0: width * 4 */
+    const struct pixeen_open_desc *open; /* decrypting an age file; default NULL: the default identity */
+    uint32_t reserved[16];               /* must be zero */
+} pixeen_picture_desc;
+
+PIXEEN_API pixeen_status pixeen_picture_load(const pixeen_picture_desc *desc, pixeen_picture **out);
+/* The picture's size in pixels. */
+PIXEEN_API pixeen_status pixeen_picture_get_size(const pixeen_picture *picture, int *width, int *height);
+/* Wipes and frees; NULL is a no-op. */
+PIXEEN_API void pixeen_picture_destroy(pixeen_picture *picture);
+
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
     const char *negative_prompt; /* default NULL: "" */
@@ -305,7 +332,19 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    uint32_t reserved[16];       /* must be zero */
+    /* Editing: these took five of the reserved words (the descriptor's size is unchanged). */
+    float strength;              /* img2img / inpainting denoising strength, 0 < s <= 1: the last
+                                    int(steps * s) steps of the schedule run (diffusers' rule);
+                                    default 0: 0.75 */
+    const pixeen_picture *init_image; /* default NULL: text to image. Else img2img, starting from
+                                    it; width/height default to its size rounded down to a multiple
+                                    of size_multiple; another size resizes it (Lanczos, as PIL) */
+    const pixeen_picture *mask;  /* default NULL; with init_image: inpainting, where the mask is
+                                    white (grey >= 50%: repaint) and keeps the rest. Read as grey
+                                    (RGB by luma as PIL's convert("L"), alpha ignored); its size
+                                    must equal the init image's. Inpainting models (9 UNet input
+                                    channels) need both */
+    uint32_t reserved[11];       /* must be zero */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

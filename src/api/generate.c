@@ -116,6 +116,64 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     return PIXEEN_OK;
 }
 
+/* img2img / inpainting inputs: the pictures at the generation's size as the floats diffusers
+ * feeds its pipelines, in locked memory (they are the user's picture). */
+typedef struct edit_inputs {
+    vault_secret *image, *mask;
+    edit_request req;
+} edit_inputs;
+
+static void edit_inputs_free(edit_inputs *e) {
+    vault_secret_destroy(e->image);
+    vault_secret_destroy(e->mask);
+    memset(e, 0, sizeof *e);
+}
+
+/* Sizes (the picture's rounded down to the model's multiple unless the caller gave one; any
+ * other size resizes with Lanczos, as diffusers' VaeImageProcessor does with PIL), strength. */
+static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r, edit_inputs *e) {
+    if (!d->init_image) {
+        if (d->mask) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: a mask needs an init image");
+        if (d->strength != 0.0f)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: strength %g needs an init image", (double)d->strength);
+        return PIXEEN_OK;
+    }
+    pixeen_model_info info;
+    pixeen_model_get_info(pm, &info);
+    const picture *in = &d->init_image->pic, *mk = d->mask ? &d->mask->pic : NULL;
+    float strength = d->strength == 0.0f ? 0.75f : d->strength;
+    if (!isfinite(strength) || strength <= 0.0f || strength > 1.0f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: strength %g (expected 0 < strength <= 1)", (double)d->strength);
+    if (mk && (mk->width != in->width || mk->height != in->height))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the mask is %dx%d but the init image %dx%d (they must match)",
+                         mk->width, mk->height, in->width, in->height);
+    if (!d->width) r->width = in->width - in->width % info.size_multiple;
+    if (!d->height) r->height = in->height - in->height % info.size_multiple;
+    if (r->width <= 0 || r->height <= 0)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the init image is %dx%d, smaller than the model's %d-pixel multiple",
+                         in->width, in->height, info.size_multiple);
+    if (r->width > 4096 || r->height > 4096)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "generate: the init image is %dx%d: above the 4096x4096 limit (give a smaller -W/-H to resize it)",
+                         in->width, in->height);
+    size_t pixels = (size_t)r->width * r->height;
+    picture rin = {0}, rmk = {0};
+    pixeen_status s = picture_resize_lanczos(in, r->width, r->height, &rin);
+    if (s == PIXEEN_OK && mk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
+    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float), &e->image);
+    if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float), &e->mask);
+    if (s == PIXEEN_OK) {
+        picture_to_unit_range(&rin, (float *)(void *)e->image->data);
+        if (mk) picture_mask_binary(&rmk, (float *)(void *)e->mask->data);
+        e->req = (edit_request){(const float *)(const void *)e->image->data,
+                                mk ? (const float *)(const void *)e->mask->data : NULL, strength};
+        r->edit = &e->req;
+    }
+    picture_free(&rin);
+    picture_free(&rmk);
+    return s;
+}
+
 /* Previews: one small recording (the latent_preview kernel into a host-visible buffer) made on the
  * first preview and replayed after each later one; the only readback is that buffer. */
 typedef struct preview_state {
@@ -165,8 +223,11 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
     txt2img_request req;
     int64_t seed = 0;
+    edit_inputs edit = {0};
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
+    if (status == PIXEEN_OK) status = resolve_edit(pm, desc, &req, &edit);
     if (status != PIXEEN_OK) {
+        edit_inputs_free(&edit);
         atomic_store(&ctx->busy, 0);
         return api_finish(ctx, status);
     }
@@ -182,6 +243,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     }
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
     preview_free(&preview);
+    edit_inputs_free(&edit);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {
         free(img);

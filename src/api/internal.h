@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "gpu/gpu.h"
+#include "image/picture.h"
 #include "pipeline/txt2img.h"
 
 struct pixeen_context {
@@ -20,6 +21,10 @@ struct pixeen_context {
 struct pixeen_model {
     pixeen_context *ctx;
     sd_model *sd;
+};
+
+struct pixeen_picture {
+    picture pic; /* RGBA8 in locked memory */
 };
 
 struct pixeen_image {
