@@ -237,7 +237,9 @@ typedef struct pixeen_model_desc {
     uint32_t reserved[16];     /* must be zero */
 } pixeen_model_desc;
 
-/* Reads the model (weights stream to the GPU in fp16 without being held in host memory).
+/* Reads the model (weights stream to the GPU in fp16 without being held in host memory). A folder
+ * holding a TAESD (config.json of diffusers' AutoencoderTiny) loads as a model that only
+ * pixeen_probe's TAESD components run.
  * PIXEEN_ERROR_FORMAT / _MODEL name the file and tensor when the model is malformed,
  * PIXEEN_ERROR_TOKENIZER says which files to provide. The caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out);
@@ -363,6 +365,12 @@ typedef enum pixeen_component {
     PIXEEN_COMPONENT_UNET = 1,         /* inputs: sample [B, 4, h, w], timestep [B] or [1], context [B, T, D]
                                           -> model output [B, 4, h, w] */
     PIXEEN_COMPONENT_VAE_DECODER = 2,  /* inputs[0]: latents [B, 4, h, w], not scaled -> [B, 3, H, W] */
+    PIXEEN_COMPONENT_VAE_ENCODER = 3,  /* inputs[0]: image [B, 3, H, W] in [-1, 1] -> the latent
+                                          distribution's mean and log-variance [B, 8, h, w] */
+    /* A model loaded from a TAESD folder (diffusers AutoencoderTiny) has these two only: */
+    PIXEEN_COMPONENT_TAESD_DECODER = 4, /* inputs[0]: latents [B, 4, h, w] as the UNet makes them
+                                           -> [B, 3, H, W] in about [-1, 1] */
+    PIXEEN_COMPONENT_TAESD_ENCODER = 5, /* inputs[0]: image [B, 3, H, W] in [-1, 1] -> [B, 4, h, w] */
 } pixeen_component;
 
 typedef struct pixeen_probe_desc {

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "api/internal.h"
+#include "models/taesd.h"
 #include "ops/preview.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
@@ -29,7 +30,11 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
     pixeen_model *m = calloc(1, sizeof *m);
     if (!m) return api_finish(ctx, error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: out of host memory"));
     m->ctx = ctx;
-    status = sd_model_load(ctx->gpu, desc->path, desc->tokenizer_dir, act, &m->sd);
+    m->act = act;
+    if (taesd_is_folder(desc->path)) /* a TAESD alone: for pixeen_probe (and as a decoder) */
+        status = taesd_load(ctx->gpu, desc->path, &m->taesd);
+    else
+        status = sd_model_load(ctx->gpu, desc->path, desc->tokenizer_dir, act, &m->sd);
     if (status != PIXEEN_OK) {
         free(m);
         return api_finish(ctx, status);
@@ -41,11 +46,17 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
 PIXEEN_API void pixeen_model_destroy(pixeen_model *pm) {
     if (!pm) return;
     sd_model_free(pm->sd);
+    taesd_free(pm->taesd);
     free(pm);
 }
 
 PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *pm, pixeen_model_info *out) {
     if (!pm || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: model or output is NULL");
+    if (!pm->sd) {
+        *out = (pixeen_model_info){.family = "taesd", .size_multiple = pm->taesd->cfg.downscale,
+                                   .weight_bytes = pm->taesd->weights.bytes};
+        return PIXEEN_OK;
+    }
     const unet_config *u = model_unet_config(pm->sd->files);
     const vae_config *v = model_vae_config(pm->sd->files);
     *out = (pixeen_model_info){
@@ -221,6 +232,11 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     int expected = 0;
     if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
         return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
+    if (!pm->sd) {
+        atomic_store(&ctx->busy, 0);
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                                         "generate: this model is a TAESD (an autoencoder only): load a Stable Diffusion model"));
+    }
     txt2img_request req;
     int64_t seed = 0;
     edit_inputs edit = {0};

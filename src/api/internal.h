@@ -20,7 +20,9 @@ struct pixeen_context {
 
 struct pixeen_model {
     pixeen_context *ctx;
-    sd_model *sd;
+    sd_model *sd;        /* a Stable Diffusion model, or NULL for: */
+    struct taesd *taesd; /* a TAESD folder (probe only) */
+    tensor_dtype act;
 };
 
 struct pixeen_picture {
