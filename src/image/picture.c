@@ -33,6 +33,16 @@ pixeen_status picture_decode(const uint8_t *bytes, size_t size, const char *name
     if (!bytes || size == 0) return error_set(PIXEEN_ERROR_FORMAT, "image: %s: the file is empty", name);
     if (size > (size_t)INT32_MAX) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: %s: the file is over 2 GiB", name);
     int w = 0, h = 0, ch = 0;
+    /* A PNG's size sits at a fixed place (IHDR, bytes 16..23): checked here so that a huge one is
+     * named as such (stb would only say it does not recognise the file). */
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (size >= 24 && !memcmp(bytes, png_sig, 8) && !memcmp(bytes + 12, "IHDR", 4)) {
+        uint32_t pw = (uint32_t)bytes[16] << 24 | (uint32_t)bytes[17] << 16 | (uint32_t)bytes[18] << 8 | bytes[19];
+        uint32_t ph = (uint32_t)bytes[20] << 24 | (uint32_t)bytes[21] << 16 | (uint32_t)bytes[22] << 8 | bytes[23];
+        if (pw > PICTURE_MAX_SIDE || ph > PICTURE_MAX_SIDE)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: %s: %ux%u pixels is over the %dx%d limit", name, pw, ph,
+                             PICTURE_MAX_SIDE, PICTURE_MAX_SIDE);
+    }
     /* The header alone: refuses absurd sizes before stb allocates anything for the pixels. */
     if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &ch))
         return error_set(PIXEEN_ERROR_FORMAT, "image: %s: not a PNG, JPEG, BMP or TGA picture, or its header is corrupt (%s)",
