@@ -16,7 +16,7 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 120); /* strength, init_image, mask took 5 reserved words */
+PIN(pixeen_generate_desc, 168, 136); /* strength, init_image, mask, decoder, preview_decoder took 9 reserved words */
 PIN(pixeen_picture_desc, 104, 40);
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
@@ -27,7 +27,7 @@ PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 #endif
 /* Every descriptor keeps 16 reserved words at its end, every output 8. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 44, "16 reserved words, 5 of them now fields");
+_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 28, "16 reserved words, 9 of them now fields");
 _Static_assert(offsetof(pixeen_generate_desc, strength) == 100, "the first new field sits where the reserved words began");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
 

@@ -334,7 +334,7 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    /* Editing: these took five of the reserved words (the descriptor's size is unchanged). */
+    /* Editing and decoders: these took nine of the reserved words (the size is unchanged). */
     float strength;              /* img2img / inpainting denoising strength, 0 < s <= 1: the last
                                     int(steps * s) steps of the schedule run (diffusers' rule);
                                     default 0: 0.75 */
@@ -346,7 +346,12 @@ typedef struct pixeen_generate_desc {
                                     (RGB by luma as PIL's convert("L"), alpha ignored); its size
                                     must equal the init image's. Inpainting models (9 UNet input
                                     channels) need both */
-    uint32_t reserved[11];       /* must be zero */
+    const pixeen_model *decoder; /* default NULL: the model's VAE decodes the image. A TAESD (a
+                                    model loaded from a TAESD folder) instead: fast drafts */
+    const pixeen_model *preview_decoder; /* default NULL: previews by the linear latent->RGB map
+                                    at latent size. A TAESD: full-colour previews at the image's
+                                    size (one TAESD decode per preview) */
+    uint32_t reserved[7];        /* must be zero */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

@@ -12,6 +12,7 @@
 
 #include "api/internal.h"
 #include "models/taesd.h"
+#include "ops/pipeline_ops.h"
 #include "ops/preview.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
@@ -140,6 +141,22 @@ static void edit_inputs_free(edit_inputs *e) {
     memset(e, 0, sizeof *e);
 }
 
+/* decoder / preview_decoder: TAESD models on the same context. */
+static pixeen_status resolve_decoders(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r) {
+    const pixeen_model *m[2] = {d->decoder, d->preview_decoder};
+    for (int i = 0; i < 2; i++) {
+        if (!m[i]) continue;
+        if (!m[i]->taesd)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s must be a TAESD (a model loaded from a TAESD folder)",
+                             i ? "preview decoder" : "decoder");
+        if (m[i]->ctx != pm->ctx)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s was loaded on another context",
+                             i ? "preview decoder" : "decoder");
+    }
+    r->decoder = d->decoder ? d->decoder->taesd : NULL;
+    return PIXEEN_OK;
+}
+
 /* Sizes (the picture's rounded down to the model's multiple unless the caller gave one; any
  * other size resizes with Lanczos, as diffusers' VaeImageProcessor does with PIL), strength. */
 static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r, edit_inputs *e) {
@@ -195,10 +212,45 @@ typedef struct preview_state {
     gpu_buffer *out;
     uint8_t *rgb;
     int width, height;
+    /* A TAESD preview decoder: a program decoding image 0 into RGBA8 (host-visible `out`), whose
+     * pixels are repacked into `rgb` (host memory, wiped at the end). */
+    const taesd *taesd;
+    tensor_dtype act;
+    tensor latents0;
+    nn_program prog;
 } preview_state;
+
+static tensor build_taesd_preview(nn_graph *g, void *user) {
+    preview_state *p = user;
+    tensor z = nn_alloc(g, 4, p->latents0.shape);
+    if (g->rec) op_latent_scale_record(g->rec, &p->latents0, 1.0f, &z); /* TAESD takes latents unscaled */
+    tensor img = taesd_decode_forward(g, &p->taesd->cfg, &z);
+    nn_release(g, &z);
+    if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, p->out, 0);
+    return img;
+}
+
+static pixeen_status on_preview_taesd(const tensor *latents, int step, int total, preview_state *p) {
+    if (!p->prog.rec) {
+        p->latents0 = nn_view(*latents, 4, (const int64_t[]){1, latents->shape[1], latents->shape[2], latents->shape[3]});
+        p->width = (int)latents->shape[2] * p->taesd->cfg.downscale;
+        p->height = (int)latents->shape[1] * p->taesd->cfg.downscale;
+        uint64_t pixels = (uint64_t)p->width * (uint64_t)p->height;
+        PX_TRY(gpu_buffer_create(p->gpu, GPU_MEMORY_HOST, pixels * 4, "taesd preview", &p->out));
+        if (!(p->rgb = malloc(pixels * 3))) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+        PX_TRY(nn_program_build(p->gpu, &p->taesd->weights, p->act, build_taesd_preview, p, &p->prog));
+    }
+    PX_TRY(gpu_recorder_submit(p->prog.rec));
+    const uint8_t *rgba = gpu_buffer_map(p->out);
+    size_t pixels = (size_t)p->width * (size_t)p->height;
+    for (size_t i = 0; i < pixels; i++) memcpy(p->rgb + i * 3, rgba + i * 4, 3);
+    p->fn(p->rgb, p->width, p->height, step, total, p->user);
+    return PIXEEN_OK;
+}
 
 static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
     preview_state *p = user;
+    if (p->taesd) return on_preview_taesd(latents, step, total, p);
     if (!p->rec) {
         uint64_t pixels = (uint64_t)(latents->shape[1] * latents->shape[2]);
         p->width = (int)latents->shape[2];
@@ -217,6 +269,13 @@ static pixeen_status on_preview(const tensor *latents, int step, int total, void
 
 static void preview_free(preview_state *p) {
     gpu_recorder_destroy(p->rec);
+    if (p->taesd) {
+        nn_program_free(&p->prog);
+        if (p->rgb) explicit_bzero(p->rgb, (size_t)p->width * (size_t)p->height * 3);
+        free(p->rgb);
+        gpu_buffer_destroy_wiped(p->out); /* it shows the image being made */
+        return;
+    }
     if (p->rgb) memset(p->rgb, 0, gpu_buffer_size(p->out)); /* it shows the image being made */
     gpu_buffer_destroy(p->out);
 }
@@ -242,6 +301,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     edit_inputs edit = {0};
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
     if (status == PIXEEN_OK) status = resolve_edit(pm, desc, &req, &edit);
+    if (status == PIXEEN_OK) status = resolve_decoders(pm, desc, &req);
     if (status != PIXEEN_OK) {
         edit_inputs_free(&edit);
         atomic_store(&ctx->busy, 0);
@@ -251,7 +311,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
-    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user,
+                             .taesd = desc->preview_decoder ? desc->preview_decoder->taesd : NULL, .act = pm->sd->act};
     if (desc->preview) {
         req.preview = on_preview;
         req.preview_user = &preview;

@@ -15,6 +15,7 @@ typedef struct generate_args {
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
     const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
+    const char *decoder; /* --decoder taesd:DIR */
     int strength_given;
     const char *recipients[16]; /* --recipient, in order */
     size_t recipient_count;
@@ -49,6 +50,8 @@ static void usage(FILE *out) {
             "                          the init image)\n"
             "  -i, --identity FILE     identity for age-encrypted inputs (default: yours)\n"
             "      --input-passphrase-file F  passphrase for passphrase-encrypted inputs (else asked)\n"
+            "      --decoder taesd:DIR decode the final image with a TAESD (diffusers AutoencoderTiny folder):\n"
+            "                          a fast draft instead of the model's VAE\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
             "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"
@@ -177,6 +180,12 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             TAKES_VALUE a->recipients_file = val;
         } else if (!strcmp(o, "--passphrase-file")) {
             TAKES_VALUE a->passphrase_file = val;
+        } else if (!strcmp(o, "--decoder")) {
+            TAKES_VALUE if (strncmp(val, "taesd:", 6) || !val[6]) {
+                fprintf(stderr, "pixeen generate: --decoder takes taesd:DIR (a TAESD folder), not '%s'\n", val);
+                return 0;
+            }
+            a->decoder = val + 6;
         } else if (!strcmp(o, "--init-image")) {
             TAKES_VALUE a->init_image = val;
         } else if (!strcmp(o, "--mask")) {
@@ -311,6 +320,19 @@ int cmd_generate(int argc, char **argv) {
         pixeen_picture_destroy(mask);
         return rc;
     }
+    pixeen_model *decoder = NULL;
+    if (a.decoder) {
+        status = pixeen_model_load(ctx, &(pixeen_model_desc){.path = a.decoder, .precision = mdesc.precision}, &decoder);
+        if (status != PIXEEN_OK) {
+            int rc = cli_fail(status, "cannot load the TAESD decoder");
+            pixeen_model_destroy(model);
+            pixeen_context_destroy(ctx);
+            pixeen_picture_destroy(init);
+            pixeen_picture_destroy(mask);
+            return rc;
+        }
+        a.desc.decoder = decoder;
+    }
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
     a.desc.progress = on_progress;
     a.desc.progress_user = &progress;
@@ -337,6 +359,7 @@ int cmd_generate(int argc, char **argv) {
     pixeen_image_destroy(image);
     pixeen_picture_destroy(init);
     pixeen_picture_destroy(mask);
+    pixeen_model_destroy(decoder);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
     return rc;

@@ -126,6 +126,7 @@ static tensor build_step(nn_graph *g, void *user) {
 
 typedef struct decode_build {
     const vae_config *cfg;
+    const taesd *taesd;    /* decodes instead of the VAE when set (latents as they are: no scaling) */
     const tensor *latents; /* fp32 NHWC */
     gpu_buffer *rgba;
 } decode_build;
@@ -133,8 +134,9 @@ typedef struct decode_build {
 static tensor build_decode(nn_graph *g, void *user) {
     decode_build *d = user;
     tensor z = nn_alloc(g, 4, d->latents->shape);
-    if (g->rec) op_latent_scale_record(g->rec, d->latents, 1.0f / d->cfg->scaling_factor, &z);
-    tensor img = vae_decode_forward(g, d->cfg, &z);
+    float scale = d->taesd ? 1.0f : 1.0f / d->cfg->scaling_factor;
+    if (g->rec) op_latent_scale_record(g->rec, d->latents, scale, &z);
+    tensor img = d->taesd ? taesd_decode_forward(g, &d->taesd->cfg, &z) : vae_decode_forward(g, d->cfg, &z);
     nn_release(g, &z);
     if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, d->rgba, 0);
     return img; /* stays allocated: the arena's last tensor, read back only in debug runs */
@@ -317,8 +319,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     /* 5. decode to RGBA8 (the result's buffer) */
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .latents = &s.x, .rgba = out->rgba};
-    if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_decode, &db, &s.decode);
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .rgba = out->rgba};
+    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
+        status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
+                           req->decoder->cfg.downscale, vcfg->downscale);
+    if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.latent_channels != C)
+        status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder takes %d latent channels, the model makes %lld",
+                           req->decoder->cfg.latent_channels, (long long)C);
+    if (status == PIXEEN_OK) status = nn_program_build(ctx, dw, m->act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
 
     if (status == PIXEEN_OK && req->keep_debug) {

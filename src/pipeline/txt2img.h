@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 
+#include "models/taesd.h"
 #include "pipeline/edit.h"
 #include "pipeline/sd_model.h"
 #include "sample/rng.h"
@@ -46,6 +47,7 @@ typedef struct txt2img_request {
     int keep_debug;              /* copy final latents (NCHW) and the VAE output (NHWC) to the result */
 
     const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
+    const taesd *decoder;        /* NULL: the model's VAE; else TAESD decodes the final image */
 } txt2img_request;
 
 typedef struct txt2img_result {
