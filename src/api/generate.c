@@ -6,6 +6,7 @@
  * application that shared its device the VkBuffer of the result.
  * Left out: previews of images other than the first of a batch. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -135,6 +136,10 @@ typedef struct edit_inputs {
     edit_request req;
 } edit_inputs;
 
+/* Floats inside a secret: sodium_malloc places a block against its guard page, so the data is
+ * not float-aligned in general; the secret gets 4 spare bytes and the floats start aligned. */
+static float *secret_floats(vault_secret *s) { return (float *)(void *)(((uintptr_t)s->data + 3) & ~(uintptr_t)3); }
+
 static void edit_inputs_free(edit_inputs *e) {
     vault_secret_destroy(e->image);
     vault_secret_destroy(e->mask);
@@ -188,13 +193,12 @@ static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_
     picture rin = {0}, rmk = {0};
     pixeen_status s = picture_resize_lanczos(in, r->width, r->height, &rin);
     if (s == PIXEEN_OK && mk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
-    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float), &e->image);
-    if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float), &e->mask);
+    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
+    if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float) + 4, &e->mask);
     if (s == PIXEEN_OK) {
-        picture_to_unit_range(&rin, (float *)(void *)e->image->data);
-        if (mk) picture_mask_binary(&rmk, (float *)(void *)e->mask->data);
-        e->req = (edit_request){(const float *)(const void *)e->image->data,
-                                mk ? (const float *)(const void *)e->mask->data : NULL, strength};
+        picture_to_unit_range(&rin, secret_floats(e->image));
+        if (mk) picture_mask_binary(&rmk, secret_floats(e->mask));
+        e->req = (edit_request){secret_floats(e->image), mk ? secret_floats(e->mask) : NULL, strength};
         r->edit = &e->req;
     }
     picture_free(&rin);
