@@ -16,8 +16,13 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 136); /* strength, init_image, mask, decoder, preview_decoder took 9 reserved words */
+PIN(pixeen_generate_desc, 168, 144); /* the LoRA fields, then edit and decoders took 11 reserved words */
+PIN(pixeen_lora, 32, 12);
 PIN(pixeen_picture_desc, 104, 40);
+PIN(pixeen_edit_desc, 88, 20);
+PIN(pixeen_decoders_desc, 80, 16);
+_Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
+_Static_assert(offsetof(pixeen_generate_desc, edit) == 128, "edit and decoders took the next ones");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -27,8 +32,11 @@ PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 #endif
 /* Every descriptor keeps 16 reserved words at its end, every output 8. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 28, "16 reserved words, 9 of them now fields");
-_Static_assert(offsetof(pixeen_generate_desc, strength) == 100, "the first new field sits where the reserved words began");
+/* pixeen_generate_desc: the LoRA/embedding fields plus the remaining reserved words fill the 16 words */
+_Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
+                       offsetof(pixeen_generate_desc, lora_count) ==
+                   64,
+               "16 words for growth");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
 
 static void test_version(void) {
@@ -112,11 +120,26 @@ static void test_reserved_with_gpu(void) {
         CHECK_STATUS(pixeen_model_load(ctx, &md, &m), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(m == NULL && strstr(pixeen_context_last_error(ctx), "reserved word"));
         pixeen_generate_desc g = api_test_request();
-        if ((size_t)i >= sizeof g.reserved / sizeof g.reserved[0]) continue; /* 9 of its 16 are fields now */
+        if (i >= (int)(sizeof g.reserved / sizeof g.reserved[0])) continue; /* words that became fields */
         g.reserved[i] = 0x80000000u;
         pixeen_image *image = NULL;
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL && strstr(pixeen_context_last_error(ctx), "newer pixeen.h"));
+    }
+    /* pixeen_edit_desc and pixeen_decoders_desc: each reserved word refused */
+    for (int i = 0; i < 16; i++) {
+        pixeen_edit_desc ed = {0};
+        pixeen_decoders_desc dd = {0};
+        ed.reserved[i] = 1;
+        dd.reserved[i] = 1;
+        pixeen_generate_desc g = api_test_request();
+        pixeen_image *image = NULL;
+        g.edit = &ed;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        g.edit = NULL;
+        g.decoders = &dd;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK(image == NULL);
     }
     /* pixeen_picture_desc: each reserved word refused */
     for (int i = 0; i < 16; i++) {

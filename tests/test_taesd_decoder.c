@@ -2,9 +2,9 @@
  * API on the tiny SD 1.5 model. A TAESD with the tiny VAE's factor 2 (two decoder levels of 8
  * channels, random weights) is written here as a diffusers AutoencoderTiny folder, so the test
  * needs nothing outside tests/data. Checked:
- *   - generate with .decoder = TAESD: the image equals a TAESD probe of the run's final latents
+ *   - generate with .decoders->decoder = TAESD: the image equals a TAESD probe of the run's final latents
  *     (the decoder is wired with the latents unscaled, as diffusers' AutoencoderTiny takes them);
- *   - .preview_decoder = TAESD: previews are full-size RGB, and the last one equals the final
+ *   - .decoders->preview_decoder = TAESD: previews are full-size RGB, and the last one equals the final
  *     image decoded by the same TAESD;
  *   - a decoder that is not a TAESD is refused. (TAESD's numbers against diffusers:
  *     test_probe_taesd.) */
@@ -119,8 +119,9 @@ int main(void) {
     CHECK_OK(pixeen_model_load(ctx, &(pixeen_model_desc){.path = dir}, &taesd));
     if (!sd || !taesd) return test_finish();
     preview_seen seen = {0};
+    pixeen_decoders_desc dec = {.decoder = taesd, .preview_decoder = taesd};
     pixeen_generate_desc g = {.prompt = "a lighthouse", .width = 32, .height = 24, .steps = 3, .seed = 7,
-                              .decoder = taesd, .preview_decoder = taesd, .preview = on_preview, .preview_user = &seen};
+                              .decoders = &dec, .preview = on_preview, .preview_user = &seen};
     pixeen_image *img = NULL;
     CHECK_OK(pixeen_generate(sd, &g, &img));
     uint8_t rgba[32 * 24 * 4];
@@ -138,16 +139,16 @@ int main(void) {
     CHECK(nonconstant > 0);
     pixeen_image_destroy(img);
     /* the VAE-decoded image is another picture */
-    g.decoder = NULL;
+    g.decoders = NULL;
     g.preview = NULL;
-    g.preview_decoder = NULL;
     CHECK_OK(pixeen_generate(sd, &g, &img));
     uint8_t vae[32 * 24 * 4];
     if (img) CHECK_OK(pixeen_image_read(img, 0, vae, sizeof vae));
     CHECK(memcmp(vae, rgba, sizeof vae) != 0);
     pixeen_image_destroy(img);
     /* not a TAESD */
-    g.decoder = sd;
+    dec = (pixeen_decoders_desc){.decoder = sd};
+    g.decoders = &dec;
     img = NULL;
     CHECK_STATUS(pixeen_generate(sd, &g, &img), PIXEEN_ERROR_INVALID_ARGUMENT);
     CHECK(img == NULL);

@@ -316,8 +316,45 @@ PIXEEN_API pixeen_status pixeen_picture_get_size(const pixeen_picture *picture, 
 /* Wipes and frees; NULL is a no-op. */
 PIXEEN_API void pixeen_picture_destroy(pixeen_picture *picture);
 
+/* A LoRA for pixeen_generate_desc.loras: AUTOMATIC1111/kohya or diffusers/PEFT .safetensors
+ * (linear, 1x1 and LoCon 3x3 convolution modules). Merged into the GPU weights for the generation
+ * (W += weight * alpha / rank * up @ down); the next generation without it gets the original
+ * weights back exactly, without reloading the model. Modules naming no layer of the model are
+ * skipped with a warning; a module whose shape does not fit its layer is PIXEEN_ERROR_MODEL. */
+typedef struct pixeen_lora {
+    const char *path;       /* required: a .safetensors file (pickled .pt/.ckpt are refused) */
+    float weight;           /* multiplier for the text encoder(s) and the UNet (0 is no change) */
+    uint32_t reserved[5];   /* must be zero */
+} pixeen_lora;
+
+/* img2img and inpainting (pixeen_generate_desc.edit). */
+typedef struct pixeen_edit_desc {
+    const pixeen_picture *init_image; /* required: the picture to start from. The generation's
+                                    width/height default to its size rounded down to a multiple
+                                    of size_multiple; another size resizes it (Lanczos, as PIL) */
+    const pixeen_picture *mask;  /* default NULL: img2img. Else inpainting: white (grey >= 50%)
+                                    is repainted, black kept. Read as grey (RGB by luma as PIL's
+                                    convert("L"), alpha ignored); its size must equal the init
+                                    image's. Inpainting models (9 UNet input channels) need one */
+    float strength;              /* 0 < s <= 1: the last int(steps * s) steps of the schedule run
+                                    (diffusers' rule); default 0: 0.75 */
+    uint32_t reserved[16];       /* must be zero */
+} pixeen_edit_desc;
+
+/* Other decoders (pixeen_generate_desc.decoders): TAESDs, models loaded from a TAESD folder on the
+ * same context. */
+typedef struct pixeen_decoders_desc {
+    const pixeen_model *decoder;         /* default NULL: the model's VAE decodes the image; a
+                                            TAESD instead: fast drafts */
+    const pixeen_model *preview_decoder; /* default NULL: previews by the linear latent->RGB map at
+                                            latent size; a TAESD: full-colour previews at the
+                                            image's size (one TAESD decode per preview) */
+    uint32_t reserved[16];               /* must be zero */
+} pixeen_decoders_desc;
+
 typedef struct pixeen_generate_desc {
-    const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
+    const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
+                                    <lora:NAME:WEIGHT> (removed before tokenizing), embedding names */
     const char *negative_prompt; /* default NULL: "" */
     int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
     int steps;                   /* default 0: 20 */
@@ -334,24 +371,19 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    /* Editing and decoders: these took nine of the reserved words (the size is unchanged). */
-    float strength;              /* img2img / inpainting denoising strength, 0 < s <= 1: the last
-                                    int(steps * s) steps of the schedule run (diffusers' rule);
-                                    default 0: 0.75 */
-    const pixeen_picture *init_image; /* default NULL: text to image. Else img2img, starting from
-                                    it; width/height default to its size rounded down to a multiple
-                                    of size_multiple; another size resizes it (Lanczos, as PIL) */
-    const pixeen_picture *mask;  /* default NULL; with init_image: inpainting, where the mask is
-                                    white (grey >= 50%: repaint) and keeps the rest. Read as grey
-                                    (RGB by luma as PIL's convert("L"), alpha ignored); its size
-                                    must equal the init image's. Inpainting models (9 UNet input
-                                    channels) need both */
-    const pixeen_model *decoder; /* default NULL: the model's VAE decodes the image. A TAESD (a
-                                    model loaded from a TAESD folder) instead: fast drafts */
-    const pixeen_model *preview_decoder; /* default NULL: previews by the linear latent->RGB map
-                                    at latent size. A TAESD: full-colour previews at the image's
-                                    size (one TAESD decode per preview) */
-    uint32_t reserved[7];        /* must be zero */
+    /* LoRAs and embeddings (these four fields were reserved words: zero keeps the old behaviour). */
+    int lora_count;              /* default 0: entries in `loras` */
+    const pixeen_lora *loras;    /* default NULL: LoRAs merged for this generation, in addition to
+                                    the <lora:NAME:WEIGHT> tags in the prompt and negative prompt */
+    const char *lora_dir;        /* default NULL: $XDG_DATA_HOME/pixeen/loras (else ~/.local/share/...):
+                                    where <lora:NAME:...> finds NAME.safetensors (sub-folders too) */
+    const char *embedding_dir;   /* default NULL: $XDG_DATA_HOME/pixeen/embeddings: textual-inversion
+                                    embeddings, used where their file name appears in a prompt */
+    /* Editing and decoders (two more reserved words each on 64-bit; each points at a descriptor of
+     * its own, with its own reserved words, so they can grow). */
+    const struct pixeen_edit_desc *edit;        /* default NULL: text to image (see pixeen_edit_desc) */
+    const struct pixeen_decoders_desc *decoders; /* default NULL: the model's VAE, linear previews */
+    uint32_t reserved[16 - 1 - 5 * (sizeof(void *) / 4)]; /* must be zero (5 words on 64-bit) */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

@@ -126,6 +126,31 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     r->progress_user = d->progress_user;
     if (d->preview_every < 0 || d->preview_every > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
+    if (d->lora_count < 0 || d->lora_count > 64 || (d->lora_count && !d->loras))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: %d LoRAs at %p (expected 0..64 entries)", d->lora_count,
+                         (const void *)d->loras);
+    for (int i = 0; i < d->lora_count; i++) {
+        const pixeen_lora *l = &d->loras[i];
+        PX_TRY(api_check_reserved(l->reserved, sizeof l->reserved / sizeof l->reserved[0], "generate: LoRA"));
+        if (!l->path || !l->path[0]) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: LoRA %d has no path", i);
+        if (!isfinite(l->weight) || fabsf(l->weight) > 1000.0f)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: LoRA %d weight %g (expected a number in -1000..1000)",
+                             i, (double)l->weight);
+    }
+    r->lora_dir = d->lora_dir;
+    r->embedding_dir = d->embedding_dir;
+    return PIXEEN_OK;
+}
+
+/* The request's LoRA list in the pipeline's form (one weight for text encoder and UNet). */
+static pixeen_status lora_list(const pixeen_generate_desc *d, txt2img_request *r, lora_request **out) {
+    *out = NULL;
+    if (!d->lora_count) return PIXEEN_OK;
+    *out = calloc((size_t)d->lora_count, sizeof **out);
+    if (!*out) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+    for (int i = 0; i < d->lora_count; i++) (*out)[i] = (lora_request){d->loras[i].path, d->loras[i].weight, d->loras[i].weight};
+    r->loras = *out;
+    r->lora_count = (size_t)d->lora_count;
     return PIXEEN_OK;
 }
 
@@ -148,7 +173,9 @@ static void edit_inputs_free(edit_inputs *e) {
 
 /* decoder / preview_decoder: TAESD models on the same context. */
 static pixeen_status resolve_decoders(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r) {
-    const pixeen_model *m[2] = {d->decoder, d->preview_decoder};
+    if (!d->decoders) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(d->decoders->reserved, sizeof d->decoders->reserved / sizeof d->decoders->reserved[0], "decoders"));
+    const pixeen_model *m[2] = {d->decoders->decoder, d->decoders->preview_decoder};
     for (int i = 0; i < 2; i++) {
         if (!m[i]) continue;
         if (!m[i]->taesd)
@@ -158,19 +185,17 @@ static pixeen_status resolve_decoders(const pixeen_model *pm, const pixeen_gener
             return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s was loaded on another context",
                              i ? "preview decoder" : "decoder");
     }
-    r->decoder = d->decoder ? d->decoder->taesd : NULL;
+    r->decoder = d->decoders->decoder ? d->decoders->decoder->taesd : NULL;
     return PIXEEN_OK;
 }
 
 /* Sizes (the picture's rounded down to the model's multiple unless the caller gave one; any
  * other size resizes with Lanczos, as diffusers' VaeImageProcessor does with PIL), strength. */
-static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r, edit_inputs *e) {
-    if (!d->init_image) {
-        if (d->mask) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: a mask needs an init image");
-        if (d->strength != 0.0f)
-            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: strength %g needs an init image", (double)d->strength);
-        return PIXEEN_OK;
-    }
+static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_desc *gd, txt2img_request *r, edit_inputs *e) {
+    const pixeen_edit_desc *d = gd->edit;
+    if (!d) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "edit"));
+    if (!d->init_image) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: edit.init_image is NULL (required)");
     pixeen_model_info info;
     pixeen_model_get_info(pm, &info);
     const picture *in = &d->init_image->pic, *mk = d->mask ? &d->mask->pic : NULL;
@@ -180,8 +205,8 @@ static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_
     if (mk && (mk->width != in->width || mk->height != in->height))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the mask is %dx%d but the init image %dx%d (they must match)",
                          mk->width, mk->height, in->width, in->height);
-    if (!d->width) r->width = in->width - in->width % info.size_multiple;
-    if (!d->height) r->height = in->height - in->height % info.size_multiple;
+    if (!gd->width) r->width = in->width - in->width % info.size_multiple;
+    if (!gd->height) r->height = in->height - in->height % info.size_multiple;
     if (r->width <= 0 || r->height <= 0)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the init image is %dx%d, smaller than the model's %d-pixel multiple",
                          in->width, in->height, info.size_multiple);
@@ -303,7 +328,9 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     txt2img_request req;
     int64_t seed = 0;
     edit_inputs edit = {0};
+    lora_request *loras = NULL;
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
+    if (status == PIXEEN_OK) status = lora_list(desc, &req, &loras);
     if (status == PIXEEN_OK) status = resolve_edit(pm, desc, &req, &edit);
     if (status == PIXEEN_OK) status = resolve_decoders(pm, desc, &req);
     if (status != PIXEEN_OK) {
@@ -316,13 +343,15 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
     preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user,
-                             .taesd = desc->preview_decoder ? desc->preview_decoder->taesd : NULL, .act = pm->sd->act};
+                             .taesd = desc->decoders && desc->decoders->preview_decoder ? desc->decoders->preview_decoder->taesd : NULL,
+                             .act = pm->sd->act};
     if (desc->preview) {
         req.preview = on_preview;
         req.preview_user = &preview;
         req.preview_every = desc->preview_every;
     }
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
+    free(loras);
     preview_free(&preview);
     edit_inputs_free(&edit);
     atomic_store(&ctx->busy, 0);

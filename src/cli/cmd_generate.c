@@ -17,8 +17,11 @@ typedef struct generate_args {
     const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
     const char *decoder; /* --decoder taesd:DIR */
     int strength_given;
+    float strength;
     const char *recipients[16]; /* --recipient, in order */
     size_t recipient_count;
+    pixeen_lora loras[64];       /* --lora, in order */
+    char *lora_paths[64];
     int precision_fp32, quiet, verbose, force, no_metadata, armor, history;
 } generate_args;
 
@@ -40,6 +43,11 @@ static void usage(FILE *out) {
             "      --rng NAME          cpu (torch CPU, default) | philox (torch CUDA, as AUTOMATIC1111)\n"
             "      --precision P       fp16 (default) | fp32\n"
             "      --tokenizer DIR     vocab.json + merges.txt for single-file checkpoints\n"
+            "      --lora FILE[:W]     merge a LoRA (.safetensors) with weight W (default 1); repeatable.\n"
+            "                          In a prompt, <lora:NAME:W> does the same with NAME from --lora-dir\n"
+            "      --lora-dir DIR      where <lora:NAME:W> looks (default $XDG_DATA_HOME/pixeen/loras)\n"
+            "      --embedding-dir DIR textual-inversion embeddings (.safetensors), used where their file\n"
+            "                          name appears in a prompt (default $XDG_DATA_HOME/pixeen/embeddings)\n"
             "      --device SEL        device index or name substring (see pixeen devices)\n"
             "  editing (img2img; with --mask, inpainting):\n"
             "      --init-image FILE   PNG, JPEG, BMP or TGA, or an age-encrypted one (decrypted in locked memory,\n"
@@ -72,6 +80,42 @@ static int parse_int(const char *flag, const char *text, long lo, long hi, long 
         return 0;
     }
     *out = v;
+    return 1;
+}
+
+/* --lora FILE[:WEIGHT]: the weight is what follows the last ':' when it is a number (so paths
+ * with ':' still work); else the whole value is the file, at weight 1. */
+static int parse_lora(const char *val, generate_args *a) {
+    size_t n = (size_t)a->desc.lora_count;
+    if (n == sizeof a->loras / sizeof a->loras[0]) {
+        fprintf(stderr, "pixeen generate: at most 64 --lora\n");
+        return 0;
+    }
+    float weight = 1.0f;
+    size_t len = strlen(val);
+    const char *colon = strrchr(val, ':');
+    if (colon && colon[1]) {
+        char *end = NULL;
+        double w = strtod(colon + 1, &end);
+        if (end && !*end) {
+            if (!isfinite(w) || fabs(w) > 1000) {
+                fprintf(stderr, "pixeen generate: --lora '%s': the weight is not a number in -1000..1000\n", val);
+                return 0;
+            }
+            weight = (float)w;
+            len = (size_t)(colon - val);
+        }
+    }
+    a->lora_paths[n] = strndup(val, len);
+    if (!a->lora_paths[n] || !len) {
+        fprintf(stderr, "pixeen generate: --lora '%s' names no file\n", val);
+        free(a->lora_paths[n]);
+        a->lora_paths[n] = NULL;
+        return 0;
+    }
+    a->loras[n] = (pixeen_lora){.path = a->lora_paths[n], .weight = weight};
+    a->desc.lora_count = (int)n + 1;
+    a->desc.loras = a->loras;
     return 1;
 }
 
@@ -164,6 +208,12 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             }
         } else if (!strcmp(o, "--tokenizer")) {
             TAKES_VALUE a->tokenizer = val;
+        } else if (!strcmp(o, "--lora")) {
+            TAKES_VALUE if (!parse_lora(val, a)) return 0;
+        } else if (!strcmp(o, "--lora-dir")) {
+            TAKES_VALUE a->desc.lora_dir = val;
+        } else if (!strcmp(o, "--embedding-dir")) {
+            TAKES_VALUE a->desc.embedding_dir = val;
         } else if (!strcmp(o, "--device")) {
             TAKES_VALUE a->device = val;
         } else if (!strcmp(o, "--save")) {
@@ -197,7 +247,7 @@ static int parse_args(int argc, char **argv, generate_args *a) {
                 fprintf(stderr, "pixeen generate: --strength '%s' is not a number with 0 < S <= 1\n", val);
                 return 0;
             }
-            a->desc.strength = (float)sv;
+            a->strength = (float)sv;
             a->strength_given = 1;
         } else if (!strcmp(o, "-i") || !strcmp(o, "--identity")) {
             TAKES_VALUE a->identity = val;
@@ -288,17 +338,28 @@ static int load_picture(const generate_args *a, const char *path, pixeen_picture
     return 1;
 }
 
+static void free_args(generate_args *a) {
+    for (int i = 0; i < a->desc.lora_count; i++) free(a->lora_paths[i]);
+}
+
 int cmd_generate(int argc, char **argv) {
     generate_args a = {0};
-    if (!parse_args(argc, argv, &a)) return 2;
+    if (!parse_args(argc, argv, &a)) {
+        free_args(&a);
+        return 2;
+    }
     pixeen_picture *init = NULL, *mask = NULL;
-    if (a.init_image && !load_picture(&a, a.init_image, &init)) return 1;
-    if (a.mask && !load_picture(&a, a.mask, &mask)) {
-        pixeen_picture_destroy(init);
+    if (a.init_image && !load_picture(&a, a.init_image, &init)) {
+        free_args(&a);
         return 1;
     }
-    a.desc.init_image = init;
-    a.desc.mask = mask;
+    if (a.mask && !load_picture(&a, a.mask, &mask)) {
+        pixeen_picture_destroy(init);
+        free_args(&a);
+        return 1;
+    }
+    pixeen_edit_desc edit = {.init_image = init, .mask = mask, .strength = a.strength};
+    if (init) a.desc.edit = &edit;
     /* --verbose: the library's info messages (model memory, arena sizes, timings) on stderr. */
     if (a.verbose) setenv("PIXEEN_LOG", "info", 0);
     pixeen_context *ctx = NULL;
@@ -306,6 +367,7 @@ int cmd_generate(int argc, char **argv) {
     if (status != PIXEEN_OK) {
         pixeen_picture_destroy(init);
         pixeen_picture_destroy(mask);
+        free_args(&a);
         return cli_fail(status, "cannot start the GPU");
     }
     if (a.verbose) fprintf(stderr, "device: %s\n", pixeen_context_device_name(ctx));
@@ -318,9 +380,11 @@ int cmd_generate(int argc, char **argv) {
         pixeen_context_destroy(ctx);
         pixeen_picture_destroy(init);
         pixeen_picture_destroy(mask);
+        free_args(&a);
         return rc;
     }
     pixeen_model *decoder = NULL;
+    pixeen_decoders_desc decoders = {0};
     if (a.decoder) {
         status = pixeen_model_load(ctx, &(pixeen_model_desc){.path = a.decoder, .precision = mdesc.precision}, &decoder);
         if (status != PIXEEN_OK) {
@@ -331,7 +395,8 @@ int cmd_generate(int argc, char **argv) {
             pixeen_picture_destroy(mask);
             return rc;
         }
-        a.desc.decoder = decoder;
+        decoders.decoder = decoder;
+        a.desc.decoders = &decoders;
     }
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
     a.desc.progress = on_progress;
@@ -362,5 +427,6 @@ int cmd_generate(int argc, char **argv) {
     pixeen_model_destroy(decoder);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
+    free_args(&a);
     return rc;
 }

@@ -15,7 +15,7 @@
  * networks do not use are kept as "extras" (listed by model_extra_*), never an error: real
  * checkpoints carry EMA copies, schedule buffers and position_ids.
  * Weights are looked up by component and diffusers name, and streamed through the mapping.
- * Left out: sharded checkpoints, .ckpt (pickle: never), LoRA, SDXL refiner.
+ * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner. LoRA is models/lora.h.
  */
 #ifndef PIXEEN_MODELS_MODEL_H
 #define PIXEEN_MODELS_MODEL_H
