@@ -115,6 +115,8 @@ int main(void) {
         /* diffusers' Downsample2D: pad (0, 1, 0, 1), then 3x3 stride 2 (the VAE encoder) */
         {"stride 2, pad end 1", 2, 10, 7, 12, 5, 3, 2, 0, true, false, F16, false, 1},
         {"stride 2, pad end 1 f32", 1, 8, 8, 32, 32, 3, 2, 0, true, true, F32, false, 1},
+        /* SD 1.5 at 96x64: its last downsampler takes the 3x2 latent to 2x1 (rounding up) */
+        {"SD downsample s2 3x2", 1, 3, 2, 1280, 1280, 3, 2, 1, true, false, F16, false, 0},
     };
     const conv_case sd[] = {
         {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, 3, 1, 1, true, true, F16, true, 0},
