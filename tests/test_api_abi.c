@@ -16,12 +16,16 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 36);      /* + prediction, tokenizer_2_dir, spacing */
-PIN(pixeen_generate_desc, 168, 140); /* + LoRA / embedding fields, size_conditioning, seed_unsigned */
+PIN(pixeen_generate_desc, 168, 156); /* + LoRA / embedding fields, size_conditioning, edit, decoders, seed_unsigned */
 PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_lora, 32, 12);
+PIN(pixeen_picture_desc, 104, 40);
+PIN(pixeen_edit_desc, 88, 20);
+PIN(pixeen_decoders_desc, 80, 16);
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
 _Static_assert(offsetof(pixeen_generate_desc, size_conditioning) == 128, "then the size conditioning");
-_Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 136, "then seed_unsigned");
+_Static_assert(offsetof(pixeen_generate_desc, edit) == 136, "then edit and decoders");
+_Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 152, "then seed_unsigned");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -139,6 +143,30 @@ static void test_reserved_with_gpu(void) {
     pixeen_image *none = NULL;
     CHECK_STATUS(pixeen_generate(model, &gs, &none), PIXEEN_ERROR_UNSUPPORTED);
     CHECK(none == NULL);
+    /* pixeen_edit_desc and pixeen_decoders_desc: each reserved word refused */
+    for (int i = 0; i < 16; i++) {
+        pixeen_edit_desc ed = {0};
+        pixeen_decoders_desc dd = {0};
+        ed.reserved[i] = 1;
+        dd.reserved[i] = 1;
+        pixeen_generate_desc g = api_test_request();
+        pixeen_image *image = NULL;
+        g.edit = &ed;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        g.edit = NULL;
+        g.decoders = &dd;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK(image == NULL);
+    }
+    /* pixeen_picture_desc: each reserved word refused */
+    for (int i = 0; i < 16; i++) {
+        uint8_t px[4] = {0};
+        pixeen_picture_desc pd = {.rgba = px, .width = 1, .height = 1};
+        pd.reserved[i] = 1;
+        pixeen_picture *pic = NULL;
+        CHECK_STATUS(pixeen_picture_load(&pd, &pic), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK(pic == NULL);
+    }
     pixeen_model_info info;
     memset(&info, 0xFF, sizeof info);
     CHECK_OK(pixeen_model_get_info(model, &info));

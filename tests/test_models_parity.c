@@ -10,6 +10,8 @@
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
+#include "models/vae_encoder.h"
+#include "ops/edit_ops.h"
 
 #define TOL_F32 1e-3
 #define TOL_F16 1e-2
@@ -189,6 +191,45 @@ static void test_vae(net_env *env, tensor_dtype act) {
     free(got);
 }
 
+/* ---- VAE encoder: the moments (mean, and std = exp(0.5 * clamp(logvar, -30, 20)) as the
+ * GPU's latent_sample computes it, checked against its C reference with noise 0 and 1) ---- */
+typedef struct vae_enc_case {
+    const vae_config *cfg;
+    tensor x;
+} vae_enc_case;
+
+static tensor build_vae_enc(nn_graph *g, void *user) {
+    vae_enc_case *c = user;
+    return vae_encode_forward(g, c->cfg, &c->x);
+}
+
+static void test_vae_encode(net_env *env, tensor_dtype act) {
+    const vae_config *cfg = model_vae_config(env->m);
+    size_t nx = 3 * 64 * 64, nz = 4 * 32 * 32;
+    float *x = read_ref("vae_encode_32_x", nx), *xh = malloc(nx * 4);
+    float *mean = read_ref("vae_encode_32_mean", nz), *std = read_ref("vae_encode_32_std", nz);
+    float *meanh = malloc(nz * 4), *stdh = malloc(nz * 4), *got = calloc(2 * nz, 4);
+    nchw_to_nhwc(x, xh, 1, 3, 64, 64);
+    nchw_to_nhwc(mean, meanh, 1, 4, 32, 32);
+    nchw_to_nhwc(std, stdh, 1, 4, 32, 32);
+    vae_enc_case c = {.cfg = cfg};
+    c.x = input_tensor(env, act, xh, 4, (const int64_t[]){1, 64, 64, 3});
+    run_graph(env, MODEL_VAE, act, build_vae_enc, &c, got, 2 * nz);
+    /* got: moments [1, 32, 32, 8]; mean = sample with noise 0, std = sample(noise 1) - mean. */
+    float *zero = calloc(nz, 4), *one = malloc(nz * 4), *m = malloc(nz * 4), *s = malloc(nz * 4);
+    for (size_t i = 0; i < nz; i++) one[i] = 1.0f;
+    op_latent_sample_reference(got, zero, 1.0f, 1, 32 * 32, 4, m);
+    op_latent_sample_reference(got, one, 1.0f, 1, 32 * 32, 4, s);
+    for (size_t i = 0; i < nz; i++) s[i] -= m[i];
+    double em = max_rel(m, meanh, nz), es = max_rel(s, stdh, nz), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
+    printf("vae encode (%s): mean max rel %.3g, std max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", em,
+           es, tol);
+    CHECK(em < tol);
+    CHECK(es < tol);
+    gpu_buffer_destroy(c.x.buffer);
+    free(x), free(xh), free(mean), free(std), free(meanh), free(stdh), free(got), free(zero), free(one), free(m), free(s);
+}
+
 int main(void) {
     net_env env = {0};
     env.ctx = gpu_test_context();
@@ -204,6 +245,7 @@ int main(void) {
         test_unet(&env, act, 1, 999);
         test_unet(&env, act, 2, 250);
         test_vae(&env, act);
+        test_vae_encode(&env, act);
     }
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) nn_weights_free(&env.w[c]);
     model_close(env.m);

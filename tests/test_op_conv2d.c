@@ -24,6 +24,7 @@ typedef struct conv_case {
     bool bias, residual;
     tensor_dtype dtype;
     bool sample;
+    int64_t pad_end; /* extra zero rows/columns after the image (op_conv2d_pad_end_record) */
 } conv_case;
 
 static void round_f16(float *x, size_t n) {
@@ -31,7 +32,8 @@ static void round_f16(float *x, size_t n) {
 }
 
 static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
-    int64_t Ho = (c->H + 2 * c->pad - c->k) / c->stride + 1, Wo = (c->W + 2 * c->pad - c->k) / c->stride + 1;
+    int64_t pe = c->pad_end;
+    int64_t Ho = (c->H + 2 * c->pad + pe - c->k) / c->stride + 1, Wo = (c->W + 2 * c->pad + pe - c->k) / c->stride + 1;
     size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * c->k * c->k * c->Cin);
     size_t npix = (size_t)(c->B * Ho * Wo), no = npix * (size_t)c->Cout, cout = (size_t)c->Cout;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *bias = malloc(cout * 4), *res = malloc(no * 4);
@@ -55,8 +57,8 @@ static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_gemm_tuning tuning = {.variant = variant};
-    op_conv2d_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, (uint32_t)c->stride,
-                     (uint32_t)c->pad, &tuning);
+    op_conv2d_pad_end_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, (uint32_t)c->stride,
+                             (uint32_t)c->pad, (uint32_t)pe, &tuning);
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &to, got);
@@ -66,8 +68,15 @@ static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
     for (size_t r = 0; r < npix; r += step) rows[n++] = r;
     if (rows[n - 1] != npix - 1) rows[n++] = npix - 1;
     float *ref = malloc(n * cout * 4), *sel = malloc(n * cout * 4);
-    ref_conv2d_rows(x, w, c->bias ? bias : NULL, c->residual ? res : NULL, (size_t)c->B, (size_t)c->H, (size_t)c->W,
+    /* pad_end: the reference sees the input with its zero rows and columns written out. */
+    size_t Hp = (size_t)(c->H + pe), Wp = (size_t)(c->W + pe), cin = (size_t)c->Cin;
+    float *xp = calloc((size_t)c->B * Hp * Wp * cin, 4);
+    for (size_t b = 0; b < (size_t)c->B; b++)
+        for (size_t yy = 0; yy < (size_t)c->H; yy++)
+            memcpy(xp + ((b * Hp + yy) * Wp) * cin, x + ((b * (size_t)c->H + yy) * (size_t)c->W) * cin, (size_t)c->W * cin * 4);
+    ref_conv2d_rows(xp, w, c->bias ? bias : NULL, c->residual ? res : NULL, (size_t)c->B, Hp, Wp,
                     (size_t)c->Cin, cout, (size_t)c->k, (size_t)c->k, (size_t)c->stride, (size_t)c->pad, rows, n, ref);
+    free(xp);
     for (size_t i = 0; i < n; i++) memcpy(sel + i * cout, got + rows[i] * cout, cout * 4);
     double max_abs, nmse, max_ref = 0;
     test_compare(sel, ref, n * cout, &max_abs, &nmse);
@@ -96,26 +105,29 @@ int main(void) {
     gpu_context *ctx = gpu_test_context();
     const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
     const conv_case odd[] = {
-        {"one pixel, 3x3 pad 1", 1, 1, 1, 1, 1, 3, 1, 1, true, true, F32, false},
-        {"Cin 3 (RGB-like)", 1, 5, 7, 3, 13, 3, 1, 1, true, false, F32, false},
-        {"Cin 4, stride 2", 2, 9, 6, 4, 5, 3, 2, 1, true, true, F16, false},
-        {"Cin 13, 1x1", 1, 6, 5, 13, 7, 1, 1, 0, false, true, F16, false},
-        {"stride 2, pad 0", 1, 11, 10, 8, 1, 3, 2, 0, true, false, F32, false},
-        {"odd everything", 2, 13, 17, 12, 33, 3, 1, 1, true, true, F16, false},
-        {"1x1 stride 2", 1, 9, 9, 16, 9, 1, 2, 0, false, false, F32, false},
+        {"one pixel, 3x3 pad 1", 1, 1, 1, 1, 1, 3, 1, 1, true, true, F32, false, 0},
+        {"Cin 3 (RGB-like)", 1, 5, 7, 3, 13, 3, 1, 1, true, false, F32, false, 0},
+        {"Cin 4, stride 2", 2, 9, 6, 4, 5, 3, 2, 1, true, true, F16, false, 0},
+        {"Cin 13, 1x1", 1, 6, 5, 13, 7, 1, 1, 0, false, true, F16, false, 0},
+        {"stride 2, pad 0", 1, 11, 10, 8, 1, 3, 2, 0, true, false, F32, false, 0},
+        {"odd everything", 2, 13, 17, 12, 33, 3, 1, 1, true, true, F16, false, 0},
+        {"1x1 stride 2", 1, 9, 9, 16, 9, 1, 2, 0, false, false, F32, false, 0},
+        /* diffusers' Downsample2D: pad (0, 1, 0, 1), then 3x3 stride 2 (the VAE encoder) */
+        {"stride 2, pad end 1", 2, 10, 7, 12, 5, 3, 2, 0, true, false, F16, false, 1},
+        {"stride 2, pad end 1 f32", 1, 8, 8, 32, 32, 3, 2, 0, true, true, F32, false, 1},
         /* SD 1.5 at 96x64: its last downsampler takes the 3x2 latent to 2x1 (rounding up) */
-        {"SD downsample s2 3x2", 1, 3, 2, 1280, 1280, 3, 2, 1, true, false, F16, false},
+        {"SD downsample s2 3x2", 1, 3, 2, 1280, 1280, 3, 2, 1, true, false, F16, false, 0},
     };
     const conv_case sd[] = {
-        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, 3, 1, 1, true, true, F16, true},
-        {"SD conv 320 64x64", 1, 64, 64, 320, 320, 3, 1, 1, true, true, F16, true},
-        {"SD conv 640 32x32", 1, 32, 32, 640, 640, 3, 1, 1, true, false, F16, true},
-        {"SD conv_in 4->320", 1, 64, 64, 4, 320, 3, 1, 1, true, false, F16, true},
-        {"SD downsample s2", 1, 64, 64, 320, 320, 3, 2, 1, true, false, F16, true},
-        {"SD skip 1x1 320->640", 1, 32, 32, 320, 640, 1, 1, 0, true, false, F16, true},
-        {"SD conv 320 64x64 f32", 1, 64, 64, 320, 320, 3, 1, 1, true, true, F32, true},
+        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, 3, 1, 1, true, true, F16, true, 0},
+        {"SD conv 320 64x64", 1, 64, 64, 320, 320, 3, 1, 1, true, true, F16, true, 0},
+        {"SD conv 640 32x32", 1, 32, 32, 640, 640, 3, 1, 1, true, false, F16, true, 0},
+        {"SD conv_in 4->320", 1, 64, 64, 4, 320, 3, 1, 1, true, false, F16, true, 0},
+        {"SD downsample s2", 1, 64, 64, 320, 320, 3, 2, 1, true, false, F16, true, 0},
+        {"SD skip 1x1 320->640", 1, 32, 32, 320, 640, 1, 1, 0, true, false, F16, true, 0},
+        {"SD conv 320 64x64 f32", 1, 64, 64, 320, 320, 3, 1, 1, true, true, F32, true, 0},
         /* 156 MiB of fp32 input: larger than a 128 MiB storage binding, so split into windows. */
-        {"input > 128 MiB", 1, 400, 400, 256, 16, 3, 1, 1, true, false, F32, true},
+        {"input > 128 MiB", 1, 400, 400, 256, 16, 3, 1, 1, true, false, F32, true, 0},
     };
     for (int v = 0; v < 2; v++) {
         op_gemm_variant variant = v ? OP_GEMM_TILED : OP_GEMM_TEXEL;

@@ -4,7 +4,11 @@
  *   1. no saving option: the prompt appears nowhere, no PNG exists (only shader caches are written);
  *   2. --save to a recipient: the one new file is an age file whose bytes hold neither prompt nor PNG;
  *   3. --save-plain: the explicit export is a PNG (and carries the prompt in its parameters);
- *   4. signals mid-save (#15 F9/F10/F16), held there by an fsync wrapper (tests/preload): SIGINT,
+ *   4. an edit of an age-encrypted photo (img2img and inpainting, with and without --save): no
+ *      plaintext copy of the photo anywhere afterwards — no PNG, no run of its file's bytes, no
+ *      row of its decoded pixels;
+
+ *   5. signals mid-save (#15 F9/F10/F16), held there by an fsync wrapper (tests/preload): SIGINT,
  *      SIGTERM and SIGQUIT remove the temporary (SIGQUIT under `ulimit -c unlimited` dumps no core:
  *      RLIMIT_CORE is 0); what SIGKILL leaves is removed by the next save into that folder and by
  *      `history purge`; after each, no plaintext and no stray ciphertext anywhere. */
@@ -16,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pixeen/pixeen.h>
+
+#include "image/picture.h"
 #include "test.h"
 
 static char root[64] = "/tmp/pixeen-privacy-XXXXXX";
@@ -274,13 +281,42 @@ int main(void) {
         fclose(f);
     }
     recipient[strcspn(recipient, "\n")] = '\0';
-    char extra[512];
+    char extra[2048];
     snprintf(extra, sizeof extra, "--save out.png.age --recipient %s", recipient);
     CHECK(run(extra) == 0);
     snprintf(cmd, sizeof cmd, "%s/work/out.png.age", root);
     CHECK(access(cmd, R_OK) == 0);
     CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
     CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+    /* an age-encrypted photo edited: decrypted in locked memory only */
+    {
+        char photo_src[PATH_MAX], photo[512], rid[256];
+        CHECK(realpath(test_data_path("sd15-tiny/edit/input.png"), photo_src) != NULL);
+        size_t n = 0;
+        FILE *pf = fopen(photo_src, "rb");
+        uint8_t *bytes = malloc(4096);
+        n = pf ? fread(bytes, 1, 4096, pf) : 0;
+        if (pf) fclose(pf);
+        CHECK(n > 200);
+        snprintf(photo, sizeof photo, "%s/work/photo.png.age", root);
+        const char *to[1] = {recipient};
+        CHECK_OK(pixeen_vault_seal_file(&(pixeen_seal_desc){.recipients = to, .recipient_count = 1}, bytes, n, photo));
+        picture pic = {0};
+        CHECK_OK(picture_decode(bytes, n, "photo", &pic));
+        snprintf(rid, sizeof rid, "%s/config/id.txt", root);
+        snprintf(extra, sizeof extra, "--init-image photo.png.age -i %s --strength 0.5", rid);
+        CHECK(run(extra) == 0);
+        snprintf(extra, sizeof extra, "--init-image photo.png.age -i %s --mask photo.png.age --strength 1 --save edit.png.age "
+                 "--recipient %s", rid, recipient);
+        CHECK(run(extra) == 0);
+        CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+        CHECK(files_containing(root, bytes + n / 2, 48, NULL) == 0);      /* the file's compressed bytes */
+        if (pic.rgba) CHECK(files_containing(root, pic.rgba->data + 32 * 64 * 4, 64, NULL) == 0); /* a pixel row (RGBA) */
+        CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
+        picture_free(&pic);
+        free(bytes);
+    }
+
     test_signals(exe, recipient);
     /* and it opens, with the parameters inside */
     snprintf(cmd, sizeof cmd, "%s open %s/work/out.png.age -i %s/config/id.txt -o %s/work/opened.png", exe, root, root, root);

@@ -257,7 +257,9 @@ typedef struct pixeen_model_desc {
     uint32_t reserved[13];     /* must be zero */
 } pixeen_model_desc;
 
-/* Reads the model (weights stream to the GPU in fp16 without being held in host memory).
+/* Reads the model (weights stream to the GPU in fp16 without being held in host memory). A folder
+ * holding a TAESD (config.json of diffusers' AutoencoderTiny) loads as a model that only
+ * pixeen_probe's TAESD components run.
  * PIXEEN_ERROR_FORMAT / _MODEL name the file and tensor when the model is malformed,
  * PIXEEN_ERROR_TOKENIZER says which files to provide. The caller destroys *out. */
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out);
@@ -316,6 +318,33 @@ typedef struct pixeen_size_conditioning {
     uint32_t reserved[8];        /* must be zero */
 } pixeen_size_conditioning;
 
+/* ---- pictures: init images and masks for img2img and inpainting ------------------------- */
+/* A picture the application gives Pixeen, decoded into locked memory (like a pixeen_secret: wiped
+ * when destroyed). From a file: PNG, JPEG, BMP or TGA, or an age-encrypted one (recognised by its
+ * header, binary or armored), decrypted in locked memory so the plaintext never reaches the disk.
+ * Or from RGBA8 pixels the application holds. Sizes up to 8192 a side are accepted; the size is
+ * read from the header and checked before anything is decoded. Errors name the file and what was
+ * wrong: PIXEEN_ERROR_FORMAT for corrupt or truncated data, PIXEEN_ERROR_DECRYPT for an age file
+ * that does not open, PIXEEN_ERROR_INVALID_ARGUMENT for sizes over the limit. Thread-safe (no
+ * context). */
+typedef struct pixeen_picture pixeen_picture;
+struct pixeen_open_desc;
+
+typedef struct pixeen_picture_desc {
+    const char *path;                    /* a picture file (or an age file holding one); or NULL and: */
+    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images) */
+    int width, height;                   /* of rgba */
+    size_t stride;                       /* bytes from one rgba row to the next; default 0: width * 4 */
+    const struct pixeen_open_desc *open; /* decrypting an age file; default NULL: the default identity */
+    uint32_t reserved[16];               /* must be zero */
+} pixeen_picture_desc;
+
+PIXEEN_API pixeen_status pixeen_picture_load(const pixeen_picture_desc *desc, pixeen_picture **out);
+/* The picture's size in pixels. */
+PIXEEN_API pixeen_status pixeen_picture_get_size(const pixeen_picture *picture, int *width, int *height);
+/* Wipes and frees; NULL is a no-op. */
+PIXEEN_API void pixeen_picture_destroy(pixeen_picture *picture);
+
 /* A LoRA for pixeen_generate_desc.loras: AUTOMATIC1111/kohya or diffusers/PEFT .safetensors
  * (linear, 1x1 and LoCon 3x3 convolution modules). Merged into the GPU weights for the generation
  * (W += weight * alpha / rank * up @ down); the next generation without it gets the original
@@ -326,6 +355,31 @@ typedef struct pixeen_lora {
     float weight;           /* multiplier for the text encoder(s) and the UNet (0 is no change) */
     uint32_t reserved[5];   /* must be zero */
 } pixeen_lora;
+
+/* img2img and inpainting (pixeen_generate_desc.edit). */
+typedef struct pixeen_edit_desc {
+    const pixeen_picture *init_image; /* required: the picture to start from. The generation's
+                                    width/height default to its size rounded down to a multiple
+                                    of size_multiple; another size resizes it (Lanczos, as PIL) */
+    const pixeen_picture *mask;  /* default NULL: img2img. Else inpainting: white (grey >= 50%)
+                                    is repainted, black kept. Read as grey (RGB by luma as PIL's
+                                    convert("L"), alpha ignored); its size must equal the init
+                                    image's. Inpainting models (9 UNet input channels) need one */
+    float strength;              /* 0 < s <= 1: the last int(steps * s) steps of the schedule run
+                                    (diffusers' rule); default 0: 0.75 */
+    uint32_t reserved[16];       /* must be zero */
+} pixeen_edit_desc;
+
+/* Other decoders (pixeen_generate_desc.decoders): TAESDs, models loaded from a TAESD folder on the
+ * same context. */
+typedef struct pixeen_decoders_desc {
+    const pixeen_model *decoder;         /* default NULL: the model's VAE decodes the image; a
+                                            TAESD instead: fast drafts */
+    const pixeen_model *preview_decoder; /* default NULL: previews by the linear latent->RGB map at
+                                            latent size; a TAESD: full-colour previews at the
+                                            image's size (one TAESD decode per preview) */
+    uint32_t reserved[16];               /* must be zero */
+} pixeen_decoders_desc;
 
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
@@ -358,10 +412,14 @@ typedef struct pixeen_generate_desc {
                                     embeddings, used where their file name appears in a prompt */
     /* SDXL's size conditioning (was reserved words: NULL keeps diffusers' defaults). */
     const pixeen_size_conditioning *size_conditioning; /* default NULL: SDXL's sizes as diffusers */
+    /* Editing and decoders (reserved words too; each points at a descriptor of its own, with its own
+     * reserved words, so they can grow). */
+    const struct pixeen_edit_desc *edit;        /* default NULL: text to image (see pixeen_edit_desc) */
+    const struct pixeen_decoders_desc *decoders; /* default NULL: the model's VAE, linear previews */
     uint32_t seed_unsigned;      /* default 0: seed -1 asks for a random seed. 1: seed is always the
                                     seed itself, so -1 is the seed 2^64-1 (torch's largest); this
                                     field was a reserved word too */
-    uint32_t reserved[16 - 2 - 4 * (sizeof(void *) / 4)]; /* must be zero (6 words on 64-bit) */
+    uint32_t reserved[16 - 2 - 6 * (sizeof(void *) / 4)]; /* must be zero (2 words on 64-bit) */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
@@ -380,8 +438,13 @@ typedef enum pixeen_component {
     PIXEEN_COMPONENT_UNET = 1,         /* inputs: sample [B, 4, h, w], timestep [B] or [1], context [B, T, D]
                                           -> model output [B, 4, h, w] */
     PIXEEN_COMPONENT_VAE_DECODER = 2,  /* inputs[0]: latents [B, 4, h, w], not scaled -> [B, 3, H, W] */
-    /* (3 is kept for the VAE encoder) */
+    PIXEEN_COMPONENT_VAE_ENCODER = 3,  /* inputs[0]: image [B, 3, H, W] in [-1, 1] -> the latent
+                                          distribution's mean and log-variance [B, 8, h, w] */
     PIXEEN_COMPONENT_TEXT_ENCODER_2 = 4, /* SDXL's second text encoder (OpenCLIP bigG), as TEXT_ENCODER */
+    /* A model loaded from a TAESD folder (diffusers AutoencoderTiny) has these two only: */
+    PIXEEN_COMPONENT_TAESD_DECODER = 5, /* inputs[0]: latents [B, 4, h, w] as the UNet makes them
+                                           -> [B, 3, H, W] in about [-1, 1] */
+    PIXEEN_COMPONENT_TAESD_ENCODER = 6, /* inputs[0]: image [B, 3, H, W] in [-1, 1] -> [B, 4, h, w] */
 } pixeen_component;
 
 typedef struct pixeen_probe_desc {

@@ -6,11 +6,14 @@
  * application that shared its device the VkBuffer of the result.
  * Left out: previews of images other than the first of a batch. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "api/internal.h"
+#include "models/taesd.h"
+#include "ops/pipeline_ops.h"
 #include "ops/preview.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
@@ -45,7 +48,11 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
                                                                     : 0,
         .spacing = spacings[desc->spacing],
     };
-    status = sd_model_load_with(ctx->gpu, &options, &m->sd);
+    m->act = act;
+    if (taesd_is_folder(desc->path)) /* a TAESD alone: for pixeen_probe (and as a decoder) */
+        status = taesd_load(ctx->gpu, desc->path, &m->taesd);
+    else
+        status = sd_model_load_with(ctx->gpu, &options, &m->sd);
     if (status != PIXEEN_OK) {
         free(m);
         return api_finish(ctx, status);
@@ -57,11 +64,17 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
 PIXEEN_API void pixeen_model_destroy(pixeen_model *pm) {
     if (!pm) return;
     sd_model_free(pm->sd);
+    taesd_free(pm->taesd);
     free(pm);
 }
 
 PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *pm, pixeen_model_info *out) {
     if (!pm || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: model or output is NULL");
+    if (!pm->sd) {
+        *out = (pixeen_model_info){.family = "taesd", .size_multiple = pm->taesd->cfg.downscale,
+                                   .weight_bytes = pm->taesd->weights.bytes};
+        return PIXEEN_OK;
+    }
     const unet_config *u = model_unet_config(pm->sd->files);
     const vae_config *v = model_vae_config(pm->sd->files);
     *out = (pixeen_model_info){
@@ -173,6 +186,83 @@ static pixeen_status lora_list(const pixeen_generate_desc *d, txt2img_request *r
     return PIXEEN_OK;
 }
 
+/* img2img / inpainting inputs: the pictures at the generation's size as the floats diffusers
+ * feeds its pipelines, in locked memory (they are the user's picture). */
+typedef struct edit_inputs {
+    vault_secret *image, *mask;
+    edit_request req;
+} edit_inputs;
+
+/* Floats inside a secret: sodium_malloc places a block against its guard page, so the data is
+ * not float-aligned in general; the secret gets 4 spare bytes and the floats start aligned. */
+static float *secret_floats(vault_secret *s) { return (float *)(void *)(((uintptr_t)s->data + 3) & ~(uintptr_t)3); }
+
+static void edit_inputs_free(edit_inputs *e) {
+    vault_secret_destroy(e->image);
+    vault_secret_destroy(e->mask);
+    memset(e, 0, sizeof *e);
+}
+
+/* decoder / preview_decoder: TAESD models on the same context. */
+static pixeen_status resolve_decoders(const pixeen_model *pm, const pixeen_generate_desc *d, txt2img_request *r) {
+    if (!d->decoders) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(d->decoders->reserved, sizeof d->decoders->reserved / sizeof d->decoders->reserved[0], "decoders"));
+    const pixeen_model *m[2] = {d->decoders->decoder, d->decoders->preview_decoder};
+    for (int i = 0; i < 2; i++) {
+        if (!m[i]) continue;
+        if (!m[i]->taesd)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s must be a TAESD (a model loaded from a TAESD folder)",
+                             i ? "preview decoder" : "decoder");
+        if (m[i]->ctx != pm->ctx)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s was loaded on another context",
+                             i ? "preview decoder" : "decoder");
+    }
+    r->decoder = d->decoders->decoder ? d->decoders->decoder->taesd : NULL;
+    return PIXEEN_OK;
+}
+
+/* Sizes (the picture's rounded down to the model's multiple unless the caller gave one; any
+ * other size resizes with Lanczos, as diffusers' VaeImageProcessor does with PIL), strength. */
+static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_desc *gd, txt2img_request *r, edit_inputs *e) {
+    const pixeen_edit_desc *d = gd->edit;
+    if (!d) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "edit"));
+    if (!d->init_image) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: edit.init_image is NULL (required)");
+    pixeen_model_info info;
+    pixeen_model_get_info(pm, &info);
+    const picture *in = &d->init_image->pic, *mk = d->mask ? &d->mask->pic : NULL;
+    float strength = d->strength == 0.0f ? 0.75f : d->strength;
+    if (!isfinite(strength) || strength <= 0.0f || strength > 1.0f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: strength %g (expected 0 < strength <= 1)", (double)d->strength);
+    if (mk && (mk->width != in->width || mk->height != in->height))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the mask is %dx%d but the init image %dx%d (they must match)",
+                         mk->width, mk->height, in->width, in->height);
+    if (!gd->width) r->width = in->width - in->width % info.size_multiple;
+    if (!gd->height) r->height = in->height - in->height % info.size_multiple;
+    if (r->width <= 0 || r->height <= 0)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the init image is %dx%d, smaller than the model's %d-pixel multiple",
+                         in->width, in->height, info.size_multiple);
+    if (r->width > 4096 || r->height > 4096)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "generate: the init image is %dx%d: above the 4096x4096 limit (give a smaller -W/-H to resize it)",
+                         in->width, in->height);
+    size_t pixels = (size_t)r->width * r->height;
+    picture rin = {0}, rmk = {0};
+    pixeen_status s = picture_resize_lanczos(in, r->width, r->height, &rin);
+    if (s == PIXEEN_OK && mk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
+    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
+    if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float) + 4, &e->mask);
+    if (s == PIXEEN_OK) {
+        picture_to_unit_range(&rin, secret_floats(e->image));
+        if (mk) picture_mask_binary(&rmk, secret_floats(e->mask));
+        e->req = (edit_request){secret_floats(e->image), mk ? secret_floats(e->mask) : NULL, strength};
+        r->edit = &e->req;
+    }
+    picture_free(&rin);
+    picture_free(&rmk);
+    return s;
+}
+
 /* Previews: one small recording (the latent_preview kernel into a host-visible buffer) made on the
  * first preview and replayed after each later one; the only readback is that buffer. */
 typedef struct preview_state {
@@ -184,10 +274,45 @@ typedef struct preview_state {
     uint8_t *rgb;
     int width, height;
     op_preview_factors factors; /* the model family's */
+    /* A TAESD preview decoder: a program decoding image 0 into RGBA8 (host-visible `out`), whose
+     * pixels are repacked into `rgb` (host memory, wiped at the end). */
+    const taesd *taesd;
+    tensor_dtype act;
+    tensor latents0;
+    nn_program prog;
 } preview_state;
+
+static tensor build_taesd_preview(nn_graph *g, void *user) {
+    preview_state *p = user;
+    tensor z = nn_alloc(g, 4, p->latents0.shape);
+    if (g->rec) op_latent_scale_record(g->rec, &p->latents0, 1.0f, &z); /* TAESD takes latents unscaled */
+    tensor img = taesd_decode_forward(g, &p->taesd->cfg, &z);
+    nn_release(g, &z);
+    if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, p->out, 0);
+    return img;
+}
+
+static pixeen_status on_preview_taesd(const tensor *latents, int step, int total, preview_state *p) {
+    if (!p->prog.rec) {
+        p->latents0 = nn_view(*latents, 4, (const int64_t[]){1, latents->shape[1], latents->shape[2], latents->shape[3]});
+        p->width = (int)latents->shape[2] * p->taesd->cfg.downscale;
+        p->height = (int)latents->shape[1] * p->taesd->cfg.downscale;
+        uint64_t pixels = (uint64_t)p->width * (uint64_t)p->height;
+        PX_TRY(gpu_buffer_create(p->gpu, GPU_MEMORY_HOST, pixels * 4, "taesd preview", &p->out));
+        if (!(p->rgb = malloc(pixels * 3))) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+        PX_TRY(nn_program_build(p->gpu, &p->taesd->weights, p->act, build_taesd_preview, p, &p->prog));
+    }
+    PX_TRY(gpu_recorder_submit(p->prog.rec));
+    const uint8_t *rgba = gpu_buffer_map(p->out);
+    size_t pixels = (size_t)p->width * (size_t)p->height;
+    for (size_t i = 0; i < pixels; i++) memcpy(p->rgb + i * 3, rgba + i * 4, 3);
+    p->fn(p->rgb, p->width, p->height, step, total, p->user);
+    return PIXEEN_OK;
+}
 
 static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
     preview_state *p = user;
+    if (p->taesd) return on_preview_taesd(latents, step, total, p);
     if (!p->rec) {
         uint64_t pixels = (uint64_t)(latents->shape[1] * latents->shape[2]);
         p->width = (int)latents->shape[2];
@@ -206,6 +331,13 @@ static pixeen_status on_preview(const tensor *latents, int step, int total, void
 
 static void preview_free(preview_state *p) {
     gpu_recorder_destroy(p->rec);
+    if (p->taesd) {
+        nn_program_free(&p->prog);
+        if (p->rgb) explicit_bzero(p->rgb, (size_t)p->width * (size_t)p->height * 3);
+        free(p->rgb);
+        gpu_buffer_destroy_wiped(p->out); /* it shows the image being made */
+        return;
+    }
     if (p->rgb) memset(p->rgb, 0, gpu_buffer_size(p->out)); /* it shows the image being made */
     gpu_buffer_destroy(p->out);
 }
@@ -221,12 +353,21 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     int expected = 0;
     if (!atomic_compare_exchange_strong(&ctx->busy, &expected, 1))
         return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
+    if (!pm->sd) {
+        atomic_store(&ctx->busy, 0);
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                                         "generate: this model is a TAESD (an autoencoder only): load a Stable Diffusion model"));
+    }
     txt2img_request req;
     int64_t seed = 0;
+    edit_inputs edit = {0};
     lora_request *loras = NULL;
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
     if (status == PIXEEN_OK) status = lora_list(desc, &req, &loras);
+    if (status == PIXEEN_OK) status = resolve_edit(pm, desc, &req, &edit);
+    if (status == PIXEEN_OK) status = resolve_decoders(pm, desc, &req);
     if (status != PIXEEN_OK) {
+        edit_inputs_free(&edit);
         atomic_store(&ctx->busy, 0);
         return api_finish(ctx, status);
     }
@@ -234,7 +375,9 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     req.cancel = &ctx->cancel;
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
-    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user,
+                             .taesd = desc->decoders && desc->decoders->preview_decoder ? desc->decoders->preview_decoder->taesd : NULL,
+                             .act = pm->sd->act};
     memcpy(preview.factors.f, pm->sd->family->preview_factors, sizeof preview.factors.f);
     memcpy(preview.factors.bias, pm->sd->family->preview_bias, sizeof preview.factors.bias);
     if (desc->preview) {
@@ -245,6 +388,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
     free(loras);
     preview_free(&preview);
+    edit_inputs_free(&edit);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {
         free(img);

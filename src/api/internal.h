@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "gpu/gpu.h"
+#include "image/picture.h"
 #include "pipeline/txt2img.h"
 
 struct pixeen_context {
@@ -19,7 +20,13 @@ struct pixeen_context {
 
 struct pixeen_model {
     pixeen_context *ctx;
-    sd_model *sd;
+    sd_model *sd;        /* a Stable Diffusion model, or NULL for: */
+    struct taesd *taesd; /* a TAESD folder (probe only) */
+    tensor_dtype act;
+};
+
+struct pixeen_picture {
+    picture pic; /* RGBA8 in locked memory */
 };
 
 struct pixeen_image {

@@ -7,7 +7,9 @@
 #include "core/npy.h"
 #include "models/clip.h"
 #include "models/unet.h"
+#include "models/taesd.h"
 #include "models/vae.h"
+#include "models/vae_encoder.h"
 
 #define PROBE_INPUTS 5
 
@@ -15,6 +17,7 @@ typedef struct probe_inputs {
     const clip_config *clip;
     const unet_config *unet;
     const vae_config *vae;
+    const taesd_config *taesd;
     int clip_skip;
     bool pooled;
     tensor in[PROBE_INPUTS]; /* text: ids, pooled rows; UNet: sample, t, context, text_embeds, time_ids */
@@ -36,6 +39,19 @@ static tensor build_unet(nn_graph *g, void *user) {
 static tensor build_vae(nn_graph *g, void *user) {
     probe_inputs *p = user;
     return vae_decode_forward(g, p->vae, &p->in[0]);
+}
+
+static tensor build_vae_encoder(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return vae_encode_forward(g, p->vae, &p->in[0]);
+}
+static tensor build_taesd_decoder(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return taesd_decode_forward(g, p->taesd, &p->in[0]);
+}
+static tensor build_taesd_encoder(nn_graph *g, void *user) {
+    probe_inputs *p = user;
+    return taesd_encode_forward(g, p->taesd, &p->in[0]);
 }
 
 /* Reads an .npy as float32 (converting f16 / integer ids as asked). */
@@ -125,7 +141,32 @@ static pixeen_status image_input(gpu_context *ctx, const char *path, int64_t cha
     return st;
 }
 
+/* Image sizes must be multiples of the downscale factor (the encoders halve them level by level). */
+static pixeen_status check_multiple(const tensor *t, int f, const char *path) {
+    if (t->shape[1] % f || t->shape[2] % f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: the image is %lldx%lld, not a multiple of %d", path,
+                         (long long)t->shape[2], (long long)t->shape[1], f);
+    return PIXEEN_OK;
+}
+
+static pixeen_status probe_taesd(pixeen_model *pm, const pixeen_probe_desc *d, probe_inputs *p, nn_program *prog) {
+    gpu_context *ctx = pm->ctx->gpu;
+    const taesd_config *c = &pm->taesd->cfg;
+    p->taesd = c;
+    if (d->component == PIXEEN_COMPONENT_TAESD_DECODER) {
+        PX_TRY(image_input(ctx, d->inputs[0], c->latent_channels, pm->act, &p->in[0]));
+        return nn_program_build(ctx, &pm->taesd->weights, pm->act, build_taesd_decoder, p, prog);
+    }
+    if (d->component == PIXEEN_COMPONENT_TAESD_ENCODER) {
+        PX_TRY(image_input(ctx, d->inputs[0], c->in_channels, pm->act, &p->in[0]));
+        PX_TRY(check_multiple(&p->in[0], c->downscale, d->inputs[0]));
+        return nn_program_build(ctx, &pm->taesd->weights, pm->act, build_taesd_encoder, p, prog);
+    }
+    return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: this model is a TAESD: its components are taesd_decoder and taesd_encoder");
+}
+
 static pixeen_status probe_run(pixeen_model *pm, const pixeen_probe_desc *d, probe_inputs *p, nn_program *prog) {
+    if (!pm->sd) return probe_taesd(pm, d, p, prog);
     sd_model *m = pm->sd;
     gpu_context *ctx = m->ctx;
     npy_header h;
@@ -205,8 +246,14 @@ static pixeen_status probe_run(pixeen_model *pm, const pixeen_probe_desc *d, pro
         PX_TRY(image_input(ctx, d->inputs[0], p->vae->latent_channels, m->act, &p->in[0]));
         return nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_vae, p, prog);
     }
-    return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: unknown component %d (the VAE encoder is not implemented yet)",
-                     (int)d->component);
+    if (d->component == PIXEEN_COMPONENT_VAE_ENCODER) {
+        PX_TRY(image_input(ctx, d->inputs[0], p->vae->in_channels, m->act, &p->in[0]));
+        PX_TRY(check_multiple(&p->in[0], p->vae->downscale, d->inputs[0]));
+        return nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_vae_encoder, p, prog);
+    }
+    if (d->component == PIXEEN_COMPONENT_TAESD_DECODER || d->component == PIXEEN_COMPONENT_TAESD_ENCODER)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: the TAESD components need a TAESD folder as the model (-m TAESD_DIR)");
+    return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: unknown component %d", (int)d->component);
 }
 
 /* Downloads the output and writes it as float32 .npy (NCHW for images). */
@@ -215,7 +262,7 @@ static pixeen_status write_output(pixeen_model *pm, const pixeen_probe_desc *d, 
     float *host = malloc(n * 4), *out = malloc(n * 4);
     void *raw = malloc(tensor_bytes(y));
     pixeen_status st = host && out && raw ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
-    if (st == PIXEEN_OK) st = gpu_buffer_download(pm->sd->ctx, y->buffer, y->offset, raw, tensor_bytes(y));
+    if (st == PIXEEN_OK) st = gpu_buffer_download(pm->ctx->gpu, y->buffer, y->offset, raw, tensor_bytes(y));
     if (st == PIXEEN_OK) {
         if (y->dtype == DTYPE_F16)
             f16_to_f32_array(host, raw, n);
@@ -248,13 +295,12 @@ PIXEEN_API pixeen_status pixeen_probe(pixeen_model *pm, const pixeen_probe_desc 
     if (st != PIXEEN_OK) return api_finish(pm->ctx, st);
     if (d->pooled < 0 || d->pooled > 1)
         return api_finish(pm->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: pooled %d (expected 0 or 1)", d->pooled));
-    probe_inputs p = {
-        .clip = model_clip_config(pm->sd->files, MODEL_TEXT_ENCODER),
-        .unet = model_unet_config(pm->sd->files),
-        .vae = model_vae_config(pm->sd->files),
-        .clip_skip = d->clip_skip ? d->clip_skip : 1,
-        .pooled = d->pooled == 1,
-    };
+    probe_inputs p = {.clip_skip = d->clip_skip ? d->clip_skip : 1, .pooled = d->pooled == 1};
+    if (pm->sd) {
+        p.clip = model_clip_config(pm->sd->files, MODEL_TEXT_ENCODER);
+        p.unet = model_unet_config(pm->sd->files);
+        p.vae = model_vae_config(pm->sd->files);
+    }
     nn_program prog = {0};
     st = probe_run(pm, d, &p, &prog);
     if (st == PIXEEN_OK) st = gpu_recorder_submit(prog.rec);

@@ -49,6 +49,8 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
         .width = info.width,
         .height = info.height,
         .model_name = model_name,
+        /* img2img / inpainting: AUTOMATIC1111's "Denoising strength" */
+        .denoising_strength = o->desc->edit ? (o->desc->edit->strength ? o->desc->edit->strength : 0.75f) : 0.0f,
     };
     pixeen_secret *passphrase = NULL;
     pixeen_seal_desc seal = {

@@ -1,4 +1,5 @@
-/* cmd_generate.c — `pixeen generate -m MODEL -p PROMPT [options]`: text to image.
+/* cmd_generate.c — `pixeen generate -m MODEL -p PROMPT [options]`: text to image, and with
+ * --init-image (and --mask) img2img / inpainting.
  * Every argument is checked before the model loads. Nothing is written unless --save (encrypted)
  * or --save-plain (an explicit plaintext export) is given. */
 #include <errno.h>
@@ -16,6 +17,10 @@ typedef struct generate_args {
     pixeen_size_conditioning sizes; /* SDXL's --original-size, --crop, --target-size */
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
+    const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
+    const char *decoder; /* --decoder taesd:DIR */
+    int strength_given;
+    float strength;
     const char *recipients[16]; /* --recipient, in order */
     size_t recipient_count;
     pixeen_lora loras[64];       /* --lora, in order */
@@ -58,6 +63,17 @@ static void usage(FILE *out) {
             "      --embedding-dir DIR textual-inversion embeddings (.safetensors), used where their file\n"
             "                          name appears in a prompt (default $XDG_DATA_HOME/pixeen/embeddings)\n"
             "      --device SEL        device index or name substring (see pixeen devices)\n"
+            "  editing (img2img; with --mask, inpainting):\n"
+            "      --init-image FILE   PNG, JPEG, BMP or TGA, or an age-encrypted one (decrypted in locked memory,\n"
+            "                          never written in plaintext); the output takes its size unless -W/-H are\n"
+            "                          given (then it is resized with Lanczos); sizes round down to a multiple of 8\n"
+            "      --strength S        0 < S <= 1 (default 0.75): the last int(steps * S) steps run\n"
+            "      --mask FILE         white = repaint, black = keep (grey by luma, alpha ignored; same size as\n"
+            "                          the init image)\n"
+            "  -i, --identity FILE     identity for age-encrypted inputs (default: yours)\n"
+            "      --input-passphrase-file F  passphrase for passphrase-encrypted inputs (else asked)\n"
+            "      --decoder taesd:DIR decode the final image with a TAESD (diffusers AutoencoderTiny folder):\n"
+            "                          a fast draft instead of the model's VAE\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
             "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"
@@ -272,6 +288,29 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             TAKES_VALUE a->recipients_file = val;
         } else if (!strcmp(o, "--passphrase-file")) {
             TAKES_VALUE a->passphrase_file = val;
+        } else if (!strcmp(o, "--decoder")) {
+            TAKES_VALUE if (strncmp(val, "taesd:", 6) || !val[6]) {
+                fprintf(stderr, "pixeen generate: --decoder takes taesd:DIR (a TAESD folder), not '%s'\n", val);
+                return 0;
+            }
+            a->decoder = val + 6;
+        } else if (!strcmp(o, "--init-image")) {
+            TAKES_VALUE a->init_image = val;
+        } else if (!strcmp(o, "--mask")) {
+            TAKES_VALUE a->mask = val;
+        } else if (!strcmp(o, "--strength")) {
+            TAKES_VALUE char *end = NULL;
+            double sv = strtod(val, &end);
+            if (!end || *end || !isfinite(sv) || sv <= 0 || sv > 1) {
+                fprintf(stderr, "pixeen generate: --strength '%s' is not a number with 0 < S <= 1\n", val);
+                return 0;
+            }
+            a->strength = (float)sv;
+            a->strength_given = 1;
+        } else if (!strcmp(o, "-i") || !strcmp(o, "--identity")) {
+            TAKES_VALUE a->identity = val;
+        } else if (!strcmp(o, "--input-passphrase-file")) {
+            TAKES_VALUE a->input_passphrase_file = val;
         } else if (!strcmp(o, "--history")) {
             a->history = 1;
         } else if (!strcmp(o, "--armor")) {
@@ -297,6 +336,10 @@ static int parse_args(int argc, char **argv, generate_args *a) {
     if ((a->desc.width && a->desc.width % 8) || (a->desc.height && a->desc.height % 8)) {
         fprintf(stderr, "pixeen generate: width and height must be multiples of 8 (got %dx%d)\n", a->desc.width,
                 a->desc.height);
+        return 0;
+    }
+    if ((a->mask || a->strength_given) && !a->init_image) {
+        fprintf(stderr, "pixeen generate: --mask and --strength go with --init-image\n");
         return 0;
     }
     if ((a->recipient_count || a->recipients_file || a->passphrase_file) && !a->save) {
@@ -331,6 +374,28 @@ static void on_progress(int step, int total, double elapsed, void *user) {
     }
 }
 
+/* Reads an editing input: a picture file, or an age file holding one (decrypted in locked memory
+ * with --identity or a passphrase). Prints the reason and returns 0 on failure. */
+static int load_picture(const generate_args *a, const char *path, pixeen_picture **out) {
+    int uses = 0;
+    pixeen_secret *pass = NULL;
+    pixeen_open_desc open = {.identity_file = a->identity};
+    pixeen_status st = PIXEEN_OK;
+    if (pixeen_vault_file_uses_passphrase(path, &uses) == PIXEEN_OK && uses) {
+        char prompt[512];
+        snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
+        st = pixeen_passphrase_read(a->input_passphrase_file, prompt, 0, &pass);
+        open.passphrase = pass;
+    }
+    if (st == PIXEEN_OK) st = pixeen_picture_load(&(pixeen_picture_desc){.path = path, .open = &open}, out);
+    pixeen_secret_destroy(pass);
+    if (st != PIXEEN_OK) {
+        fprintf(stderr, "pixeen generate: cannot read %s: %s\n", path, pixeen_last_error());
+        return 0;
+    }
+    return 1;
+}
+
 static void free_args(generate_args *a) {
     for (int i = 0; i < a->desc.lora_count; i++) free(a->lora_paths[i]);
 }
@@ -341,11 +406,25 @@ int cmd_generate(int argc, char **argv) {
         free_args(&a);
         return 2;
     }
+    pixeen_picture *init = NULL, *mask = NULL;
+    if (a.init_image && !load_picture(&a, a.init_image, &init)) {
+        free_args(&a);
+        return 1;
+    }
+    if (a.mask && !load_picture(&a, a.mask, &mask)) {
+        pixeen_picture_destroy(init);
+        free_args(&a);
+        return 1;
+    }
+    pixeen_edit_desc edit = {.init_image = init, .mask = mask, .strength = a.strength};
+    if (init) a.desc.edit = &edit;
     /* --verbose: the library's info messages (model memory, arena sizes, timings) on stderr. */
     if (a.verbose) setenv("PIXEEN_LOG", "info", 0);
     pixeen_context *ctx = NULL;
     pixeen_status status = pixeen_context_create(&(pixeen_context_desc){.device = a.device}, &ctx);
     if (status != PIXEEN_OK) {
+        pixeen_picture_destroy(init);
+        pixeen_picture_destroy(mask);
         free_args(&a);
         return cli_fail(status, "cannot start the GPU");
     }
@@ -358,8 +437,25 @@ int cmd_generate(int argc, char **argv) {
     if (status != PIXEEN_OK) {
         int rc = cli_fail(status, "cannot load the model");
         pixeen_context_destroy(ctx);
+        pixeen_picture_destroy(init);
+        pixeen_picture_destroy(mask);
         free_args(&a);
         return rc;
+    }
+    pixeen_model *decoder = NULL;
+    pixeen_decoders_desc decoders = {0};
+    if (a.decoder) {
+        status = pixeen_model_load(ctx, &(pixeen_model_desc){.path = a.decoder, .precision = mdesc.precision}, &decoder);
+        if (status != PIXEEN_OK) {
+            int rc = cli_fail(status, "cannot load the TAESD decoder");
+            pixeen_model_destroy(model);
+            pixeen_context_destroy(ctx);
+            pixeen_picture_destroy(init);
+            pixeen_picture_destroy(mask);
+            return rc;
+        }
+        decoders.decoder = decoder;
+        a.desc.decoders = &decoders;
     }
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
     a.desc.progress = on_progress;
@@ -386,6 +482,9 @@ int cmd_generate(int argc, char **argv) {
     }
     if (a.verbose) pixeen_context_profile_print(ctx, stderr);
     pixeen_image_destroy(image);
+    pixeen_picture_destroy(init);
+    pixeen_picture_destroy(mask);
+    pixeen_model_destroy(decoder);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
     free_args(&a);

@@ -6,8 +6,8 @@
 #include "cli.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: pixeen probe -m MODEL --component text_encoder|text_encoder_2|unet|vae_decoder -i IN.npy [-i IN.npy ...]\n"
-                 "                    -o OUT.npy [--precision fp16|fp32] [--clip-skip N] [--pooled] [--tokenizer DIR]\n"
+    fprintf(out, "usage: pixeen probe -m MODEL --component COMPONENT -i IN.npy [-i IN.npy ...] -o OUT.npy\n"
+                 "                    [--precision fp16|fp32] [--clip-skip N] [--pooled] [--tokenizer DIR]\n"
                  "                    [--tokenizer-2 DIR] [--device SEL]\n"
                  "Inputs (NCHW, float32/float16; ids int32/int64), in this order:\n"
                  "  text_encoder, text_encoder_2 (SDXL's second)\n"
@@ -16,6 +16,10 @@ static void usage(FILE *out) {
                  "  unet          sample [B, 4, h, w], timestep [B] or [1], context [B, T, D] -> [B, 4, h, w]\n"
                  "                SDXL also: text_embeds [B, P], time_ids [B, 6] (5 inputs)\n"
                  "  vae_decoder   latents [B, 4, h, w] (not scaled) -> image [B, 3, H, W] in about [-1, 1]\n"
+                 "  vae_encoder   image [B, 3, H, W] in [-1, 1] -> mean and log-variance [B, 8, h, w]\n"
+                 "  with -m TAESD_DIR (diffusers AutoencoderTiny):\n"
+                 "  taesd_decoder latents [B, 4, h, w] (as the UNet makes them) -> image [B, 3, H, W] in about [-1, 1]\n"
+                 "  taesd_encoder image [B, 3, H, W] in [-1, 1] -> latents [B, 4, h, w]\n"
                  "The output is written in plaintext where you ask (it is an explicit export).\n");
 }
 
@@ -67,7 +71,10 @@ int cmd_probe(int argc, char **argv) {
     } components[] = {{"text_encoder", PIXEEN_COMPONENT_TEXT_ENCODER, 1},
                       {"text_encoder_2", PIXEEN_COMPONENT_TEXT_ENCODER_2, 1},
                       {"unet", PIXEEN_COMPONENT_UNET, 3},
-                      {"vae_decoder", PIXEEN_COMPONENT_VAE_DECODER, 1}};
+                      {"vae_decoder", PIXEEN_COMPONENT_VAE_DECODER, 1},
+                      {"vae_encoder", PIXEEN_COMPONENT_VAE_ENCODER, 1},
+                      {"taesd_decoder", PIXEEN_COMPONENT_TAESD_DECODER, 1},
+                      {"taesd_encoder", PIXEEN_COMPONENT_TAESD_ENCODER, 1}};
     const size_t known = sizeof components / sizeof components[0];
     size_t k = 0;
     while (component && k < known && strcmp(components[k].name, component)) k++;

@@ -8,8 +8,7 @@ static tensor vae_resnet(nn_graph *g, const vae_config *c, const char *p, const 
     return resnet_block(g, p, x, NULL, c->norm_num_groups, c->norm_eps);
 }
 
-/* Single-head self-attention over all pixels, residual added in to_out.0. */
-static tensor vae_attention(nn_graph *g, const vae_config *c, const char *p, const tensor *x) {
+tensor vae_attention_forward(nn_graph *g, const vae_config *c, const char *p, const tensor *x) {
     char q[160];
     int64_t B = x->shape[0], H = x->shape[1], W = x->shape[2], C = x->shape[3];
     snprintf(q, sizeof q, "%s.group_norm", p);
@@ -41,7 +40,7 @@ tensor vae_decode_forward(nn_graph *g, const vae_config *c, const tensor *latent
     nn_release(g, &z);
     tensor y = vae_resnet(g, c, "decoder.mid_block.resnets.0", &x);
     nn_release(g, &x);
-    x = vae_attention(g, c, "decoder.mid_block.attentions.0", &y);
+    x = vae_attention_forward(g, c, "decoder.mid_block.attentions.0", &y);
     nn_release(g, &y);
     y = vae_resnet(g, c, "decoder.mid_block.resnets.1", &x);
     nn_release(g, &x);

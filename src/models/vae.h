@@ -5,7 +5,7 @@
  *   layers_per_block + 1 ResNet blocks with nearest 2x upsampling between them;
  *   decoder.conv_out(silu(group_norm(x)))  -> [B, H*f, W*f, 3] in about [-1, 1]
  * GroupNorms use eps 1e-6 (vae_config.norm_eps) and no time embedding. NHWC throughout.
- * Left out: the encoder (img2img), tiled decoding. */
+ * The encoder is in vae_encoder.h. Left out: tiled decoding. */
 #ifndef PIXEEN_MODELS_VAE_H
 #define PIXEEN_MODELS_VAE_H
 
@@ -13,5 +13,9 @@
 
 /* latents: [B, h, w, latent_channels], already divided by the scaling factor. */
 tensor vae_decode_forward(nn_graph *g, const vae_config *c, const tensor *latents);
+
+/* The mid block's single-head self-attention over all pixels (`<p>.group_norm`, to_q/k/v,
+ * to_out.0 with the residual added), shared by the decoder and the encoder. x: [B, H, W, C]. */
+tensor vae_attention_forward(nn_graph *g, const vae_config *c, const char *p, const tensor *x);
 
 #endif

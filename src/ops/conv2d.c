@@ -24,12 +24,21 @@ static void input_span(int64_t g0, int64_t g1, int64_t H, int64_t Ho, uint32_t k
 void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
                       const op_gemm_tuning *tuning) {
+    op_conv2d_pad_end_record(rec, x, w, bias, residual, out, stride, pad, 0, tuning);
+}
+
+/* pad_end extra zero rows/columns after the image (bottom, right): the kernels already read any
+ * tap outside [0, H) x [0, W) as zero, so only the output size changes. */
+void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
+                              const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
+                              uint32_t pad_end, const op_gemm_tuning *tuning) {
     gpu_context *ctx = gpu_recorder_context(rec);
-    if (x->rank != 4 || w->rank != 4 || out->rank != 4 || stride == 0 || stride > 4 || pad > 3) goto bad_shape;
+    if (x->rank != 4 || w->rank != 4 || out->rank != 4 || stride == 0 || stride > 4 || pad > 3 || pad_end > 3)
+        goto bad_shape;
     int64_t B = x->shape[0], H = x->shape[1], W = x->shape[2], Cin = x->shape[3];
     int64_t Cout = w->shape[0], kh = w->shape[1], kw = w->shape[2];
-    if (kh < 1 || kw < 1 || kh > 7 || kw > 7 || H + 2 * pad < kh || W + 2 * pad < kw) goto bad_shape;
-    int64_t Ho = (H + 2 * pad - kh) / stride + 1, Wo = (W + 2 * pad - kw) / stride + 1;
+    if (kh < 1 || kw < 1 || kh > 7 || kw > 7 || H + 2 * pad + pad_end < kh || W + 2 * pad + pad_end < kw) goto bad_shape;
+    int64_t Ho = (H + 2 * pad + pad_end - kh) / stride + 1, Wo = (W + 2 * pad + pad_end - kw) / stride + 1;
     if (w->shape[3] != Cin || out->shape[0] != B || out->shape[1] != Ho || out->shape[2] != Wo ||
         out->shape[3] != Cout || B <= 0 || Cin <= 0 || Cout <= 0 || x->dtype != out->dtype ||
         (bias && tensor_count(bias) != Cout) || (residual && (tensor_count(residual) != tensor_count(out) ||
@@ -37,7 +46,7 @@ void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         Cin > (1 << 24) || Cout > (1 << 24))
         goto bad_shape;
 
-    if (kh == 1 && kw == 1 && stride == 1 && pad == 0) {
+    if (kh == 1 && kw == 1 && stride == 1 && pad == 0 && pad_end == 0) {
         /* A pointwise conv is a matmul over the B*H*W pixels: the matmul kernel has no tap loop
          * or padding masks (on lavapipe as fast or slightly faster for the SD skip/proj convs),
          * and the models then compile no separate 1x1 conv pipelines. Tuned by PIXEEN_TUNE_MATMUL. */

@@ -69,6 +69,12 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
 void op_conv2d_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
                       const op_gemm_tuning *tuning);
+/* The same with pad_end more zero rows and columns after the image (bottom and right), as
+ * diffusers' Downsample2D pads (0, 1, 0, 1) before its stride-2 convolution:
+ * Ho = (H + 2*pad + pad_end - kh) / stride + 1 (likewise Wo). */
+void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
+                              const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
+                              uint32_t pad_end, const op_gemm_tuning *tuning);
 
 /* ---- internal to the family (src/ops/matmul.c and conv2d.c) ---------------------------- */
 

@@ -55,9 +55,8 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
     if (!m->family)
         return error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is a %s checkpoint, which this version cannot run", path,
                          model_family_name(id));
-    if (model_is_inpainting(m->files))
-        return error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is an inpainting model; text to image needs a regular one",
-                         path);
+    /* Inpainting models (9 UNet input channels) load; pipeline/edit.c refuses them without an
+     * init image and a mask. */
     /* Before the tokenizers: a missing text encoder would otherwise read as a missing tokenizer. */
     PX_TRY(model_require(m->files, MODEL_UNET, "text to image"));
     PX_TRY(model_require(m->files, MODEL_VAE, "text to image"));

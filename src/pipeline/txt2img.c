@@ -166,18 +166,23 @@ typedef struct step_build {
     tensor unet_in, t, context, prev, noise;
     tensor text_embeds, time_ids; /* the family's added inputs (rank 0 when it has none) */
     uint32_t noise_steps;
+    const edit_state *edit; /* img2img / inpainting hooks (no-ops for text to image) */
+    gpu_buffer *state;
     gpu_buffer *finite; /* [0]: non-finite latents, summed over the steps */
 } step_build;
 
 static tensor build_step(nn_graph *g, void *user) {
     step_build *s = user;
     if (g->rec) op_sampler_input_record(g->rec, &s->sampler, s->halves, &s->unet_in, &s->t);
+    tensor in = edit_unet_input(g, s->edit, &s->unet_in);
     unet_added_inputs added = {s->text_embeds.rank ? &s->text_embeds : NULL, s->time_ids.rank ? &s->time_ids : NULL};
-    tensor eps = unet_forward_added(g, s->cfg, &s->unet_in, &s->t, &s->context, &added);
+    tensor eps = unet_forward_added(g, s->cfg, &in, &s->t, &s->context, &added);
+    edit_release_unet_input(g, s->edit, &in);
     if (g->rec && g->status == PIXEEN_OK)
         op_sampler_update_record(g->rec, &s->sampler, s->halves, s->guidance, &eps, &s->prev, &s->noise, s->noise_steps);
     if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, s->sampler.x, s->finite, 0);
     nn_release(g, &eps);
+    edit_record_after_update(g, s->edit, s->state, s->sampler.x);
     return *s->sampler.x;
 }
 
@@ -185,6 +190,7 @@ static tensor build_step(nn_graph *g, void *user) {
 
 typedef struct decode_build {
     const vae_config *cfg;
+    const taesd *taesd;    /* decodes instead of the VAE when set (latents as they are: no scaling) */
     const tensor *latents; /* fp32 NHWC */
     gpu_buffer *rgba;
     gpu_buffer *finite; /* [1]: non-finite values of the decoded image */
@@ -193,8 +199,9 @@ typedef struct decode_build {
 static tensor build_decode(nn_graph *g, void *user) {
     decode_build *d = user;
     tensor z = nn_alloc(g, 4, d->latents->shape);
-    if (g->rec) op_latent_scale_record(g->rec, d->latents, 1.0f / d->cfg->scaling_factor, &z);
-    tensor img = vae_decode_forward(g, d->cfg, &z);
+    float scale = d->taesd ? 1.0f : 1.0f / d->cfg->scaling_factor;
+    if (g->rec) op_latent_scale_record(g->rec, d->latents, scale, &z);
+    tensor img = d->taesd ? taesd_decode_forward(g, &d->taesd->cfg, &z) : vae_decode_forward(g, d->cfg, &z);
     nn_release(g, &z);
     if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, &img, d->finite, 1);
     if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, d->rgba, 0);
@@ -215,6 +222,7 @@ typedef struct run_state {
     text_build tb[FAMILY_MAX_ENCODERS];
     schedule_table table;
     bool table_made;
+    edit_state edit;
 } run_state;
 
 static void run_state_free(run_state *s) {
@@ -240,6 +248,7 @@ static void run_state_free(run_state *s) {
     nn_program_free(&s->step);
     nn_program_free(&s->decode);
     if (s->table_made) schedule_table_destroy(&s->table);
+    edit_free(&s->edit);
 }
 
 static pixeen_status check_request(const sd_model *m, const txt2img_request *r) {
@@ -360,8 +369,11 @@ static pixeen_status draw_noise(const txt2img_request *req, run_state *s, int64_
     }
     rng r;
     pixeen_status status = rng_init(&r, req->rng, req->seed);
+    if (status == PIXEEN_OK) status = edit_draw_before_noise(&s->edit, &r);
     if (status == PIXEEN_OK && req->init_noise) memcpy(nchw, req->init_noise, n * sizeof(float));
     else if (status == PIXEEN_OK) status = rng_randn(&r, nchw, n);
+    if (status == PIXEEN_OK) status = edit_keep_noise(&s->edit, nchw);
+    if (status == PIXEEN_OK) status = edit_draw_after_noise(&s->edit, &r);
     if (status == PIXEEN_OK) {
         for (size_t i = 0; i < n; i++) nchw[i] *= s->plan->init_sigma;
         nchw_to_nhwc(nchw, s->host_noise, B, C, HW);
@@ -391,11 +403,10 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const family_desc *fam = m->family;
     const bool cfg = req->guidance != 1.0f;
     const uint32_t halves = cfg ? 2 : 1;
-    const int64_t B = req->batch, C = ucfg->in_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
+    const int64_t B = req->batch, C = vcfg->latent_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
     const int64_t n = B * C * h * w;
     double start = now_seconds();
     run_state s = {0};
-    pixeen_status status = PIXEEN_OK;
 
     /* 0. <lora:...> tags out of the prompts; LoRAs merged (or the originals back) */
     extras ex;
@@ -403,12 +414,13 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     txt2img_request plain = *req;
     plain.prompt = ex.pos.text;
     plain.negative_prompt = ex.neg.text;
+    pixeen_status status = edit_begin(m, req->edit, req->width, req->height, req->batch, &s.edit);
 
     /* 1-2. prompts -> the UNet's context [halves*B, 77*k, D] (and the pooled text), on the GPU;
      * diffusers' force_zeros_for_empty_prompt: no negative prompt given -> zero embeddings */
     int64_t chunks = 0;
     const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
-    status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
+    if (status == PIXEEN_OK) status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
     extras_free(&ex);
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
@@ -429,6 +441,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK) status = schedule_table_create(&m->schedule, &s.table);
     s.table_made = status == PIXEEN_OK;
     if (status == PIXEEN_OK) status = sampler_plan_create(&m->schedule, &s.table, &req->sampler, &s.plan);
+    if (status == PIXEEN_OK) status = edit_trim_plan(&s.edit, s.plan);
     uint32_t noise_steps = 0;
     if (status == PIXEEN_OK) status = draw_noise(req, &s, B, C, h * w, &noise_steps);
     const int64_t lat_shape[4] = {B, h, w, C};
@@ -446,6 +459,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK)
         status = gpu_buffer_upload(ctx, s.plan_buf, 0, s.plan->step, sizeof(sampler_step) * (size_t)s.plan->steps);
     if (status == PIXEEN_OK) status = gpu_buffer_create(ctx, GPU_MEMORY_HOST, 4, "step index", &s.state_buf);
+    if (status == PIXEEN_OK) status = edit_prepare(m, &s.edit, s.plan, &s.x, halves);
     /* Counts of non-finite latents and image values, read once after the steps and once after the
      * decode: NaN weights or an fp16 overflow would otherwise give a silent black image. */
     if (status == PIXEEN_OK) status = gpu_buffer_create(ctx, GPU_MEMORY_HOST, 8, "finite flags", &s.finite_buf);
@@ -457,7 +471,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         status = tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C}, "unet input", &s.unet_in);
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B}, "timesteps", &s.t);
     step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps,
-                     .finite = s.finite_buf};
+                     .edit = &s.edit, .state = s.state_buf, .finite = s.finite_buf};
     if (status == PIXEEN_OK) {
         sb.sampler = (op_sampler_bindings){s.plan_buf, s.state_buf, &s.x};
         sb.unet_in = s.unet_in;
@@ -494,10 +508,17 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     /* 5. decode to RGBA8 (the result's buffer) */
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
+    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
+        status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
+                           req->decoder->cfg.downscale, vcfg->downscale);
+    if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.latent_channels != C)
+        status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder takes %d latent channels, the model makes %lld",
+                           req->decoder->cfg.latent_channels, (long long)C);
     /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
-    const tensor_dtype decode_act = fam->vae_decode_fp32 ? DTYPE_F32 : m->act;
-    if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_VAE], decode_act, build_decode, &db, &s.decode);
+    const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
+    if (status == PIXEEN_OK) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
         status = error_set(PIXEEN_ERROR_MODEL,

@@ -9,7 +9,7 @@
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
  * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
  * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
- * of long prompts is applied), img2img.
+ * of long prompts is applied). img2img and inpainting: `edit` (pipeline/edit.h).
  * Entry points: txt2img_run, txt2img_result_free. */
 #ifndef PIXEEN_PIPELINE_TXT2IMG_H
 #define PIXEEN_PIPELINE_TXT2IMG_H
@@ -17,6 +17,8 @@
 #include <stdatomic.h>
 
 #include "models/lora.h"
+#include "models/taesd.h"
+#include "pipeline/edit.h"
 #include "pipeline/sd_model.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
@@ -57,6 +59,9 @@ typedef struct txt2img_request {
     const float *init_noise;     /* [B, C, h, w] */
     const float *step_noise;     /* [steps, B, C, h, w], only the steps that draw */
     int keep_debug;              /* copy final latents (NCHW) and the VAE output (NHWC) to the result */
+
+    const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
+    const taesd *decoder;        /* NULL: the model's VAE; else TAESD decodes the final image */
 } txt2img_request;
 
 typedef struct txt2img_result {
