@@ -33,6 +33,7 @@ typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
+    size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
 } nn_weights;
 
 /* Uploads every weight of a component, converted to fp16 on the way through the staging buffer

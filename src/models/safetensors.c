@@ -560,3 +560,18 @@ pixeen_status safetensors_read_f32(const safetensors_file *file, const safetenso
     }
     return PIXEEN_OK;
 }
+
+pixeen_status safetensors_read_raw(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t byte_offset, uint64_t bytes, void *dst) {
+    if (!file || !tensor || (!dst && bytes))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: read: null argument");
+    if (byte_offset > tensor->nbytes || bytes > tensor->nbytes - byte_offset)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "safetensors: '%s': tensor '%s': bytes [%llu, +%llu) requested, it has %llu", file->path,
+                         tensor->name, (unsigned long long)byte_offset, (unsigned long long)bytes,
+                         (unsigned long long)tensor->nbytes);
+    uint64_t begin = tensor->offset + byte_offset;
+    memcpy(dst, file->data + begin, (size_t)bytes);
+    release_pages(file, begin, begin + bytes);
+    return PIXEEN_OK;
+}

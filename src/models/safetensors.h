@@ -122,6 +122,10 @@ uint32_t safetensors_dtype_ggml(safetensors_dtype dtype);
  * 16 MiB window of the mapping at a time and releases those pages afterwards. */
 pixeen_status safetensors_read_f16(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, uint16_t *dst);
+/* Copies bytes [byte_offset, byte_offset + bytes) of the tensor's stored data as they are (GGUF
+ * blocks the GPU keeps quantized), releasing the pages afterwards like the converting reads. */
+pixeen_status safetensors_read_raw(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t byte_offset, uint64_t bytes, void *dst);
 pixeen_status safetensors_read_f32(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, float *dst);
 
