@@ -254,7 +254,7 @@ static void q_q8_0(const float *x, uint8_t *b) {
     for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
     float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
     half_put(b, d);
-    for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)clamp_int((int)lrintf(x[j] * id), -127, 127);
+    for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)clamp_int((int)roundf(x[j] * id), -127, 127);
 }
 
 static void q_q4_0(const float *x, uint8_t *b) {
