@@ -16,11 +16,12 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_samplerless_texture_functions : require
 #include "activation.glsl"
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint KIND = 2;
-layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 0) uniform textureBuffer x;
 layout(std430, binding = 1) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;  // rows in this window

@@ -16,6 +16,7 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_samplerless_texture_functions : require
 #include "attention_push.glsl"
 
 layout(local_size_x = 64) in;
@@ -24,9 +25,9 @@ layout(constant_id = 1) const uint QR = 2; // query rows per invocation (registe
 layout(constant_id = 2) const uint KB = 8; // keys per softmax block
 const uint D4 = D / 4;
 
-layout(binding = 0) uniform samplerBuffer q_t;
-layout(binding = 1) uniform samplerBuffer k_t;
-layout(binding = 2) uniform samplerBuffer v_t;
+layout(binding = 0) uniform textureBuffer q_t;
+layout(binding = 1) uniform textureBuffer k_t;
+layout(binding = 2) uniform textureBuffer v_t;
 layout(std430, binding = 3) writeonly buffer O { V o[]; };
 
 void main() {

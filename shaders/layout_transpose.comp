@@ -8,10 +8,11 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_samplerless_texture_functions : require
 #include "linear_index.glsl"
 
 layout(local_size_x = 256) in;
-layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 0) uniform textureBuffer x;
 layout(std430, binding = 1) writeonly buffer O { T o[]; };
 layout(push_constant) uniform Push {
     uint n; // elements in this window

@@ -14,9 +14,10 @@
 // @variant _vec4_f16 -DVEC4 -DV=f16vec4
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_samplerless_texture_functions : require
 
 layout(local_size_x = 64) in;
-layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 0) uniform textureBuffer x;
 layout(std430, binding = 1) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;  // output rows in this window (even)

@@ -13,12 +13,13 @@
 // @variant _f16 -DT=float16_t
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_samplerless_texture_functions : require
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint SILU = 0;
-layout(binding = 0) uniform samplerBuffer x;
-layout(binding = 1) uniform samplerBuffer gamma;
-layout(binding = 2) uniform samplerBuffer beta;
+layout(binding = 0) uniform textureBuffer x;
+layout(binding = 1) uniform textureBuffer gamma;
+layout(binding = 2) uniform textureBuffer beta;
 layout(std430, binding = 3) readonly buffer S { vec2 stats[]; };
 layout(std430, binding = 4) writeonly buffer O { T o[]; };
 layout(push_constant) uniform Push {

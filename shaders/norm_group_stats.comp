@@ -6,9 +6,10 @@
 // so the variance does not cancel catastrophically when |mean| >> std; then a shared-memory tree.
 // Bindings: 0 x (texel buffer, one channel per texel), 1 stats (storage, fp32 [B*G][2]).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_samplerless_texture_functions : require
 
 layout(local_size_x = 256) in;
-layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 0) uniform textureBuffer x;
 layout(std430, binding = 1) writeonly buffer S { vec2 stats[]; };
 layout(push_constant) uniform Push {
     uint n;       // pixels per item (H*W)

@@ -16,12 +16,13 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_samplerless_texture_functions : require
 #include "linear_index.glsl"
 
 layout(local_size_x = 64) in;
-layout(binding = 0) uniform samplerBuffer x;
-layout(binding = 1) uniform samplerBuffer gamma;
-layout(binding = 2) uniform samplerBuffer beta;
+layout(binding = 0) uniform textureBuffer x;
+layout(binding = 1) uniform textureBuffer gamma;
+layout(binding = 2) uniform textureBuffer beta;
 layout(std430, binding = 3) writeonly buffer O { V o[]; };
 layout(push_constant) uniform Push {
     uint rows;   // rows in this dispatch

@@ -13,6 +13,7 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_EXT_samplerless_texture_functions : require
 #include "linear_index.glsl"
 #include "gemm_push.glsl"
 
@@ -25,10 +26,10 @@ layout(constant_id = 5) const uint KW = 1;
 layout(constant_id = 6) const uint STRIDE = 1;
 layout(constant_id = 7) const uint PAD = 0;
 
-layout(binding = 0) uniform samplerBuffer xs;
-layout(binding = 1) uniform samplerBuffer ws;
-layout(binding = 2) uniform samplerBuffer bs;
-layout(binding = 3) uniform samplerBuffer rs;
+layout(binding = 0) uniform textureBuffer xs;
+layout(binding = 1) uniform textureBuffer ws;
+layout(binding = 2) uniform textureBuffer bs;
+layout(binding = 3) uniform textureBuffer rs;
 layout(std430, binding = 4) writeonly buffer O { T o[]; };
 
 // acc += dot(a, b) as scalar chains; only .x when VEC == 1.
