@@ -53,6 +53,7 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
 typedef struct quant_state {
     const model_weight *w;
     uint32_t type, file_block, gpu_block;
+    uint64_t first_block; /* of this weight in its stored tensor (a slice of a fused qkv) */
 } quant_state;
 
 static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, void *user) {
@@ -63,9 +64,11 @@ static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, v
         uint64_t block = at / q->gpu_block, in = at % q->gpu_block;
         uint64_t n = q->gpu_block - in < offset + bytes - at ? q->gpu_block - in : offset + bytes - at;
         if (in == 0 && n == q->gpu_block && q->file_block == q->gpu_block) {
-            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, block * q->file_block, q->file_block, out));
+            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
+                                         q->file_block, out));
         } else {
-            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, block * q->file_block, q->file_block, file_block));
+            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
+                                         q->file_block, file_block));
             quant_blocks_to_gpu(q->type, file_block, 1, gpu_block);
             memcpy(out, gpu_block + in, (size_t)n);
         }
@@ -76,7 +79,7 @@ static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, v
 }
 
 /* A weight the quantized matmul can read straight from its blocks: a 2-D GGUF tensor of a type
- * with a GPU kernel, stored whole. Embedding tables are read by the gather kernel and stay
+ * with a GPU kernel, stored whole or as whole rows of a fused tensor (OpenCLIP's in_proj_weight). Embedding tables are read by the gather kernel and stay
  * converted (stable-diffusion.cpp never quantizes them); 1-D norm parameters and convolution
  * kernels likewise (a few KB, or not quantized by the converter: a kernel row is kw values).
  * PIXEEN_GGUF_DEQUANTIZE=1 converts every weight to fp16 at load instead (for comparisons). */
@@ -84,7 +87,8 @@ static bool keep_quantized(const model_weight *w, tensor_dtype *dtype) {
     const char *off = getenv("PIXEEN_GGUF_DEQUANTIZE");
     if (off && !strcmp(off, "1")) return false;
     if (!w->tensor || !safetensors_dtype_is_block(w->tensor->dtype) || w->ndim != 2 || w->transpose ||
-        w->first_element != 0 || w->n_elements != w->tensor->n_elements || strstr(w->name, "embedding"))
+        w->shape[1] <= 0 || w->first_element % (uint64_t)w->shape[1] ||
+        w->tensor->shape[w->tensor->ndim - 1] != w->shape[1] || strstr(w->name, "embedding"))
         return false;
     return quant_dtype_of_ggml(safetensors_dtype_ggml(w->tensor->dtype), dtype);
 }
@@ -99,6 +103,7 @@ static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, t
     quant_state q = {.w = w, .type = safetensors_dtype_ggml(w->tensor->dtype)};
     q.file_block = ggml_block_bytes(q.type);
     q.gpu_block = tensor_quant_block_bytes(dtype);
+    q.first_block = w->first_element / ggml_block_elems(q.type);
     return gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
 }
 
