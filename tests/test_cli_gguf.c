@@ -5,7 +5,8 @@
  *   pixeen generate -m rt.q8_0.gguf --tokenizer DIR -p P -n N -W 64 -H 64 --steps 4 --cfg 7.5 \
  *     --seed 1234 --sampler euler --schedule discrete --save-plain out.png
  *   whose PNG matches diffusers on the dequantized weights (gguf/ref-q8_0) within 4/255 (+ the 8-bit
- *   rounding), and the refusals (unknown type, a file that is not a model: nothing written).
+ *   rounding), the refusals (unknown type, a file that is not a model: nothing written), and a NaN
+ *   block scale in a weight that stays quantized (the load fails naming the tensor and block).
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include <dirent.h>
 #include <sys/wait.h>
@@ -35,6 +36,12 @@ static size_t slurp(const char *name, char *buf, size_t cap) {
     if (f) fclose(f);
     buf[n] = 0;
     return n;
+}
+
+static const char *path_of(const char *name) {
+    static char p[1300];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
 }
 
 static int files_in_dir(void) {
@@ -130,6 +137,27 @@ int main(void) {
         CHECK(mean < 4.5 / 255); /* 4/255 in fp16 plus half a step of the 8-bit PNG */
         stbi_image_free(img);
     }
+    /* a NaN block scale in a weight that stays quantized: the load fails naming the tensor */
+    safetensors_file *sf = NULL;
+    uint64_t at = 0;
+    CHECK_OK(safetensors_open(path_of("rt.q8_0.gguf"), &sf));
+    const safetensors_tensor *q = sf ? safetensors_find(sf, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight") : NULL;
+    CHECK(q && q->dtype == SAFETENSORS_Q8_0);
+    if (q) at = q->offset + 34 * 3; /* the fourth block's d */
+    safetensors_close(sf);
+    FILE *bad = fopen(path_of("rt.q8_0.gguf"), "r+b");
+    CHECK(bad && at && fseek(bad, (long)at, SEEK_SET) == 0 && fputc(0xFF, bad) != EOF && fputc(0x7F, bad) != EOF);
+    if (bad) fclose(bad);
+    snprintf(args, sizeof args,
+             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p x -W 64 -H 64 --steps 1 "
+             "--save-plain nan.png",
+             root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "attn1.to_q.weight") && strstr(out, "NaN or infinite scale in block 3"));
+    snprintf(path, sizeof path, "%s/nan.png", dir);
+    CHECK(access(path, F_OK) != 0);
+
     snprintf(args, sizeof args, "rm -rf '%s'", dir);
     if (system(args) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return test_finish();

@@ -93,6 +93,14 @@ static void test_hand_blocks(void) {
     for (int i = 0; i < 128; i++) q4k[16 + i] = 0x22;
     ggml_dequantize(GGML_Q4_K, q4k, 1, y256);
     for (int v = 0; v < 256; v++) CHECK(y256[v] == (float)sc[v / 32] * 2.0f - 0.5f * (float)mn[v / 32]);
+    /* scales: finite blocks pass, a NaN or infinite d / dmin is caught */
+    CHECK(ggml_block_finite(GGML_Q4_K, q4k) && ggml_block_finite(GGML_Q8_0, q8) && ggml_block_finite(GGML_Q6_K, q6));
+    put_half(q4k + 2, INFINITY);
+    CHECK(!ggml_block_finite(GGML_Q4_K, q4k));
+    put_half(q8, NAN);
+    CHECK(!ggml_block_finite(GGML_Q8_0, q8));
+    put_half(q6 + 208, -INFINITY);
+    CHECK(!ggml_block_finite(GGML_Q6_K, q6));
 }
 
 /* ---- quantizers ------------------------------------------------------------------------- */

@@ -228,6 +228,22 @@ void ggml_dequantize(uint32_t type, const uint8_t *src, size_t n_blocks, float *
     }
 }
 
+static bool half_finite(const uint8_t *p) { return ((p[0] | p[1] << 8) & 0x7C00) != 0x7C00; }
+
+bool ggml_block_finite(uint32_t type, const uint8_t *b) {
+    switch (type) {
+    case GGML_Q4_0: case GGML_Q5_0: case GGML_Q8_0: return half_finite(b);
+    case GGML_Q4_1: case GGML_Q5_1: case GGML_Q4_K: case GGML_Q5_K: return half_finite(b) && half_finite(b + 2);
+    case GGML_Q2_K: return half_finite(b + 80) && half_finite(b + 82);
+    case GGML_Q3_K: return half_finite(b + 108);
+    case GGML_Q6_K: return half_finite(b + 208);
+    case GGML_F16: return half_finite(b);
+    case GGML_BF16: return ((b[0] | b[1] << 8) & 0x7F80) != 0x7F80;
+    case GGML_F32: return ((b[2] | b[3] << 8) & 0x7F80) != 0x7F80;
+    default: return false;
+    }
+}
+
 /* ---- quantization, one block ------------------------------------------------------------ */
 
 static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }

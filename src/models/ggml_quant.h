@@ -63,6 +63,10 @@ bool ggml_type_can_quantize(uint32_t type);
 /* Dequantizes `n_blocks` consecutive blocks of `type` at `src` into n_blocks * block_elems floats.
  * The reference the GPU kernels are checked against. */
 void ggml_dequantize(uint32_t type, const uint8_t *src, size_t n_blocks, float *dst);
+/* True when the block's fp16 scale fields (d, and the min / dmin where the type has one) are
+ * finite: then every value it holds is finite. A loader that keeps blocks as they are checks this
+ * instead of converting them (a NaN scale would make black images). */
+bool ggml_block_finite(uint32_t type, const uint8_t *block);
 /* Quantizes n_blocks * block_elems floats into n_blocks blocks (ggml_type_can_quantize types). */
 void ggml_quantize(uint32_t type, const float *src, size_t n_blocks, uint8_t *dst);
 

@@ -20,6 +20,8 @@
  * SAFETENSORS_Q* dtypes) that safetensors.c adopts, so one file object serves both formats and the
  * model layer binds GGUF tensors by name exactly like a single-file checkpoint. Key/value pairs
  * become metadata strings (numbers printed, arrays summarised as "[N x type]").
+ * Values are not checked here; the loader checks each kept block's scales (ggml_block_finite) and
+ * every converted value, as for safetensors.
  * Left out: big-endian GGUF (refused with a message), writing (gguf_write.h).
  */
 #ifndef PIXEEN_MODELS_GGUF_H

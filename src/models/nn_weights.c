@@ -63,15 +63,16 @@ static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, v
     for (uint64_t at = offset; at < offset + bytes;) {
         uint64_t block = at / q->gpu_block, in = at % q->gpu_block;
         uint64_t n = q->gpu_block - in < offset + bytes - at ? q->gpu_block - in : offset + bytes - at;
-        if (in == 0 && n == q->gpu_block && q->file_block == q->gpu_block) {
-            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
-                                         q->file_block, out));
-        } else {
-            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
-                                         q->file_block, file_block));
-            quant_blocks_to_gpu(q->type, file_block, 1, gpu_block);
-            memcpy(out, gpu_block + in, (size_t)n);
-        }
+        /* the block is checked in host memory, never read twice from the mapping */
+        PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block, q->file_block,
+                                     file_block));
+        if (!ggml_block_finite(q->type, file_block))
+            return error_set(PIXEEN_ERROR_MODEL,
+                             "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or broken "
+                             "checkpoint (it would make black images)",
+                             q->w->name, (unsigned long long)(q->first_block + block));
+        quant_blocks_to_gpu(q->type, file_block, 1, gpu_block);
+        memcpy(out, gpu_block + in, (size_t)n);
         out += n;
         at += n;
     }
