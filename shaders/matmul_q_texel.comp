@@ -151,13 +151,15 @@ vec4 levels(int b, uint cib, uint g, uint aux) {
         return nibbles(word(b + 4 + int(8u * n + g)), (cib & 1u) * 4u);
     } else if (QTYPE == Q5_K) {
         uint n = cib >> 1;
-        vec4 q = nibbles(word(b + 12 + int(8u * n + g)), (cib & 1u) * 4u);
-        return q + 16.0 * bits(word(b + 4 + int(g)), cib);
-    } else { // Q6_K
+        uint lo = (word(b + 12 + int(8u * n + g)) >> ((cib & 1u) * 4u)) & 0x0F0F0F0Fu;
+        uint q = lo | (((word(b + 4 + int(g)) >> cib) & 0x01010101u) << 4);
+        return vec4(float(q & 0xFFu), float((q >> 8) & 0xFFu), float((q >> 16) & 0xFFu), float(q >> 24));
+    } else { // Q6_K: the four 6-bit levels assembled as bytes of one word, then converted
         uint n = cib >> 2, qq = cib & 3u;
-        vec4 lo = nibbles(word(b + int(16u * n + g + (qq & 1u) * 8u)), (qq >> 1) * 4u);
-        vec4 hi = bitpairs(word(b + 32 + int(8u * n + g)), 2u * qq);
-        return lo + 16.0 * hi - 32.0;
+        uint lo = (word(b + int(16u * n + g + (qq & 1u) * 8u)) >> ((qq >> 1) * 4u)) & 0x0F0F0F0Fu;
+        uint hi = (word(b + 32 + int(8u * n + g)) >> (2u * qq)) & 0x03030303u;
+        uint q = lo | (hi << 4);
+        return vec4(float(q & 0xFFu), float((q >> 8) & 0xFFu), float((q >> 16) & 0xFFu), float(q >> 24)) - 32.0;
     }
 }
 
