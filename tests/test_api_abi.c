@@ -16,7 +16,9 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 100);
+PIN(pixeen_generate_desc, 168, 128);
+PIN(pixeen_lora, 32, 12);
+_Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -26,7 +28,11 @@ PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 #endif
 /* Every descriptor keeps 16 reserved words at its end, every output 8. */
-_Static_assert(sizeof(((pixeen_generate_desc *)0)->reserved) == 64, "16 reserved words");
+/* pixeen_generate_desc: the LoRA/embedding fields plus the remaining reserved words fill the 16 words */
+_Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
+                       offsetof(pixeen_generate_desc, lora_count) ==
+                   64,
+               "16 words for growth");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
 
 static void test_version(void) {
@@ -110,6 +116,7 @@ static void test_reserved_with_gpu(void) {
         CHECK_STATUS(pixeen_model_load(ctx, &md, &m), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(m == NULL && strstr(pixeen_context_last_error(ctx), "reserved word"));
         pixeen_generate_desc g = api_test_request();
+        if (i >= (int)(sizeof g.reserved / sizeof g.reserved[0])) continue; /* words that became fields */
         g.reserved[i] = 0x80000000u;
         pixeen_image *image = NULL;
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);

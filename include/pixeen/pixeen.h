@@ -287,8 +287,20 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
  * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
 
+/* A LoRA for pixeen_generate_desc.loras: AUTOMATIC1111/kohya or diffusers/PEFT .safetensors
+ * (linear, 1x1 and LoCon 3x3 convolution modules). Merged into the GPU weights for the generation
+ * (W += weight * alpha / rank * up @ down); the next generation without it gets the original
+ * weights back exactly, without reloading the model. Modules naming no layer of the model are
+ * skipped with a warning; a module whose shape does not fit its layer is PIXEEN_ERROR_MODEL. */
+typedef struct pixeen_lora {
+    const char *path;       /* required: a .safetensors file (pickled .pt/.ckpt are refused) */
+    float weight;           /* multiplier for the text encoder(s) and the UNet (0 is no change) */
+    uint32_t reserved[5];   /* must be zero */
+} pixeen_lora;
+
 typedef struct pixeen_generate_desc {
-    const char *prompt;          /* required; AUTOMATIC1111 emphasis syntax: (word:1.2), [word] */
+    const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
+                                    <lora:NAME:WEIGHT> (removed before tokenizing), embedding names */
     const char *negative_prompt; /* default NULL: "" */
     int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
     int steps;                   /* default 0: 20 */
@@ -305,7 +317,15 @@ typedef struct pixeen_generate_desc {
     void *preview_user;
     int preview_every;           /* default 0: 1, a preview after every step; else every N steps
                                     (the last step always gets one) */
-    uint32_t reserved[16];       /* must be zero */
+    /* LoRAs and embeddings (these four fields were reserved words: zero keeps the old behaviour). */
+    int lora_count;              /* default 0: entries in `loras` */
+    const pixeen_lora *loras;    /* default NULL: LoRAs merged for this generation, in addition to
+                                    the <lora:NAME:WEIGHT> tags in the prompt and negative prompt */
+    const char *lora_dir;        /* default NULL: $XDG_DATA_HOME/pixeen/loras (else ~/.local/share/...):
+                                    where <lora:NAME:...> finds NAME.safetensors (sub-folders too) */
+    const char *embedding_dir;   /* default NULL: $XDG_DATA_HOME/pixeen/embeddings: textual-inversion
+                                    embeddings, used where their file name appears in a prompt */
+    uint32_t reserved[16 - 1 - 3 * (sizeof(void *) / 4)]; /* must be zero (9 words on 64-bit) */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in

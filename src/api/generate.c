@@ -113,6 +113,31 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     r->progress_user = d->progress_user;
     if (d->preview_every < 0 || d->preview_every > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
+    if (d->lora_count < 0 || d->lora_count > 64 || (d->lora_count && !d->loras))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: %d LoRAs at %p (expected 0..64 entries)", d->lora_count,
+                         (const void *)d->loras);
+    for (int i = 0; i < d->lora_count; i++) {
+        const pixeen_lora *l = &d->loras[i];
+        PX_TRY(api_check_reserved(l->reserved, sizeof l->reserved / sizeof l->reserved[0], "generate: LoRA"));
+        if (!l->path || !l->path[0]) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: LoRA %d has no path", i);
+        if (!isfinite(l->weight) || fabsf(l->weight) > 1000.0f)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: LoRA %d weight %g (expected a number in -1000..1000)",
+                             i, (double)l->weight);
+    }
+    r->lora_dir = d->lora_dir;
+    r->embedding_dir = d->embedding_dir;
+    return PIXEEN_OK;
+}
+
+/* The request's LoRA list in the pipeline's form (one weight for text encoder and UNet). */
+static pixeen_status lora_list(const pixeen_generate_desc *d, txt2img_request *r, lora_request **out) {
+    *out = NULL;
+    if (!d->lora_count) return PIXEEN_OK;
+    *out = calloc((size_t)d->lora_count, sizeof **out);
+    if (!*out) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
+    for (int i = 0; i < d->lora_count; i++) (*out)[i] = (lora_request){d->loras[i].path, d->loras[i].weight, d->loras[i].weight};
+    r->loras = *out;
+    r->lora_count = (size_t)d->lora_count;
     return PIXEEN_OK;
 }
 
@@ -165,7 +190,9 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         return error_set(PIXEEN_ERROR_BUSY, "generate: another generation is running on this context");
     txt2img_request req;
     int64_t seed = 0;
+    lora_request *loras = NULL;
     pixeen_status status = resolve_request(pm, desc, &req, &seed);
+    if (status == PIXEEN_OK) status = lora_list(desc, &req, &loras);
     if (status != PIXEEN_OK) {
         atomic_store(&ctx->busy, 0);
         return api_finish(ctx, status);
@@ -181,6 +208,7 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         req.preview_every = desc->preview_every;
     }
     if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
+    free(loras);
     preview_free(&preview);
     atomic_store(&ctx->busy, 0);
     if (status != PIXEEN_OK) {

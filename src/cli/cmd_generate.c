@@ -15,6 +15,8 @@ typedef struct generate_args {
     const char *save, *save_plain, *recipients_file, *passphrase_file;
     const char *recipients[16]; /* --recipient, in order */
     size_t recipient_count;
+    pixeen_lora loras[64];       /* --lora, in order */
+    char *lora_paths[64];
     int precision_fp32, quiet, verbose, force, no_metadata, armor, history;
 } generate_args;
 
@@ -36,6 +38,11 @@ static void usage(FILE *out) {
             "      --rng NAME          cpu (torch CPU, default) | philox (torch CUDA, as AUTOMATIC1111)\n"
             "      --precision P       fp16 (default) | fp32\n"
             "      --tokenizer DIR     vocab.json + merges.txt for single-file checkpoints\n"
+            "      --lora FILE[:W]     merge a LoRA (.safetensors) with weight W (default 1); repeatable.\n"
+            "                          In a prompt, <lora:NAME:W> does the same with NAME from --lora-dir\n"
+            "      --lora-dir DIR      where <lora:NAME:W> looks (default $XDG_DATA_HOME/pixeen/loras)\n"
+            "      --embedding-dir DIR textual-inversion embeddings (.safetensors), used where their file\n"
+            "                          name appears in a prompt (default $XDG_DATA_HOME/pixeen/embeddings)\n"
             "      --device SEL        device index or name substring (see pixeen devices)\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
@@ -57,6 +64,42 @@ static int parse_int(const char *flag, const char *text, long lo, long hi, long 
         return 0;
     }
     *out = v;
+    return 1;
+}
+
+/* --lora FILE[:WEIGHT]: the weight is what follows the last ':' when it is a number (so paths
+ * with ':' still work); else the whole value is the file, at weight 1. */
+static int parse_lora(const char *val, generate_args *a) {
+    size_t n = (size_t)a->desc.lora_count;
+    if (n == sizeof a->loras / sizeof a->loras[0]) {
+        fprintf(stderr, "pixeen generate: at most 64 --lora\n");
+        return 0;
+    }
+    float weight = 1.0f;
+    size_t len = strlen(val);
+    const char *colon = strrchr(val, ':');
+    if (colon && colon[1]) {
+        char *end = NULL;
+        double w = strtod(colon + 1, &end);
+        if (end && !*end) {
+            if (!isfinite(w) || fabs(w) > 1000) {
+                fprintf(stderr, "pixeen generate: --lora '%s': the weight is not a number in -1000..1000\n", val);
+                return 0;
+            }
+            weight = (float)w;
+            len = (size_t)(colon - val);
+        }
+    }
+    a->lora_paths[n] = strndup(val, len);
+    if (!a->lora_paths[n] || !len) {
+        fprintf(stderr, "pixeen generate: --lora '%s' names no file\n", val);
+        free(a->lora_paths[n]);
+        a->lora_paths[n] = NULL;
+        return 0;
+    }
+    a->loras[n] = (pixeen_lora){.path = a->lora_paths[n], .weight = weight};
+    a->desc.lora_count = (int)n + 1;
+    a->desc.loras = a->loras;
     return 1;
 }
 
@@ -149,6 +192,12 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             }
         } else if (!strcmp(o, "--tokenizer")) {
             TAKES_VALUE a->tokenizer = val;
+        } else if (!strcmp(o, "--lora")) {
+            TAKES_VALUE if (!parse_lora(val, a)) return 0;
+        } else if (!strcmp(o, "--lora-dir")) {
+            TAKES_VALUE a->desc.lora_dir = val;
+        } else if (!strcmp(o, "--embedding-dir")) {
+            TAKES_VALUE a->desc.embedding_dir = val;
         } else if (!strcmp(o, "--device")) {
             TAKES_VALUE a->device = val;
         } else if (!strcmp(o, "--save")) {
@@ -224,14 +273,24 @@ static void on_progress(int step, int total, double elapsed, void *user) {
     }
 }
 
+static void free_args(generate_args *a) {
+    for (int i = 0; i < a->desc.lora_count; i++) free(a->lora_paths[i]);
+}
+
 int cmd_generate(int argc, char **argv) {
     generate_args a = {0};
-    if (!parse_args(argc, argv, &a)) return 2;
+    if (!parse_args(argc, argv, &a)) {
+        free_args(&a);
+        return 2;
+    }
     /* --verbose: the library's info messages (model memory, arena sizes, timings) on stderr. */
     if (a.verbose) setenv("PIXEEN_LOG", "info", 0);
     pixeen_context *ctx = NULL;
     pixeen_status status = pixeen_context_create(&(pixeen_context_desc){.device = a.device}, &ctx);
-    if (status != PIXEEN_OK) return cli_fail(status, "cannot start the GPU");
+    if (status != PIXEEN_OK) {
+        free_args(&a);
+        return cli_fail(status, "cannot start the GPU");
+    }
     if (a.verbose) fprintf(stderr, "device: %s\n", pixeen_context_device_name(ctx));
     pixeen_model *model = NULL;
     pixeen_model_desc mdesc = {.path = a.model, .tokenizer_dir = a.tokenizer,
@@ -240,6 +299,7 @@ int cmd_generate(int argc, char **argv) {
     if (status != PIXEEN_OK) {
         int rc = cli_fail(status, "cannot load the model");
         pixeen_context_destroy(ctx);
+        free_args(&a);
         return rc;
     }
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
@@ -268,5 +328,6 @@ int cmd_generate(int argc, char **argv) {
     pixeen_image_destroy(image);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
+    free_args(&a);
     return rc;
 }

@@ -17,8 +17,8 @@
  * Weights are looked up by component and diffusers name, and streamed through the mapping.
  * A single file may be GGUF (stable-diffusion.cpp's quantized models, original-layout names): the
  * safetensors layer reads it as the same kind of table, with ggml block dtypes (gguf.h).
- * Left out: sharded checkpoints, .ckpt (pickle: never), LoRA, SDXL refiner, GGUF files in
- * diffusers names.
+ * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner, GGUF files in diffusers names.
+ * LoRA is models/lora.h.
  */
 #ifndef PIXEEN_MODELS_MODEL_H
 #define PIXEEN_MODELS_MODEL_H

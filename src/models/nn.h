@@ -34,6 +34,10 @@ typedef struct nn_weights {
     size_t count;
     uint64_t bytes;
     size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
+    /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
+     * whose token_side_index >= 0 take that row of token_side instead of their token's embedding. */
+    const tensor *token_side;       /* fp16 [S, D] */
+    const tensor *token_side_index; /* int32 [B, T], the shape of the ids */
 } nn_weights;
 
 /* Uploads every weight of a component, converted to fp16 on the way through the staging buffer

@@ -6,6 +6,7 @@
 
 #include "models/nn.h"
 #include "ops/attention.h"
+#include "ops/embedding_inject.h"
 #include "ops/gemm.h"
 #include "ops/nn_support.h"
 
@@ -107,5 +108,7 @@ tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const ch
     if (pos_prefix) pos = nn_weight_get(g, pos_prefix, "weight", 2, (const int64_t[]){-1, table.shape[1]});
     tensor out = nn_alloc3(g, ids->shape[0], ids->shape[1], table.shape[1]);
     if (recording(g)) op_embedding_record(g->rec, ids, &table, pos_prefix ? &pos : NULL, &out);
+    const tensor *side = g->weights->token_side, *side_index = g->weights->token_side_index;
+    if (recording(g) && side && side_index) op_embedding_inject_record(g->rec, side_index, side, pos_prefix ? &pos : NULL, &out);
     return out;
 }

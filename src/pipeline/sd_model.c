@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "models/lora.h"
 #include "pipeline/sd_model.h"
 #include "text/tokenizer_locate.h"
 
@@ -60,6 +61,7 @@ pixeen_status sd_model_load(gpu_context *ctx, const char *path, const char *toke
 
 void sd_model_free(sd_model *m) {
     if (!m) return;
+    lora_state_free(m->lora); /* the copies only: the weights go too */
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) nn_weights_free(&m->weights[c]);
     if (m->tok) tokenizer_free(m->tok);
     schedule_config_clear(&m->schedule);

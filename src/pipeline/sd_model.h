@@ -17,6 +17,7 @@ typedef struct sd_model {
     nn_weights weights[MODEL_COMPONENT_COUNT];
     tensor_dtype act;         /* activation dtype */
     uint64_t weight_bytes;
+    struct lora_state *lora;  /* LoRAs merged into `weights` and the originals' copies (models/lora.h) */
 } sd_model;
 
 /* Opens the model, finds its tokenizer (tokenizer_dir first when non-NULL), uploads the text

@@ -10,6 +10,7 @@
 #include "models/unet.h"
 #include "models/vae.h"
 #include "ops/pipeline_ops.h"
+#include "pipeline/extras.h"
 #include "pipeline/txt2img.h"
 #include "text/prompt_weights.h"
 
@@ -61,12 +62,13 @@ static tensor build_text(nn_graph *g, void *user) {
 /* Token ids for [uncond x B; cond x B] (or cond x B without guidance), each prompt cut into the
  * same number of 77-token chunks (the shorter padded with empty chunks, as AUTOMATIC1111 does).
  * Returns rows = prompts * chunks in *rows and chunks in *chunks; the caller frees *ids. */
-static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *req, bool cfg, int32_t **ids,
-                                    float **weights, int64_t *rows, int64_t *chunks) {
+static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *req, prompt_embedding_set *emb, bool cfg,
+                                    int32_t **ids, float **weights, int32_t **side, int64_t *rows, int64_t *chunks) {
     prompt_chunks pos = {0}, neg = {0}, empty = {0};
     const char *negative = req->negative_prompt ? req->negative_prompt : "";
-    pixeen_status status = prompt_encode(m->tok, req->prompt, strlen(req->prompt), &pos);
-    if (status == PIXEEN_OK && cfg) status = prompt_encode(m->tok, negative, strlen(negative), &neg);
+    if (emb && !emb->count) emb = NULL;
+    pixeen_status status = prompt_encode_embeddings(m->tok, req->prompt, strlen(req->prompt), emb, &pos);
+    if (status == PIXEEN_OK && cfg) status = prompt_encode_embeddings(m->tok, negative, strlen(negative), emb, &neg);
     if (status == PIXEEN_OK) status = prompt_encode(m->tok, "", 0, &empty);
     if (status != PIXEEN_OK) {
         prompt_chunks_free(&pos);
@@ -78,7 +80,10 @@ static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *re
     int64_t prompts = (cfg ? 2 : 1) * (int64_t)req->batch;
     *ids = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **ids);
     *weights = malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **weights);
-    if (!*ids || !*weights) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
+    size_t placed = 0; /* embedding uses: side-table indices are uploaded only when there are some */
+    for (size_t e = 0; emb && e < emb->count; e++) placed += emb->items[e].uses;
+    *side = placed ? malloc((size_t)prompts * k * TOKENIZER_CONTEXT * sizeof **side) : NULL;
+    if (!*ids || !*weights || (placed && !*side)) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
     for (int64_t p = 0; status == PIXEEN_OK && p < prompts; p++) {
         const prompt_chunks *src = cfg && p < req->batch ? &neg : &pos;
         for (size_t c = 0; c < k; c++) {
@@ -86,6 +91,7 @@ static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *re
             size_t at = ((size_t)p * k + c) * TOKENIZER_CONTEXT, chunk = c < src->count ? c : 0;
             memcpy(*ids + at, from->ids[chunk], TOKENIZER_CONTEXT * sizeof **ids);
             memcpy(*weights + at, from->weights[chunk], TOKENIZER_CONTEXT * sizeof **weights);
+            for (size_t i = 0; *side && i < TOKENIZER_CONTEXT; i++) (*side)[at + i] = from->side ? from->side[chunk][i] : -1;
         }
     }
     *rows = prompts * (int64_t)k;
@@ -94,6 +100,24 @@ static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *re
     prompt_chunks_free(&neg);
     prompt_chunks_free(&empty);
     return status;
+}
+
+/* Textual inversion: the side table of text encoder `which` (fp16 [S, D]) and each position's
+ * row (int32 [rows, 77], -1 for ordinary tokens), on the GPU. */
+static pixeen_status upload_side(gpu_context *ctx, const extras *ex, int which, const int64_t token_shape[2],
+                                 const int32_t *side, tensor *table, tensor *index) {
+    if (!ex->side[which] || ex->emb.rows <= 0)
+        return error_set(PIXEEN_ERROR_INTERNAL, "txt2img: embeddings placed without vectors for text encoder %d", which + 1);
+    const int64_t shape[2] = {ex->emb.rows, ex->side_dim[which]};
+    PX_TRY(tensor_create(ctx, DTYPE_F16, 2, shape, "embedding vectors", table));
+    uint16_t *half = malloc((size_t)(shape[0] * shape[1]) * sizeof *half);
+    if (!half) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
+    f32_to_f16_array(half, ex->side[which], (size_t)(shape[0] * shape[1]));
+    pixeen_status st = gpu_buffer_upload(ctx, table->buffer, 0, half, tensor_bytes(table));
+    free(half);
+    if (st == PIXEEN_OK) st = tensor_create(ctx, DTYPE_I32, 2, token_shape, "embedding positions", index);
+    if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, index->buffer, 0, side, tensor_bytes(index));
+    return st;
 }
 
 /* ---- the denoising step -------------------------------------------------------------------- */
@@ -138,7 +162,8 @@ static tensor build_decode(nn_graph *g, void *user) {
 /* ---- the run -------------------------------------------------------------------------------- */
 
 typedef struct run_state {
-    int32_t *ids;
+    int32_t *ids, *side;
+    tensor side_t, side_index_t; /* textual inversion: the side table and each position's row */
     float *weights;
     float *host_noise;
     sampler_plan *plan;
@@ -151,7 +176,10 @@ typedef struct run_state {
 
 static void run_state_free(run_state *s) {
     free(s->ids);
+    free(s->side);
     free(s->weights);
+    gpu_buffer_destroy_wiped(s->side_t.buffer);
+    gpu_buffer_destroy_wiped(s->side_index_t.buffer);
     free(s->host_noise);
     sampler_plan_destroy(s->plan);
     gpu_buffer_destroy_wiped(s->ids_t.buffer);
@@ -237,9 +265,16 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     run_state s = {0};
     pixeen_status status = PIXEEN_OK;
 
+    /* 0. <lora:...> tags out of the prompts; LoRAs merged (or the originals back) */
+    extras ex;
+    PX_TRY(extras_prepare(m, req, &ex));
+    txt2img_request plain = *req;
+    plain.prompt = ex.pos.text;
+    plain.negative_prompt = ex.neg.text;
+
     /* 1-2. prompts -> embeddings [halves*B, 77*k, D], on the GPU */
     int64_t rows = 0, chunks = 0;
-    status = encode_prompts(m, req, cfg, &s.ids, &s.weights, &rows, &chunks);
+    status = encode_prompts(m, &plain, &ex.emb, cfg, &s.ids, &s.weights, &s.side, &rows, &chunks);
     const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s.ids_t);
     if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.ids_t.buffer, 0, s.ids, tensor_bytes(&s.ids_t));
@@ -248,7 +283,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK && weighted) status = tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s.weights_t);
     if (status == PIXEEN_OK && weighted) status = gpu_buffer_upload(ctx, s.weights_t.buffer, 0, s.weights, tensor_bytes(&s.weights_t));
     text_build tb = {.cfg = ccfg, .ids = s.ids_t, .weights = s.weights_t, .clip_skip = req->clip_skip};
+    if (status == PIXEEN_OK && s.side) status = upload_side(ctx, &ex, 0, token_shape, s.side, &s.side_t, &s.side_index_t);
+    if (status == PIXEEN_OK && s.side) {
+        m->weights[MODEL_TEXT_ENCODER].token_side = &s.side_t;
+        m->weights[MODEL_TEXT_ENCODER].token_side_index = &s.side_index_t;
+    }
     if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_TEXT_ENCODER], m->act, build_text, &tb, &s.text);
+    m->weights[MODEL_TEXT_ENCODER].token_side = NULL;
+    m->weights[MODEL_TEXT_ENCODER].token_side_index = NULL;
+    extras_free(&ex);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.text.rec);
 
     /* 3. the sampler plan and the noise */

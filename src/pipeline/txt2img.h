@@ -1,6 +1,6 @@
 /* txt2img.h — text to image with a Stable Diffusion 1.x model, entirely on the GPU.
  *
- * One run: tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
+ * One run: <lora:...> tags out, LoRAs merged and embeddings found (pipeline/extras.h) -> tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
  * torch-compatible RNG and uploaded once (with every step's ancestral noise, drawn in diffusers'
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 
+#include "models/lora.h"
 #include "pipeline/sd_model.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
@@ -38,6 +39,13 @@ typedef struct txt2img_request {
     txt2img_preview_fn preview;  /* NULL: none; else after every preview_every-th step and the last */
     void *preview_user;
     int preview_every;           /* <= 0: 1 */
+    /* LoRAs merged for this run besides the <lora:NAME:WEIGHT> tags of both prompts (whose names
+     * resolve in lora_dir; NULL: $XDG_DATA_HOME/pixeen/loras). A run without any puts the original
+     * weights back (pipeline/extras.h). */
+    const lora_request *loras;
+    size_t lora_count;
+    const char *lora_dir;
+    const char *embedding_dir;   /* textual-inversion embeddings; NULL: $XDG_DATA_HOME/pixeen/embeddings */
 
     /* For parity tests: replace what the RNG would draw (NCHW, standard normal, before scaling). */
     const float *init_noise;     /* [B, C, h, w] */

@@ -197,6 +197,7 @@ void prompt_chunks_free(prompt_chunks *c) {
     if (!c) return;
     free(c->ids);
     free(c->weights);
+    free(c->side);
     memset(c, 0, sizeof *c);
 }
 
@@ -205,6 +206,8 @@ typedef struct builder {
     size_t capacity;
     int32_t tokens[PROMPT_CHUNK_TOKENS];
     float mult[PROMPT_CHUNK_TOKENS];
+    int32_t side[PROMPT_CHUNK_TOKENS];
+    bool with_side;
     size_t n;
     long last_comma;
     const tokenizer *tok;
@@ -218,7 +221,9 @@ static pixeen_status next_chunk(builder *b, bool is_last) {
         if (ids) o->ids = ids;
         void *w = realloc(o->weights, cap * sizeof *o->weights);
         if (w) o->weights = w;
-        if (!ids || !w) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "prompt: chunks");
+        void *side = b->with_side ? realloc(o->side, cap * sizeof *o->side) : o->side;
+        if (side) o->side = side;
+        if (!ids || !w || (b->with_side && !side)) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "prompt: chunks");
         b->capacity = cap;
     }
     o->token_count += is_last ? b->n : PROMPT_CHUNK_TOKENS;
@@ -233,6 +238,10 @@ static pixeen_status next_chunk(builder *b, bool is_last) {
     }
     ids[TOKENIZER_CONTEXT - 1] = end;
     w[TOKENIZER_CONTEXT - 1] = 1.0f;
+    if (b->with_side) {
+        int32_t *side = o->side[o->count];
+        for (size_t i = 0; i < TOKENIZER_CONTEXT; i++) side[i] = i >= 1 && i - 1 < b->n ? b->side[i - 1] : -1;
+    }
     if (pad != end) { /* A1111: everything after the first end token becomes the pad token */
         size_t first = 1;
         while (first < TOKENIZER_CONTEXT && ids[first] != end) first++;
@@ -245,12 +254,17 @@ static pixeen_status next_chunk(builder *b, bool is_last) {
 }
 
 pixeen_status prompt_encode(const tokenizer *tok, const char *text, size_t len, prompt_chunks *out) {
+    return prompt_encode_embeddings(tok, text, len, NULL, out);
+}
+
+pixeen_status prompt_encode_embeddings(const tokenizer *tok, const char *text, size_t len, prompt_embedding_set *set,
+                                       prompt_chunks *out) {
     if (!tok || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "prompt: null argument");
     memset(out, 0, sizeof *out);
     prompt_segment *segs = NULL;
     size_t n_segs = 0;
     PX_TRY(prompt_parse(text, len, &segs, &n_segs));
-    builder b = {.out = out, .last_comma = -1, .tok = tok};
+    builder b = {.out = out, .last_comma = -1, .tok = tok, .with_side = set != NULL};
     int32_t comma = -1;
     {
         int32_t *ids = NULL;
@@ -268,27 +282,41 @@ pixeen_status prompt_encode(const tokenizer *tok, const char *text, size_t len, 
         size_t n = 0;
         st = tokenizer_encode(tok, segs[s].text, segs[s].len, &ids, &n);
         for (size_t p = 0; p < n && !st; p++) {
+            prompt_embedding *emb = set ? prompt_embedding_match(set, ids, n, p) : NULL;
             if (ids[p] == comma) {
                 b.last_comma = (long)b.n;
             } else if (b.n == PROMPT_CHUNK_TOKENS && b.last_comma != -1 &&
                        (long)b.n - b.last_comma <= PROMPT_COMMA_BACKTRACK) {
                 /* move the tokens after the last comma into the next chunk */
                 size_t at = (size_t)b.last_comma + 1, moved = b.n - at;
-                int32_t t[PROMPT_CHUNK_TOKENS];
+                int32_t t[PROMPT_CHUNK_TOKENS], sd[PROMPT_CHUNK_TOKENS];
                 float m[PROMPT_CHUNK_TOKENS];
                 memcpy(t, b.tokens + at, moved * sizeof *t);
                 memcpy(m, b.mult + at, moved * sizeof *m);
+                memcpy(sd, b.side + at, moved * sizeof *sd);
                 b.n = at;
                 st = next_chunk(&b, false);
                 memcpy(b.tokens, t, moved * sizeof *t);
                 memcpy(b.mult, m, moved * sizeof *m);
+                memcpy(b.side, sd, moved * sizeof *sd);
                 b.n = moved;
             }
             if (!st && b.n == PROMPT_CHUNK_TOKENS) st = next_chunk(&b, false);
-            if (!st) {
+            if (!st && !emb) {
                 b.tokens[b.n] = ids[p];
                 b.mult[b.n] = weight_to_float(segs[s].weight);
+                b.side[b.n] = -1;
                 b.n++;
+            } else if (!st) { /* an embedding: its vectors in one chunk, at placeholder token 0 (A1111) */
+                if (b.n + (size_t)emb->vectors > PROMPT_CHUNK_TOKENS) st = next_chunk(&b, false);
+                for (int32_t v = 0; !st && v < emb->vectors; v++) {
+                    b.tokens[b.n] = 0;
+                    b.mult[b.n] = weight_to_float(segs[s].weight);
+                    b.side[b.n] = emb->first_row + v;
+                    b.n++;
+                }
+                emb->uses++;
+                p += emb->id_count - 1;
             }
         }
         free(ids);

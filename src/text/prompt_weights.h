@@ -11,7 +11,10 @@
  * with the end token, and with the tokenizer's pad token after the first end token when the two
  * differ (A1111 does that for SD 2.x's OpenCLIP: pad id 0). Every chunk's weights are 1.0 on
  * start, end and padding.
- * Left out: textual-inversion embeddings, scheduling syntax ([a:b:0.5], [a|b]), AND.
+ * Textual-inversion embeddings (text/embeddings.h): prompt_encode_embeddings replaces their names
+ * by placeholder positions (token 0, as A1111) that `side` maps to side-table rows; an embedding is
+ * never split across chunks (A1111 starts a new chunk when its vectors do not fit).
+ * Left out: scheduling syntax ([a:b:0.5], [a|b]), AND.
  * A weight that does not parse as a number (e.g. "(x:1.2.3)", which makes A1111 raise) is literal
  * text here. Entry points: prompt_parse, prompt_segments_free, prompt_encode, prompt_chunks_free. */
 #ifndef PIXEEN_TEXT_PROMPT_WEIGHTS_H
@@ -21,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text/embeddings.h"
 #include "text/tokenizer.h"
 
 /* A1111 constants: the factors of () and [], and how far back a comma may move the chunk break. */
@@ -41,10 +45,14 @@ typedef struct prompt_chunks {
     size_t count;                            /* >= 1 */
     int32_t (*ids)[TOKENIZER_CONTEXT];       /* [count][77] */
     float (*weights)[TOKENIZER_CONTEXT];     /* [count][77] */
+    int32_t (*side)[TOKENIZER_CONTEXT];      /* [count][77] side-table row or -1; NULL without embeddings */
     size_t token_count;                      /* A1111's count shown as "n/75" */
 } prompt_chunks;
 
 pixeen_status prompt_encode(const tokenizer *tok, const char *text, size_t len, prompt_chunks *out);
+/* The same, with the names of `set` replaced by their vectors' placeholders (set may be NULL). */
+pixeen_status prompt_encode_embeddings(const tokenizer *tok, const char *text, size_t len, prompt_embedding_set *set,
+                                       prompt_chunks *out);
 void prompt_chunks_free(prompt_chunks *chunks);
 
 #endif
