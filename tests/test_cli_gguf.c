@@ -6,7 +6,8 @@
  *     --seed 1234 --sampler euler --schedule discrete --save-plain out.png
  *   whose PNG matches diffusers on the dequantized weights (gguf/ref-q8_0) within 4/255 (+ the 8-bit
  *   rounding), the refusals (unknown type, a file that is not a model: nothing written), and a NaN
- *   block scale in a weight that stays quantized (the load fails naming the tensor and block).
+ *   block scale in a weight that stays quantized (the load fails naming the tensor and block), and
+ *   LoRA on a GGUF base (refused: LoRA merges into fp16 weights, these stay quantized).
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include <dirent.h>
 #include <sys/wait.h>
@@ -137,6 +138,16 @@ int main(void) {
         CHECK(mean < 4.5 / 255); /* 4/255 in fp16 plus half a step of the 8-bit PNG */
         stbi_image_free(img);
     }
+    /* LoRA on a GGUF base is refused (it merges into fp16 weights; these stay quantized): no image */
+    snprintf(args, sizeof args,
+             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photo "
+             "<lora:sd15-tiny-lora:0.8>' --lora-dir '%s/lora' -W 64 -H 64 --steps 1 --save-plain lora.png",
+             root, root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "not stored as fp16") != NULL);
+    CHECK(access(path_of("lora.png"), F_OK) != 0);
+
     /* a NaN block scale in a weight that stays quantized: the load fails naming the tensor */
     safetensors_file *sf = NULL;
     uint64_t at = 0;
