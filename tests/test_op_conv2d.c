@@ -103,6 +103,8 @@ int main(void) {
         {"stride 2, pad 0", 1, 11, 10, 8, 1, 3, 2, 0, true, false, F32, false},
         {"odd everything", 2, 13, 17, 12, 33, 3, 1, 1, true, true, F16, false},
         {"1x1 stride 2", 1, 9, 9, 16, 9, 1, 2, 0, false, false, F32, false},
+        /* SD 1.5 at 96x64: its last downsampler takes the 3x2 latent to 2x1 (rounding up) */
+        {"SD downsample s2 3x2", 1, 3, 2, 1280, 1280, 3, 2, 1, true, false, F16, false},
     };
     const conv_case sd[] = {
         {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, 3, 1, 1, true, true, F16, true},

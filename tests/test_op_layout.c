@@ -6,12 +6,14 @@
 #include "ops/reference_layout.h"
 #include "ops2_test.h"
 
-static void check_upsample(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t h, int64_t w, int64_t c) {
-    size_t n = (size_t)(b * h * w * c);
-    float *x = malloc(n * 4), *ref = malloc(4 * n * 4), *got = malloc(4 * n * 4);
+/* Output [b, ho, wo, c] with ho = 2h or 2h - 1 (wo likewise), against torch's nearest-index rule. */
+static void check_upsample_to(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t h, int64_t w, int64_t c, int64_t ho,
+                              int64_t wo) {
+    size_t n = (size_t)(b * h * w * c), no = (size_t)(b * ho * wo * c);
+    float *x = malloc(n * 4), *ref = malloc(no * 4), *got = malloc(no * 4);
     test_fill_random(x, n, (unsigned)n, -3, 3);
     if (dt == DTYPE_F16) ops2_round_f16(x, n);
-    int64_t si[4] = {b, h, w, c}, so[4] = {b, 2 * h, 2 * w, c};
+    int64_t si[4] = {b, h, w, c}, so[4] = {b, ho, wo, c};
     tensor tx = ops2_tensor(ctx, dt, x, 4, si), to = ops2_tensor(ctx, dt, NULL, 4, so);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
@@ -19,16 +21,36 @@ static void check_upsample(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t
     op_upsample_nearest2x_record(rec, &tx, &to);
     ops2_run(rec);
     gpu_test_read(ctx, &to, got);
-    ref_upsample_nearest2x(x, (size_t)b, (size_t)h, (size_t)w, (size_t)c, ref);
-    char what[96];
-    snprintf(what, sizeof what, "upsample2x [%lld,%lld,%lld,%lld]", (long long)b, (long long)h, (long long)w, (long long)c);
-    ops2_report(what, dt, got, ref, 4 * n, 0);
+    ref_upsample_nearest(x, (size_t)b, (size_t)h, (size_t)w, (size_t)c, (size_t)ho, (size_t)wo, ref);
+    char what[128];
+    snprintf(what, sizeof what, "upsample [%lld,%lld,%lld,%lld] -> %lldx%lld", (long long)b, (long long)h, (long long)w,
+             (long long)c, (long long)ho, (long long)wo);
+    ops2_report(what, dt, got, ref, no, 0);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(to.buffer);
     free(x);
     free(ref);
     free(got);
+}
+
+static void check_upsample(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t h, int64_t w, int64_t c) {
+    check_upsample_to(ctx, dt, b, h, w, c, 2 * h, 2 * w);
+}
+
+/* A target size the op does not make (3x, or 2H+1) is refused with the shapes, not run. */
+static void check_upsample_refused(gpu_context *ctx) {
+    int64_t si[4] = {1, 3, 3, 4}, so[4] = {1, 7, 6, 4};
+    tensor tx = ops2_tensor(ctx, DTYPE_F32, NULL, 4, si), to = ops2_tensor(ctx, DTYPE_F32, NULL, 4, so);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_upsample_nearest2x_record(rec, &tx, &to);
+    CHECK_STATUS(gpu_recorder_end(rec), PIXEEN_ERROR_INTERNAL);
+    CHECK(strstr(error_message(), "[1, 7, 6, 4]") || strstr(error_message(), "[1, 3, 3, 4] -> out [1, 7, 6, 4]"));
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(to.buffer);
 }
 
 static void check_concat(gpu_context *ctx, tensor_dtype dt, int64_t rows, int64_t c1, int64_t c2) {
@@ -101,7 +123,17 @@ int main(void) {
         check_upsample(ctx, dt, 2, 5, 7, 3); /* C % 4 != 0: one element per invocation */
         check_upsample(ctx, dt, 1, 3, 5, 8); /* four channels per invocation, odd sizes */
         check_upsample(ctx, dt, 2, 32, 32, 1280); /* SD 1.5 UNet up block at 512x512 */
+        /* odd skip sizes (latents not a multiple of 8): SD 1.5 at 96x64 upsamples 2x1 -> 3x2, at
+         * 72x72 5x5 -> 9x9, at 64x104 1x2 -> 1x4 -> 2x7 -> 4x13 */
+        check_upsample_to(ctx, dt, 2, 2, 1, 1280, 3, 2);
+        check_upsample_to(ctx, dt, 1, 5, 5, 640, 9, 9);
+        check_upsample_to(ctx, dt, 2, 2, 7, 3, 4, 13);  /* one element per invocation */
+        check_upsample_to(ctx, dt, 3, 7, 4, 8, 13, 8);  /* several images: rows restart per image */
+        check_upsample_to(ctx, dt, 1, 1, 1, 4, 1, 1);
+        if (!test_quick() && dt == DTYPE_F32) /* over one binding: windows of input rows across images */
+            check_upsample_to(ctx, dt, 2, 70, 51, 1280, 139, 101); /* 2 windows, the 2nd from y = 59 */
         check_concat(ctx, dt, 1, 1, 1);
+        if (!d) check_upsample_refused(ctx);
         check_concat(ctx, dt, 37, 5, 11);
         check_concat(ctx, dt, 37, 12, 4); /* four channels per invocation */
         check_concat(ctx, dt, 2 * 64 * 64, 320, 320); /* SD 1.5 skip connection */

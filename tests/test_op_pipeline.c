@@ -100,8 +100,44 @@ static void test_token_weights(gpu_context *ctx) {
     gpu_buffer_destroy(tw.buffer);
 }
 
+/* A model output of the wrong size (issue 15: the UNet at odd latent sizes once made one) is
+ * refused with every shape in the message. */
+static void test_sampler_update_shapes(gpu_context *ctx) {
+    gpu_buffer *plan, *state;
+    CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, sizeof(sampler_step), "plan", &plan));
+    CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_HOST, 4, "state", &state));
+    tensor tx = gpu_test_tensor(ctx, DTYPE_F32, NULL, 1 * 8 * 12 * 4), tm = gpu_test_tensor(ctx, DTYPE_F32, NULL, 2 * 8 * 16 * 4);
+    tensor tp = gpu_test_tensor(ctx, DTYPE_F32, NULL, 8 * 12 * 4), tn = gpu_test_tensor(ctx, DTYPE_F32, NULL, 8 * 12 * 4);
+    tx.rank = tp.rank = 4;
+    tx.shape[0] = tp.shape[0] = 1;
+    tx.shape[1] = tp.shape[1] = 8;
+    tx.shape[2] = tp.shape[2] = 12;
+    tx.shape[3] = tp.shape[3] = 4;
+    tm.rank = 4;
+    tm.shape[0] = 2;
+    tm.shape[1] = 8;
+    tm.shape[2] = 16;
+    tm.shape[3] = 4;
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_sampler_bindings sb = {plan, state, &tx};
+    op_sampler_update_record(rec, &sb, 2, 7.5f, &tm, &tp, &tn, 1);
+    CHECK_STATUS(gpu_recorder_end(rec), PIXEEN_ERROR_INTERNAL);
+    printf("%s\n", error_message());
+    CHECK(strstr(error_message(), "latents [1, 8, 12, 4]") && strstr(error_message(), "model output [2, 8, 16, 4]"));
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(tm.buffer);
+    gpu_buffer_destroy(tp.buffer);
+    gpu_buffer_destroy(tn.buffer);
+    gpu_buffer_destroy(plan);
+    gpu_buffer_destroy(state);
+}
+
 int main(void) {
     gpu_context *ctx = gpu_test_context();
+    test_sampler_update_shapes(ctx);
     test_sampler_update(ctx, 2, 0, 0.0f);                                                       /* Euler */
     test_sampler_update(ctx, 2, 0, 0.8f);                                                       /* Euler a */
     test_sampler_update(ctx, 2, SAMPLER_STEP_USE_PREV | SAMPLER_STEP_KEEP_DENOISED, 0.0f);      /* DPM++ 2M */

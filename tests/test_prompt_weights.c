@@ -105,8 +105,45 @@ static void test_chunks(void) {
     tokenizer_free(tok);
 }
 
+/* The chunk limit (PROMPT_MAX_CHUNKS): up to it a prompt works, beyond it a clear error, whether
+ * the chunks come from BREAK or from length (issue 15, F6 and F18). */
+static void test_chunk_limit(void) {
+    tokenizer *tok = load_tiny();
+    if (!tok) return;
+    prompt_chunks ch;
+    size_t cap = 64 * 1024;
+    char *text = malloc(cap);
+    /* PROMPT_MAX_CHUNKS chunks separated by BREAK: accepted */
+    strcpy(text, "a");
+    for (int i = 1; i < PROMPT_MAX_CHUNKS; i++) strcat(text, " BREAK a");
+    CHECK_OK(prompt_encode(tok, text, strlen(text), &ch));
+    CHECK(ch.count == PROMPT_MAX_CHUNKS);
+    prompt_chunks_free(&ch);
+    /* one more: refused, saying the limit */
+    strcat(text, " BREAK a");
+    CHECK_STATUS(prompt_encode(tok, text, strlen(text), &ch), PIXEEN_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(error_message(), "limit is 32 chunks") != NULL);
+    CHECK(ch.count == 0 && ch.ids == NULL);
+    /* 2000 BREAKs (issue 15's F6: "softmax: empty rows" on the GPU before) */
+    text[0] = 0;
+    for (int i = 0; i < 2000; i++) strcat(text, "BREAK ");
+    CHECK_STATUS(prompt_encode(tok, text, strlen(text), &ch), PIXEEN_ERROR_INVALID_ARGUMENT);
+    /* 30000 tokens' worth of words near the 64 KiB prompt bound (F18: minutes and gigabytes before) */
+    size_t n = 0;
+    while (n + 3 < cap - 1) {
+        memcpy(text + n, "a, ", 3);
+        n += 3;
+    }
+    text[n] = 0;
+    CHECK_STATUS(prompt_encode(tok, text, n, &ch), PIXEEN_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(error_message(), "2400 tokens") != NULL);
+    free(text);
+    tokenizer_free(tok);
+}
+
 int main(void) {
     test_parse();
     test_chunks();
+    test_chunk_limit();
     return test_finish();
 }

@@ -48,7 +48,14 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
     fprintf(out, "family: %s%s\n", model_family_name(model_get_family(m)), model_is_inpainting(m) ? " inpainting" : "");
     uint64_t total = 0;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
-        if (!model_has(m, c)) continue;
+        if (!model_has(m, c)) {
+            /* Say so for what the family needs (only SDXL has a second text encoder). */
+            if (c == MODEL_TEXT_ENCODER_2 && model_get_family(m) != MODEL_FAMILY_SDXL) continue;
+            char where[128];
+            model_component_where(m, c, where, sizeof where);
+            fprintf(out, "\n%s: MISSING (%s): this model cannot generate without it\n", model_component_name(c), where);
+            continue;
+        }
         uint64_t params = 0, by_dtype[SAFETENSORS_DTYPE_COUNT] = {0}, bytes_by_dtype[SAFETENSORS_DTYPE_COUNT] = {0};
         size_t n = model_weight_count(m, c);
         for (size_t i = 0; i < n; i++) {

@@ -132,8 +132,21 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
         r = vkMapMemory(ctx->device, block->memory, 0, VK_WHOLE_SIZE, 0, &block->mapped);
     block->free = malloc(sizeof *block->free * 4);
     if (r != VK_SUCCESS || !block->free) {
-        pixeen_status status = block->free ? gpu_vk_status(r, "vkAllocateMemory/vkCreateBuffer", __FILE__, __LINE__)
-                                           : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
+        pixeen_status status;
+        if (!block->free) {
+            status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
+        } else if (ctx->caps.type == GPU_DEVICE_CPU && (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_MEMORY_MAP_FAILED)) {
+            /* A CPU driver (lavapipe) takes its "device" memory from the process: it is the host's
+             * memory or address space (ulimit -v) that ran out, whatever VkResult says. */
+            status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY,
+                               "gpu: out of host memory or address space (%s failed with VkResult %d after %llu MiB; the "
+                               "CPU driver '%s' keeps device memory in this process: check free memory and ulimit -v, "
+                               "or use a smaller size or batch)",
+                               r == VK_ERROR_MEMORY_MAP_FAILED ? "vkMapMemory" : "vkAllocateMemory", (int)r,
+                               (unsigned long long)(ctx->allocated >> 20), ctx->caps.name);
+        } else {
+            status = gpu_vk_status(r, "vkAllocateMemory/vkCreateBuffer", __FILE__, __LINE__);
+        }
         error_wrap(status, "gpu: allocating a %llu MiB block: ", (unsigned long long)(size >> 20));
         block_release(ctx, block);
         return status;

@@ -475,9 +475,23 @@ pixeen_status model_open(const char *path, model **out) {
     size_t n = strlen(m->path);
     while (n > 1 && m->path[n - 1] == '/') m->path[--n] = 0;
     pixeen_status st;
-    if (is_dir(m->path)) st = open_diffusers(m);
-    else if (is_file(m->path)) st = open_single(m);
-    else st = error_set(PIXEEN_ERROR_IO, "model: '%s' does not exist", path);
+    struct stat sb;
+    if (stat(m->path, &sb) != 0) {
+        int e = errno;
+        if (e == ENOENT) st = error_set(PIXEEN_ERROR_IO, "model: '%s' does not exist", path);
+        else if (e == ELOOP) st = error_set(PIXEEN_ERROR_IO, "model: '%s' is a loop of symbolic links", path);
+        else st = error_set(PIXEEN_ERROR_IO, "model: cannot read '%s': %s", path, strerror(e));
+    } else if (S_ISDIR(sb.st_mode)) {
+        st = open_diffusers(m);
+    } else if (S_ISREG(sb.st_mode)) {
+        st = open_single(m);
+    } else {
+        /* A model is memory-mapped and read in place: a device or a pipe cannot be one. */
+        st = error_set(PIXEEN_ERROR_IO,
+                       "model: '%s' is a %s, not a file or a folder (expected a .safetensors file or a diffusers folder)",
+                       path, S_ISFIFO(sb.st_mode) ? "pipe (FIFO)" : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "device" :
+                             S_ISSOCK(sb.st_mode) ? "socket" : "special file");
+    }
     if (st) {
         model_close(m);
         return st;
@@ -493,6 +507,26 @@ bool model_is_inpainting(const model *m) { return m->inpainting; }
 
 bool model_has(const model *m, model_component c) {
     return (unsigned)c < MODEL_COMPONENT_COUNT && m->parts[c].present;
+}
+
+/* Human names for messages ("no VAE"), indexed by model_component. */
+static const char *component_title(model_component c) {
+    static const char *titles[MODEL_COMPONENT_COUNT] = {"text encoder", "second text encoder", "UNet", "VAE"};
+    return (unsigned)c < MODEL_COMPONENT_COUNT ? titles[c] : "?";
+}
+
+void model_component_where(const model *m, model_component c, char *buf, size_t size) {
+    if (m->layout == MODEL_LAYOUT_DIFFUSERS) snprintf(buf, size, "its %s/ folder is missing", model_component_name(c));
+    else snprintf(buf, size, "no tensor name starts with '%s'", layout_component_prefix(m->family, c));
+}
+
+pixeen_status model_require(const model *m, model_component c, const char *purpose) {
+    if (model_has(m, c)) return PIXEEN_OK;
+    char where[128];
+    model_component_where(m, c, where, sizeof where);
+    return error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no %s: %s (%s needs it; a partly downloaded or %s model?)",
+                     m->path, component_title(c), where, purpose,
+                     m->layout == MODEL_LAYOUT_DIFFUSERS ? "incomplete" : "stripped");
 }
 
 const clip_config *model_clip_config(const model *m, model_component c) {

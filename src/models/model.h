@@ -54,6 +54,14 @@ model_layout model_get_layout(const model *m);
 model_family model_get_family(const model *m);
 bool model_is_inpainting(const model *m);
 bool model_has(const model *m, model_component c);
+/* Where component c would be and why it is not ("its vae/ folder is missing", "no tensor name
+ * starts with 'first_stage_model.'"), for messages; buf is always NUL-terminated. */
+void model_component_where(const model *m, model_component c, char *buf, size_t size);
+/* PIXEEN_OK when c is present, else PIXEEN_ERROR_MODEL naming the component, where it was looked
+ * for and `purpose` (what needs it, e.g. "text to image"). A model may lack components (a diffusers
+ * folder without vae/, a checkpoint saved without its VAE): model_open accepts that, and every
+ * user of a component checks with this first. */
+pixeen_status model_require(const model *m, model_component c, const char *purpose);
 
 const clip_config *model_clip_config(const model *m, model_component c); /* NULL if absent */
 const unet_config *model_unet_config(const model *m);

@@ -117,6 +117,9 @@ tensor nn_add(nn_graph *g, const tensor *a, const tensor *b);
 void nn_add_per_batch_channel(nn_graph *g, const tensor *x, const tensor *e);
 /* Nearest 2x upsampling, NHWC. */
 tensor nn_upsample2x(nn_graph *g, const tensor *x);
+/* Nearest upsampling by 2 to [B, ho, wo, C], ho = 2H or 2H-1 (wo likewise): torch's nearest
+ * interpolation to a given size, as diffusers' UNet does to match an odd-sized skip. */
+tensor nn_upsample_to(nn_graph *g, const tensor *x, int64_t ho, int64_t wo);
 /* Channel concatenation, NHWC: [B,H,W,C1] ++ [B,H,W,C2]. */
 tensor nn_concat_channels(nn_graph *g, const tensor *a, const tensor *b);
 /* Sinusoidal embedding [B, dim] of the timesteps in `t` (fp32 [B], a GPU buffer the host writes). */

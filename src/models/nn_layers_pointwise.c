@@ -69,8 +69,10 @@ void nn_add_per_batch_channel(nn_graph *g, const tensor *x, const tensor *e) {
     if (recording(g)) op_bias_per_batch_record(g->rec, x, e);
 }
 
-tensor nn_upsample2x(nn_graph *g, const tensor *x) {
-    tensor out = nn_alloc4(g, x->shape[0], 2 * x->shape[1], 2 * x->shape[2], x->shape[3]);
+tensor nn_upsample2x(nn_graph *g, const tensor *x) { return nn_upsample_to(g, x, 2 * x->shape[1], 2 * x->shape[2]); }
+
+tensor nn_upsample_to(nn_graph *g, const tensor *x, int64_t ho, int64_t wo) {
+    tensor out = nn_alloc4(g, x->shape[0], ho, wo, x->shape[3]);
     if (recording(g)) op_upsample_nearest2x_record(g->rec, x, &out);
     return out;
 }

@@ -6,8 +6,12 @@
  * [Cout, kh, kw, Cin] on the way, the layout the NHWC implicit-GEMM convolution reads.
  * The tensor keeps the checkpoint's logical shape [Cout, Cin, kh, kw] so shape checks read like
  * the checkpoint; the data order is documented here and in src/ops.
+ * Every value is checked on the way (in host memory, never read back from a mapping): a NaN or
+ * infinity, or an fp32/bf16 value beyond fp16's range, fails the load with the tensor's name
+ * instead of making black images later.
  * GGUF weights that a quantized kernel reads (keep_quantized) go up in their blocks instead: they
- * stay quantized in GPU memory and are dequantized in registers by the matmul (src/ops/quant.h). */
+ * stay quantized in GPU memory and are dequantized in registers by the matmul (src/ops/quant.h);
+ * each block's fp16 scales are checked finite on the way (ggml_block_finite). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +26,37 @@ typedef struct stream_state {
     uint16_t *row;         /* one output channel's kernel in checkpoint order */
     uint16_t *row_out;     /* the same, reordered */
     int64_t row_cached;    /* which output channel `row_out` holds (-1: none) */
+    uint16_t *scratch;     /* SCRATCH_ELEMENTS, for the unreordered path */
 } stream_state;
+
+/* Elements converted and checked at a time before the copy into the upload buffer. */
+#define SCRATCH_ELEMENTS 16384
+
+/* fp16 with all exponent bits set is an infinity or a NaN (finite values converted from fp32 or
+ * bf16 that exceed 65504 become infinities). `first` is the element index of v[0], for the message. */
+static pixeen_status check_finite(const model_weight *w, const uint16_t *v, uint64_t n, uint64_t first) {
+    for (uint64_t i = 0; i < n; i++)
+        if ((v[i] & 0x7C00u) == 0x7C00u)
+            return error_set(PIXEEN_ERROR_MODEL,
+                             "model: tensor '%s' holds %s at element %llu (fp16 bits 0x%04x): a corrupt or broken "
+                             "checkpoint (it would make black images)",
+                             w->name, v[i] & 0x3FFu ? "a NaN" : "an infinity or a value beyond fp16's range",
+                             (unsigned long long)(first + i), v[i]);
+    return PIXEEN_OK;
+}
 
 static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *user) {
     stream_state *s = user;
     uint64_t first = offset / 2, count = bytes / 2;
-    if (!s->reorder) return model_weight_read_f16(s->w, first, count, dst);
+    if (!s->reorder) {
+        for (uint64_t done = 0; done < count; done += SCRATCH_ELEMENTS) {
+            uint64_t n = count - done < SCRATCH_ELEMENTS ? count - done : SCRATCH_ELEMENTS;
+            PX_TRY(model_weight_read_f16(s->w, first + done, n, s->scratch));
+            PX_TRY(check_finite(s->w, s->scratch, n, first + done));
+            memcpy((uint16_t *)dst + done, s->scratch, n * 2);
+        }
+        return PIXEEN_OK;
+    }
     /* Reordered: walk the output channels the chunk covers (chunks need not align to them). */
     uint64_t row_len = (uint64_t)(s->cin * s->khw);
     uint16_t *out = dst;
@@ -35,6 +64,7 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
         int64_t row = (int64_t)(e / row_len);
         if (row != s->row_cached) {
             PX_TRY(model_weight_read_f16(s->w, (uint64_t)row * row_len, row_len, s->row));
+            PX_TRY(check_finite(s->w, s->row, row_len, (uint64_t)row * row_len));
             for (int64_t c = 0; c < s->cin; c++)
                 for (int64_t k = 0; k < s->khw; k++) s->row_out[k * s->cin + c] = s->row[c * s->khw + k];
             s->row_cached = row;
@@ -117,7 +147,8 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
     size_t count = model_weight_count(m, component);
     out->items = calloc(count ? count : 1, sizeof *out->items);
     if (!out->items) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
-    pixeen_status status = PIXEEN_OK;
+    uint16_t *scratch = malloc(SCRATCH_ELEMENTS * 2);
+    pixeen_status status = scratch ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
     for (size_t i = 0; i < count && status == PIXEEN_OK; i++) {
         const model_weight *w = model_weight_at(m, component, i);
         nn_weight *dst = &out->items[out->count];
@@ -141,7 +172,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         if (w->ndim == 0) dst->t.shape[0] = 1;
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, w->n_elements * 2, w->name, &dst->t.buffer);
         if (status != PIXEEN_OK) break;
-        stream_state s = {.w = w, .row_cached = -1};
+        stream_state s = {.w = w, .row_cached = -1, .scratch = scratch};
         if (w->ndim == 4 && (w->shape[2] > 1 || w->shape[3] > 1)) {
             s.reorder = true;
             s.cin = w->shape[1];
@@ -157,6 +188,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         out->bytes += w->n_elements * 2;
         if (status != PIXEEN_OK) error_wrap(status, "nn: uploading '%s': ", w->name);
     }
+    free(scratch);
     if (status != PIXEEN_OK) {
         nn_weights_free(out);
         return status;

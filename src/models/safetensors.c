@@ -202,7 +202,12 @@ static pixeen_status parse_tensor(safetensors_file *f, const cJSON *entry, safet
         return error_set(PIXEEN_ERROR_FORMAT,
                          "safetensors: '%s': tensor '%s': data_offsets is not [begin, end] of integers",
                          f->path, name);
-    if (end < begin || end > data_size)
+    if (end < begin)
+        return error_set(PIXEEN_ERROR_FORMAT,
+                         "safetensors: '%s': tensor '%s': data_offsets [%llu, %llu] are reversed (the end comes before "
+                         "the beginning)",
+                         f->path, name, (unsigned long long)begin, (unsigned long long)end);
+    if (end > data_size)
         return error_set(PIXEEN_ERROR_FORMAT,
                          "safetensors: '%s': tensor '%s': data_offsets [%llu, %llu] outside the data "
                          "section of %llu bytes (truncated file?)",

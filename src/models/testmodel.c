@@ -81,10 +81,14 @@ pixeen_status testmodel_config_get(const char *name, testmodel_config *t) {
 
 pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u, vae_config *v) {
     if (!name) name = "sd15-tiny";
-    bool tiny = !strcmp(name, "sd15-tiny");
+    /* sd15-tiny-deep: SD 1.5's levels (three downsamplers, VAE factor 8) at 32 channels, so that
+     * sizes that are multiples of 8 but not of 64 exercise the odd latent sizes. */
+    bool deep = !strcmp(name, "sd15-tiny-deep");
+    bool tiny = deep || !strcmp(name, "sd15-tiny");
     if (!tiny && strcmp(name, "sd15"))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
-                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15, sd2-tiny or sdxl-tiny)", name);
+                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15-tiny-deep, sd15, sd2-tiny or "
+                         "sdxl-tiny)", name);
     memset(c, 0, sizeof *c);
     memset(u, 0, sizeof *u);
     memset(v, 0, sizeof *v);
@@ -102,11 +106,12 @@ pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u
                        .pad_token_id = -1};
     c->head_dim = c->hidden_size / c->num_heads;
     static const int unet_tiny[] = {32, 64}, unet_full[] = {320, 640, 1280, 1280};
-    u->n_levels = tiny ? 2 : 4;
+    bool two = tiny && !deep; /* two levels */
+    u->n_levels = two ? 2 : 4;
     for (int i = 0; i < u->n_levels; i++) {
-        u->block_out_channels[i] = tiny ? unet_tiny[i] : unet_full[i];
-        u->down_cross_attn[i] = tiny ? i == 1 : i < 3;
-        u->up_cross_attn[i] = tiny ? i == 0 : i > 0;
+        u->block_out_channels[i] = deep ? 32 : tiny ? unet_tiny[i] : unet_full[i];
+        u->down_cross_attn[i] = two ? i == 1 : i < 3;
+        u->up_cross_attn[i] = two ? i == 0 : i > 0;
         u->transformer_depth[i] = 1;
         u->attention_heads[i] = 8;
         u->attention_head_dim[i] = u->block_out_channels[i] / 8;
@@ -123,8 +128,8 @@ pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u
     u->flip_sin_to_cos = true;
     u->time_embed_dim = 4 * u->block_out_channels[0];
     static const int vae_tiny[] = {32, 64}, vae_full[] = {128, 256, 512, 512};
-    v->n_levels = tiny ? 2 : 4;
-    for (int i = 0; i < v->n_levels; i++) v->block_out_channels[i] = tiny ? vae_tiny[i] : vae_full[i];
+    v->n_levels = two ? 2 : 4;
+    for (int i = 0; i < v->n_levels; i++) v->block_out_channels[i] = deep ? 32 : tiny ? vae_tiny[i] : vae_full[i];
     v->in_channels = v->out_channels = 3;
     v->latent_channels = 4;
     v->layers_per_block = 2;
@@ -132,7 +137,7 @@ pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u
     v->norm_eps = 1e-6f;
     v->act_fn = MODEL_ACT_SILU;
     v->scaling_factor = 0.18215f;
-    v->sample_size = tiny ? 64 : 512;
+    v->sample_size = two ? 64 : deep ? 256 : 512;
     v->downscale = 1 << (v->n_levels - 1);
     return PIXEEN_OK;
 }

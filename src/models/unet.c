@@ -147,7 +147,10 @@ tensor unet_forward(nn_graph *g, const unet_config *c, const tensor *sample, con
             }
         }
         if (i < n - 1) {
-            tensor u = nn_upsample2x(g, &x);
+            /* To the next skip's size, as diffusers passes upsample_size when the latent is not a
+             * multiple of 2^(levels-1): the stride-2 convolutions rounded odd sizes up. */
+            const tensor *next = &skips[nskips - 1];
+            tensor u = nn_upsample_to(g, &x, next->shape[1], next->shape[2]);
             nn_release(g, &x);
             snprintf(p, sizeof p, "up_blocks.%d.upsamplers.0.conv", i);
             x = nn_conv2d(g, &u, p, 1, NULL);

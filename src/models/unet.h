@@ -3,7 +3,8 @@
  *   emb = time_embedding(timestep_embedding(t))                       [B, 4*C0]
  *   x = conv_in(sample); down levels (ResNet blocks with the time embedding, spatial transformers
  *   with self- and cross-attention and GEGLU feed-forward, stride-2 downsampling), the middle block,
- *   up levels (skip connections concatenated on channels, nearest 2x upsampling), then
+ *   up levels (skip connections concatenated on channels, nearest 2x upsampling to the skip's size:
+ *   any latent size works, odd sizes rounded up by the stride-2 convolutions as in diffusers), then
  *   conv_out(silu(group_norm(x))).
  * Every shape comes from unet_config, so the tiny test model and SD 1.5 run through this code.
  * Tensors are NHWC: sample [B, H, W, Cin], context [B, 77, Dctx], output [B, H, W, Cout].

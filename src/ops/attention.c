@@ -71,7 +71,11 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     gpu_context *ctx = gpu_recorder_context(rec);
     const tensor *q = a->q, *k = a->k, *v = a->v, *out = a->out;
     if (q->rank != 3 || k->rank != 3 || v->rank != 3 || out->rank != 3 || a->heads == 0) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: attention: q, k, v and out must be [B, T, H*D] with H > 0"));
+        char qs[80], ks[80], vs[80], os[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: attention: q %s, k %s, v %s, out %s, %u heads (expected each [B, T, H*D], H > 0)",
+                               op_shape_text(q, qs, sizeof qs), op_shape_text(k, ks, sizeof ks),
+                               op_shape_text(v, vs, sizeof vs), op_shape_text(out, os, sizeof os), (unsigned)a->heads));
         return;
     }
     int64_t b = q->shape[0], tq = q->shape[1], hd = q->shape[2], tk = k->shape[1];

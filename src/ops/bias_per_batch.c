@@ -6,7 +6,11 @@ void op_bias_per_batch_record(gpu_recorder *rec, const tensor *x, const tensor *
     int64_t B = x->shape[0], C = x->shape[x->rank - 1];
     uint64_t range = gpu_context_caps(gpu_recorder_context(rec))->max_storage_buffer_range;
     if (e->rank != 2 || e->shape[0] != B || e->shape[1] != C || e->dtype != x->dtype || tensor_bytes(x) > range) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: bias_per_batch: e must be [B, C] of x's dtype, x one binding"));
+        char xs[80], es[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: bias_per_batch: x %s, e %s (expected e [B, C] of x's dtype, x within one %llu-byte "
+                               "binding)",
+                               op_shape_text(x, xs, sizeof xs), op_shape_text(e, es, sizeof es), (unsigned long long)range));
         return;
     }
     char name[64];

@@ -30,6 +30,15 @@ static inline gpu_binding op_bind(const tensor *t, bool write) {
  * 64 / the largest subgroup size the driver may pick, at least 1. */
 uint32_t op_rows_per_subgroup_group(gpu_recorder *rec);
 
+/* "[2, 8, 12, 4]" into buf (for messages); returns buf. */
+static inline const char *op_shape_text(const tensor *t, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (uint32_t i = 0; i < t->rank && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
+
 /* Builds "<stem>_f16"/"<stem>_f32" into buf. */
 static inline const char *shader_name(char *buf, size_t size, const char *stem, tensor_dtype dtype) {
     snprintf(buf, size, "%s%s", stem, dtype_suffix(dtype));

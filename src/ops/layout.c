@@ -1,4 +1,4 @@
-/* layout.c — nearest 2x upsampling, channel concatenation and [B, R, S] transposes (see layout.h,
+/* layout.c — nearest 2x upsampling (to 2H or 2H-1 rows), channel concatenation and [B, R, S] transposes (see layout.h,
  * shaders/layout_*.comp). Each splits its tensors into windows of whole rows (or batch items) that
  * fit one binding. */
 #include "ops/layout.h"
@@ -31,40 +31,44 @@ static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *stem, tensor_dt
 
 void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tensor *out) {
     gpu_context *ctx = gpu_recorder_context(rec);
+    int64_t H = x->shape[1], W = x->shape[2], Ho = out->shape[1], Wo = out->shape[2];
     if (x->rank != 4 || out->rank != 4 || out->dtype != x->dtype || out->shape[0] != x->shape[0] ||
-        out->shape[1] != 2 * x->shape[1] || out->shape[2] != 2 * x->shape[2] || out->shape[3] != x->shape[3] ||
+        (Ho != 2 * H && Ho != 2 * H - 1) || (Wo != 2 * W && Wo != 2 * W - 1) || out->shape[3] != x->shape[3] ||
         tensor_count(x) <= 0) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: upsample: x [%lld, %lld, %lld, %lld] -> out [%lld, %lld, %lld, %lld] "
-                               "(expected [B, 2H, 2W, C], same dtype)", (long long)x->shape[0], (long long)x->shape[1],
-                               (long long)x->shape[2], (long long)x->shape[3], (long long)out->shape[0],
-                               (long long)out->shape[1], (long long)out->shape[2], (long long)out->shape[3]));
+                               "(expected [B, 2H or 2H-1, 2W or 2W-1, C], same dtype)", (long long)x->shape[0],
+                               (long long)H, (long long)W, (long long)x->shape[3], (long long)out->shape[0],
+                               (long long)Ho, (long long)Wo, (long long)out->shape[3]));
         return;
     }
     uint32_t es = dtype_size(x->dtype);
     bool vec4 = x->shape[3] % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0;
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample", x->dtype, 1, 24, vec4);
+    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample_nearest", x->dtype, 1, 40, vec4);
     if (!pipe) return;
-    uint64_t w = (uint64_t)x->shape[2], c = (uint64_t)x->shape[3], in_rows = (uint64_t)(x->shape[0] * x->shape[1]);
-    uint64_t out_row = 2 * w * c; /* elements of one output row; an input row feeds two */
-    uint64_t per = window_elements_for(ctx, es) / (2 * out_row);
+    uint64_t c = (uint64_t)x->shape[3], in_rows = (uint64_t)x->shape[0] * (uint64_t)H;
+    uint64_t in_row = (uint64_t)W * c, out_row = (uint64_t)Wo * c; /* elements of one row */
+    uint64_t per = window_elements_for(ctx, es) / (2 * out_row); /* input rows per window */
     if (per == 0) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: upsample: a row of %llu elements exceeds one binding",
                                (unsigned long long)out_row));
         return;
     }
+    /* Output row of input row i (i = b*H + y): b*Ho + 2y; input rows i0.. write output rows from there. */
     for (uint64_t r0 = 0; r0 < in_rows; r0 += per) {
-        uint64_t nr = min64(in_rows - r0, per), xs, os;
+        uint64_t nr = min64(in_rows - r0, per), xs, os, r1 = r0 + nr;
+        uint64_t o0 = r0 / (uint64_t)H * (uint64_t)Ho + 2 * (r0 % (uint64_t)H);
+        uint64_t o1 = r1 / (uint64_t)H * (uint64_t)Ho + 2 * (r1 % (uint64_t)H);
         gpu_binding bind[2] = {
-            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + r0 * w * c * es, nr * w * c * es, false, &xs),
-            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + r0 * 2 * out_row * es, nr * 2 * out_row * es, true, &os),
+            bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset + r0 * in_row * es, nr * in_row * es, false, &xs),
+            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + o0 * out_row * es, (o1 - o0) * out_row * es, true, &os),
         };
-        uint64_t out_rows = 2 * nr;
-        uint32_t chunk = window_row_chunk(out_rows);
-        struct { uint32_t rows, w, c, x_off, o_off, chunk; } push = {(uint32_t)out_rows, (uint32_t)w, (uint32_t)(c / per4),
-                                                                     (uint32_t)(xs / unit), (uint32_t)(os / unit), chunk};
+        uint32_t chunk = window_row_chunk(2 * nr) / 2;
+        struct { uint32_t rows, h, ho, wc, woc, c, x_off, o_off, y0, chunk; } push = {
+            (uint32_t)nr, (uint32_t)H, (uint32_t)Ho, (uint32_t)(in_row / per4), (uint32_t)(out_row / per4),
+            (uint32_t)(c / per4), (uint32_t)(xs / unit), (uint32_t)(os / unit), (uint32_t)(r0 % (uint64_t)H), chunk};
         gpu_record_dispatch(rec, pipe, bind, 2, &push, sizeof push, (uint32_t)((out_row / per4 + 63) / 64),
-                            (uint32_t)((out_rows + chunk - 1) / chunk), 1, "upsample2x");
+                            (uint32_t)((nr + chunk - 1) / chunk), 1, "upsample2x");
     }
 }
 

@@ -13,7 +13,13 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
     int64_t n = tensor_count(s->x);
     if (s->x->dtype != DTYPE_F32 || tensor_count(unet_in) != n * halves || t->dtype != DTYPE_F32 ||
         tensor_count(t) != unet_in->shape[0]) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_input: latents, UNet input and timesteps disagree"));
+        char xs[80], us[80], ts[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: sampler_input: latents %s (%s), UNet input %s (expected %u x the latents' values), "
+                               "timesteps %s (%s; expected one per UNet input row)",
+                               op_shape_text(s->x, xs, sizeof xs), s->x->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               op_shape_text(unet_in, us, sizeof us), halves, op_shape_text(t, ts, sizeof ts),
+                               t->dtype == DTYPE_F32 ? "f32" : "not f32"));
         return;
     }
     char name[64];
@@ -35,7 +41,15 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
     int64_t n = tensor_count(s->x);
     if (tensor_count(model_out) != n * halves || tensor_count(prev) != n || prev->dtype != DTYPE_F32 ||
         noise->dtype != DTYPE_F32 || (noise_steps && tensor_count(noise) < n * noise_steps)) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: sampler_update: latents, model output and noise disagree"));
+        char xs[80], ms[80], ps[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: sampler_update: latents %s, model output %s (expected %u x the latents' %lld values), "
+                               "previous %s %s (expected the latents' shape, f32), noise of %lld values %s (expected %lld "
+                               "for %u steps, f32)",
+                               op_shape_text(s->x, xs, sizeof xs), op_shape_text(model_out, ms, sizeof ms), halves, (long long)n,
+                               op_shape_text(prev, ps, sizeof ps), prev->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               (long long)tensor_count(noise), noise->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               (long long)n * noise_steps, noise_steps));
         return;
     }
     char name[64];
@@ -56,7 +70,10 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
 
 void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, const tensor *out) {
     if (x->dtype != DTYPE_F32 || tensor_count(out) != tensor_count(x)) {
-        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_scale: shapes disagree"));
+        char xs[80], os[80];
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_scale: x %s (%s), out %s (expected x f32, as many values)",
+                               op_shape_text(x, xs, sizeof xs), x->dtype == DTYPE_F32 ? "f32" : "not f32",
+                               op_shape_text(out, os, sizeof os)));
         return;
     }
     char name[64];

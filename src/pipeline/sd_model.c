@@ -39,13 +39,15 @@ pixeen_status sd_model_load(gpu_context *ctx, const char *path, const char *toke
                            path, model_family_name(model_get_family(m->files)));
     if (status == PIXEEN_OK && model_is_inpainting(m->files))
         status = error_set(PIXEEN_ERROR_UNSUPPORTED, "model: %s is an inpainting model; text to image needs a regular one", path);
+    /* Before the tokenizer: a missing text encoder would otherwise read as a missing tokenizer. */
+    static const model_component used[] = {MODEL_TEXT_ENCODER, MODEL_UNET, MODEL_VAE};
+    for (size_t i = 0; i < 3 && status == PIXEEN_OK; i++) status = model_require(m->files, used[i], "text to image");
     char dir[4096];
     if (status == PIXEEN_OK)
         status = tokenizer_locate(tokenizer_dir, model_tokenizer_dir(m->files, MODEL_TEXT_ENCODER), false, path, dir,
                                   sizeof dir);
     if (status == PIXEEN_OK) status = tokenizer_load(dir, &m->tok);
     if (status == PIXEEN_OK) status = load_schedule(m->files, &m->schedule);
-    static const model_component used[] = {MODEL_TEXT_ENCODER, MODEL_UNET, MODEL_VAE};
     for (size_t i = 0; i < 3 && status == PIXEEN_OK; i++) {
         status = nn_weights_upload(ctx, m->files, used[i], &m->weights[used[i]]);
         m->weight_bytes += m->weights[used[i]].bytes;

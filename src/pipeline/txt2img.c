@@ -9,6 +9,7 @@
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
+#include "ops/finite.h"
 #include "ops/pipeline_ops.h"
 #include "pipeline/extras.h"
 #include "pipeline/txt2img.h"
@@ -129,6 +130,7 @@ typedef struct step_build {
     float guidance;
     tensor unet_in, t, context, prev, noise;
     uint32_t noise_steps;
+    gpu_buffer *finite; /* [0]: non-finite latents, summed over the steps */
 } step_build;
 
 static tensor build_step(nn_graph *g, void *user) {
@@ -137,6 +139,7 @@ static tensor build_step(nn_graph *g, void *user) {
     tensor eps = unet_forward(g, s->cfg, &s->unet_in, &s->t, &s->context);
     if (g->rec && g->status == PIXEEN_OK)
         op_sampler_update_record(g->rec, &s->sampler, s->halves, s->guidance, &eps, &s->prev, &s->noise, s->noise_steps);
+    if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, s->sampler.x, s->finite, 0);
     nn_release(g, &eps);
     return *s->sampler.x;
 }
@@ -147,6 +150,7 @@ typedef struct decode_build {
     const vae_config *cfg;
     const tensor *latents; /* fp32 NHWC */
     gpu_buffer *rgba;
+    gpu_buffer *finite; /* [1]: non-finite values of the decoded image */
 } decode_build;
 
 static tensor build_decode(nn_graph *g, void *user) {
@@ -155,6 +159,7 @@ static tensor build_decode(nn_graph *g, void *user) {
     if (g->rec) op_latent_scale_record(g->rec, d->latents, 1.0f / d->cfg->scaling_factor, &z);
     tensor img = vae_decode_forward(g, d->cfg, &z);
     nn_release(g, &z);
+    if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, &img, d->finite, 1);
     if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, d->rgba, 0);
     return img; /* stays allocated: the arena's last tensor, read back only in debug runs */
 }
@@ -168,7 +173,7 @@ typedef struct run_state {
     float *host_noise;
     sampler_plan *plan;
     tensor ids_t, weights_t, x, prev, noise, unet_in, t;
-    gpu_buffer *plan_buf, *state_buf;
+    gpu_buffer *plan_buf, *state_buf, *finite_buf;
     nn_program text, step, decode;
     schedule_table table;
     bool table_made;
@@ -191,6 +196,7 @@ static void run_state_free(run_state *s) {
     gpu_buffer_destroy(s->t.buffer);
     gpu_buffer_destroy(s->plan_buf);
     gpu_buffer_destroy(s->state_buf);
+    gpu_buffer_destroy(s->finite_buf);
     nn_program_free(&s->text);
     nn_program_free(&s->step);
     nn_program_free(&s->decode);
@@ -315,12 +321,18 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK)
         status = gpu_buffer_upload(ctx, s.plan_buf, 0, s.plan->step, sizeof(sampler_step) * (size_t)s.plan->steps);
     if (status == PIXEEN_OK) status = gpu_buffer_create(ctx, GPU_MEMORY_HOST, 4, "step index", &s.state_buf);
+    /* Counts of non-finite latents and image values, read once after the steps and once after the
+     * decode: NaN weights or an fp16 overflow would otherwise give a silent black image. */
+    if (status == PIXEEN_OK) status = gpu_buffer_create(ctx, GPU_MEMORY_HOST, 8, "finite flags", &s.finite_buf);
+    uint32_t *finite = s.finite_buf ? gpu_buffer_map(s.finite_buf) : NULL;
+    if (finite) finite[0] = finite[1] = 0;
 
     /* 4. the step, recorded once */
     if (status == PIXEEN_OK)
         status = tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C}, "unet input", &s.unet_in);
     if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B}, "timesteps", &s.t);
-    step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps};
+    step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps,
+                     .finite = s.finite_buf};
     if (status == PIXEEN_OK) {
         sb.sampler = (op_sampler_bindings){s.plan_buf, s.state_buf, &s.x};
         sb.unet_in = s.unet_in;
@@ -344,12 +356,24 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
             status = req->preview(&s.x, k + 1, s.plan->steps, req->preview_user);
     }
 
+    if (status == PIXEEN_OK && finite[0])
+        status = error_set(PIXEEN_ERROR_MODEL,
+                           "txt2img: the latents hold non-finite values (NaN or infinity; %u over the %d steps): the "
+                           "model's numbers overflowed or are broken%s",
+                           finite[0], s.plan->steps,
+                           m->act == DTYPE_F16 ? " (an fp16 overflow? try --precision fp32)" : "");
+
     /* 5. decode to RGBA8 (the result's buffer) */
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .latents = &s.x, .rgba = out->rgba};
+    decode_build db = {.cfg = vcfg, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
     if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
+    if (status == PIXEEN_OK && finite[1])
+        status = error_set(PIXEEN_ERROR_MODEL,
+                           "txt2img: the VAE decoded %u non-finite values (NaN or infinity) from finite latents: the "
+                           "VAE's numbers overflowed or are broken%s",
+                           finite[1], m->act == DTYPE_F16 ? " (an fp16 overflow, as in SDXL's original VAE? try --precision fp32)" : "");
 
     if (status == PIXEEN_OK && req->keep_debug) {
         size_t img_n = (size_t)tensor_count(&s.decode.output);

@@ -215,6 +215,11 @@ typedef struct builder {
 
 static pixeen_status next_chunk(builder *b, bool is_last) {
     prompt_chunks *o = b->out;
+    if (o->count == PROMPT_MAX_CHUNKS)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "prompt: more than %d chunks of %d tokens (BREAK starts a new chunk): the limit is %d chunks, "
+                         "%d tokens, to keep a generation's time and memory bounded",
+                         PROMPT_MAX_CHUNKS, PROMPT_CHUNK_TOKENS, PROMPT_MAX_CHUNKS, PROMPT_MAX_CHUNKS * PROMPT_CHUNK_TOKENS);
     if (o->count == b->capacity) {
         size_t cap = b->capacity ? b->capacity * 2 : 4;
         void *ids = realloc(o->ids, cap * sizeof *o->ids);

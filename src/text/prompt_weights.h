@@ -31,6 +31,10 @@
 #define PROMPT_ROUND_FACTOR 1.1
 #define PROMPT_COMMA_BACKTRACK 20
 #define PROMPT_CHUNK_TOKENS (TOKENIZER_CONTEXT - 2)
+/* At most this many 77-token chunks per prompt (2400 tokens; BREAK starts a chunk). A1111 sets no
+ * limit, but every chunk is one more text-encoder pass and 77 more keys in each cross-attention of
+ * every step: a 400-chunk prompt took minutes and gigabytes on SD 1.5. Real prompts use 1 to 4. */
+#define PROMPT_MAX_CHUNKS 32
 
 typedef struct prompt_segment {
     char *text;    /* UTF-8, owned */
