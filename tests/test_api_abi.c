@@ -16,9 +16,10 @@
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
 PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 128);
+PIN(pixeen_generate_desc, 168, 132);
 PIN(pixeen_lora, 32, 12);
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
+_Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 128, "seed_unsigned took the next reserved word");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -28,7 +29,7 @@ PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 #endif
 /* Every descriptor keeps 16 reserved words at its end, every output 8. */
-/* pixeen_generate_desc: the LoRA/embedding fields plus the remaining reserved words fill the 16 words */
+/* pixeen_generate_desc: the LoRA/embedding fields, seed_unsigned and the remaining reserved words fill the 16 words */
 _Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
                        offsetof(pixeen_generate_desc, lora_count) ==
                    64,

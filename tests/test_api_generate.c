@@ -224,7 +224,7 @@ static void test_misuse(void) {
         {"unknown sampler", "sampler", {.prompt = "", .width = 16, .height = 16, .steps = 1, .sampler = (pixeen_sampler)99}},
         {"unknown schedule", "schedule", {.prompt = "", .width = 16, .height = 16, .steps = 1, .schedule = (pixeen_schedule)-1}},
         {"unknown rng", "rng", {.prompt = "", .width = 16, .height = 16, .steps = 1, .rng = (pixeen_rng)3}},
-        {"seed -2", "seed", {.prompt = "", .width = 16, .height = 16, .steps = 1, .seed = -2}},
+        {"seed_unsigned 2", "seed_unsigned", {.prompt = "", .width = 16, .height = 16, .steps = 1, .seed_unsigned = 2}},
         {"preview every -1", "preview", {.prompt = "", .width = 16, .height = 16, .steps = 1, .preview_every = -1}},
         {"clip skip 99", "clip skip", {.prompt = "", .width = 16, .height = 16, .steps = 1, .clip_skip = 99}},
     };
@@ -287,6 +287,45 @@ static void test_misuse(void) {
     pixeen_image_destroy(image);
 }
 
+/* Seeds are torch's, unsigned 64-bit (#15): seeds above 2^63-1 work and, as in torch, the CPU
+ * generator (mt19937) keeps their low 32 bits, so 2^63 + 5 draws what 5 draws and 2^64-1
+ * (seed -1 with seed_unsigned) what 2^32-1 draws; the reported seed is the one asked for. The
+ * Philox generator keeps all 64 bits: there 2^63 + 5 differs from 5. */
+static void test_seed_range(void) {
+    uint8_t a[16 * 16 * 4], b[16 * 16 * 4];
+    struct {
+        int64_t seed_a;
+        uint32_t unsigned_a;
+        int64_t seed_b;
+        pixeen_rng rng;
+        int same;
+    } cases[] = {
+        {(int64_t)0x8000000000000005ull, 0, 5, PIXEEN_RNG_CPU, 1},
+        {-1, 1, 0xffffffffll, PIXEEN_RNG_CPU, 1},
+        {(int64_t)0x8000000000000005ull, 0, 5, PIXEEN_RNG_PHILOX, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pixeen_generate_desc d = api_test_request();
+        d.rng = cases[i].rng;
+        d.seed = cases[i].seed_a;
+        d.seed_unsigned = cases[i].unsigned_a;
+        pixeen_image *image = NULL;
+        CHECK_OK(pixeen_generate(sd, &d, &image));
+        pixeen_image_info info;
+        CHECK_OK(pixeen_image_get_info(image, &info));
+        CHECK(info.seed == cases[i].seed_a);
+        CHECK_OK(pixeen_image_read(image, 0, a, sizeof a));
+        pixeen_image_destroy(image);
+        d.seed = cases[i].seed_b;
+        d.seed_unsigned = 0;
+        image = NULL;
+        CHECK_OK(pixeen_generate(sd, &d, &image));
+        CHECK_OK(pixeen_image_read(image, 0, b, sizeof b));
+        pixeen_image_destroy(image);
+        CHECK((memcmp(a, b, sizeof a) == 0) == cases[i].same);
+    }
+}
+
 int main(void) {
     ctx = api_test_context();
     sd = api_test_model(ctx);
@@ -298,6 +337,7 @@ int main(void) {
     if (!only || strchr(only, 'p')) test_previews();
     if (!only || strchr(only, 'c')) test_cancel_and_busy();
     if (!only || strchr(only, 'm')) test_misuse();
+    if (!only || strchr(only, 's')) test_seed_range();
     pixeen_model_destroy(sd);
     pixeen_context_destroy(ctx);
     CHECK(gpu_validation_message_count() == 0);

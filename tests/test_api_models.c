@@ -1,6 +1,9 @@
 /* test_api_models.c — pixeen_model_inspect and pixeen_tokenize_print (the CLI's inspect and
  * tokenize) on the committed tiny fixture: output content, timing, and the errors' wording. */
+#define _GNU_SOURCE 1 /* memmem */
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -14,6 +17,54 @@ static char *run_to_string(pixeen_status *st, int which, const void *arg, const 
     if (fread(buf, 1, (size_t)n, f) != (size_t)n) buf[0] = 0;
     fclose(f);
     return buf;
+}
+
+/* F17: metadata holding terminal escapes is printed escaped. The tiny model with its
+ * {"format":"pt"} metadata rewritten to hold an OSC "set title" sequence and a CSI in UTF-8. */
+static void test_inspect_escapes(const char *model) {
+    FILE *in = fopen(model, "rb");
+    CHECK(in != NULL);
+    if (!in) return;
+    fseek(in, 0, SEEK_END);
+    size_t size = (size_t)ftell(in);
+    rewind(in);
+    char *file = malloc(size);
+    CHECK(fread(file, 1, size, in) == size);
+    fclose(in);
+    uint64_t n = 0;
+    memcpy(&n, file, 8);
+    const char old_meta[] = "\"format\":\"pt\"";
+    const char new_meta[] = "\"format\":\"\\u001b]0;pwned\\u0007 \\u009b31m red\"";
+    char *at = memmem(file + 8, n, old_meta, sizeof old_meta - 1);
+    CHECK(at != NULL);
+    if (!at) {
+        free(file);
+        return;
+    }
+    size_t before = (size_t)(at - (file + 8)), after = n - before - (sizeof old_meta - 1);
+    uint64_t n2 = before + (sizeof new_meta - 1) + after;
+    size_t pad = (8 - n2 % 8) % 8;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/escapes-XXXXXX.safetensors", getenv("PIXEEN_TEST_BIN") ? getenv("PIXEEN_TEST_BIN") : "/tmp");
+    int fd = mkstemps(path, 12);
+    CHECK(fd >= 0);
+    FILE *out = fdopen(fd, "wb");
+    uint64_t n3 = n2 + pad;
+    fwrite(&n3, 8, 1, out);
+    fwrite(file + 8, 1, before, out);
+    fwrite(new_meta, 1, sizeof new_meta - 1, out);
+    fwrite(at + sizeof old_meta - 1, 1, after, out);
+    for (size_t i = 0; i < pad; i++) fputc(' ', out);
+    fwrite(file + 8 + n, 1, size - 8 - n, out);
+    fclose(out);
+    free(file);
+    pixeen_status st;
+    char *text = run_to_string(&st, 0, path, NULL);
+    CHECK_OK(st);
+    CHECK(!strchr(text, '\033') && !strchr(text, '\007') && !strstr(text, "\xc2\x9b"));
+    CHECK(strstr(text, "format = \\x1b]0;pwned\\x07 \\xc2\\x9b31m red"));
+    free(text);
+    unlink(path);
 }
 
 int main(void) {
@@ -31,6 +82,7 @@ int main(void) {
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     CHECK(ms < 1000.0);
     free(out);
+    test_inspect_escapes(model);
     out = run_to_string(&st, 0, "/nonexistent.safetensors", NULL);
     CHECK_STATUS(st, PIXEEN_ERROR_IO);
     free(out);

@@ -1,7 +1,8 @@
 /* test_cli_vault.c — the vault commands of the `pixeen` executable, end to end: keygen (identity
  * at the default location, mode 0600, never replaced, recipient on stdout), open (with the default
  * identity, -i, --passphrase-file, -o / --force, stdout when not a terminal, one fixed error for a
- * wrong key), and history list / export / delete / purge. The executable comes from
+ * wrong key), and history list / export / delete / purge; and the hostile cases of #15 (stdin and
+ * pipes, FIFOs, open's messages, escaped history text, seed and --cfg ranges). The executable comes from
  * $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,105 @@ static size_t slurp(const char *name, char *buf, size_t cap) {
     if (f) fclose(f);
     buf[n] = 0;
     return n;
+}
+
+/* Runs a shell command line in the scratch folder; stderr to err.txt. Returns the exit code. */
+static int shell(const char *line) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s 2> err.txt", dir, line);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* #15: `open -` and pipes (F14), FIFOs without writers refused at once, open's messages for an
+ * empty file, a text file and a wrong key, escaped history parameters (F17), seeds and --cfg as
+ * the README states them. */
+static void test_hostile(const char *rcpt) {
+    char out[8192], err[8192], line[2048];
+    const char msg[] = "pretend PNG";
+    const char *list[] = {rcpt};
+    pixeen_seal_desc d = {.recipients = list, .recipient_count = 1, .force = 1};
+    char path[1300];
+    snprintf(path, sizeof path, "%s/h.age", dir);
+    CHECK_OK(pixeen_vault_seal_file(&d, msg, sizeof msg - 1, path));
+    /* standard input, from a file and from a pipe (read once, even with the passphrase check) */
+    snprintf(line, sizeof line, "'%s' open - -o s1.png < h.age", exe);
+    CHECK(shell(line) == 0);
+    CHECK(slurp("s1.png", out, sizeof out) == sizeof msg - 1);
+    snprintf(line, sizeof line, "cat h.age | '%s' open - -o s2.png", exe);
+    CHECK(shell(line) == 0);
+    CHECK(slurp("s2.png", out, sizeof out) == sizeof msg - 1);
+    snprintf(line, sizeof line, "cat h.age | '%s' open /dev/stdin > s3.png", exe);
+    CHECK(shell(line) == 0);
+    CHECK(slurp("s3.png", out, sizeof out) == sizeof msg - 1);
+    /* a passphrase file through a pipe */
+    snprintf(line, sizeof line, "echo 'cli passphrase' | '%s' open pass.age --passphrase-file /dev/stdin -o s4.png", exe);
+    CHECK(shell(line) == 0);
+    CHECK(slurp("s4.png", out, sizeof out) == sizeof msg - 1);
+    /* FIFOs nobody writes to: an error at once, for the file, -i and --passphrase-file */
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    CHECK(mkfifo(path, 0600) == 0);
+    CHECK(pixeen("open fifo -o f.png") == 1);
+    CHECK(pixeen("open h.age -i fifo -o f.png") == 1);
+    CHECK(pixeen("open pass.age --passphrase-file fifo -o f.png") == 1);
+    snprintf(path, sizeof path, "%s/f.png", dir);
+    CHECK(access(path, F_OK) != 0);
+    /* three different sentences: empty file, text file, wrong key */
+    char m_empty[1024], m_text[1024], m_key[1024];
+    snprintf(line, sizeof line, "%s/empty.age", dir);
+    FILE *f = fopen(line, "w");
+    fclose(f);
+    snprintf(line, sizeof line, "%s/notes.age", dir);
+    f = fopen(line, "w");
+    fputs("shopping list\n", f);
+    fclose(f);
+    CHECK(pixeen("open empty.age -o x.png") == 1);
+    slurp("err.txt", m_empty, sizeof m_empty);
+    CHECK(pixeen("open notes.age -o x.png") == 1);
+    slurp("err.txt", m_text, sizeof m_text);
+    CHECK(pixeen("open h.age -i other.txt -o x.png") == 1);
+    slurp("err.txt", m_key, sizeof m_key);
+    CHECK(strstr(m_empty, "empty") && strstr(m_text, "text") && strstr(m_key, "wrong identity"));
+    CHECK(strcmp(m_empty, m_text) && strcmp(m_text, m_key));
+    /* history parameters holding terminal escapes are shown escaped */
+    uint8_t rgb[4 * 4 * 3] = {0};
+    pixeen_secret *png = NULL;
+    CHECK_OK(pixeen_png_encode(rgb, 4, 4, "title \033]0;pwned\007 \xc2\x9b" "31m\nSteps: 1, Seed: 1, Size: 4x4", &png));
+    char id[PIXEEN_HISTORY_ID_SIZE];
+    CHECK_OK(pixeen_history_add(pixeen_secret_data(png), pixeen_secret_size(png), NULL, id));
+    pixeen_secret_destroy(png);
+    /* and a folder among the entries does not stop the listing */
+    char hist[1200];
+    CHECK_OK(pixeen_history_dir(hist, sizeof hist));
+    snprintf(path, sizeof path, "%s/20000101T000000Z-0000abcd.age", hist);
+    CHECK(mkdir(path, 0700) == 0);
+    CHECK(pixeen("history list") == 0);
+    slurp("out.txt", out, sizeof out);
+    slurp("err.txt", err, sizeof err);
+    CHECK(strstr(out, id) && strstr(out, "title \\x1b]0;pwned\\x07 \\xc2\\x9b31m") && !strchr(out, '\033'));
+    CHECK(strstr(err, "20000101T000000Z-0000abcd") && strstr(err, "a folder"));
+    /* an identity through a pipe is read once for all the entries */
+    char id2[PIXEEN_HISTORY_ID_SIZE];
+    CHECK_OK(pixeen_history_add(rgb, 1, NULL, id2));
+    snprintf(line, sizeof line, "cat config/pixeen/identity.txt | '%s' history list -i /dev/stdin > out.txt", exe);
+    CHECK(shell(line) == 0);
+    slurp("out.txt", out, sizeof out);
+    CHECK(strstr(out, id) && strstr(out, id2));
+    CHECK(pixeen("history purge --yes") == 0);
+    CHECK(access(path, F_OK) != 0);
+    /* seeds: torch's whole unsigned 64-bit range and -1; guidance 1..100 (parsing happens before
+     * the model loads: 2 is a refused flag, 1 the model that does not exist) */
+    CHECK(pixeen("generate -m /nonexistent -p x --seed 18446744073709551615") == 1);
+    CHECK(pixeen("generate -m /nonexistent -p x --seed 9223372036854775808") == 1);
+    CHECK(pixeen("generate -m /nonexistent -p x --seed -1") == 1);
+    CHECK(pixeen("generate -m /nonexistent -p x --seed 18446744073709551616") == 2);
+    CHECK(pixeen("generate -m /nonexistent -p x --seed -2") == 2);
+    CHECK(pixeen("generate -m /nonexistent -p x --seed +5") == 2);
+    CHECK(pixeen("generate -m /nonexistent -p x --cfg 1") == 1);
+    CHECK(pixeen("generate -m /nonexistent -p x --cfg 100") == 1);
+    CHECK(pixeen("generate -m /nonexistent -p x --cfg 0.5") == 2);
+    slurp("err.txt", err, sizeof err);
+    CHECK(strstr(err, "1..100") != NULL);
 }
 
 int main(void) {
@@ -110,6 +210,8 @@ int main(void) {
     CHECK(pixeen(args) == 0);
     CHECK(pixeen(args) == 1);
     CHECK(pixeen("history purge --yes") == 0);
+
+    test_hostile(rcpt);
 
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

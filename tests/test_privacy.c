@@ -3,9 +3,15 @@
  * every file created there for the prompt, the negative prompt and the PNG signature.
  *   1. no saving option: the prompt appears nowhere, no PNG exists (only shader caches are written);
  *   2. --save to a recipient: the one new file is an age file whose bytes hold neither prompt nor PNG;
- *   3. --save-plain: the explicit export is a PNG (and carries the prompt in its parameters). */
+ *   3. --save-plain: the explicit export is a PNG (and carries the prompt in its parameters);
+ *   4. signals mid-save (#15 F9/F10/F16), held there by an fsync wrapper (tests/preload): SIGINT,
+ *      SIGTERM and SIGQUIT remove the temporary (SIGQUIT under `ulimit -c unlimited` dumps no core:
+ *      RLIMIT_CORE is 0); what SIGKILL leaves is removed by the next save into that folder and by
+ *      `history purge`; after each, no plaintext and no stray ciphertext anywhere. */
 #include <dirent.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,6 +69,174 @@ static int run(const char *extra) {
     return system(cmd);
 }
 
+/* Files under `dir` (recursively) whose name starts with `prefix`. */
+static int names_starting(const char *dir, const char *prefix) {
+    int found = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) found += names_starting(path, prefix);
+        else if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+            fprintf(stderr, "  %s\n", path);
+            found++;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Runs `pixeen ARGS` (in root/work, with the scratch environment) held still by the fsync
+ * wrapper at its `pause_at`-th temporary file, then sends `sig`; returns the wait status. The
+ * held temporary's path goes to temp. With `core`, the child starts as under `ulimit -c unlimited`
+ * and /proc/PID/limits is read while it is held: *core_limit_zero says whether Pixeen set it to 0. */
+static int signalled_run(const char *args, int pause_at, int sig, int core, char *temp, size_t temp_size,
+                         int *core_limit_zero) {
+    char mark[256], cmd[20000];
+    snprintf(mark, sizeof mark, "%s/pause-mark", root);
+    unlink(mark);
+    snprintf(cmd, sizeof cmd,
+             "cd %s/work && exec env HOME=%s/home XDG_CONFIG_HOME=%s/config XDG_DATA_HOME=%s/data "
+             "XDG_CACHE_HOME=%s/cache %s/src/pixeen %s",
+             root, root, root, root, root, getenv("PIXEEN_TEST_BIN"), args);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char at[16], asan[1024];
+        snprintf(at, sizeof at, "%d", pause_at);
+        setenv("LD_PRELOAD", PIXEEN_FSYNC_PAUSE_LIB, 1);
+        setenv("PIXEEN_TEST_PAUSE_MARK", mark, 1);
+        setenv("PIXEEN_TEST_PAUSE_AT", at, 1);
+        /* a sanitized pixeen: the wrapper is preloaded before the ASan runtime */
+        const char *old = getenv("ASAN_OPTIONS");
+        snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", old ? old : "", old && old[0] ? ":" : "");
+        setenv("ASAN_OPTIONS", asan, 1);
+        if (core) {
+            struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+            setrlimit(RLIMIT_CORE, &unlimited);
+        }
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    temp[0] = '\0';
+    /* Wait until the save is held (bounded only against a hang: a loaded machine may take minutes
+     * to generate; nothing here is a timing assertion). */
+    for (int i = 0; i < 5000; i++) {
+        struct stat st;
+        if (stat(mark, &st) == 0 && st.st_size > 0) break;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr, "  pixeen %s ended before its save was held (status %d)\n", args, status);
+            return -1;
+        }
+        usleep(100 * 1000);
+    }
+    FILE *f = fopen(mark, "r");
+    if (f) {
+        if (!fgets(temp, (int)temp_size, f)) temp[0] = '\0';
+        fclose(f);
+    }
+    if (core_limit_zero) {
+        char limits[64], line[256];
+        snprintf(limits, sizeof limits, "/proc/%d/limits", (int)pid);
+        *core_limit_zero = 0;
+        f = fopen(limits, "r");
+        while (f && fgets(line, sizeof line, f))
+            if (!strncmp(line, "Max core file size", 18)) {
+                unsigned long soft = 1, hard = 1;
+                *core_limit_zero = sscanf(line + 18, "%lu %lu", &soft, &hard) == 2 && soft == 0 && hard == 0;
+            }
+        if (f) fclose(f);
+    }
+    kill(pid, sig);
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static const char generate_args_fmt[] = "generate -m '%s' --tokenizer '%s' -p '%s' -n '%s' -W 32 -H 32 --steps 2 -q %s";
+
+/* F9/F10/F16: signals during saves leave no plaintext and no stray ciphertext anywhere. */
+static void test_signals(const char *exe, const char *recipient) {
+    static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    char model[PATH_MAX], tok[PATH_MAX], args[16384], extra[512], temp[4096], path[4200];
+    CHECK(realpath(test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"), model) != NULL);
+    CHECK(realpath(test_data_path("sd15-tiny/model/tokenizer"), tok) != NULL);
+    struct stat st;
+    int status;
+    char cmd[8192];
+    /* --history encrypts to the default identity */
+    snprintf(cmd, sizeof cmd, "XDG_CONFIG_HOME=%s/config %s keygen >/dev/null 2>&1", root, exe);
+    CHECK(system(cmd) == 0);
+
+    /* 1. Ctrl-C while the plaintext export is being written (after a history entry was added) */
+    snprintf(args, sizeof args, generate_args_fmt, model, tok, prompt, negative, "--history --save-plain p1.png");
+    status = signalled_run(args, 2, SIGINT, 0, temp, sizeof temp, NULL);
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+    CHECK(temp[0] && lstat(temp, &st) != 0); /* the held temporary is gone */
+    snprintf(path, sizeof path, "%s/work/p1.png", root);
+    CHECK(lstat(path, &st) != 0);
+    CHECK(names_starting(root, ".pixeen-tmp-") == 0);
+    CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+    CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
+
+    /* 2. SIGKILL there cannot be handled: the plaintext temporary stays... */
+    snprintf(args, sizeof args, generate_args_fmt, model, tok, prompt, negative, "--save-plain p2.png");
+    status = signalled_run(args, 1, SIGKILL, 0, temp, sizeof temp, NULL);
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(temp[0] && lstat(temp, &st) == 0 && files_containing(root, png_magic, 8, NULL) == 1);
+    char leftover[4096];
+    snprintf(leftover, sizeof leftover, "%s", temp);
+
+    /* 3. ...until the next save into that folder removes it. This run is stopped by SIGQUIT under
+     * `ulimit -c unlimited` while its history entry is written: no core file, no temporary. */
+    snprintf(extra, sizeof extra, "--save e3.png.age --recipient %s --history", recipient);
+    snprintf(args, sizeof args, generate_args_fmt, model, tok, prompt, negative, extra);
+    int core_zero = 0;
+    /* the 3rd temporary flushed: step 2's leftover (wiped), e3's, then the history entry's */
+    status = signalled_run(args, 3, SIGQUIT, 1, temp, sizeof temp, &core_zero);
+    CHECK(core_zero); /* RLIMIT_CORE 0 while the prompt is in memory */
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGQUIT && !WCOREDUMP(status));
+    CHECK(lstat(leftover, &st) != 0);
+    CHECK(temp[0] && lstat(temp, &st) != 0);
+    CHECK(names_starting(root, "core") == 0);
+    snprintf(path, sizeof path, "%s/work/e3.png.age", root);
+    CHECK(lstat(path, &st) == 0); /* written whole before the signal */
+    CHECK(names_starting(root, ".pixeen-tmp-") == 0);
+    CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+    CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
+
+    /* 4. SIGKILL during a history save leaves a decryptable temporary in the history folder;
+     * `history purge` removes it with the entries: nothing is left there. */
+    snprintf(args, sizeof args, generate_args_fmt, model, tok, prompt, negative, "--history");
+    status = signalled_run(args, 1, SIGKILL, 0, temp, sizeof temp, NULL);
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(temp[0] && lstat(temp, &st) == 0);
+    snprintf(cmd, sizeof cmd, "cd %s/work && XDG_CONFIG_HOME=%s/config XDG_DATA_HOME=%s/data %s history purge --yes",
+             root, root, root, exe);
+    CHECK(system(cmd) == 0);
+    snprintf(path, sizeof path, "%s/data/pixeen/history", root);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int entries = 0;
+    while (d && (e = readdir(d)) != NULL) entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d) closedir(d);
+    CHECK(entries == 0);
+
+    /* 5. SIGTERM while `pixeen open` writes the decrypted image */
+    snprintf(args, sizeof args, "open e3.png.age -i %s/config/id.txt -o o5.png", root);
+    status = signalled_run(args, 1, SIGTERM, 0, temp, sizeof temp, NULL);
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    CHECK(temp[0] && lstat(temp, &st) != 0);
+    snprintf(path, sizeof path, "%s/work/o5.png", root);
+    CHECK(lstat(path, &st) != 0);
+    CHECK(names_starting(root, ".pixeen-tmp-") == 0);
+    CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+    CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
+}
+
 int main(void) {
     const char *bin = getenv("PIXEEN_TEST_BIN");
     char exe[4096];
@@ -107,6 +281,7 @@ int main(void) {
     CHECK(access(cmd, R_OK) == 0);
     CHECK(files_containing(root, prompt, strlen(prompt), NULL) == 0);
     CHECK(files_containing(root, png_magic, 8, NULL) == 0);
+    test_signals(exe, recipient);
     /* and it opens, with the parameters inside */
     snprintf(cmd, sizeof cmd, "%s open %s/work/out.png.age -i %s/config/id.txt -o %s/work/opened.png", exe, root, root, root);
     CHECK(system(cmd) == 0);

@@ -1,8 +1,11 @@
 /* test_vault_history.c — the encrypted history: add (one age file per image, folder 0700), list
- * (parameters only, oldest first), export (plaintext PNG or re-encrypted), delete, purge, and
- * rejection of ids that could name files outside the folder. Uses a scratch XDG_DATA_HOME and
+ * (parameters only, oldest first), export (plaintext PNG or re-encrypted), delete, purge,
+ * rejection of ids that could name files outside the folder, and hostile entries (folders,
+ * symbolic and hard links, truncated files, leftover temporaries) that are skipped and reported
+ * while the rest is done, never written through. Uses a scratch XDG_DATA_HOME and
  * XDG_CONFIG_HOME. */
 #include <dirent.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -21,6 +24,100 @@ static int on_entry(const char *id, const char *params, void *user) {
     else if (s->count == 0) snprintf(s->first_params, sizeof s->first_params, "%s", params);
     s->count++;
     return 0;
+}
+
+static void entry_name(char *buf, size_t size, const char *hist, const char *id) {
+    snprintf(buf, size, "%s/%s.age", hist, id);
+}
+
+/* F11/F12/F13: a folder, a symbolic link, a truncated file and a hard link to an outside file among
+ * the entries. list, export --all and purge skip and report what they cannot handle and finish
+ * the rest; purge empties the folder in one go (an empty folder and a link lose their names) and
+ * never writes through a link: the outside files keep their bytes. */
+static void test_hostile_entries(const char *hist, const char *out, const pixeen_secret *png) {
+    char good[2][PIXEEN_HISTORY_ID_SIZE], path[1400], outside[1400], outside2[1400];
+    /* ids that sort between and around the good ones: bad entries first, in the middle, last */
+    const char *dir_id = "20000101T000000Z-00000001", *link_id = "20000101T000000Z-00000002",
+               *trunc_id = "29990101T000000Z-00000003", *hard_id = "29990101T000000Z-00000004",
+               *full_dir_id = "29990101T000000Z-00000005";
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(pixeen_history_add(pixeen_secret_data(png), pixeen_secret_size(png), NULL, good[i]));
+    entry_name(path, sizeof path, hist, dir_id);
+    CHECK(mkdir(path, 0700) == 0);
+    entry_name(path, sizeof path, hist, full_dir_id);
+    CHECK(mkdir(path, 0700) == 0);
+    strcat(path, "/keep");
+    FILE *f = fopen(path, "w");
+    if (f) fclose(f);
+    snprintf(outside, sizeof outside, "%s/outside-target.txt", out);
+    f = fopen(outside, "w");
+    fputs("outside bytes, not ours", f);
+    fclose(f);
+    entry_name(path, sizeof path, hist, link_id);
+    CHECK(symlink(outside, path) == 0);
+    /* a truncated entry: the first 60 bytes of a good one */
+    char src[1400];
+    entry_name(src, sizeof src, hist, good[0]);
+    entry_name(path, sizeof path, hist, trunc_id);
+    uint8_t head[60];
+    f = fopen(src, "rb");
+    CHECK(f && fread(head, 1, sizeof head, f) == sizeof head);
+    if (f) fclose(f);
+    f = fopen(path, "wb");
+    fwrite(head, 1, sizeof head, f);
+    fclose(f);
+    /* a hard link to an outside file, planted as an entry */
+    snprintf(outside2, sizeof outside2, "%s/outside-hardlinked.txt", out);
+    f = fopen(outside2, "w");
+    fputs("hard-linked bytes, not ours", f);
+    fclose(f);
+    entry_name(path, sizeof path, hist, hard_id);
+    CHECK(link(outside2, path) == 0);
+
+    /* list: every good entry, the truncated and hard-linked ones as undecryptable; no stop */
+    seen s = {0};
+    CHECK_OK(pixeen_history_list(NULL, on_entry, &s));
+    CHECK(s.count == 4 && s.undecryptable == 2);
+    /* export --all: the good ones are written, the bad ones counted in the status */
+    char exp[1200];
+    snprintf(exp, sizeof exp, "%s/all", out);
+    mkdir(exp, 0700);
+    pixeen_status st = pixeen_history_export(NULL, NULL, exp, NULL);
+    CHECK(st != PIXEEN_OK && strstr(pixeen_last_error(), "5 of 7 entries not exported"));
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s.png", exp, good[i]);
+        CHECK(access(path, F_OK) == 0);
+    }
+    /* purge: one call removes all but the folder that is not empty, and reports that one */
+    st = pixeen_history_purge();
+    CHECK(st != PIXEEN_OK && strstr(pixeen_last_error(), "1 of 7 entries not deleted") &&
+          strstr(pixeen_last_error(), full_dir_id));
+    memset(&s, 0, sizeof s);
+    CHECK_OK(pixeen_history_list(NULL, on_entry, &s));
+    CHECK(s.count == 0);
+    char buf[64] = "";
+    f = fopen(outside, "r");
+    CHECK(f && fgets(buf, sizeof buf, f) && !strcmp(buf, "outside bytes, not ours"));
+    if (f) fclose(f);
+    f = fopen(outside2, "r");
+    CHECK(f && fgets(buf, sizeof buf, f) && !strcmp(buf, "hard-linked bytes, not ours"));
+    if (f) fclose(f);
+    entry_name(path, sizeof path, hist, full_dir_id);
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    CHECK(system(cmd) == 0);
+    CHECK_OK(pixeen_history_purge());
+
+    /* a leftover temporary of a killed `--history` save: a decryptable entry that purge removes */
+    snprintf(path, sizeof path, "%s/.pixeen-tmp-Ab3xYz", hist);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("age-encryption.org/v1 (pretend)", f);
+        fclose(f);
+    }
+    CHECK_OK(pixeen_history_purge());
+    CHECK(access(path, F_OK) != 0);
 }
 
 int main(void) {
@@ -97,6 +194,8 @@ int main(void) {
     memset(&s, 0, sizeof s);
     CHECK_OK(pixeen_history_list(NULL, on_entry, &s));
     CHECK(s.count == 0);
+
+    test_hostile_entries(hist, out, png1);
 
     pixeen_secret_destroy(png1);
     pixeen_secret_destroy(png2);

@@ -305,7 +305,9 @@ typedef struct pixeen_generate_desc {
     int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
     int steps;                   /* default 0: 20 */
     float guidance;              /* default 0: 7.5; 1.0 runs a single UNet pass per step */
-    int64_t seed;                /* default 0; -1: random (the seed used is in pixeen_image_info) */
+    int64_t seed;                /* default 0; -1: random (the seed used is in pixeen_image_info).
+                                    Seeds are unsigned 64-bit, as torch's (0..2^64-1): one above
+                                    2^63-1 is passed as (int64_t)seed, a negative value here */
     pixeen_sampler sampler;      /* default: Euler a */
     pixeen_schedule schedule;    /* default: the model's */
     int clip_skip;               /* default 0: 1 (the last layer); 2 = AUTOMATIC1111's "clip skip 2" */
@@ -325,12 +327,15 @@ typedef struct pixeen_generate_desc {
                                     where <lora:NAME:...> finds NAME.safetensors (sub-folders too) */
     const char *embedding_dir;   /* default NULL: $XDG_DATA_HOME/pixeen/embeddings: textual-inversion
                                     embeddings, used where their file name appears in a prompt */
-    uint32_t reserved[16 - 1 - 3 * (sizeof(void *) / 4)]; /* must be zero (9 words on 64-bit) */
+    uint32_t seed_unsigned;      /* default 0: seed -1 asks for a random seed. 1: seed is always the
+                                    seed itself, so -1 is the seed 2^64-1 (torch's largest); this
+                                    field was a reserved word too */
+    uint32_t reserved[16 - 2 - 3 * (sizeof(void *) / 4)]; /* must be zero (8 words on 64-bit) */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
  * multiples of pixeen_model_info.size_multiple, steps 1..1000, finite guidance 0..100, batch
- * 1..64, seed >= -1, known enums, zero reserved words): PIXEEN_ERROR_INVALID_ARGUMENT with the
+ * 1..64, seed_unsigned 0 or 1, known enums, zero reserved words): PIXEEN_ERROR_INVALID_ARGUMENT with the
  * reason (PIXEEN_ERROR_UNSUPPORTED for a reserved word). PIXEEN_ERROR_BUSY if another generate
  * runs on the same context (its message is then in the calling thread's pixeen_last_error(): the
  * context's belongs to the running call); PIXEEN_ERROR_CANCELLED after pixeen_context_cancel (the context stays
@@ -362,7 +367,7 @@ PIXEEN_API pixeen_status pixeen_probe(pixeen_model *model, const pixeen_probe_de
 
 typedef struct pixeen_image_info {
     int width, height, count; /* count: the batch size */
-    int64_t seed;             /* the seed actually used */
+    int64_t seed;             /* the seed actually used (read it as uint64_t: see the request's) */
     uint32_t reserved[8];     /* written as zero; later versions report more here */
 } pixeen_image_info;
 /* The image's size, batch count and seed. */
@@ -484,9 +489,25 @@ PIXEEN_API pixeen_status pixeen_vault_open_file(const pixeen_open_desc *desc, co
  * the unauthenticated header, so it is a hint for choosing how to ask, never a verdict. */
 PIXEEN_API pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses);
 
-/* Writes `size` bytes to `path` atomically, mode 0600 (an explicit plaintext export).
- * PIXEEN_ERROR_EXISTS if it exists and !force. */
+/* pixeen_vault_open_file and pixeen_vault_file_uses_passphrase for an age file already in memory
+ * (read once with pixeen_file_read from a pipe, say, which cannot be read twice). */
+PIXEEN_API pixeen_status pixeen_vault_open(const pixeen_open_desc *desc, const void *data, size_t size,
+                                           pixeen_secret **plaintext);
+PIXEEN_API pixeen_status pixeen_vault_uses_passphrase(const void *data, size_t size, int *uses);
+
+/* Writes `size` bytes to `path` atomically, mode 0600 (an explicit plaintext export), through a
+ * hidden temporary `.pixeen-tmp-XXXXXX` beside it, which is removed on any failure (and by
+ * pixeen_saves_abort); leftovers of killed processes in that folder are removed first, each
+ * reported as a warning. PIXEEN_ERROR_EXISTS if it exists and !force, or if it is anything but a
+ * regular file (a device, folder, FIFO, socket or symbolic link is never replaced). */
 PIXEEN_API pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force);
+
+/* Reads a whole file, or a pipe (`<(...)`, /dev/stdin), of at most `max` bytes (0: 256 MiB, the
+ * largest age file Pixeen opens) into *contents (the caller destroys it). For ciphertext and other
+ * files that are not secret (the bytes pass through ordinary memory first). A FIFO
+ * without a writer, a folder, a device or a socket is refused at once with PIXEEN_ERROR_IO naming
+ * what it is, never waited on; so is a longer input. */
+PIXEEN_API pixeen_status pixeen_file_read(const char *path, size_t max, pixeen_secret **contents);
 
 /* Reads a passphrase: the first line of `file` if non-NULL, else from the terminal without echo,
  * showing `prompt` (NULL: "Passphrase: ") and asking twice when `confirm`. */
@@ -549,21 +570,52 @@ PIXEEN_API pixeen_status pixeen_history_add(const void *png, size_t size, const 
  * decrypted with the identity given or carries none). Return nonzero to stop. */
 typedef int (*pixeen_history_fn)(const char *id, const char *parameters, void *user);
 
-/* Decrypts every entry with `identity_file` (NULL: default) and reports its parameters only. */
+/* Decrypts every entry with `identity_file` (NULL: default) and reports its parameters only.
+ * An entry that is not a regular file (a folder, a symbolic link) or cannot be read is skipped and
+ * reported as a warning; one that does not decrypt (damaged, truncated, another key) is reported
+ * and passed to `fn` with NULL parameters. The others are all listed. */
 PIXEEN_API pixeen_status pixeen_history_list(const char *identity_file, pixeen_history_fn fn, void *user);
 
 /* Exports entry `id` (NULL: all) into folder `dir` as decrypted ID.png files, or, when `reseal`
  * is non-NULL, re-encrypted as ID.png.age to reseal's recipients. Never replaces files unless
- * reseal->force (plaintext exports never replace). */
+ * reseal->force (plaintext exports never replace). With id NULL an entry that fails is reported
+ * as a warning and the rest are exported; the status is then the first failure's, with a message
+ * counting them. */
 PIXEEN_API pixeen_status pixeen_history_export(const char *identity_file, const char *id, const char *dir,
                                                const pixeen_seal_desc *reseal);
 
 /* Deletes one entry (its file is overwritten with zeros, flushed, then unlinked; see the README
- * on what this does and does not guarantee). PIXEEN_ERROR_INVALID_ARGUMENT for an unknown id. */
+ * on what this does and does not guarantee). Nothing is ever written through a link: a symbolic
+ * link, a file with other hard links or anything not a regular file only loses its name.
+ * PIXEEN_ERROR_INVALID_ARGUMENT for an unknown id. */
 PIXEEN_API pixeen_status pixeen_history_delete(const char *id);
 
-/* Deletes every entry. */
+/* Deletes every entry as pixeen_history_delete does, and the temporaries that killed saves left
+ * in the history folder. An entry that cannot be deleted (a folder that is not empty) is reported
+ * as a warning and the rest are deleted; the status is then the first failure's. */
 PIXEEN_API pixeen_status pixeen_history_purge(void);
+
+/* ---- the process (opt-in; POSIX) -------------------------------------------------------------
+ * Settings of the whole process are the application's to choose, so the library makes none on its
+ * own: an editor or a game embedding Pixeen may want core dumps, a debugger attached, or its own
+ * signal handlers. A program whose purpose is generating privately (the pixeen CLI) calls
+ * pixeen_process_protect first thing; an application with its own handlers calls
+ * pixeen_saves_abort from them. */
+
+/* No core dumps (RLIMIT_CORE 0, soft and hard) and not dumpable (Linux PR_SET_DUMPABLE 0: no core
+ * even through a core_pattern pipe, and no ptrace or /proc/PID/mem reading by other processes of
+ * the same user), so a crash or SIGQUIT writes no prompt, image or key to disk. With
+ * `handle_signals`, also handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT (only for those still
+ * at their default disposition) that call pixeen_saves_abort and then end the process by the
+ * same signal, as it would have ended without them. PIXEEN_ERROR_IO naming a setting that could
+ * not be made (the others are made). */
+PIXEEN_API pixeen_status pixeen_process_protect(int handle_signals);
+
+/* Async-signal-safe: unlinks the temporary files of the saves this process has in progress
+ * (pixeen_file_write_atomic, pixeen_image_save, pixeen_vault_seal_file, the history), which a
+ * signal would otherwise leave beside their targets: a plaintext PNG for a plaintext export.
+ * The targets stay complete or untouched. Only for a handler that is about to end the process. */
+PIXEEN_API void pixeen_saves_abort(void);
 
 /* ---- saving generated images ------------------------------------------------------------- */
 

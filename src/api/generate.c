@@ -98,14 +98,15 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
                                                                   : SAMPLER_KARRAS_DEFAULT;
     if ((unsigned)d->rng > PIXEEN_RNG_PHILOX) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown rng %d", (int)d->rng);
     r->rng = d->rng == PIXEEN_RNG_PHILOX ? RNG_PHILOX : RNG_TORCH_CPU;
+    /* Seeds are torch's: unsigned 64-bit. -1 is "random" unless seed_unsigned says it is 2^64-1. */
+    if (d->seed_unsigned > 1)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: seed_unsigned %u (expected 0 or 1)", d->seed_unsigned);
     int64_t seed = d->seed;
-    if (seed == -1) {
+    if (seed == -1 && !d->seed_unsigned) {
         uint32_t random_seed = 0;
         if (getrandom(&random_seed, sizeof random_seed, 0) != (ssize_t)sizeof random_seed)
             return error_set(PIXEEN_ERROR_IO, "generate: the system could not provide a random seed");
         seed = random_seed;
-    } else if (seed < 0) {
-        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: seed %lld (expected >= 0, or -1 for random)", (long long)seed);
     }
     r->seed = (uint64_t)seed;
     *seed_used = seed;

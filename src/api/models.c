@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/text_escape.h"
 #include "models/model.h"
 #include "models/quantize.h"
 #include "text/prompt_weights.h"
@@ -23,15 +24,29 @@ static void print_bytes(FILE *out, uint64_t n) {
     else fprintf(out, "%.1f KiB", (double)n / 1024.0);
 }
 
+/* Untrusted text (metadata, tensor and file names) as it is, with terminal escapes shown as \xNN. */
+static void print_escaped(FILE *out, const char *text, size_t max) {
+    char buf[4 * 1024 + 1];
+    if (max > 1024) max = 1024;
+    text_escape(buf, sizeof buf, text, max);
+    fputs(buf, out);
+}
+
 static void print_metadata(FILE *out, const safetensors_file *f) {
     size_t n = safetensors_metadata_count(f);
-    fprintf(out, "metadata of %s: %s\n", safetensors_path(f), n ? "" : "(none)");
+    fputs("metadata of ", out);
+    print_escaped(out, safetensors_path(f), 1024);
+    fprintf(out, ": %s\n", n ? "" : "(none)");
     for (size_t i = 0; i < n; i++) {
         const char *k, *v;
         safetensors_metadata_at(f, i, &k, &v);
         /* values can be huge JSON blobs (training settings): show the start */
         size_t len = strlen(v);
-        fprintf(out, "  %s = %.*s%s\n", k, len > 200 ? 200 : (int)len, v, len > 200 ? " ..." : "");
+        fputs("  ", out);
+        print_escaped(out, k, 200);
+        fputs(" = ", out);
+        print_escaped(out, v, 200);
+        fprintf(out, "%s\n", len > 200 ? " ..." : "");
     }
 }
 
@@ -43,7 +58,9 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
     PX_TRY(model_open(path, &m));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     bool single = model_get_layout(m) == MODEL_LAYOUT_SINGLE_FILE;
-    fprintf(out, "model:  %s\n", model_path(m));
+    fputs("model:  ", out);
+    print_escaped(out, model_path(m), 1024);
+    fputc('\n', out);
     fprintf(out, "layout: %s\n", single ? "single file, original layout" : "diffusers folder");
     fprintf(out, "family: %s%s\n", model_family_name(model_get_family(m)), model_is_inpainting(m) ? " inpainting" : "");
     uint64_t total = 0;
@@ -78,7 +95,11 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
                 print_bytes(out, bytes_by_dtype[d]);
                 fputc(')', out);
             }
-        if (!single) fprintf(out, " (%s)", safetensors_path(model_component_file(m, c)));
+        if (!single) {
+            fputs(" (", out);
+            print_escaped(out, safetensors_path(model_component_file(m, c)), 1024);
+            fputc(')', out);
+        }
         fputc('\n', out);
         if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2) clip_config_print(model_clip_config(m, c), out);
         else if (c == MODEL_UNET) unet_config_print(model_unet_config(m), out);
@@ -86,16 +107,22 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
         size_t extras = model_extra_count(m, c);
         if (extras) {
             fprintf(out, "    %zu stored tensor%s not used:", extras, extras == 1 ? "" : "s");
-            for (size_t i = 0; i < extras && i < 3; i++) fprintf(out, " %s", model_extra_at(m, c, i));
+            for (size_t i = 0; i < extras && i < 3; i++) {
+                fputc(' ', out);
+                print_escaped(out, model_extra_at(m, c, i), 1024);
+            }
             fprintf(out, "%s\n", extras > 3 ? " ..." : "");
         }
         if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2) {
             char dir[4096];
             bool openclip = c == MODEL_TEXT_ENCODER_2 || model_get_family(m) == MODEL_FAMILY_SD2;
-            if (tokenizer_locate(NULL, model_tokenizer_dir(m, c), openclip, path, dir, sizeof dir) == PIXEEN_OK)
-                fprintf(out, "    tokenizer: %s\n", dir);
-            else
+            if (tokenizer_locate(NULL, model_tokenizer_dir(m, c), openclip, path, dir, sizeof dir) == PIXEEN_OK) {
+                fputs("    tokenizer: ", out);
+                print_escaped(out, dir, 1024);
+                fputc('\n', out);
+            } else {
                 fprintf(out, "    tokenizer: none found (pixeen tokenize --help says where to put one)\n");
+            }
             error_clear();
         }
     }

@@ -4,11 +4,14 @@
  * pixeen_png_*, pixeen_history_*. */
 #include <pixeen/pixeen.h>
 
+#include <stdlib.h>
+
 #include "api/internal.h"
 #include "core/error.h"
 #include "vault/age_file.h"
 #include "vault/file.h"
 #include "vault/history.h"
+#include "vault/keys.h"
 #include "vault/passphrase.h"
 #include "vault/png.h"
 #include "vault/secret.h"
@@ -54,6 +57,39 @@ pixeen_status pixeen_vault_file_uses_passphrase(const char *path, int *uses) {
     REQUIRE(path, "path");
     REQUIRE(uses, "uses");
     return vault_file_uses_passphrase(path, uses);
+}
+
+pixeen_status pixeen_vault_open(const pixeen_open_desc *desc, const void *data, size_t size,
+                                pixeen_secret **plaintext) {
+    REQUIRE(data || !size, "data");
+    REQUIRE(plaintext, "plaintext");
+    RESERVED(desc, "vault: open");
+    return vault_open_buffer(desc, data, size, plaintext);
+}
+
+pixeen_status pixeen_vault_uses_passphrase(const void *data, size_t size, int *uses) {
+    REQUIRE(data || !size, "data");
+    REQUIRE(uses, "uses");
+    vault_buffer_uses_passphrase(data, size, uses);
+    return PIXEEN_OK;
+}
+
+pixeen_status pixeen_file_read(const char *path, size_t max, pixeen_secret **contents) {
+    REQUIRE(path, "path");
+    REQUIRE(contents, "contents");
+    *contents = NULL;
+    PX_TRY(vault_init());
+    /* Read into growing plain memory first (a pipe's size is known only at its end, and a locked
+     * buffer of the largest size would be touched whole), then into a buffer of the exact size. */
+    uint8_t *data = NULL;
+    size_t len = 0;
+    PX_TRY(vault_file_read(path, max ? max : VAULT_AGE_FILE_MAX, &data, &len));
+    vault_secret *s = NULL;
+    pixeen_status status = vault_secret_create(len, &s);
+    if (status == PIXEEN_OK) vault_secret_append(s, data, len);
+    free(data);
+    *contents = s;
+    return status;
 }
 
 pixeen_status pixeen_file_write_atomic(const char *path, const void *data, size_t size, int force) {

@@ -3,6 +3,8 @@
 #ifndef PIXEEN_CLI_H
 #define PIXEEN_CLI_H
 
+#include <stdio.h>
+
 #include <pixeen/pixeen.h>
 
 typedef struct cli_command {
@@ -13,6 +15,10 @@ typedef struct cli_command {
 
 /* Prints "pixeen: <message>" and the library's detailed error for `status`; returns exit code 1. */
 int cli_fail(pixeen_status status, const char *what);
+
+/* Writes n bytes of untrusted text (a decrypted PNG's parameters) with every terminal control —
+ * C0 bytes, DEL, UTF-8 C1 (U+0080..U+009F) — shown as \xNN and a backslash as \\ (cli_escape.c). */
+void cli_print_escaped(FILE *out, const char *text, size_t n);
 
 /* What `generate` was asked to write (see cli_save.c). */
 typedef struct cli_save_options {

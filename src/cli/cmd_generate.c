@@ -29,8 +29,9 @@ static void usage(FILE *out) {
             "  -W, --width N           multiple of 8 (default: the model's, 512 for SD 1.5)\n"
             "  -H, --height N          multiple of 8\n"
             "      --steps N           denoising steps (default 20)\n"
-            "      --cfg X             guidance scale (default 7.5; 1 = no guidance, one UNet pass)\n"
-            "      --seed N            seed (default 0); -1 picks a random one and prints it\n"
+            "      --cfg X             guidance scale, 1..100 (default 7.5; 1 = no guidance, one UNet pass)\n"
+            "      --seed N            seed, 0..18446744073709551615 as torch (default 0); -1 picks a random\n"
+            "                          one and prints it\n"
             "      --sampler NAME      euler_a (default) | euler | ddim | dpmpp_2m | lcm\n"
             "      --schedule NAME     discrete | karras (default: the model's)\n"
             "      --clip-skip N       1 = last CLIP layer (default), 2 = AUTOMATIC1111's clip skip 2\n"
@@ -142,14 +143,20 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             }
             a->desc.guidance = (float)g;
         } else if (!strcmp(o, "--seed")) {
+            /* torch's seeds are unsigned 64-bit: 0..18446744073709551615 (and -1 here: random). */
             TAKES_VALUE char *end = NULL;
             errno = 0;
-            long long s = strtoll(val, &end, 10);
-            if (errno || !end || *end || s < -1) {
-                fprintf(stderr, "pixeen generate: --seed '%s' is not a seed (>= 0, or -1 for random)\n", val);
+            unsigned long long s = val[0] >= '0' && val[0] <= '9' ? strtoull(val, &end, 10) : 0;
+            if (!strcmp(val, "-1")) {
+                a->desc.seed = -1;
+            } else if (errno || !end || *end) {
+                fprintf(stderr, "pixeen generate: --seed '%s' is not a seed (0..18446744073709551615, or -1 for "
+                                "random)\n", val);
                 return 0;
+            } else {
+                a->desc.seed = (int64_t)s;
+                a->desc.seed_unsigned = 1; /* so that 18446744073709551615 is that seed, not "random" */
             }
-            a->desc.seed = s;
         } else if (!strcmp(o, "--sampler")) {
             TAKES_VALUE static const struct {
                 const char *name;
@@ -313,7 +320,8 @@ int cmd_generate(int argc, char **argv) {
     } else {
         pixeen_image_info info;
         pixeen_image_get_info(image, &info);
-        if (a.desc.seed == -1 || !a.quiet) fprintf(stderr, "seed: %lld\n", (long long)info.seed);
+        if ((a.desc.seed == -1 && !a.desc.seed_unsigned) || !a.quiet)
+            fprintf(stderr, "seed: %llu\n", (unsigned long long)(uint64_t)info.seed);
         cli_save_options save = {.desc = &a.desc, .model_path = a.model, .save = a.save, .save_plain = a.save_plain,
                                  .recipients = a.recipients, .recipient_count = a.recipient_count,
                                  .recipients_file = a.recipients_file, .passphrase_file = a.passphrase_file,

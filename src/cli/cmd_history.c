@@ -29,7 +29,10 @@ static int print_entry(const char *id, const char *parameters, void *user) {
     while (*p) { /* indent every line of the parameters */
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        printf("  %.*s\n", (int)n, p);
+        /* Anyone can encrypt an entry to a recipient: its text is shown, never obeyed. */
+        fputs("  ", stdout);
+        cli_print_escaped(stdout, p, n);
+        fputc('\n', stdout);
         p += n + (nl ? 1 : 0);
     }
     return 0;

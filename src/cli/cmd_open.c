@@ -1,7 +1,8 @@
-/* cmd_open.c — `pixeen open FILE.age [-i IDENTITY | -p | --passphrase-file F] [-o OUT] [--force]`:
- * decrypts an age file. The plaintext goes to OUT (atomically, mode 0600), or to stdout only when
- * stdout is not a terminal: exporting plaintext is always an explicit act. Nothing is written
- * unless the whole file authenticated. */
+/* cmd_open.c — `pixeen open FILE.age|- [-i IDENTITY | -p | --passphrase-file F] [-o OUT] [--force]`:
+ * decrypts an age file, or standard input for `-` (as `age -d`). The input is read once, so pipes
+ * and process substitutions work. The plaintext goes to OUT (atomically, mode 0600), or to stdout
+ * only when stdout is not a terminal: exporting plaintext is always an explicit act. Nothing is
+ * written unless the whole file authenticated. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,8 +12,8 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: pixeen open FILE.age [-i IDENTITY] [-p | --passphrase-file F] [-o OUT.png] [--force]\n"
-               "Decrypts an age file (binary or armored) written by Pixeen or by age.\n"
+    fprintf(f, "usage: pixeen open FILE.age|- [-i IDENTITY] [-p | --passphrase-file F] [-o OUT.png] [--force]\n"
+               "Decrypts an age file (binary or armored) written by Pixeen or by age; - reads standard input.\n"
                "  -i IDENTITY          identity file (default $XDG_CONFIG_HOME/pixeen/identity.txt)\n"
                "  -p, --passphrase     the file is passphrase-encrypted: ask on the terminal (the\n"
                "                       default when the file has a passphrase stanza and no -i)\n"
@@ -54,20 +55,37 @@ int cmd_open(int argc, char **argv) {
                         "(or redirect stdout)\n");
         return 2;
     }
-    pixeen_secret *pass = NULL, *plain = NULL;
-    pixeen_status s = PIXEEN_OK;
+    const char *source = in;
+    if (!strcmp(in, "-")) {
+        if (isatty(STDIN_FILENO)) {
+            fprintf(stderr, "pixeen open: standard input is a terminal; pipe the encrypted file in (or give its path)\n");
+            return 2;
+        }
+        source = "/dev/stdin";
+    }
+    /* Read once: a pipe cannot be read again after the passphrase check. */
+    pixeen_secret *file = NULL, *pass = NULL, *plain = NULL;
+    pixeen_status s = pixeen_file_read(source, 0, &file);
+    if (s != PIXEEN_OK) return cli_fail(s, "open");
     if (!identity && !pass_file && !ask) {
         /* As `age -d`: a passphrase file is recognised and the passphrase asked for. */
         int uses = 0;
-        if (pixeen_vault_file_uses_passphrase(in, &uses) == PIXEEN_OK && uses) ask = 1;
+        if (pixeen_vault_uses_passphrase(pixeen_secret_data(file), pixeen_secret_size(file), &uses) == PIXEEN_OK &&
+            uses)
+            ask = 1;
     }
     if (pass_file || ask) s = pixeen_passphrase_read(pass_file, "Passphrase: ", 0, &pass);
     if (s == PIXEEN_OK) {
         pixeen_open_desc desc = {.identity_file = identity, .passphrase = pass};
-        s = pixeen_vault_open_file(&desc, in, &plain);
+        s = pixeen_vault_open(&desc, pixeen_secret_data(file), pixeen_secret_size(file), &plain);
     }
     pixeen_secret_destroy(pass);
-    if (s != PIXEEN_OK) return cli_fail(s, "open");
+    pixeen_secret_destroy(file);
+    if (s != PIXEEN_OK) {
+        char what[512];
+        snprintf(what, sizeof what, "open %.400s", strcmp(in, "-") ? in : "(standard input)");
+        return cli_fail(s, what);
+    }
     int rc = 0;
     if (out) {
         s = pixeen_file_write_atomic(out, pixeen_secret_data(plain), pixeen_secret_size(plain), force);

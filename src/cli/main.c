@@ -32,6 +32,9 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    /* Before anything holds a prompt or a key: no core file can hold them, and Ctrl-C, SIGTERM,
+     * SIGHUP or SIGQUIT during a save leave no temporary file behind (see pixeen.h). */
+    if (pixeen_process_protect(1) != PIXEEN_OK) fprintf(stderr, "pixeen: warning: %s\n", pixeen_last_error());
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -5,24 +5,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text_escape.h"
+
 /* One sentence per thread. 1 KiB holds the longest messages we build (paths + shapes). */
 static _Thread_local char error_text[1024];
 
 pixeen_status error_set(pixeen_status status, const char *fmt, ...) {
+    char raw[sizeof error_text];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(error_text, sizeof error_text, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* Messages quote file names, keys' lines and tensor names: never pass a terminal escape on. */
+    text_escape(error_text, sizeof error_text, raw, sizeof raw);
     return status;
 }
 
 pixeen_status error_wrap(pixeen_status status, const char *fmt, ...) {
-    char prefix[512];
+    char raw[512], prefix[512];
     char old[sizeof error_text];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    text_escape(prefix, sizeof prefix, raw, sizeof raw);
     memcpy(old, error_text, sizeof old);
     /* Truncation is acceptable: the start of the sentence matters most. */
     size_t used = strlen(prefix);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text_escape.h"
+
 static int log_level_current = -1; /* -1: not read from the environment yet */
 static log_sink_fn log_sink;
 static void *log_sink_user;
@@ -33,12 +35,13 @@ void log_set_sink(log_sink_fn sink, void *user) {
 
 void log_write(log_level level, const char *fmt, ...) {
     static const char *const names[] = {"error", "warning", "info", "debug"};
-    char text[1024];
+    char raw[1024], text[1024];
     va_list ap;
     if (!log_enabled(level)) return;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    text_escape(text, sizeof text, raw, sizeof raw); /* file names in messages: no terminal escapes */
     if (log_sink) {
         log_sink(level, text, log_sink_user);
         return;

@@ -25,6 +25,40 @@ pixeen_status vault_decrypt_error(void) {
                      "truncated or not an age file");
 }
 
+/* What a file that is not age at all is, said without quoting it (it may be a key or a note). */
+static pixeen_status not_age_error(const uint8_t *in, size_t len) {
+    static const char expected[] = "(expected an age file: 'age-encryption.org/v1' or "
+                                   "'-----BEGIN AGE ENCRYPTED FILE-----' at its start)";
+    if (len == 0) return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: the file is empty %s", expected);
+    if (len >= 4 && !memcmp(in, "\x89PNG", 4))
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: this is a PNG image, not encrypted %s", expected);
+    if ((len >= 15 && !memcmp(in, "AGE-SECRET-KEY-", 15)) || (len >= 10 && !memcmp(in, "# created:", 10)))
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: this is an age identity (a secret key), "
+                         "not an encrypted file %s", expected);
+    size_t text = 0, probe = len < 512 ? len : 512;
+    for (size_t i = 0; i < probe; i++) text += in[i] == '\n' || in[i] == '\t' || in[i] == '\r' || (in[i] >= 0x20 && in[i] != 0x7f);
+    return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: the file holds %s, not age %s",
+                     text == probe ? "text" : "binary data", expected);
+}
+
+/* The sentence for each way decryption stops. Saying which is no oracle: whoever holds the file
+ * can test their own keys on it with any age tool, which says as much. */
+static pixeen_status decrypt_error(age_result r) {
+    switch (r) {
+    case AGE_RESULT_ARMOR:
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: the ASCII armor is malformed (damaged or truncated)");
+    case AGE_RESULT_HEADER:
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: the age header is malformed (damaged, or "
+                         "truncated)");
+    case AGE_RESULT_NO_MATCH:
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: wrong identity or passphrase (none given "
+                         "opens any of the file's recipient stanzas)");
+    default:
+        return error_set(PIXEEN_ERROR_DECRYPT, "vault: cannot decrypt: the file is damaged or truncated (it does "
+                         "not authenticate)");
+    }
+}
+
 static const uint8_t zero_nonce[12];
 
 /* ---- X25519 ---------------------------------------------------------------------------- */
@@ -245,7 +279,10 @@ pixeen_status vault_age_open(const age_identities *ids, const uint8_t *in, size_
     if (r != AGE_RESULT_OK) {
         vault_secret_destroy(plain);
         if (r == AGE_RESULT_NO_MEMORY) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "vault: out of memory");
-        return vault_decrypt_error();
+        static const char magic[] = "age-encryption.org/";
+        if (!vault_armor_detect(in, len) && (len < sizeof magic - 1 || memcmp(in, magic, sizeof magic - 1)))
+            return not_age_error(in, len);
+        return decrypt_error(r);
     }
     *out = plain;
     return PIXEEN_OK;

@@ -1,10 +1,10 @@
 /* age.h — age v1 encryption and decryption over memory buffers, with X25519 recipients and
  * scrypt passphrases (https://age-encryption.org/v1). Files and armor are detected on reading.
  *
- * Every failure to decrypt — malformed header, no matching key, bad MAC, damaged or truncated
- * payload — returns PIXEEN_ERROR_DECRYPT with one fixed message that never says which; the
- * reason is only available to tests through age_decrypt's result. Plaintext is released only
- * after the whole payload authenticated (vault_age_open).
+ * Every failure to decrypt returns PIXEEN_ERROR_DECRYPT; the message says whether the input is
+ * not age at all (empty, text, a PNG, a key), malformed, for other keys, or damaged (a bad MAC and
+ * a bad payload are one message). age_decrypt's result gives tests the exact stage. Plaintext is
+ * released only after the whole payload authenticated (vault_age_open).
  * Leaves out: plugins, ML-KEM hybrid recipients, SSH keys.
  * Entry points: vault_age_seal, vault_age_open, age_decrypt.
  */

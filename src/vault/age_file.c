@@ -61,10 +61,12 @@ pixeen_status vault_seal_file(const pixeen_seal_desc *desc, const uint8_t *data,
     return s;
 }
 
-pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, vault_secret **plaintext) {
+pixeen_status vault_open_buffer(const pixeen_open_desc *desc, const uint8_t *file, size_t len,
+                                vault_secret **plaintext) {
     *plaintext = NULL;
     pixeen_open_desc none = {0};
     if (!desc) desc = &none;
+    if (!file && len) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: open without data");
     vault_identity_set ids = {0};
     char default_path[4096];
     const char *identity_file = desc->identity_file;
@@ -73,25 +75,32 @@ pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, va
         identity_file = default_path;
     }
     if (identity_file) PX_TRY(vault_identities_load(identity_file, &ids));
-    uint8_t *file = NULL;
-    size_t len = 0;
-    pixeen_status s = vault_file_read(path, VAULT_AGE_FILE_MAX, &file, &len);
-    if (s == PIXEEN_OK) {
-        age_identities a = {.x25519 = ids.keys ? (const uint8_t(*)[32])ids.keys->data : NULL,
-                            .x25519_count = ids.count,
-                            .passphrase = desc->passphrase ? (const char *)desc->passphrase->data : NULL};
-        s = vault_age_open(&a, file, len, plaintext);
-    }
-    free(file);
+    pixeen_status s = vault_open_buffer_with(&ids, desc->passphrase, file, len, plaintext);
     vault_identities_free(&ids);
     return s;
 }
 
-pixeen_status vault_file_uses_passphrase(const char *path, int *uses) {
-    *uses = 0;
+pixeen_status vault_open_buffer_with(const vault_identity_set *ids, const vault_secret *passphrase,
+                                     const uint8_t *file, size_t len, vault_secret **plaintext) {
+    *plaintext = NULL;
+    age_identities a = {.x25519 = ids && ids->keys ? (const uint8_t(*)[32])ids->keys->data : NULL,
+                        .x25519_count = ids ? ids->count : 0,
+                        .passphrase = passphrase ? (const char *)passphrase->data : NULL};
+    return vault_age_open(&a, file ? file : (const uint8_t *)"", len, plaintext);
+}
+
+pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, vault_secret **plaintext) {
+    *plaintext = NULL;
     uint8_t *file = NULL;
     size_t len = 0;
     PX_TRY(vault_file_read(path, VAULT_AGE_FILE_MAX, &file, &len));
+    pixeen_status s = vault_open_buffer(desc, file, len, plaintext);
+    free(file);
+    return s == PIXEEN_OK || s == PIXEEN_ERROR_KEY || s == PIXEEN_ERROR_UNSUPPORTED ? s : error_wrap(s, "%s: ", path);
+}
+
+void vault_buffer_uses_passphrase(const uint8_t *file, size_t len, int *uses) {
+    *uses = 0;
     age_buf dearmored = {0};
     const uint8_t *in = file;
     if (vault_armor_detect(file, len) && vault_armor_decode(file, len, &dearmored) == 0) {
@@ -104,6 +113,14 @@ pixeen_status vault_file_uses_passphrase(const char *path, int *uses) {
         age_header_free(&hdr);
     }
     free(dearmored.data);
+}
+
+pixeen_status vault_file_uses_passphrase(const char *path, int *uses) {
+    *uses = 0;
+    uint8_t *file = NULL;
+    size_t len = 0;
+    PX_TRY(vault_file_read(path, VAULT_AGE_FILE_MAX, &file, &len));
+    vault_buffer_uses_passphrase(file, len, uses);
     free(file);
     return PIXEEN_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "vault/keys.h"
 #include "vault/secret.h"
 
 /* 256 MiB: an encrypted image is a few MiB; anything much larger is not a Pixeen file. */
@@ -22,6 +23,13 @@ pixeen_status vault_seal_buffer(const pixeen_seal_desc *desc, const uint8_t *dat
                                 size_t *out_len);
 pixeen_status vault_open_file(const pixeen_open_desc *desc, const char *path, vault_secret **plaintext);
 pixeen_status vault_file_uses_passphrase(const char *path, int *uses);
+/* The two above for an age file in memory (a pipe is read once). */
+pixeen_status vault_open_buffer(const pixeen_open_desc *desc, const uint8_t *file, size_t len,
+                                vault_secret **plaintext);
+void vault_buffer_uses_passphrase(const uint8_t *file, size_t len, int *uses);
+/* With identities already loaded (an identity file that is a pipe can be read only once). */
+pixeen_status vault_open_buffer_with(const vault_identity_set *ids, const vault_secret *passphrase,
+                                     const uint8_t *file, size_t len, vault_secret **plaintext);
 pixeen_status vault_identity_default_path(char *buf, size_t size);
 pixeen_status vault_identity_write(const char *path, char *recipient);
 pixeen_status vault_identity_file_recipient(const char *identity_file, char *recipient);

@@ -8,11 +8,13 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vault/bech32.h"
+#include "vault/file.h"
 
 /* 64 KiB: an identity file holds a few 74-character keys and comments; a bigger file is not one. */
 #define KEY_FILE_MAX (64 * 1024)
@@ -48,6 +50,9 @@ void vault_identity_recipient(const uint8_t sk[32], char *out) {
 pixeen_status vault_recipient_parse(const char *text, uint8_t pk[32]) {
     char hrp[8];
     size_t len = 0;
+    if (!strncasecmp(text, "AGE-SECRET-KEY-", 15))
+        return error_set(PIXEEN_ERROR_KEY, "vault: a secret key (an identity) was given where a recipient was "
+                         "expected: give its recipient age1... instead (pixeen keygen printed it; age-keygen -y FILE)");
     if (!strncmp(text, "ssh-", 4) || !strncmp(text, "age1pq1", 7))
         return error_set(PIXEEN_ERROR_UNSUPPORTED, "vault: recipient type not supported: %.12s... (expected an "
                          "X25519 age1... recipient)", text);
@@ -120,27 +125,19 @@ pixeen_status vault_identities_parse(const char *text, size_t len, const char *o
 
 pixeen_status vault_file_read_secret(const char *path, size_t max, vault_secret **out) {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return error_set(PIXEEN_ERROR_IO, "vault: cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        close(fd);
-        return error_set(PIXEEN_ERROR_IO, "vault: %s is not a regular file of at most %zu bytes", path, max);
-    }
+    int fd = -1;
+    size_t size = 0;
+    PX_TRY(vault_input_open(path, max, &fd, &size));
+    /* A pipe's length is known only at its end: room for the most it may hold. */
     vault_secret *s = NULL;
-    pixeen_status status = vault_secret_create((size_t)st.st_size, &s);
+    pixeen_status status = vault_secret_create(size == SIZE_MAX ? max : size, &s);
+    if (status == PIXEEN_OK) status = vault_input_read(fd, path, s->data, s->cap, &s->len);
+    close(fd);
     if (status != PIXEEN_OK) {
-        close(fd);
+        vault_secret_destroy(s);
         return status;
     }
-    while (s->len < s->cap) {
-        ssize_t n = read(fd, s->data + s->len, s->cap - s->len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        s->len += (size_t)n;
-    }
     s->data[s->len] = 0;
-    close(fd);
     *out = s;
     return PIXEEN_OK;
 }
@@ -162,6 +159,10 @@ static pixeen_status add_recipient(const char *line, size_t lineno, void *user) 
     recipients_ctx *ctx = user;
     if (*ctx->count == ctx->max) return error_set(PIXEEN_ERROR_KEY, "vault: more than %zu recipients", ctx->max);
     pixeen_status s = vault_recipient_parse(line, ctx->pks[*ctx->count]);
+    /* A file's line is not echoed: a wrong file may be anything (a secret key, a private note). */
+    if (s == PIXEEN_ERROR_KEY && strncasecmp(line, "AGE-SECRET-KEY-", 15))
+        s = error_set(PIXEEN_ERROR_KEY, "vault: not a recipient (%zu characters; expected age1 followed by 58 "
+                      "Bech32 characters)", strlen(line));
     if (s != PIXEEN_OK) return error_wrap(s, "line %zu: ", lineno);
     (*ctx->count)++;
     return PIXEEN_OK;
