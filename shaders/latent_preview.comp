@@ -1,25 +1,29 @@
 #version 450
-// latent_preview.comp — a cheap RGB preview of SD 1.x latents, as the "approx cheap" previews of
-// ComfyUI and AUTOMATIC1111 make it: rgb = sum_c latent[c] * F[c] per latent pixel (no VAE), then
-// round(clamp((rgb + 1) / 2, 0, 1) * 255). F is ComfyUI's latent_rgb_factors for SD 1.x (fitted
-// to the VAE's decoded colours; no bias). One invocation per 4 pixels, writing their 12 bytes of
+// latent_preview.comp — a cheap RGB preview of latents, as the "approx cheap" previews of
+// ComfyUI and AUTOMATIC1111 make it: rgb = sum_c latent[c] * F[c] + bias per latent pixel (no VAE),
+// then round(clamp((rgb + 1) / 2, 0, 1) * 255). F and bias are the model family's (ComfyUI's
+// latent_rgb_factors, fitted to each VAE's decoded colours). One invocation per 4 pixels, writing their 12 bytes of
 // packed RGB8 as 3 uints (no 8-bit storage needed); the last group's missing pixels are zero.
 // Dispatch: ceil(n / 256) workgroups of 64 (4 pixels each), split over x/y by gpu_groups_2d.
 // Bindings: 0 latents (fp32 NHWC [h * w * 4], image 0 of the batch), 1 out (uint [3 * ceil(n / 4)]).
-// Push: n = h * w, the latent pixels.
+// Push: F (12 floats: channel c's RGB at 3c), bias (3 floats), pixels = h * w.
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
 
 layout(local_size_x = 64) in; // previews are tiny (4096 pixels for 512x512): any size works; 64 fits every subgroup
 layout(std430, binding = 0) readonly buffer X { vec4 x[]; };
 layout(std430, binding = 1) writeonly buffer O { uint rgb[]; };
-layout(push_constant) uniform Push { uint pixels; } p;
+layout(push_constant) uniform Push {
+    float f[12]; // channel c's RGB contribution at f[3c .. 3c+2]
+    float bias[3];
+    uint pixels;
+} p;
 
-// Columns: the RGB contribution of latent channels 0..3.
-const mat4x3 F = mat4x3(vec3(0.3512, 0.2297, 0.3227), vec3(0.3250, 0.4974, 0.2350),
-                        vec3(-0.2829, 0.1762, 0.2721), vec3(-0.2120, -0.2616, -0.7177));
-
-uvec3 to8(vec4 latent) { return uvec3(round(clamp((F * latent + 1.0) * 0.5, 0.0, 1.0) * 255.0)); }
+uvec3 to8(vec4 latent) {
+    vec3 rgb = vec3(p.bias[0], p.bias[1], p.bias[2]);
+    for (int c = 0; c < 4; c++) rgb += latent[c] * vec3(p.f[3 * c], p.f[3 * c + 1], p.f[3 * c + 2]);
+    return uvec3(round(clamp((rgb + 1.0) * 0.5, 0.0, 1.0) * 255.0));
+}
 
 void main() {
     uint g = linear_group_index() * 64 + gl_LocalInvocationID.x;

@@ -1,5 +1,5 @@
 /* api_abi_next.c — a program built against a NEWER pixeen.h: tests/CMakeLists.txt generates a
- * copy of include/pixeen/pixeen.h in which the first reserved word of pixeen_generate_desc became
+ * copy of include/pixeen/pixeen.h in which the first (remaining) reserved word of pixeen_generate_desc became
  * a new field (`future_field`, whose zero must mean today's behaviour), and compiles this file
  * against that copy only (the public header, no internals). Linked with this library, the program
  * must work while the new field is zero, and get PIXEEN_ERROR_UNSUPPORTED (not a silently ignored

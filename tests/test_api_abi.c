@@ -15,11 +15,13 @@
 #if UINTPTR_MAX == UINT64_MAX /* LP64 (Linux x86-64, arm64): the sizes there */
 PIN(pixeen_context_desc, 104, 40);
 PIN(pixeen_vulkan_device, 136, 72);
-PIN(pixeen_model_desc, 88, 20);
-PIN(pixeen_generate_desc, 168, 132);
+PIN(pixeen_model_desc, 88, 36);      /* + prediction, tokenizer_2_dir, spacing */
+PIN(pixeen_generate_desc, 168, 140); /* + LoRA / embedding fields, size_conditioning, seed_unsigned */
+PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_lora, 32, 12);
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
-_Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 128, "seed_unsigned took the next reserved word");
+_Static_assert(offsetof(pixeen_generate_desc, size_conditioning) == 128, "then the size conditioning");
+_Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 136, "then seed_unsigned");
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
@@ -27,13 +29,19 @@ PIN(pixeen_tokenize_desc, 88, 20);
 PIN(pixeen_generation_params, 144, 76);
 PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
+PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */
 #endif
-/* Every descriptor keeps 16 reserved words at its end, every output 8. */
-/* pixeen_generate_desc: the LoRA/embedding fields, seed_unsigned and the remaining reserved words fill the 16 words */
+/* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
+ * since took words from them, keeping every size and every older field's place. */
+/* pixeen_generate_desc: the LoRA/embedding fields, the size conditioning, seed_unsigned and the
+ * remaining reserved words fill the 16 words */
 _Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
                        offsetof(pixeen_generate_desc, lora_count) ==
                    64,
                "16 words for growth");
+_Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_model_desc, tokenizer_2_dir) == 24 &&
+                   offsetof(pixeen_model_desc, spacing) == 32,
+               "new fields sit where the reserved words were");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
 
 static void test_version(void) {
@@ -110,19 +118,27 @@ static void test_reserved_with_gpu(void) {
     pixeen_context_destroy(logged);
     pixeen_context *ctx = api_test_context();
     pixeen_model *model = api_test_model(ctx);
-    for (int i = 0; i < 16; i++) {
+    const int model_words = (int)(sizeof(pixeen_model_desc){0}.reserved / sizeof(uint32_t));
+    const int generate_words = (int)(sizeof(pixeen_generate_desc){0}.reserved / sizeof(uint32_t));
+    for (int i = 0; i < model_words; i++) { /* 13 model words, 7 generate words (on 64-bit) */
         pixeen_model *m = NULL;
         pixeen_model_desc md = {.path = "anything"};
-        md.reserved[i] = 1;
+        md.reserved[i % model_words] = 1;
         CHECK_STATUS(pixeen_model_load(ctx, &md, &m), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(m == NULL && strstr(pixeen_context_last_error(ctx), "reserved word"));
         pixeen_generate_desc g = api_test_request();
-        if (i >= (int)(sizeof g.reserved / sizeof g.reserved[0])) continue; /* words that became fields */
-        g.reserved[i] = 0x80000000u;
+        g.reserved[i % generate_words] = 0x80000000u;
         pixeen_image *image = NULL;
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL && strstr(pixeen_context_last_error(ctx), "newer pixeen.h"));
     }
+    /* the size-conditioning sub-descriptor has reserved words of its own */
+    pixeen_size_conditioning sc = {.reserved[3] = 1};
+    pixeen_generate_desc gs = api_test_request();
+    gs.size_conditioning = &sc;
+    pixeen_image *none = NULL;
+    CHECK_STATUS(pixeen_generate(model, &gs, &none), PIXEEN_ERROR_UNSUPPORTED);
+    CHECK(none == NULL);
     pixeen_model_info info;
     memset(&info, 0xFF, sizeof info);
     CHECK_OK(pixeen_model_get_info(model, &info));

@@ -132,6 +132,16 @@ static void test_pipeline_cache(void) {
 }
 
 int main(void) {
+    /* test_pipeline_cache corrupts its cache file: a folder of its own, so tests running beside it
+     * (each rewrites the shared cache when its context ends) cannot race it under ctest -j. */
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    static char own[4200];
+    if (xdg) {
+        snprintf(own, sizeof own, "%s/test_gpu", xdg);
+        mkdir(xdg, 0755);
+        mkdir(own, 0755);
+        setenv("XDG_CACHE_HOME", own, 1);
+    }
     gpu_context *ctx = gpu_test_context();
     test_caps(ctx);
     test_suballocation(ctx);

@@ -349,6 +349,30 @@ static const char *key_of(const layout_context *ctx, model_component c, const sp
     return "(no such spec)";
 }
 
+/* The maker's full-size SD 2.1 and SDXL base configurations have the published parameter counts. */
+static void test_full_size_configs(void) {
+    static const struct {
+        const char *name;
+        uint64_t unet, te[2];
+    } want[] = {{"sd21", 865910724ull, {340387840ull, 0}}, {"sdxl", 2567463684ull, {123060480ull, 694659840ull}}};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        testmodel_config t;
+        CHECK_OK(testmodel_config_get(want[k].name, &t));
+        spec_list l = {0};
+        CHECK_OK(spec_unet(&t.unet, &l));
+        printf("%s: unet %llu parameters\n", want[k].name, (unsigned long long)spec_list_parameters(&l));
+        CHECK(spec_list_parameters(&l) == want[k].unet);
+        CHECK_OK(unet_config_validate(&t.unet, want[k].name));
+        for (int e = 0; e < 2 && want[k].te[e]; e++) {
+            CHECK_OK(spec_clip(&t.clip[e], &l));
+            printf("%s: text encoder %d %llu parameters\n", want[k].name, e + 1,
+                   (unsigned long long)spec_list_parameters(&l));
+            CHECK(spec_list_parameters(&l) == want[k].te[e]);
+        }
+        spec_list_free(&l);
+    }
+}
+
 static void test_name_map(void) {
     clip_config c;
     unet_config u;
@@ -422,6 +446,65 @@ static void test_name_map(void) {
     spec_list_free(&lv);
 }
 
+/* Writes a safetensors file holding F16 tensors of shape [1] under the given keys. */
+static void write_keys(const char *path, const char *const *keys, int n) {
+    char header[4096];
+    size_t at = (size_t)snprintf(header, sizeof header, "{");
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(header + at, sizeof header - at, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[1],"
+                               "\"data_offsets\":[%d,%d]}", i ? "," : "", keys[i], 2 * i, 2 * i + 2);
+    at += (size_t)snprintf(header + at, sizeof header - at, "}");
+    while (at % 8) header[at++] = ' ';
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    uint64_t len = at;
+    fwrite(&len, 8, 1, f);
+    fwrite(header, 1, at, f);
+    uint16_t zero[16] = {0};
+    fwrite(zero, 2, (size_t)n, f);
+    fclose(f);
+}
+
+/* Checkpoints of other families are refused with a message naming what they are. */
+static void test_other_families(char *root) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/other.safetensors", root);
+    static const struct {
+        const char *keys[3];
+        const char *says;
+    } cases[] = {
+        {{"model.diffusion_model.joint_blocks.0.x_block.attn.qkv.weight"}, "Stable Diffusion 3"},
+        {{"double_blocks.0.img_attn.qkv.weight"}, "Flux"},
+        {{"model.diffusion_model.label_emb.0.0.weight", "conditioner.embedders.0.model.token_embedding.weight",
+          "model.diffusion_model.input_blocks.0.0.weight"},
+         "SDXL refiner"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int n = 0;
+        while (n < 3 && cases[k].keys[n]) n++;
+        write_keys(path, cases[k].keys, n);
+        model *m = NULL;
+        CHECK_STATUS(model_open(path, &m), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK(m == NULL && strstr(error_message(), cases[k].says));
+        if (!strstr(error_message(), cases[k].says)) fprintf(stderr, "message: %s\n", error_message());
+    }
+    unlink(path);
+    /* a diffusers folder of another pipeline: named from model_index.json */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/sd3", root);
+    CHECK(mkdir(dir, 0755) == 0);
+    snprintf(path, sizeof path, "%s/model_index.json", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("{\"_class_name\": \"StableDiffusion3Pipeline\"}", f);
+        fclose(f);
+    }
+    model *m = NULL;
+    CHECK_STATUS(model_open(dir, &m), PIXEEN_ERROR_UNSUPPORTED);
+    CHECK(strstr(error_message(), "StableDiffusion3Pipeline") != NULL);
+}
+
 int main(void) {
     test_fixture_single();
     const char *cache = getenv("XDG_CACHE_HOME");
@@ -433,7 +516,9 @@ int main(void) {
     test_maker_sdxl(root);
     test_maker_sd2(root);
     test_errors(root);
+    test_other_families(root);
     test_name_map();
+    test_full_size_configs();
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0);

@@ -1,8 +1,10 @@
-/* test_op_layout.c — nearest 2x upsampling, channel concatenation and NCHW <-> NHWC transposes
- * against the plain-C reference, fp32 and fp16, at one element, odd sizes and SD shapes (UNet
- * 32x32x1280 upsampling and 64x64 skip concatenation 320 ++ 320 at batch 2; latents 2x4x64x64).
+/* test_op_layout.c — nearest 2x upsampling, channel concatenation, NCHW <-> NHWC transposes and
+ * row gathers against the plain-C reference, fp32 and fp16, at one element, odd sizes and SD shapes
+ * (UNet 32x32x1280 upsampling and 64x64 skip concatenation 320 ++ 320 at batch 2; latents
+ * 2x4x64x64; SDXL's pooled rows: 2 of 2 x 77 states of 1280, and SDXL's context 768 ++ 1280).
  * These are copies: the result must be exact (tolerance 0). */
 #include "ops/layout.h"
+#include "ops/nn_support.h"
 #include "ops/reference_layout.h"
 #include "ops2_test.h"
 
@@ -115,6 +117,42 @@ static void check_transpose(gpu_context *ctx, tensor_dtype dt, int64_t batch, in
     free(back);
 }
 
+/* out[r] = x[rows[r]]: random rows (one out of range: row 0), exact. */
+static void check_gather(gpu_context *ctx, tensor_dtype dt, int64_t n_x, int64_t d, int64_t n_rows) {
+    size_t nx = (size_t)(n_x * d), no = (size_t)(n_rows * d);
+    float *x = malloc(nx * 4), *ref = malloc(no * 4), *got = malloc(no * 4), *rows_f = malloc((size_t)n_rows * 4);
+    int32_t *rows = malloc((size_t)n_rows * 4);
+    test_fill_random(x, nx, 5, -3, 3);
+    test_fill_random(rows_f, (size_t)n_rows, 6, 0, (float)n_x);
+    for (int64_t r = 0; r < n_rows; r++) rows[r] = (int32_t)rows_f[r];
+    if (n_rows > 2) rows[1] = (int32_t)n_x + 3; /* out of range: the guard reads row 0 */
+    if (dt == DTYPE_F16) ops2_round_f16(x, nx);
+    int64_t sx[2] = {n_x, d}, so[2] = {n_rows, d};
+    tensor tx = ops2_tensor(ctx, dt, x, 2, sx), to = ops2_tensor(ctx, dt, NULL, 2, so);
+    tensor tr = {.dtype = DTYPE_I32, .rank = 1, .shape = {n_rows}};
+    CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)n_rows * 4, "rows", &tr.buffer));
+    CHECK_OK(gpu_buffer_upload(ctx, tr.buffer, 0, rows, (uint64_t)n_rows * 4));
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_gather_rows_record(rec, &tr, &tx, &to);
+    ops2_run(rec);
+    gpu_test_read(ctx, &to, got);
+    ref_gather_rows(rows, (size_t)n_rows, x, (size_t)n_x, (size_t)d, ref);
+    char what[96];
+    snprintf(what, sizeof what, "gather %lld of %lld rows x %lld", (long long)n_rows, (long long)n_x, (long long)d);
+    ops2_report(what, dt, got, ref, no, 0);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(tx.buffer);
+    gpu_buffer_destroy(to.buffer);
+    gpu_buffer_destroy(tr.buffer);
+    free(x);
+    free(ref);
+    free(got);
+    free(rows_f);
+    free(rows);
+}
+
 int main(void) {
     gpu_context *ctx = gpu_test_context();
     for (int d = 0; d < 2; d++) {
@@ -140,6 +178,10 @@ int main(void) {
         check_transpose(ctx, dt, 1, 1, 1);
         check_transpose(ctx, dt, 3, 7, 13);
         check_transpose(ctx, dt, 2, 4, 64 * 64); /* latents NCHW -> NHWC */
+        check_gather(ctx, dt, 1, 1, 1);
+        check_gather(ctx, dt, 37, 13, 5);
+        check_gather(ctx, dt, 2 * 77, 1280, 2); /* SDXL's pooled text: the end tokens of [uncond; cond] */
+        check_concat(ctx, dt, 2 * 77, 768, 1280); /* SDXL's context: both encoders' states */
     }
     return gpu_test_finish(ctx);
 }

@@ -3,6 +3,7 @@
  * 4 (the packed tail), every byte within 1 (GPU rounding of exact halves may differ). */
 #include "gpu_test.h"
 #include "ops/preview.h"
+#include "pipeline/family.h"
 
 int main(void) {
     gpu_context *ctx = gpu_test_context();
@@ -24,12 +25,17 @@ int main(void) {
     memset(mapped, 0xAA, op_latent_preview_bytes(pixels));
     gpu_recorder *rec = NULL;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
+    /* SDXL's factors: every weight and the bias differ from zero */
+    const family_desc *xl = family_get(MODEL_FAMILY_SDXL);
+    op_preview_factors factors;
+    memcpy(factors.f, xl->preview_factors, sizeof factors.f);
+    memcpy(factors.bias, xl->preview_bias, sizeof factors.bias);
     gpu_recorder_begin(rec);
-    op_latent_preview_record(rec, &lat, out);
+    op_latent_preview_record(rec, &lat, &factors, out);
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     uint8_t expected[35 * 3];
-    reference_latent_preview(host, pixels, expected);
+    reference_latent_preview(host, pixels, &factors, expected);
     int worst = 0, clipped = 0;
     for (uint64_t i = 0; i < pixels * 3; i++) {
         int d = abs((int)mapped[i] - (int)expected[i]);
@@ -45,7 +51,7 @@ int main(void) {
     tensor bad = lat;
     bad.shape[3] = 3;
     gpu_recorder_begin(rec);
-    op_latent_preview_record(rec, &bad, out);
+    op_latent_preview_record(rec, &bad, &factors, out);
     CHECK_STATUS(gpu_recorder_end(rec), PIXEEN_ERROR_INTERNAL);
 
     gpu_recorder_destroy(rec);

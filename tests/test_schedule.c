@@ -12,6 +12,7 @@
  */
 #include "test.h"
 
+#include "sample/sampler.h"
 #include "sample/schedule.h"
 
 static char *read_text(const char *rel, size_t *len) {
@@ -206,7 +207,6 @@ static void test_other_betas_and_errors(void) {
         "{\"beta_schedule\":\"sigmoid\"}",
         "{\"timestep_spacing\":\"random\"}",
         "{\"prediction_type\":\"sample\"}",
-        "{\"rescale_betas_zero_snr\":true}",
         "{\"num_train_timesteps\":-5}",
         "{\"num_train_timesteps\":4,\"trained_betas\":[0.1]}",
         "{\"beta_start\":\"x\"}",
@@ -221,8 +221,43 @@ static void test_other_betas_and_errors(void) {
     }
 }
 
+/* Zero terminal SNR (diffusers' rescale_zero_terminal_snr, then the last alphas_cumprod = 2^-24):
+ * values from the same algorithm in double precision; and a Turbo config (trailing spacing) read
+ * as a user's scheduler_config.json gives Euler a's 4 steps at 999, 749, 499, 249. */
+static void test_zero_snr_and_turbo(void) {
+    const char *json = "{\"beta_schedule\":\"scaled_linear\",\"beta_start\":0.00085,\"beta_end\":0.012,"
+                       "\"rescale_betas_zero_snr\":true,\"timestep_spacing\":\"trailing\",\"steps_offset\":1}";
+    schedule_config cfg;
+    schedule_table table;
+    CHECK_OK(schedule_config_parse(json, strlen(json), &cfg));
+    CHECK(cfg.rescale_betas_zero_snr == 1 && cfg.timestep_spacing == SCHEDULE_SPACING_TRAILING);
+    CHECK_OK(schedule_table_create(&cfg, &table));
+    static const struct {
+        int t;
+        double alpha;
+    } want[] = {{0, 0.99915}, {250, 0.6524570153414769}, {500, 0.2410187827573158}, {750, 0.03279911812874217},
+                {998, 1.967888056621159e-07}, {999, 5.960464477539063e-08}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        double got = table.alphas_cumprod[want[i].t], rel = fabs(got - want[i].alpha) / want[i].alpha;
+        if (rel > 2e-4) printf("zero SNR alphas_cumprod[%d] = %.9g, expected %.9g\n", want[i].t, got, want[i].alpha);
+        CHECK(rel < 2e-4);
+    }
+    CHECK(fabs(table.sigmas[999] - 4096.0) < 0.5); /* sqrt((1 - 2^-24) / 2^-24) */
+    sampler_plan *plan = NULL;
+    CHECK_OK(sampler_plan_create(&cfg, &table, &(sampler_desc){.kind = SAMPLER_EULER_A, .steps = 4}, &plan));
+    if (plan) {
+        static const float turbo[] = {999, 749, 499, 249};
+        check_timesteps(&plan->sched, turbo, 4);
+        CHECK(fabs(plan->init_sigma - table.sigmas[999]) < 1e-3 * table.sigmas[999]); /* trailing: sigma_max, not sqrt(sigma_max^2 + 1) */
+        sampler_plan_destroy(plan);
+    }
+    schedule_table_destroy(&table);
+    schedule_config_clear(&cfg);
+}
+
 int main(void) {
     test_fixture_cases();
+    test_zero_snr_and_turbo();
     test_model_config_and_families();
     test_other_betas_and_errors();
     return test_finish();

@@ -6,6 +6,7 @@
 
 #include "test.h"
 #include "text/tokenizer.h"
+#include "text/tokenizer_builtin.h"
 #include "text/tokenizer_locate.h"
 
 static char *slurp(const char *path, size_t *len) {
@@ -107,6 +108,39 @@ static void test_real_vocab(void) {
     tokenizer_free(tok);
 }
 
+/* The built-in vocabulary (third_party/clip-vocab's merges, the vocabulary built from them) is
+ * openai's: every id's piece equals vocab.json's, and the 24 reference prompts tokenize exactly. */
+static void test_builtin(void) {
+    tokenizer *tok = NULL, *pad = NULL;
+    CHECK_OK(tokenizer_load_builtin(false, &tok));
+    CHECK_OK(tokenizer_load_builtin(true, &pad));
+    if (!tok || !pad) return;
+    CHECK(tokenizer_vocab_size(tok) == 49408 && tokenizer_builtin_vocab_size() == 49408);
+    CHECK(tokenizer_bos(tok) == 49406 && tokenizer_eos(tok) == 49407 && tokenizer_pad(tok) == 49407);
+    CHECK(tokenizer_pad(pad) == 0); /* "!" (OpenCLIP) */
+    char d[4096], ref[4096];
+    const char *dir = test_shared_path("clip-vocab");
+    snprintf(d, sizeof d, "%s", dir ? dir : "");
+    const char *r = test_shared_path("fixtures/clip-vocab-tokens/tokenizer.json");
+    snprintf(ref, sizeof ref, "%s", r ? r : "");
+    if (dir && r) {
+        tokenizer *file = NULL;
+        CHECK_OK(tokenizer_load(d, &file));
+        int differ = 0;
+        for (int32_t id = 0; file && id < 49408; id++) {
+            const char *a = tokenizer_piece(tok, id), *b = tokenizer_piece(file, id);
+            differ += !a || !b || strcmp(a, b);
+        }
+        CHECK(differ == 0);
+        CHECK(check_reference(tok, ref, NULL) == 24);
+        tokenizer_free(file);
+    } else {
+        printf("../shared/clip-vocab absent: the built-in vocabulary is checked by its size and special ids only\n");
+    }
+    tokenizer_free(tok);
+    tokenizer_free(pad);
+}
+
 static void test_hostile(void) {
     tokenizer *tok = NULL;
     const char *merges = "#version: 0.2\na b\n";
@@ -181,6 +215,7 @@ int main(void) {
     test_locate();
     test_tiny();
     test_real_vocab();
+    test_builtin();
     test_hostile();
     return test_finish();
 }

@@ -1,7 +1,7 @@
 /* make_test_model.c — writes a random-weight Stable Diffusion model with the real tensor names
  * and shapes (see src/models/testmodel.h).
  *
- *   make_test_model [--config sd15-tiny|sd15] [--layout diffusers|single] [--dtype f32|f16]
+ *   make_test_model [--config sd15-tiny|sd15|sd2-tiny|sdxl-tiny|sd21|sdxl] [--layout diffusers|single] [--dtype f32|f16]
  *                   [--seed N] OUT
  *
  * OUT is a folder for --layout diffusers (the default) or a .safetensors file for single (a
@@ -13,7 +13,7 @@
 #include "models/testmodel.h"
 
 static int usage(void) {
-    fprintf(stderr, "usage: make_test_model [--config sd15-tiny|sd15] [--layout diffusers|single] "
+    fprintf(stderr, "usage: make_test_model [--config sd15-tiny|sd15|sd2-tiny|sdxl-tiny|sd21|sdxl] [--layout diffusers|single] "
                     "[--dtype f32|f16] [--seed N] OUT\n");
     return 2;
 }

@@ -230,11 +230,31 @@ typedef enum pixeen_precision {
     PIXEEN_PRECISION_FP32 = 2, /* for parity checks; twice the activation memory */
 } pixeen_precision;
 
+/* What the model predicts (a single-file checkpoint does not say; a diffusers folder's
+ * scheduler_config.json does, and these override it). */
+typedef enum pixeen_prediction {
+    PIXEEN_PREDICTION_DEFAULT = 0, /* the scheduler config's; single files: v for SD 2.x, else epsilon */
+    PIXEEN_PREDICTION_EPSILON = 1, /* SD 1.x, SD 2.x 512 "base", SD-Turbo, SDXL */
+    PIXEEN_PREDICTION_V = 2,       /* SD 2.x 768 (2.0-v, 2.1) */
+} pixeen_prediction;
+
+/* How inference timesteps are spaced over the training schedule (diffusers' timestep_spacing). */
+typedef enum pixeen_spacing {
+    PIXEEN_SPACING_DEFAULT = 0, /* the scheduler config's; single files: SDXL leading, else the sampler's */
+    PIXEEN_SPACING_LINSPACE = 1,
+    PIXEEN_SPACING_LEADING = 2,
+    PIXEEN_SPACING_TRAILING = 3, /* Turbo and few-step models: the first step at the last timestep */
+} pixeen_spacing;
+
 typedef struct pixeen_model_desc {
     const char *path;          /* required: a diffusers folder or a single-file .safetensors */
-    const char *tokenizer_dir; /* default NULL: the model's tokenizer, else $XDG_DATA_HOME/pixeen/tokenizers/clip */
+    const char *tokenizer_dir; /* default NULL: the model's tokenizer folder, else the built-in CLIP vocabulary */
     pixeen_precision precision; /* default: fp16 */
-    uint32_t reserved[16];     /* must be zero */
+    /* Grown from reserved words (zero keeps the behaviour from before them): */
+    pixeen_prediction prediction; /* default: the model's (see pixeen_prediction) */
+    const char *tokenizer_2_dir;  /* default NULL: SDXL's second tokenizer, found as tokenizer_dir is */
+    pixeen_spacing spacing;       /* default: the model's (see pixeen_spacing) */
+    uint32_t reserved[13];     /* must be zero */
 } pixeen_model_desc;
 
 /* Reads the model (weights stream to the GPU in fp16 without being held in host memory).
@@ -282,10 +302,19 @@ typedef void (*pixeen_progress_fn)(int step, int total, double elapsed_seconds, 
 /* Called from the generating thread after every preview_every-th step with a cheap preview of
  * image 0 of the batch: `rgb` holds width*height*3 bytes (RGB8, rows top to bottom) at the
  * latent size (the image size / the model's size_multiple: 8 for real models), decoded from the
- * current sample (still noisy in early steps) by the fixed linear latent->RGB map of SD 1.x
- * previews (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
+ * current sample (still noisy in early steps) by the model family's fixed linear latent->RGB map
+ * (no VAE), so it is blurry and its colours approximate. `rgb` is valid only during the
  * call. */
 typedef void (*pixeen_preview_fn)(const uint8_t *rgb, int width, int height, int step, int total, void *user);
+
+/* SDXL's size conditioning, in pixels (other families ignore it). Zero fields take diffusers'
+ * defaults: original and target size = the image's, crop corner (0, 0). */
+typedef struct pixeen_size_conditioning {
+    int original_width, original_height;
+    int crop_x, crop_y;          /* the crop's left and top */
+    int target_width, target_height;
+    uint32_t reserved[8];        /* must be zero */
+} pixeen_size_conditioning;
 
 /* A LoRA for pixeen_generate_desc.loras: AUTOMATIC1111/kohya or diffusers/PEFT .safetensors
  * (linear, 1x1 and LoCon 3x3 convolution modules). Merged into the GPU weights for the generation
@@ -301,7 +330,7 @@ typedef struct pixeen_lora {
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
                                     <lora:NAME:WEIGHT> (removed before tokenizing), embedding names */
-    const char *negative_prompt; /* default NULL: "" */
+    const char *negative_prompt; /* default NULL: "" (SDXL: zero embeddings, as diffusers) */
     int width, height;           /* default 0: the model's size; multiples of pixeen_model_info.size_multiple */
     int steps;                   /* default 0: 20 */
     float guidance;              /* default 0: 7.5; 1.0 runs a single UNet pass per step */
@@ -327,10 +356,12 @@ typedef struct pixeen_generate_desc {
                                     where <lora:NAME:...> finds NAME.safetensors (sub-folders too) */
     const char *embedding_dir;   /* default NULL: $XDG_DATA_HOME/pixeen/embeddings: textual-inversion
                                     embeddings, used where their file name appears in a prompt */
+    /* SDXL's size conditioning (was reserved words: NULL keeps diffusers' defaults). */
+    const pixeen_size_conditioning *size_conditioning; /* default NULL: SDXL's sizes as diffusers */
     uint32_t seed_unsigned;      /* default 0: seed -1 asks for a random seed. 1: seed is always the
                                     seed itself, so -1 is the seed 2^64-1 (torch's largest); this
                                     field was a reserved word too */
-    uint32_t reserved[16 - 2 - 3 * (sizeof(void *) / 4)]; /* must be zero (8 words on 64-bit) */
+    uint32_t reserved[16 - 2 - 4 * (sizeof(void *) / 4)]; /* must be zero (6 words on 64-bit) */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
@@ -349,6 +380,8 @@ typedef enum pixeen_component {
     PIXEEN_COMPONENT_UNET = 1,         /* inputs: sample [B, 4, h, w], timestep [B] or [1], context [B, T, D]
                                           -> model output [B, 4, h, w] */
     PIXEEN_COMPONENT_VAE_DECODER = 2,  /* inputs[0]: latents [B, 4, h, w], not scaled -> [B, 3, H, W] */
+    /* (3 is kept for the VAE encoder) */
+    PIXEEN_COMPONENT_TEXT_ENCODER_2 = 4, /* SDXL's second text encoder (OpenCLIP bigG), as TEXT_ENCODER */
 } pixeen_component;
 
 typedef struct pixeen_probe_desc {
@@ -356,7 +389,14 @@ typedef struct pixeen_probe_desc {
     const char *inputs[3]; /* .npy files (float32 or float16; ids int32/int64), NCHW like PyTorch */
     const char *output;    /* required: the .npy written (float32), replaced if it exists */
     int clip_skip;         /* text encoder: default 0 = 1 (the last layer; final layer norm applied) */
-    uint32_t reserved[16]; /* must be zero */
+    /* Grown from reserved words (zero keeps the behaviour from before them): */
+    int pooled;               /* text encoders: 1 writes the pooled output [B, P] (the end token's state
+                                 after the final norm, through text_projection where the encoder has one:
+                                 SDXL's text_embeds) instead of the hidden states */
+    const char *text_embeds;  /* UNet with added inputs (SDXL): pooled text [B, P] .npy; required there */
+    const char *time_ids;     /* UNet with added inputs (SDXL): [B, 6] .npy (original h, w, crop top,
+                                 left, target h, w); required there */
+    uint32_t reserved[11];    /* must be zero */
 } pixeen_probe_desc;
 
 /* Runs one network of a loaded model on inputs read from .npy files and writes its output as

@@ -29,7 +29,23 @@ PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_mod
     pixeen_model *m = calloc(1, sizeof *m);
     if (!m) return api_finish(ctx, error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: out of host memory"));
     m->ctx = ctx;
-    status = sd_model_load(ctx->gpu, desc->path, desc->tokenizer_dir, act, &m->sd);
+    if ((unsigned)desc->prediction > PIXEEN_PREDICTION_V || (unsigned)desc->spacing > PIXEEN_SPACING_TRAILING) {
+        free(m);
+        return api_finish(ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: unknown prediction %d or spacing %d",
+                                         (int)desc->prediction, (int)desc->spacing));
+    }
+    static const schedule_spacing spacings[] = {SCHEDULE_SPACING_DEFAULT, SCHEDULE_SPACING_LINSPACE,
+                                                SCHEDULE_SPACING_LEADING, SCHEDULE_SPACING_TRAILING};
+    sd_model_options options = {
+        .path = desc->path,
+        .tokenizer_dirs = {desc->tokenizer_dir, desc->tokenizer_2_dir},
+        .act = act,
+        .prediction = desc->prediction == PIXEEN_PREDICTION_EPSILON ? 1 + SCHEDULE_PREDICT_EPSILON
+                      : desc->prediction == PIXEEN_PREDICTION_V     ? 1 + SCHEDULE_PREDICT_V
+                                                                    : 0,
+        .spacing = spacings[desc->spacing],
+    };
+    status = sd_model_load_with(ctx->gpu, &options, &m->sd);
     if (status != PIXEEN_OK) {
         free(m);
         return api_finish(ctx, status);
@@ -49,7 +65,7 @@ PIXEEN_API pixeen_status pixeen_model_get_info(const pixeen_model *pm, pixeen_mo
     const unet_config *u = model_unet_config(pm->sd->files);
     const vae_config *v = model_vae_config(pm->sd->files);
     *out = (pixeen_model_info){
-        .family = model_family_name(model_get_family(pm->sd->files)),
+        .family = pm->sd->family->name,
         .default_width = u->sample_size * v->downscale,
         .default_height = u->sample_size * v->downscale,
         .size_multiple = v->downscale,
@@ -67,7 +83,7 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     if (!d->prompt) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the prompt is NULL (use \"\" for none)");
     memset(r, 0, sizeof *r);
     r->prompt = d->prompt;
-    r->negative_prompt = d->negative_prompt ? d->negative_prompt : "";
+    r->negative_prompt = d->negative_prompt; /* NULL: "" (SDXL: zeros, see txt2img.h) */
     r->width = d->width ? d->width : info.default_width;
     r->height = d->height ? d->height : info.default_height;
     if (r->width < 0 || r->height < 0 || r->width % info.size_multiple || r->height % info.size_multiple)
@@ -112,6 +128,21 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     *seed_used = seed;
     r->progress = d->progress;
     r->progress_user = d->progress_user;
+    const pixeen_size_conditioning *sc = d->size_conditioning;
+    if (sc) {
+        PX_TRY(api_check_reserved(sc->reserved, sizeof sc->reserved / sizeof sc->reserved[0], "size conditioning"));
+        const int sizes[6] = {sc->original_width, sc->original_height, sc->crop_x, sc->crop_y, sc->target_width, sc->target_height};
+        for (int i = 0; i < 6; i++)
+            if (sizes[i] < 0 || sizes[i] > 16384)
+                return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: size conditioning %d (expected 0..16384 pixels)",
+                                 sizes[i]);
+        r->original_width = sc->original_width;
+        r->original_height = sc->original_height;
+        r->crop_x = sc->crop_x;
+        r->crop_y = sc->crop_y;
+        r->target_width = sc->target_width;
+        r->target_height = sc->target_height;
+    }
     if (d->preview_every < 0 || d->preview_every > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: preview every %d steps (expected 0..1000)", d->preview_every);
     if (d->lora_count < 0 || d->lora_count > 64 || (d->lora_count && !d->loras))
@@ -152,6 +183,7 @@ typedef struct preview_state {
     gpu_buffer *out;
     uint8_t *rgb;
     int width, height;
+    op_preview_factors factors; /* the model family's */
 } preview_state;
 
 static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
@@ -164,7 +196,7 @@ static pixeen_status on_preview(const tensor *latents, int step, int total, void
         p->rgb = gpu_buffer_map(p->out);
         PX_TRY(gpu_recorder_create(p->gpu, &p->rec));
         gpu_recorder_begin(p->rec);
-        op_latent_preview_record(p->rec, latents, p->out);
+        op_latent_preview_record(p->rec, latents, &p->factors, p->out);
         PX_TRY(gpu_recorder_end(p->rec));
     }
     PX_TRY(gpu_recorder_submit(p->rec));
@@ -203,6 +235,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     pixeen_image *img = calloc(1, sizeof *img);
     if (!img) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "generate: out of host memory");
     preview_state preview = {.gpu = ctx->gpu, .fn = desc->preview, .user = desc->preview_user};
+    memcpy(preview.factors.f, pm->sd->family->preview_factors, sizeof preview.factors.f);
+    memcpy(preview.factors.bias, pm->sd->family->preview_bias, sizeof preview.factors.bias);
     if (desc->preview) {
         req.preview = on_preview;
         req.preview_user = &preview;

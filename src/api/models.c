@@ -8,8 +8,18 @@
 #include "core/text_escape.h"
 #include "models/model.h"
 #include "models/quantize.h"
+#include "pipeline/family.h"
 #include "text/prompt_weights.h"
+#include "text/tokenizer_builtin.h"
 #include "text/tokenizer_locate.h"
+
+/* The family's pad rule for the tokenizer of text encoder `c` (OpenCLIP pads with "!"). */
+static bool openclip_tokenizer(const model *m, model_component c) {
+    const family_desc *fam = family_get(model_get_family(m));
+    for (int e = 0; fam && e < fam->encoder_count; e++)
+        if (fam->encoders[e].component == c) return fam->encoders[e].openclip_pad;
+    return false;
+}
 
 static void print_count(FILE *out, uint64_t n) {
     if (n >= 1000000000ull) fprintf(out, "%.2f G", (double)n / 1e9);
@@ -115,13 +125,14 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
         }
         if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2) {
             char dir[4096];
-            bool openclip = c == MODEL_TEXT_ENCODER_2 || model_get_family(m) == MODEL_FAMILY_SD2;
+            bool openclip = openclip_tokenizer(m, c);
             if (tokenizer_locate(NULL, model_tokenizer_dir(m, c), openclip, path, dir, sizeof dir) == PIXEEN_OK) {
                 fputs("    tokenizer: ", out);
                 print_escaped(out, dir, 1024);
                 fputc('\n', out);
             } else {
-                fprintf(out, "    tokenizer: none found (pixeen tokenize --help says where to put one)\n");
+                fprintf(out, "    tokenizer: %s (padding with %s)\n", TOKENIZER_BUILTIN_NAME,
+                        openclip ? "\"!\"" : "<|endoftext|>");
             }
             error_clear();
         }
@@ -150,16 +161,32 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
     const char *model_dir = NULL;
     model *m = NULL;
     bool openclip = false;
+    int rows = 0; /* the text encoder's embedding rows, when the model has one */
     if (d.model_path && !d.tokenizer_dir) {
         PX_TRY(model_open(d.model_path, &m));
+        if (!family_get(model_get_family(m))) {
+            const char *name = model_family_name(model_get_family(m));
+            model_close(m);
+            return error_set(PIXEEN_ERROR_UNSUPPORTED, "tokenize: %s is a %s checkpoint, which this version cannot run",
+                             d.model_path, name);
+        }
         model_dir = model_tokenizer_dir(m, MODEL_TEXT_ENCODER);
-        openclip = model_get_family(m) == MODEL_FAMILY_SD2;
+        openclip = openclip_tokenizer(m, MODEL_TEXT_ENCODER);
+        const clip_config *cc = model_clip_config(m, MODEL_TEXT_ENCODER);
+        rows = cc ? cc->vocab_size : 0;
     }
-    pixeen_status st = tokenizer_locate(d.tokenizer_dir, model_dir, openclip, d.model_path, dir, sizeof dir);
+    tokenizer *tok = NULL;
+    pixeen_status st = tokenizer_open(d.tokenizer_dir, model_dir, openclip, d.model_path, &tok, dir, sizeof dir);
     model_close(m);
     PX_TRY(st);
-    tokenizer *tok = NULL;
-    PX_TRY(tokenizer_load(dir, &tok));
+    if (rows && tokenizer_vocab_size(tok) != rows) {
+        st = error_set(PIXEEN_ERROR_TOKENIZER,
+                       "tokenize: the tokenizer (%s) has %d tokens but %s's text encoder embeds %d: they belong to "
+                       "different models (pass --tokenizer DIR with the model's own tokenizer)",
+                       dir, (int)tokenizer_vocab_size(tok), d.model_path, rows);
+        tokenizer_free(tok);
+        return st;
+    }
     prompt_chunks ch = {0};
     size_t len = strlen(prompt);
     if (d.plain) {

@@ -9,21 +9,29 @@
 #include "models/unet.h"
 #include "models/vae.h"
 
+#define PROBE_INPUTS 5
+
 typedef struct probe_inputs {
     const clip_config *clip;
     const unet_config *unet;
     const vae_config *vae;
     int clip_skip;
-    tensor in[3];
+    bool pooled;
+    tensor in[PROBE_INPUTS]; /* text: ids, pooled rows; UNet: sample, t, context, text_embeds, time_ids */
 } probe_inputs;
 
 static tensor build_text(nn_graph *g, void *user) {
     probe_inputs *p = user;
-    return clip_text_forward(g, p->clip, &p->in[0], p->clip_skip, true);
+    if (!p->pooled) return clip_text_forward(g, p->clip, &p->in[0], p->clip_skip, true);
+    tensor pooled = {0};
+    tensor hidden = clip_text_forward_pooled(g, p->clip, &p->in[0], 1, true, &p->in[1], &pooled);
+    nn_release(g, &hidden);
+    return pooled;
 }
 static tensor build_unet(nn_graph *g, void *user) {
     probe_inputs *p = user;
-    return unet_forward(g, p->unet, &p->in[0], &p->in[1], &p->in[2]);
+    unet_added_inputs added = {p->in[3].rank ? &p->in[3] : NULL, p->in[4].rank ? &p->in[4] : NULL};
+    return unet_forward_added(g, p->unet, &p->in[0], &p->in[1], &p->in[2], &added);
 }
 static tensor build_vae(nn_graph *g, void *user) {
     probe_inputs *p = user;
@@ -122,13 +130,31 @@ static pixeen_status probe_run(pixeen_model *pm, const pixeen_probe_desc *d, pro
     gpu_context *ctx = m->ctx;
     npy_header h;
     void *data = NULL;
-    if (d->component == PIXEEN_COMPONENT_TEXT_ENCODER) {
+    if (d->component == PIXEEN_COMPONENT_TEXT_ENCODER || d->component == PIXEEN_COMPONENT_TEXT_ENCODER_2) {
+        model_component c = d->component == PIXEEN_COMPONENT_TEXT_ENCODER ? MODEL_TEXT_ENCODER : MODEL_TEXT_ENCODER_2;
+        if (!model_has(m->files, c))
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: this %s model has no %s", m->family->name,
+                             model_component_name(c));
+        p->clip = model_clip_config(m->files, c);
         PX_TRY(read_npy(d->inputs[0], true, &h, &data));
-        pixeen_status st = h.ndim == 2 && h.shape[1] == 77 ? PIXEEN_OK
-                           : error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected token ids [B, 77]", d->inputs[0]);
-        if (st == PIXEEN_OK) st = upload(ctx, data, DTYPE_I32, 2, (const int64_t[]){(int64_t)h.shape[0], 77}, &p->in[0]);
+        pixeen_status st = h.ndim == 2 && h.shape[1] == 77 && h.shape[0] >= 1 && h.shape[0] <= 4096
+                               ? PIXEEN_OK
+                               : error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected token ids [B, 77]", d->inputs[0]);
+        int64_t B = st == PIXEEN_OK ? (int64_t)h.shape[0] : 0;
+        if (st == PIXEEN_OK) st = upload(ctx, data, DTYPE_I32, 2, (const int64_t[]){B, 77}, &p->in[0]);
+        int32_t *rows = p->pooled && st == PIXEEN_OK ? malloc((size_t)B * 4) : NULL;
+        if (p->pooled && st == PIXEEN_OK && !rows) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
+        for (int64_t b = 0; rows && b < B; b++) { /* transformers' rule for SD's encoders: argmax of the ids */
+            const int32_t *ids = (const int32_t *)data + b * 77;
+            int best = 0;
+            for (int i = 1; i < 77; i++)
+                if (ids[i] > ids[best]) best = i;
+            rows[b] = (int32_t)(b * 77 + best);
+        }
+        if (rows && st == PIXEEN_OK) st = upload(ctx, rows, DTYPE_I32, 1, (const int64_t[]){B}, &p->in[1]);
+        free(rows);
         free(data);
-        if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[MODEL_TEXT_ENCODER], m->act, build_text, p, prog);
+        if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[c], m->act, build_text, p, prog);
         return st;
     }
     if (d->component == PIXEEN_COMPONENT_UNET) {
@@ -148,6 +174,30 @@ static pixeen_status probe_run(pixeen_model *pm, const pixeen_probe_desc *d, pro
                            p->unet->cross_attention_dim);
         if (st == PIXEEN_OK) st = upload(ctx, data, m->act, 3, (const int64_t[]){B, (int64_t)h.shape[1], (int64_t)h.shape[2]}, &p->in[2]);
         free(data);
+        data = NULL;
+        /* SDXL's added inputs: pooled text [B, P] and time ids [B, 6] */
+        const unet_config *u = p->unet;
+        bool added = u->addition_time_embed_dim > 0;
+        if (st == PIXEEN_OK && added != (d->text_embeds && d->time_ids))
+            st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                           added ? "probe: this UNet (SDXL) needs its added inputs: text_embeds and time_ids"
+                                 : "probe: this UNet takes no text_embeds / time_ids");
+        if (st == PIXEEN_OK && added) {
+            int64_t P = u->projection_class_embeddings_input_dim - 6 * u->addition_time_embed_dim;
+            st = read_npy(d->text_embeds, false, &h, &data);
+            if (st == PIXEEN_OK && (h.ndim != 2 || (int64_t)h.shape[0] != B || (int64_t)h.shape[1] != P))
+                st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected text_embeds [%lld, %lld]", d->text_embeds,
+                               (long long)B, (long long)P);
+            if (st == PIXEEN_OK) st = upload(ctx, data, m->act, 2, (const int64_t[]){B, P}, &p->in[3]);
+            free(data);
+            data = NULL;
+            if (st == PIXEEN_OK) st = read_npy(d->time_ids, false, &h, &data);
+            if (st == PIXEEN_OK && (h.ndim != 2 || (int64_t)h.shape[0] != B || h.shape[1] != 6))
+                st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: %s: expected time_ids [%lld, 6]", d->time_ids,
+                               (long long)B);
+            if (st == PIXEEN_OK) st = upload(ctx, data, DTYPE_F32, 1, (const int64_t[]){B * 6}, &p->in[4]);
+            free(data);
+        }
         if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_unet, p, prog);
         return st;
     }
@@ -196,17 +246,20 @@ PIXEEN_API pixeen_status pixeen_probe(pixeen_model *pm, const pixeen_probe_desc 
     if (!pm || !d || !d->output) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: model, descriptor or output is NULL");
     pixeen_status st = api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "probe");
     if (st != PIXEEN_OK) return api_finish(pm->ctx, st);
+    if (d->pooled < 0 || d->pooled > 1)
+        return api_finish(pm->ctx, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "probe: pooled %d (expected 0 or 1)", d->pooled));
     probe_inputs p = {
         .clip = model_clip_config(pm->sd->files, MODEL_TEXT_ENCODER),
         .unet = model_unet_config(pm->sd->files),
         .vae = model_vae_config(pm->sd->files),
         .clip_skip = d->clip_skip ? d->clip_skip : 1,
+        .pooled = d->pooled == 1,
     };
     nn_program prog = {0};
     st = probe_run(pm, d, &p, &prog);
     if (st == PIXEEN_OK) st = gpu_recorder_submit(prog.rec);
     if (st == PIXEEN_OK) st = write_output(pm, d, &prog.output);
     nn_program_free(&prog);
-    for (int i = 0; i < 3; i++) gpu_buffer_destroy_wiped(p.in[i].buffer);
+    for (int i = 0; i < PROBE_INPUTS; i++) gpu_buffer_destroy_wiped(p.in[i].buffer);
     return api_finish(pm->ctx, st);
 }

@@ -10,7 +10,10 @@
 #include "cli.h"
 
 typedef struct generate_args {
-    const char *model, *tokenizer, *device;
+    const char *model, *tokenizer, *tokenizer2, *device;
+    pixeen_prediction prediction;
+    pixeen_spacing spacing;
+    pixeen_size_conditioning sizes; /* SDXL's --original-size, --crop, --target-size */
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
     const char *recipients[16]; /* --recipient, in order */
@@ -23,10 +26,10 @@ typedef struct generate_args {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: pixeen generate -m MODEL -p PROMPT [options]\n"
-            "  -m, --model PATH        diffusers folder or single-file .safetensors (SD 1.x)\n"
+            "  -m, --model PATH        diffusers folder or single-file .safetensors (SD 1.x, SD 2.x, SDXL)\n"
             "  -p, --prompt TEXT       what to draw; AUTOMATIC1111 emphasis: (word:1.2) [word]\n"
             "  -n, --negative TEXT     what to avoid\n"
-            "  -W, --width N           multiple of 8 (default: the model's, 512 for SD 1.5)\n"
+            "  -W, --width N           multiple of 8 (default: the model's: SD 1.5 512, SD 2.1 768, SDXL 1024)\n"
             "  -H, --height N          multiple of 8\n"
             "      --steps N           denoising steps (default 20)\n"
             "      --cfg X             guidance scale, 1..100 (default 7.5; 1 = no guidance, one UNet pass)\n"
@@ -38,7 +41,17 @@ static void usage(FILE *out) {
             "      --batch N           images per run (default 1)\n"
             "      --rng NAME          cpu (torch CPU, default) | philox (torch CUDA, as AUTOMATIC1111)\n"
             "      --precision P       fp16 (default) | fp32\n"
-            "      --tokenizer DIR     vocab.json + merges.txt for single-file checkpoints\n"
+            "      --tokenizer DIR     vocab.json + merges.txt (default: the model's, else the built-in CLIP vocabulary)\n"
+            "      --tokenizer-2 DIR   the same for SDXL's second text encoder (pads with \"!\")\n"
+            "      --prediction P      epsilon | v (default: the model's scheduler config; a single file:\n"
+            "                          v for SD 2.x (768-v, 2.1), epsilon else; SD 2.x 512-base/SD-Turbo: epsilon)\n"
+            "      --spacing S         leading | linspace | trailing: timestep spacing (default: the model's;\n"
+            "                          Turbo/Lightning: trailing, e.g. --steps 4 --cfg 1 --spacing trailing)\n"
+            "      --original-size W,H SDXL size conditioning (default: the image size, as diffusers)\n"
+            "      --crop X,Y          SDXL crop corner, left and top (default 0,0)\n"
+            "      --target-size W,H   SDXL target size (default: the image size)\n"
+            "  SDXL's VAE is always decoded with fp32 activations: with the real weights its fp16\n"
+            "  activations overflow (diffusers' force_upcast), so the images stay finite at any --precision.\n"
             "      --lora FILE[:W]     merge a LoRA (.safetensors) with weight W (default 1); repeatable.\n"
             "                          In a prompt, <lora:NAME:W> does the same with NAME from --lora-dir\n"
             "      --lora-dir DIR      where <lora:NAME:W> looks (default $XDG_DATA_HOME/pixeen/loras)\n"
@@ -199,6 +212,44 @@ static int parse_args(int argc, char **argv, generate_args *a) {
             }
         } else if (!strcmp(o, "--tokenizer")) {
             TAKES_VALUE a->tokenizer = val;
+        } else if (!strcmp(o, "--tokenizer-2")) {
+            TAKES_VALUE a->tokenizer2 = val;
+        } else if (!strcmp(o, "--prediction")) {
+            TAKES_VALUE if (!strcmp(val, "epsilon")) a->prediction = PIXEEN_PREDICTION_EPSILON;
+            else if (!strcmp(val, "v") || !strcmp(val, "v_prediction")) a->prediction = PIXEEN_PREDICTION_V;
+            else {
+                fprintf(stderr, "pixeen generate: unknown prediction '%s' (epsilon, v)\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--spacing")) {
+            TAKES_VALUE if (!strcmp(val, "leading")) a->spacing = PIXEEN_SPACING_LEADING;
+            else if (!strcmp(val, "linspace")) a->spacing = PIXEEN_SPACING_LINSPACE;
+            else if (!strcmp(val, "trailing")) a->spacing = PIXEEN_SPACING_TRAILING;
+            else {
+                fprintf(stderr, "pixeen generate: unknown spacing '%s' (leading, linspace, trailing)\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--original-size") || !strcmp(o, "--crop") || !strcmp(o, "--target-size")) {
+            TAKES_VALUE int x = 0, y = 0;
+            char tail = 0;
+            int crop = !strcmp(o, "--crop");
+            if (sscanf(val, "%d,%d%c", &x, &y, &tail) != 2 || x < (crop ? 0 : 1) || y < (crop ? 0 : 1) || x > 16384 ||
+                y > 16384) {
+                fprintf(stderr, "pixeen generate: %s '%s' is not two whole numbers X,Y in %d..16384\n", o, val,
+                        crop ? 0 : 1);
+                return 0;
+            }
+            if (crop) {
+                a->sizes.crop_x = x;
+                a->sizes.crop_y = y;
+            } else if (!strcmp(o, "--original-size")) {
+                a->sizes.original_width = x;
+                a->sizes.original_height = y;
+            } else {
+                a->sizes.target_width = x;
+                a->sizes.target_height = y;
+            }
+            a->desc.size_conditioning = &a->sizes;
         } else if (!strcmp(o, "--lora")) {
             TAKES_VALUE if (!parse_lora(val, a)) return 0;
         } else if (!strcmp(o, "--lora-dir")) {
@@ -300,7 +351,8 @@ int cmd_generate(int argc, char **argv) {
     }
     if (a.verbose) fprintf(stderr, "device: %s\n", pixeen_context_device_name(ctx));
     pixeen_model *model = NULL;
-    pixeen_model_desc mdesc = {.path = a.model, .tokenizer_dir = a.tokenizer,
+    pixeen_model_desc mdesc = {.path = a.model, .tokenizer_dir = a.tokenizer, .tokenizer_2_dir = a.tokenizer2,
+                               .prediction = a.prediction, .spacing = a.spacing,
                                .precision = a.precision_fp32 ? PIXEEN_PRECISION_FP32 : PIXEEN_PRECISION_FP16};
     status = pixeen_model_load(ctx, &mdesc, &model);
     if (status != PIXEEN_OK) {

@@ -22,7 +22,8 @@ int cmd_tokenize(int argc, char **argv) {
                    "BREAK; --plain takes the text literally.\n"
                    "The tokenizer (vocab.json + merges.txt) comes from --tokenizer DIR, else the model's\n"
                    "tokenizer/ folder (or a diffusers folder beside a single-file checkpoint), else\n"
-                   "$XDG_DATA_HOME/pixeen/tokenizers/clip/ (~/.local/share/pixeen/tokenizers/clip/).\n");
+                   "$XDG_DATA_HOME/pixeen/tokenizers/clip/ (~/.local/share/pixeen/tokenizers/clip/), else the\n"
+                   "built-in CLIP vocabulary (OpenAI's, every SD family's), so a lone checkpoint needs nothing.\n");
             return 0;
         } else if (a[0] == '-' && a[1] != 0) {
             fprintf(stderr, "pixeen tokenize: unknown option '%s'\n", a);

@@ -16,4 +16,11 @@
  * final_norm false returns the chosen layer's output without the final layer norm. */
 tensor clip_text_forward(nn_graph *g, const clip_config *c, const tensor *ids, int clip_skip, bool final_norm);
 
+/* The same, and the pooled output when `pooled` is non-NULL: the last layer after the final norm
+ * at one token per prompt (`eos_rows` int32 [P]: row index b*T + t of that prompt's end token in
+ * the flattened [B*T] sequence), through `text_projection` when the encoder has one
+ * (CLIPTextModelWithProjection's text_embeds) -> *pooled [P, projection_dim or D]. */
+tensor clip_text_forward_pooled(nn_graph *g, const clip_config *c, const tensor *ids, int clip_skip, bool final_norm,
+                                const tensor *eos_rows, tensor *pooled);
+
 #endif

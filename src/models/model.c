@@ -412,6 +412,29 @@ done:
     return st;
 }
 
+/* The family a diffusers pipeline class implies (SD 1.x and 2.x share their classes: told apart
+ * by the text encoder afterwards). Pipelines of other families are refused by name. */
+static pixeen_status family_from_class(const char *path, const char *cls, model_family *out) {
+    static const char *const others[] = {"StableDiffusion3", "Flux", "PixArt", "Kandinsky", "StableCascade",
+                                         "Wuerstchen", "Sana", "AuraFlow", "HunyuanDiT", "Lumina", "Kolors",
+                                         "StableVideo", "Upscale", "IFPipeline", "StableUnCLIP", "DiT", "Latte"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (strstr(cls, others[i]))
+            return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                             "model: '%s' is a %s (model_index.json); Pixeen runs SD 1.x, SD 2.x and SDXL", path, cls);
+    if (strstr(cls, "StableDiffusionXL")) {
+        *out = MODEL_FAMILY_SDXL;
+        return PIXEEN_OK;
+    }
+    if (strstr(cls, "StableDiffusion") || strstr(cls, "LatentConsistencyModel") || !cls[0]) {
+        *out = MODEL_FAMILY_SD1; /* SD 2.x is recognised by its text encoder below */
+        return PIXEEN_OK;
+    }
+    return error_set(PIXEEN_ERROR_UNSUPPORTED,
+                     "model: '%s' is a %s (model_index.json), not a pipeline Pixeen knows (SD 1.x, SD 2.x, SDXL)", path,
+                     cls);
+}
+
 static pixeen_status open_diffusers(model *m) {
     m->layout = MODEL_LAYOUT_DIFFUSERS;
     char *index = path_join(m->path, "model_index.json");
@@ -433,13 +456,19 @@ static pixeen_status open_diffusers(model *m) {
         else if (cJSON_IsString(name))
             cls = name->valuestring;
     }
+    if (!st) st = family_from_class(m->path, cls, &m->family);
     if (!st) {
-        m->family = strstr(cls, "XL") ? MODEL_FAMILY_SDXL : MODEL_FAMILY_SD1;
         m->inpainting = strstr(cls, "Inpaint") != NULL;
         for (int c = 0; c < MODEL_COMPONENT_COUNT && !st; c++) st = open_component(m, (model_component)c);
     }
     if (!st && !m->parts[MODEL_UNET].present)
         st = error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no unet/ folder", m->path);
+    if (!st && m->family == MODEL_FAMILY_SDXL && !m->parts[MODEL_TEXT_ENCODER].present &&
+        m->parts[MODEL_TEXT_ENCODER_2].present)
+        st = error_set(PIXEEN_ERROR_UNSUPPORTED,
+                       "model: '%s' is an SDXL refiner (only text_encoder_2, aesthetic-score conditioning); Pixeen runs "
+                       "SDXL base models, not the refiner",
+                       m->path);
     if (!st) {
         /* SD 2.x: OpenCLIP's text encoder (gelu; SD 1.x's OpenAI CLIP uses quick_gelu), 1024 wide */
         if (m->family != MODEL_FAMILY_SDXL &&

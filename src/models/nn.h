@@ -124,6 +124,8 @@ tensor nn_upsample_to(nn_graph *g, const tensor *x, int64_t ho, int64_t wo);
 tensor nn_concat_channels(nn_graph *g, const tensor *a, const tensor *b);
 /* Sinusoidal embedding [B, dim] of the timesteps in `t` (fp32 [B], a GPU buffer the host writes). */
 tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_sin_to_cos, float shift);
+/* out[r, :] = x[rows[r], :]: rows int32 [R], x [N, D] -> [R, D] (CLIP's pooled output). */
+tensor nn_gather_rows(nn_graph *g, const tensor *x, const tensor *rows);
 /* Rows of `<prefix>.weight` [V, D] gathered by int32 ids [B, T] -> [B, T, D] (+ `pos` [T, D] rows). */
 tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const char *pos_prefix);
 

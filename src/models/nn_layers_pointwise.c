@@ -5,6 +5,7 @@
 #include "ops/bias_per_batch.h"
 #include "ops/embedding.h"
 #include "ops/layout.h"
+#include "ops/nn_support.h"
 #include "ops/norm.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }
@@ -89,5 +90,11 @@ tensor nn_timestep_embedding(nn_graph *g, const tensor *t, int dim, bool flip_si
         op_timestep_embedding_record(g->rec, &(op_timestep_embedding_desc){.timesteps = t, .t_index = 0, .t_stride = 1,
                                                                             .out = &out, .flip_sin_to_cos = flip_sin_to_cos,
                                                                             .downscale_freq_shift = shift});
+    return out;
+}
+
+tensor nn_gather_rows(nn_graph *g, const tensor *x, const tensor *rows) {
+    tensor out = nn_alloc2(g, rows->shape[0], x->shape[1]);
+    if (recording(g)) op_gather_rows_record(g->rec, rows, x, &out);
     return out;
 }

@@ -22,8 +22,9 @@
 #define BETA_START 0.00085
 #define BETA_END 0.012
 
-/* SDXL at toy size. Heads follow what a single file's detection assumes (64-wide heads, 8-wide
- * below 64 channels); the text_time input is the pooled projection (32) + 6 x 8. */
+/* SDXL at toy size. UNet heads and groups follow what a single file's detection assumes for test
+ * models (layout_detect.c: 16-wide heads, 8 norm groups, as the fixtures' maker); the text_time
+ * input is the pooled projection (32) + 6 x 8. */
 static void sdxl_tiny(testmodel_config *t) {
     clip_config *c = &t->clip[0], *c2 = &t->clip[1];
     unet_config *u = &t->unet;
@@ -39,9 +40,11 @@ static void sdxl_tiny(testmodel_config *t) {
     c2->projection_dim = 32;
     u->transformer_depth[1] = 2;
     u->mid_transformer_depth = 2;
-    u->attention_heads[0] = 4;
-    u->attention_heads[1] = 1;
-    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    for (int i = 0; i < u->n_levels; i++) {
+        u->attention_heads[i] = u->block_out_channels[i] / 16;
+        u->attention_head_dim[i] = 16;
+    }
+    u->norm_num_groups = 8;
     u->cross_attention_dim = c->hidden_size + c2->hidden_size;
     u->use_linear_projection = true;
     u->addition_time_embed_dim = 8;
@@ -61,21 +64,90 @@ static void sd2_tiny(testmodel_config *t) {
     c->head_dim = 64;
     c->projection_dim = 64;
     c->hidden_act = MODEL_ACT_GELU;
-    u->attention_heads[0] = 4;
-    u->attention_heads[1] = 1;
-    for (int i = 0; i < u->n_levels; i++) u->attention_head_dim[i] = u->block_out_channels[i] / u->attention_heads[i];
+    for (int i = 0; i < u->n_levels; i++) { /* 16-wide heads: what detection assumes for test models */
+        u->attention_heads[i] = u->block_out_channels[i] / 16;
+        u->attention_head_dim[i] = 16;
+    }
     u->cross_attention_dim = c->hidden_size;
     u->use_linear_projection = true;
     u->upcast_attention = true;
+}
+
+/* 64-wide heads, as every released SD 2.x and SDXL UNet has. */
+static void heads_64(unet_config *u) {
+    for (int i = 0; i < u->n_levels; i++) {
+        u->attention_heads[i] = u->block_out_channels[i] / 64;
+        u->attention_head_dim[i] = 64;
+    }
+}
+
+/* Stable Diffusion 2.1 (768-v) at full size: OpenCLIP ViT-H/14's text tower to its penultimate
+ * layer (23 of 24 layers, 1024 wide, 16 heads, gelu), an 865.9 M-parameter UNet with linear
+ * projections and 64-wide heads attending to 1024 channels. */
+static void sd21_full(testmodel_config *t) {
+    clip_config *c = &t->clip[0];
+    unet_config *u = &t->unet;
+    t->sd2 = true;
+    c->hidden_size = 1024;
+    c->intermediate_size = 4096;
+    c->num_layers = 23;
+    c->num_heads = 16;
+    c->head_dim = 64;
+    c->projection_dim = 1024;
+    c->hidden_act = MODEL_ACT_GELU;
+    heads_64(u);
+    u->cross_attention_dim = 1024;
+    u->use_linear_projection = true;
+    u->upcast_attention = true;
+    u->sample_size = 96;
+    t->vae.sample_size = 768;
+}
+
+/* SDXL base 1.0 at full size: CLIP ViT-L (123 M) and OpenCLIP ViT-bigG (695 M with its projection),
+ * a 2.57 G-parameter UNet of three levels (transformer depths 1, 2, 10 per level: the first has
+ * none) attending to 2048 channels, text_time conditioning (1280 + 6 x 256 = 2816). */
+static void sdxl_full(testmodel_config *t) {
+    clip_config *c2 = &t->clip[1];
+    unet_config *u = &t->unet;
+    t->sdxl = true;
+    *c2 = t->clip[0];
+    c2->hidden_size = 1280;
+    c2->intermediate_size = 5120;
+    c2->num_layers = 32;
+    c2->num_heads = 20;
+    c2->head_dim = 64;
+    c2->hidden_act = MODEL_ACT_GELU;
+    c2->has_projection = true;
+    c2->projection_dim = 1280;
+    u->n_levels = 3;
+    static const int boc[] = {320, 640, 1280}, depth[] = {1, 2, 10};
+    for (int i = 0; i < 3; i++) {
+        u->block_out_channels[i] = boc[i];
+        u->transformer_depth[i] = depth[i];
+        u->down_cross_attn[i] = i > 0;
+        u->up_cross_attn[i] = i < 2; /* up level 0 is the deepest */
+    }
+    u->mid_transformer_depth = 10;
+    heads_64(u);
+    u->cross_attention_dim = t->clip[0].hidden_size + c2->hidden_size;
+    u->use_linear_projection = true;
+    u->addition_time_embed_dim = 256;
+    u->projection_class_embeddings_input_dim = c2->projection_dim + 6 * 256;
+    u->sample_size = 128;
+    t->vae.scaling_factor = 0.13025f;
+    t->vae.sample_size = 1024;
 }
 
 pixeen_status testmodel_config_get(const char *name, testmodel_config *t) {
     if (!name) name = "sd15-tiny";
     memset(t, 0, sizeof *t);
     bool xl = !strcmp(name, "sdxl-tiny"), v2 = !strcmp(name, "sd2-tiny");
-    PX_TRY(testmodel_configs(xl || v2 ? "sd15-tiny" : name, &t->clip[0], &t->unet, &t->vae));
+    bool xl_full = !strcmp(name, "sdxl"), v21 = !strcmp(name, "sd21");
+    PX_TRY(testmodel_configs(xl || v2 ? "sd15-tiny" : xl_full || v21 ? "sd15" : name, &t->clip[0], &t->unet, &t->vae));
     if (xl) sdxl_tiny(t);
     if (v2) sd2_tiny(t);
+    if (v21) sd21_full(t);
+    if (xl_full) sdxl_full(t);
     return PIXEEN_OK;
 }
 
@@ -87,8 +159,9 @@ pixeen_status testmodel_configs(const char *name, clip_config *c, unet_config *u
     bool tiny = deep || !strcmp(name, "sd15-tiny");
     if (!tiny && strcmp(name, "sd15"))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
-                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15-tiny-deep, sd15, sd2-tiny or "
-                         "sdxl-tiny)", name);
+                         "testmodel: unknown configuration '%s' (expected sd15-tiny, sd15-tiny-deep, sd15, sd2-tiny, "
+                         "sdxl-tiny, sd21 or sdxl)",
+                         name);
     memset(c, 0, sizeof *c);
     memset(u, 0, sizeof *u);
     memset(v, 0, sizeof *v);
@@ -461,10 +534,22 @@ static pixeen_status write_tokenizer(const char *dir, int vocab_size, const char
     }
     for (int w = 0; w < n_words; w++)
         for (int k = 0; k < words[w].n; k++) free(words[w].syms[k]);
-    cJSON_AddNumberToObject(vocab, "<|startoftext|>", id++);
-    cJSON_AddNumberToObject(vocab, "<|endoftext|>", id++);
-    char *json = cJSON_PrintUnformatted(vocab);
+    /* Unused placeholders (no merge produces them) fill the vocabulary to vocab_size, so the
+     * tokenizer matches the text encoder's embedding rows; start and end are the last two ids,
+     * as in CLIP. Appended as text: cJSON's object append walks its list (quadratic at 49408). */
+    char *printed = cJSON_PrintUnformatted(vocab);
     cJSON_Delete(vocab);
+    int fill = vocab_size - 2 - id;
+    size_t plen = printed ? strlen(printed) : 0;
+    char *json = printed ? malloc(plen + (size_t)(fill > 0 ? fill : 0) * 32 + 128) : NULL;
+    if (json) {
+        memcpy(json, printed, plen - 1); /* without the closing brace */
+        size_t at = plen - 1;
+        for (int k = 0; k < fill; k++) at += (size_t)sprintf(json + at, ",\"<|unused_%d|>\":%d", k, id++);
+        at += (size_t)sprintf(json + at, ",\"<|startoftext|>\":%d", id++);
+        sprintf(json + at, ",\"<|endoftext|>\":%d}", id++);
+    }
+    free(printed);
     char path[4096];
     mkdir(dir, 0755);
     if (!st && !json) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "testmodel: vocab");
@@ -619,6 +704,9 @@ pixeen_status testmodel_write(const testmodel_options *o) {
     const char *name = o->config ? o->config : "sd15-tiny";
     testmodel_config cfg;
     PX_TRY(testmodel_config_get(name, &cfg));
+    if (o->vocab_size < 0 || o->vocab_size > 1 << 20)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "testmodel: vocab size %d", o->vocab_size);
+    if (o->vocab_size) cfg.clip[0].vocab_size = cfg.clip[1].vocab_size = o->vocab_size;
     model_component comps[4] = {MODEL_TEXT_ENCODER, MODEL_TEXT_ENCODER_2, MODEL_UNET, MODEL_VAE};
     spec_list specs[4] = {{0}};
     /* SD 2.x single files store OpenCLIP's last layer too (unused: the penultimate is the output) */

@@ -9,7 +9,9 @@
  * attention is fused in_proj_weight and text_projection is transposed, as real SDXL files store)
  * and "sd2-tiny" (SD 2.x's: OpenCLIP text encoder with fused attention, whose single file holds
  * one more layer than the diffusers folder, as SD 2.x uses the penultimate layer; linear
- * projections; attention upcast; tokenizer padding with "!").
+ * projections; attention upcast; tokenizer padding with "!"), and at full size "sd21" (SD 2.1
+ * 768-v: 865.9 M UNet, OpenCLIP ViT-H text tower) and "sdxl" (SDXL base: 2.57 G UNet, 123 M +
+ * 695 M text encoders).
  * Layouts: a diffusers folder (model_index.json, configs, weights, tokenizer, scheduler) or one
  * single-file original-layout checkpoint (with int64 position_ids and an fp32 alphas_cumprod
  * buffer, as real ones carry) plus tokenizer/ beside it.
@@ -29,11 +31,13 @@
 #include "models/model_config.h"
 
 typedef struct testmodel_options {
-    const char *config;  /* "sd15-tiny" (default when NULL), "sd15", "sd2-tiny", "sdxl-tiny" */
+    const char *config;  /* "sd15-tiny" (default when NULL), "sd15", "sd2-tiny", "sdxl-tiny", "sd21", "sdxl" */
     const char *out;     /* folder (diffusers) or .safetensors file (single) */
     bool single_file;
     bool fp16;           /* default fp32 */
     uint64_t seed;
+    int vocab_size;      /* 0: the configuration's; else the text encoders' embedding rows
+                            (49408: CLIP's, for a tiny model the built-in vocabulary serves) */
 } testmodel_options;
 
 typedef struct testmodel_config {

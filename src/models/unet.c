@@ -82,6 +82,34 @@ static tensor transformer(nn_graph *g, const unet_config *c, const char *p, cons
 
 tensor unet_forward(nn_graph *g, const unet_config *c, const tensor *sample, const tensor *timesteps,
                     const tensor *context) {
+    return unet_forward_added(g, c, sample, timesteps, context, NULL);
+}
+
+/* SDXL: add_embedding(concat(text_embeds [B, P], sinusoid(time_ids) [B, 6 * A])) -> [B, temb]. */
+static tensor added_embedding(nn_graph *g, const unet_config *c, const unet_added_inputs *added) {
+    const tensor *text = added->text_embeds;
+    int64_t B = text->shape[0], P = text->shape[1], A = c->addition_time_embed_dim;
+    tensor tt = nn_timestep_embedding(g, added->time_ids, (int)A, c->flip_sin_to_cos, (float)c->freq_shift);
+    tensor t4 = nn_view(tt, 4, (const int64_t[]){B, 1, 1, 6 * A});
+    tensor p4 = nn_view(*text, 4, (const int64_t[]){B, 1, 1, P});
+    tensor cat = nn_concat_channels(g, &p4, &t4);
+    nn_release(g, &tt);
+    tensor cat2 = nn_view(cat, 2, (const int64_t[]){B, P + 6 * A});
+    tensor a1 = nn_linear(g, &cat2, "add_embedding.linear_1", NULL);
+    nn_release(g, &cat);
+    tensor a1s = nn_silu(g, &a1);
+    nn_release(g, &a1);
+    tensor out = nn_linear(g, &a1s, "add_embedding.linear_2", NULL);
+    nn_release(g, &a1s);
+    return out;
+}
+
+tensor unet_forward_added(nn_graph *g, const unet_config *c, const tensor *sample, const tensor *timesteps,
+                          const tensor *context, const unet_added_inputs *added) {
+    if (c->addition_time_embed_dim && (!added || !added->text_embeds || !added->time_ids)) {
+        nn_fail(g, error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "unet: this UNet (SDXL) needs text_embeds and time_ids"));
+        return (tensor){0};
+    }
     char p[128];
     const int n = c->n_levels, L = c->layers_per_block;
     tensor skips[MAX_SKIPS];
@@ -95,6 +123,13 @@ tensor unet_forward(nn_graph *g, const unet_config *c, const tensor *sample, con
     nn_release(g, &t1);
     tensor emb = nn_linear(g, &t1s, "time_embedding.linear_2", NULL);
     nn_release(g, &t1s);
+    if (c->addition_time_embed_dim) {
+        tensor aug = added_embedding(g, c, added);
+        tensor sum = nn_add(g, &emb, &aug); /* [B, temb]: emb + aug_emb */
+        nn_release(g, &aug);
+        nn_release(g, &emb);
+        emb = sum;
+    }
     tensor emb_silu = nn_silu(g, &emb);
     nn_release(g, &emb);
 

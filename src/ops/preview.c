@@ -4,17 +4,10 @@
 #include "ops/common.h"
 #include "ops/preview.h"
 
-/* ComfyUI's latent_rgb_factors for SD 1.x: row c is latent channel c's RGB contribution. */
-static const float factors[4][3] = {
-    {0.3512f, 0.2297f, 0.3227f},
-    {0.3250f, 0.4974f, 0.2350f},
-    {-0.2829f, 0.1762f, 0.2721f},
-    {-0.2120f, -0.2616f, -0.7177f},
-};
-
 uint64_t op_latent_preview_bytes(uint64_t pixels) { return (pixels + 3) / 4 * 12; }
 
-void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, gpu_buffer *out) {
+void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, const op_preview_factors *factors,
+                              gpu_buffer *out) {
     if (latents->dtype != DTYPE_F32 || latents->rank != 4 || latents->shape[3] != 4) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_preview: expected fp32 latents [B, h, w, 4]"));
         return;
@@ -24,21 +17,29 @@ void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, gpu_buff
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_preview: output buffer too small"));
         return;
     }
-    gpu_pipeline_desc desc = {.shader = "latent_preview", .binding_count = 2, .push_size = 4};
+    /* push: F column by column (channel c's RGB at 3c), bias, pixels: 16 words */
+    struct {
+        float f[12], bias[3];
+        uint32_t pixels;
+    } push;
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 3; k++) push.f[3 * c + k] = factors->f[c][k];
+    for (int k = 0; k < 3; k++) push.bias[k] = factors->bias[k];
+    push.pixels = (uint32_t)pixels;
+    gpu_pipeline_desc desc = {.shader = "latent_preview", .binding_count = 2, .push_size = sizeof push};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
-    uint32_t push = (uint32_t)pixels;
     gpu_binding b[2] = {{latents->buffer, latents->offset, pixels * 16, false}, {out, 0, 0, true}};
     uint32_t gx, gy;
     gpu_groups_2d(gpu_recorder_context(rec), (pixels + 255) / 256, &gx, &gy); /* 64 invocations x 4 pixels */
     gpu_record_dispatch(rec, pipeline, b, 2, &push, sizeof push, gx, gy, 1, "latent_preview");
 }
 
-void reference_latent_preview(const float *latents, uint64_t pixels, uint8_t *rgb) {
+void reference_latent_preview(const float *latents, uint64_t pixels, const op_preview_factors *factors, uint8_t *rgb) {
     for (uint64_t i = 0; i < pixels; i++)
         for (int k = 0; k < 3; k++) {
-            float v = 0.0f;
-            for (int c = 0; c < 4; c++) v += latents[4 * i + c] * factors[c][k];
+            float v = factors->bias[k];
+            for (int c = 0; c < 4; c++) v += latents[4 * i + c] * factors->f[c][k];
             v = (v + 1.0f) * 0.5f;
             v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
             rgb[3 * i + k] = (uint8_t)lrintf(v * 255.0f);

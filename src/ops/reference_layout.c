@@ -41,3 +41,10 @@ void ref_transpose(const float *x, size_t batch, size_t r, size_t s, float *out)
         for (size_t i = 0; i < r; i++)
             for (size_t j = 0; j < s; j++) out[n * r * s + j * r + i] = x[n * r * s + i * s + j];
 }
+
+void ref_gather_rows(const int32_t *rows, size_t n_rows, const float *x, size_t n_x, size_t d, float *out) {
+    for (size_t r = 0; r < n_rows; r++) {
+        size_t s = rows[r] >= 0 && (size_t)rows[r] < n_x ? (size_t)rows[r] : 0;
+        for (size_t k = 0; k < d; k++) out[r * d + k] = x[s * d + k];
+    }
+}

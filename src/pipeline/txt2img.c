@@ -15,6 +15,9 @@
 #include "pipeline/txt2img.h"
 #include "text/prompt_weights.h"
 
+/* SDXL's added conditioning: six numbers per image (original h, w, crop top, left, target h, w). */
+#define TIME_IDS 6
+
 static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -46,31 +49,63 @@ static void nhwc_to_nchw(const float *in, float *out, int64_t B, int64_t C, int6
 
 /* ---- text ---------------------------------------------------------------------------------- */
 
+/* One text encoder's part of the conditioning. The first encoder's program gives its context; each
+ * later one concatenates its own to the previous program's output (which stays alive until the
+ * run ends), so the last program's output is the UNet's whole context. */
 typedef struct text_build {
     const clip_config *cfg;
-    tensor ids;     /* int32 [rows, 77] */
-    tensor weights; /* fp32 [rows, 77], or rank 0 when every weight is 1 */
+    const family_text_encoder *enc;
+    tensor ids;      /* int32 [rows, 77] */
+    tensor weights;  /* fp32 [rows, 77], or rank 0 when every weight is 1 */
+    tensor eos_rows; /* int32 [prompts]: each prompt's end token in the flattened [rows * 77] */
+    const tensor *prev; /* the previous encoders' context [rows, 77, Dprev], or NULL */
     int clip_skip;
+    /* diffusers' force_zeros_for_empty_prompt: the unconditional rows become zeros */
+    uint64_t zero_context_rows, zero_pooled_rows;
+    tensor pooled;      /* out: [prompts, P] when enc->pooled */
 } text_build;
+
+/* Zeroes the first `rows` rows of a [R, ...] activation (rows * row_bytes, a multiple of 4). */
+static void zero_leading_rows(nn_graph *g, const tensor *t, uint64_t rows) {
+    uint64_t row_bytes = tensor_bytes(t) / (uint64_t)t->shape[0];
+    if (g->rec && g->status == PIXEEN_OK && rows && (rows * row_bytes) % 4 == 0)
+        gpu_record_fill(g->rec, t->buffer, t->offset, rows * row_bytes, 0);
+}
 
 static tensor build_text(nn_graph *g, void *user) {
     text_build *t = user;
-    tensor z = clip_text_forward(g, t->cfg, &t->ids, t->clip_skip, true);
+    bool penultimate = t->enc->context == FAMILY_CONTEXT_PENULTIMATE;
+    /* clip skip counts from the family's own layer: SDXL's 1 is hidden_states[-2] */
+    int skip = penultimate ? t->clip_skip + 1 : t->clip_skip;
+    tensor z = clip_text_forward_pooled(g, t->cfg, &t->ids, skip, !penultimate, t->enc->pooled ? &t->eos_rows : NULL,
+                                        t->enc->pooled ? &t->pooled : NULL);
     if (g->rec && g->status == PIXEEN_OK && t->weights.rank) op_token_weights_record(g->rec, &z, &t->weights);
-    return z;
+    if (t->enc->pooled) zero_leading_rows(g, &t->pooled, t->zero_pooled_rows);
+    if (!t->prev) {
+        zero_leading_rows(g, &z, t->zero_context_rows);
+        return z;
+    }
+    int64_t rows = z.shape[0], T = z.shape[1], D = z.shape[2], Dp = t->prev->shape[2];
+    tensor a = nn_view(*t->prev, 4, (const int64_t[]){rows, 1, T, Dp});
+    tensor b = nn_view(z, 4, (const int64_t[]){rows, 1, T, D});
+    tensor cat = nn_concat_channels(g, &a, &b);
+    nn_release(g, &z);
+    tensor out = nn_view(cat, 3, (const int64_t[]){rows, T, Dp + D});
+    zero_leading_rows(g, &out, t->zero_context_rows);
+    return out;
 }
 
 /* Token ids for [uncond x B; cond x B] (or cond x B without guidance), each prompt cut into the
  * same number of 77-token chunks (the shorter padded with empty chunks, as AUTOMATIC1111 does).
  * Returns rows = prompts * chunks in *rows and chunks in *chunks; the caller frees *ids. */
-static pixeen_status encode_prompts(const sd_model *m, const txt2img_request *req, prompt_embedding_set *emb, bool cfg,
+static pixeen_status encode_prompts(const tokenizer *tok, const txt2img_request *req, prompt_embedding_set *emb, bool cfg,
                                     int32_t **ids, float **weights, int32_t **side, int64_t *rows, int64_t *chunks) {
     prompt_chunks pos = {0}, neg = {0}, empty = {0};
     const char *negative = req->negative_prompt ? req->negative_prompt : "";
     if (emb && !emb->count) emb = NULL;
-    pixeen_status status = prompt_encode_embeddings(m->tok, req->prompt, strlen(req->prompt), emb, &pos);
-    if (status == PIXEEN_OK && cfg) status = prompt_encode_embeddings(m->tok, negative, strlen(negative), emb, &neg);
-    if (status == PIXEEN_OK) status = prompt_encode(m->tok, "", 0, &empty);
+    pixeen_status status = prompt_encode_embeddings(tok, req->prompt, strlen(req->prompt), emb, &pos);
+    if (status == PIXEEN_OK && cfg) status = prompt_encode_embeddings(tok, negative, strlen(negative), emb, &neg);
+    if (status == PIXEEN_OK) status = prompt_encode(tok, "", 0, &empty);
     if (status != PIXEEN_OK) {
         prompt_chunks_free(&pos);
         prompt_chunks_free(&neg);
@@ -129,6 +164,7 @@ typedef struct step_build {
     uint32_t halves;
     float guidance;
     tensor unet_in, t, context, prev, noise;
+    tensor text_embeds, time_ids; /* the family's added inputs (rank 0 when it has none) */
     uint32_t noise_steps;
     gpu_buffer *finite; /* [0]: non-finite latents, summed over the steps */
 } step_build;
@@ -136,7 +172,8 @@ typedef struct step_build {
 static tensor build_step(nn_graph *g, void *user) {
     step_build *s = user;
     if (g->rec) op_sampler_input_record(g->rec, &s->sampler, s->halves, &s->unet_in, &s->t);
-    tensor eps = unet_forward(g, s->cfg, &s->unet_in, &s->t, &s->context);
+    unet_added_inputs added = {s->text_embeds.rank ? &s->text_embeds : NULL, s->time_ids.rank ? &s->time_ids : NULL};
+    tensor eps = unet_forward_added(g, s->cfg, &s->unet_in, &s->t, &s->context, &added);
     if (g->rec && g->status == PIXEEN_OK)
         op_sampler_update_record(g->rec, &s->sampler, s->halves, s->guidance, &eps, &s->prev, &s->noise, s->noise_steps);
     if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, s->sampler.x, s->finite, 0);
@@ -167,28 +204,31 @@ static tensor build_decode(nn_graph *g, void *user) {
 /* ---- the run -------------------------------------------------------------------------------- */
 
 typedef struct run_state {
-    int32_t *ids, *side;
-    tensor side_t, side_index_t; /* textual inversion: the side table and each position's row */
-    float *weights;
     float *host_noise;
     sampler_plan *plan;
-    tensor ids_t, weights_t, x, prev, noise, unet_in, t;
+    tensor ids_t[FAMILY_MAX_ENCODERS], weights_t[FAMILY_MAX_ENCODERS], eos_t[FAMILY_MAX_ENCODERS];
+    /* textual inversion, per text encoder: the side table and each position's row */
+    tensor side_t[FAMILY_MAX_ENCODERS], side_index_t[FAMILY_MAX_ENCODERS];
+    tensor time_ids, x, prev, noise, unet_in, t;
     gpu_buffer *plan_buf, *state_buf, *finite_buf;
-    nn_program text, step, decode;
+    nn_program text[FAMILY_MAX_ENCODERS], step, decode;
+    text_build tb[FAMILY_MAX_ENCODERS];
     schedule_table table;
     bool table_made;
 } run_state;
 
 static void run_state_free(run_state *s) {
-    free(s->ids);
-    free(s->side);
-    free(s->weights);
-    gpu_buffer_destroy_wiped(s->side_t.buffer);
-    gpu_buffer_destroy_wiped(s->side_index_t.buffer);
     free(s->host_noise);
     sampler_plan_destroy(s->plan);
-    gpu_buffer_destroy_wiped(s->ids_t.buffer);
-    gpu_buffer_destroy_wiped(s->weights_t.buffer);
+    for (int e = 0; e < FAMILY_MAX_ENCODERS; e++) {
+        gpu_buffer_destroy_wiped(s->ids_t[e].buffer);
+        gpu_buffer_destroy_wiped(s->weights_t[e].buffer);
+        gpu_buffer_destroy(s->eos_t[e].buffer);
+        gpu_buffer_destroy_wiped(s->side_t[e].buffer);
+        gpu_buffer_destroy_wiped(s->side_index_t[e].buffer);
+        nn_program_free(&s->text[e]);
+    }
+    gpu_buffer_destroy(s->time_ids.buffer);
     gpu_buffer_destroy_wiped(s->x.buffer);
     gpu_buffer_destroy_wiped(s->prev.buffer);
     gpu_buffer_destroy_wiped(s->noise.buffer);
@@ -197,7 +237,6 @@ static void run_state_free(run_state *s) {
     gpu_buffer_destroy(s->plan_buf);
     gpu_buffer_destroy(s->state_buf);
     gpu_buffer_destroy(s->finite_buf);
-    nn_program_free(&s->text);
     nn_program_free(&s->step);
     nn_program_free(&s->decode);
     if (s->table_made) schedule_table_destroy(&s->table);
@@ -205,7 +244,6 @@ static void run_state_free(run_state *s) {
 
 static pixeen_status check_request(const sd_model *m, const txt2img_request *r) {
     const vae_config *vae = model_vae_config(m->files);
-    const clip_config *clip = model_clip_config(m->files, MODEL_TEXT_ENCODER);
     if (!r->prompt) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the prompt is NULL");
     if (r->width <= 0 || r->height <= 0 || r->width % vae->downscale || r->height % vae->downscale)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: size %dx%d: width and height must be positive multiples of %d",
@@ -215,9 +253,97 @@ static pixeen_status check_request(const sd_model *m, const txt2img_request *r) 
     if (r->batch < 1 || r->batch > 64) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: batch %d (expected 1..64)", r->batch);
     if (!(r->guidance >= 0.0f && r->guidance <= 100.0f))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: guidance %g (expected 0..100)", (double)r->guidance);
-    if (r->clip_skip < 1 || r->clip_skip > clip->num_layers)
-        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: clip skip %d (expected 1..%d)", r->clip_skip, clip->num_layers);
+    for (int e = 0; e < m->family->encoder_count; e++) {
+        const clip_config *clip = model_clip_config(m->files, m->family->encoders[e].component);
+        /* a family conditioning on the penultimate layer counts clip skip from there */
+        int most = clip->num_layers - (m->family->encoders[e].context == FAMILY_CONTEXT_PENULTIMATE ? 1 : 0);
+        if (r->clip_skip < 1 || r->clip_skip > most)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: clip skip %d (expected 1..%d)", r->clip_skip, most);
+    }
+    int sizes[6] = {r->original_width, r->original_height, r->crop_x, r->crop_y, r->target_width, r->target_height};
+    for (int i = 0; i < 6; i++)
+        if (sizes[i] < 0 || sizes[i] > 16384)
+            return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: size conditioning %d (expected 0..16384)", sizes[i]);
     return PIXEEN_OK;
+}
+
+/* The first position of the largest id in a 77-token row: transformers' pooled-output rule for
+ * CLIP configs with eos_token_id 2 (every SD text encoder: the end token is the vocabulary's
+ * last id, and "!" pads OpenCLIP's rows); other configs pool at the first end token. */
+static int64_t pooled_position(const int32_t *ids, int32_t eos, bool legacy) {
+    int64_t best = 0;
+    for (int64_t i = 0; i < TOKENIZER_CONTEXT; i++) {
+        if (!legacy && ids[i] == eos) return i;
+        if (ids[i] > ids[best]) best = i;
+    }
+    return best;
+}
+
+/* Steps 1-2: prompts -> the UNet's context [rows, 77*k, D] (and the pooled text), on the GPU: one
+ * program per text encoder of the family. */
+static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras *ex, bool cfg, bool zero_uncond,
+                                 run_state *s, int64_t *chunks) {
+    gpu_context *ctx = m->ctx;
+    const family_desc *fam = m->family;
+    const int64_t prompts = (cfg ? 2 : 1) * (int64_t)req->batch;
+    pixeen_status status = PIXEEN_OK;
+    for (int e = 0; e < fam->encoder_count && status == PIXEEN_OK; e++) {
+        const family_text_encoder *enc = &fam->encoders[e];
+        const clip_config *ccfg = model_clip_config(m->files, enc->component);
+        int32_t *ids = NULL, *side = NULL;
+        float *weights = NULL;
+        int64_t rows = 0, k = 0;
+        status = encode_prompts(m->tokenizers[e], req, &ex->emb, cfg, &ids, &weights, &side, &rows, &k);
+        if (status == PIXEEN_OK && e > 0 && k != *chunks)
+            status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the prompt makes %lld chunks for %s but %lld for %s",
+                               (long long)k, model_component_name(enc->component), (long long)*chunks,
+                               model_component_name(fam->encoders[0].component));
+        *chunks = k;
+        const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
+        if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s->ids_t[e]);
+        if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s->ids_t[e].buffer, 0, ids, tensor_bytes(&s->ids_t[e]));
+        bool weighted = false; /* emphasis costs a pass only when the prompt uses it */
+        for (int64_t i = 0; status == PIXEEN_OK && i < rows * TOKENIZER_CONTEXT; i++) weighted |= weights[i] != 1.0f;
+        if (status == PIXEEN_OK && weighted)
+            status = tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s->weights_t[e]);
+        if (status == PIXEEN_OK && weighted)
+            status = gpu_buffer_upload(ctx, s->weights_t[e].buffer, 0, weights, tensor_bytes(&s->weights_t[e]));
+        if (status == PIXEEN_OK && enc->pooled) {
+            /* each prompt pools at its first chunk's end token */
+            int32_t eos_rows[128];
+            bool legacy = ccfg->eos_token_id < 0 || ccfg->eos_token_id == 2;
+            for (int64_t p = 0; p < prompts; p++) {
+                int64_t row = p * k;
+                eos_rows[p] = (int32_t)(row * TOKENIZER_CONTEXT +
+                                        pooled_position(ids + row * TOKENIZER_CONTEXT, tokenizer_eos(m->tokenizers[e]), legacy));
+            }
+            status = tensor_create(ctx, DTYPE_I32, 1, (const int64_t[]){prompts}, "pooled rows", &s->eos_t[e]);
+            if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s->eos_t[e].buffer, 0, eos_rows, (uint64_t)prompts * 4);
+        }
+        if (status == PIXEEN_OK && side)
+            status = upload_side(ctx, ex, e, token_shape, side, &s->side_t[e], &s->side_index_t[e]);
+        nn_weights *w = &m->weights[enc->component];
+        if (status == PIXEEN_OK && side) {
+            w->token_side = &s->side_t[e];
+            w->token_side_index = &s->side_index_t[e];
+        }
+        if (ids) memset(ids, 0, (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids); /* the prompt, as ids */
+        free(ids);
+        free(weights);
+        free(side);
+        text_build *tb = &s->tb[e];
+        *tb = (text_build){.cfg = ccfg, .enc = enc, .ids = s->ids_t[e], .weights = s->weights_t[e], .eos_rows = s->eos_t[e],
+                           .prev = e ? &s->text[e - 1].output : NULL, .clip_skip = req->clip_skip};
+        if (zero_uncond) {
+            tb->zero_context_rows = (uint64_t)req->batch * (uint64_t)k;
+            tb->zero_pooled_rows = (uint64_t)req->batch;
+        }
+        if (status == PIXEEN_OK) status = nn_program_build(ctx, w, m->act, build_text, tb, &s->text[e]);
+        w->token_side = NULL;
+        w->token_side_index = NULL;
+        if (status == PIXEEN_OK) status = gpu_recorder_submit(s->text[e].rec);
+    }
+    return status;
 }
 
 /* Draws the initial latents and every step's noise in the order diffusers draws them from one
@@ -262,7 +388,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     gpu_context *ctx = m->ctx;
     const unet_config *ucfg = model_unet_config(m->files);
     const vae_config *vcfg = model_vae_config(m->files);
-    const clip_config *ccfg = model_clip_config(m->files, MODEL_TEXT_ENCODER);
+    const family_desc *fam = m->family;
     const bool cfg = req->guidance != 1.0f;
     const uint32_t halves = cfg ? 2 : 1;
     const int64_t B = req->batch, C = ucfg->in_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
@@ -278,27 +404,26 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     plain.prompt = ex.pos.text;
     plain.negative_prompt = ex.neg.text;
 
-    /* 1-2. prompts -> embeddings [halves*B, 77*k, D], on the GPU */
-    int64_t rows = 0, chunks = 0;
-    status = encode_prompts(m, &plain, &ex.emb, cfg, &s.ids, &s.weights, &s.side, &rows, &chunks);
-    const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
-    if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s.ids_t);
-    if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.ids_t.buffer, 0, s.ids, tensor_bytes(&s.ids_t));
-    bool weighted = false; /* emphasis costs a pass only when the prompt uses it */
-    for (int64_t i = 0; status == PIXEEN_OK && i < rows * TOKENIZER_CONTEXT; i++) weighted |= s.weights[i] != 1.0f;
-    if (status == PIXEEN_OK && weighted) status = tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s.weights_t);
-    if (status == PIXEEN_OK && weighted) status = gpu_buffer_upload(ctx, s.weights_t.buffer, 0, s.weights, tensor_bytes(&s.weights_t));
-    text_build tb = {.cfg = ccfg, .ids = s.ids_t, .weights = s.weights_t, .clip_skip = req->clip_skip};
-    if (status == PIXEEN_OK && s.side) status = upload_side(ctx, &ex, 0, token_shape, s.side, &s.side_t, &s.side_index_t);
-    if (status == PIXEEN_OK && s.side) {
-        m->weights[MODEL_TEXT_ENCODER].token_side = &s.side_t;
-        m->weights[MODEL_TEXT_ENCODER].token_side_index = &s.side_index_t;
-    }
-    if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_TEXT_ENCODER], m->act, build_text, &tb, &s.text);
-    m->weights[MODEL_TEXT_ENCODER].token_side = NULL;
-    m->weights[MODEL_TEXT_ENCODER].token_side_index = NULL;
+    /* 1-2. prompts -> the UNet's context [halves*B, 77*k, D] (and the pooled text), on the GPU;
+     * diffusers' force_zeros_for_empty_prompt: no negative prompt given -> zero embeddings */
+    int64_t chunks = 0;
+    const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
+    status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
     extras_free(&ex);
-    if (status == PIXEEN_OK) status = gpu_recorder_submit(s.text.rec);
+    const nn_program *last_text = &s.text[fam->encoder_count - 1];
+    if (status == PIXEEN_OK && fam->added_time_ids) {
+        /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */
+        float ids[TIME_IDS] = {(float)(req->original_height ? req->original_height : req->height),
+                               (float)(req->original_width ? req->original_width : req->width),
+                               (float)req->crop_y,
+                               (float)req->crop_x,
+                               (float)(req->target_height ? req->target_height : req->height),
+                               (float)(req->target_width ? req->target_width : req->width)};
+        float all[TIME_IDS * 128];
+        for (int64_t r = 0; r < halves * B; r++) memcpy(all + r * TIME_IDS, ids, sizeof ids);
+        status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B * TIME_IDS}, "time ids", &s.time_ids);
+        if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.time_ids.buffer, 0, all, tensor_bytes(&s.time_ids));
+    }
 
     /* 3. the sampler plan and the noise */
     if (status == PIXEEN_OK) status = schedule_table_create(&m->schedule, &s.table);
@@ -339,7 +464,10 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         sb.t = s.t;
         sb.prev = s.prev;
         sb.noise = s.noise;
-        sb.context = nn_view(s.text.output, 3, (const int64_t[]){halves * B, TOKENIZER_CONTEXT * chunks, ccfg->hidden_size});
+        sb.context = nn_view(last_text->output, 3, (const int64_t[]){halves * B, TOKENIZER_CONTEXT * chunks, ucfg->cross_attention_dim});
+        for (int e = 0; e < fam->encoder_count; e++)
+            if (fam->encoders[e].pooled) sb.text_embeds = s.tb[e].pooled;
+        sb.time_ids = s.time_ids;
         status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
     }
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
@@ -367,13 +495,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
     decode_build db = {.cfg = vcfg, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
-    if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_decode, &db, &s.decode);
+    /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
+    const tensor_dtype decode_act = fam->vae_decode_fp32 ? DTYPE_F32 : m->act;
+    if (status == PIXEEN_OK) status = nn_program_build(ctx, &m->weights[MODEL_VAE], decode_act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
         status = error_set(PIXEEN_ERROR_MODEL,
                            "txt2img: the VAE decoded %u non-finite values (NaN or infinity) from finite latents: the "
                            "VAE's numbers overflowed or are broken%s",
-                           finite[1], m->act == DTYPE_F16 ? " (an fp16 overflow, as in SDXL's original VAE? try --precision fp32)" : "");
+                           finite[1], decode_act == DTYPE_F16 ? " (an fp16 overflow? try --precision fp32)" : "");
 
     if (status == PIXEEN_OK && req->keep_debug) {
         size_t img_n = (size_t)tensor_count(&s.decode.output);
@@ -389,8 +519,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
             if (status == PIXEEN_OK)
                 status = gpu_buffer_download(ctx, s.decode.output.buffer, s.decode.output.offset, raw,
                                              tensor_bytes(&s.decode.output));
-            if (status == PIXEEN_OK && m->act == DTYPE_F16) f16_to_f32_array(out->debug_image, raw, img_n);
-            if (status == PIXEEN_OK && m->act == DTYPE_F32) memcpy(out->debug_image, raw, img_n * 4);
+            if (status == PIXEEN_OK && decode_act == DTYPE_F16) f16_to_f32_array(out->debug_image, raw, img_n);
+            if (status == PIXEEN_OK && decode_act == DTYPE_F32) memcpy(out->debug_image, raw, img_n * 4);
         }
         free(lat);
         free(raw);
@@ -398,11 +528,13 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     out->width = req->width;
     out->height = req->height;
     out->batch = req->batch;
-    out->peak_device_bytes = s.text.arena.capacity + s.step.arena.capacity + s.decode.arena.capacity +
+    uint64_t text_bytes = 0;
+    for (int e = 0; e < FAMILY_MAX_ENCODERS; e++) text_bytes += s.text[e].arena.capacity;
+    out->peak_device_bytes = text_bytes + s.step.arena.capacity + s.decode.arena.capacity +
                              tensor_bytes(&s.x) * 2 + tensor_bytes(&s.noise) + tensor_bytes(&s.unet_in);
     log_info("txt2img: %dx%d, %d steps, %.2f s; activations %.1f MiB (text %.1f, step %.1f, decode %.1f)", req->width,
              req->height, s.plan ? s.plan->steps : 0, now_seconds() - start, (double)out->peak_device_bytes / (1 << 20),
-             (double)s.text.arena.capacity / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
+             (double)text_bytes / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
              (double)s.decode.arena.capacity / (1 << 20));
     run_state_free(&s);
     if (status != PIXEEN_OK) txt2img_result_free(out);

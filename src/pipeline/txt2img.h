@@ -1,12 +1,15 @@
-/* txt2img.h — text to image with a Stable Diffusion 1.x model, entirely on the GPU.
+/* txt2img.h — text to image with a model of any supported family (pipeline/family.h), entirely on
+ * the GPU. The loop knows no family by name: the family's description says which text encoders
+ * run and how their outputs become the UNet's context and added inputs.
  *
- * One run: <lora:...> tags out, LoRAs merged and embeddings found (pipeline/extras.h) -> tokenize (CPU) -> CLIP on [uncond x B; cond x B] -> initial noise drawn on the host by the
+ * One run: <lora:...> tags out, LoRAs merged and embeddings found (pipeline/extras.h) -> tokenize
+ * (CPU) -> the text encoders on [uncond x B; cond x B] -> initial noise drawn on the host by the
  * torch-compatible RNG and uploaded once (with every step's ancestral noise, drawn in diffusers'
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
  * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
  * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
- * of long prompts is applied), img2img, SD 2.x/SDXL.
+ * of long prompts is applied), img2img.
  * Entry points: txt2img_run, txt2img_result_free. */
 #ifndef PIXEEN_PIPELINE_TXT2IMG_H
 #define PIXEEN_PIPELINE_TXT2IMG_H
@@ -25,7 +28,7 @@ typedef pixeen_status (*txt2img_preview_fn)(const tensor *latents, int step, int
 
 typedef struct txt2img_request {
     const char *prompt;          /* required */
-    const char *negative_prompt; /* NULL: "" */
+    const char *negative_prompt; /* NULL: "" (SDXL: zero embeddings, diffusers' force_zeros_for_empty_prompt) */
     int width, height;           /* pixels, multiples of the VAE's downscale factor */
     int batch;                   /* >= 1 */
     int clip_skip;               /* >= 1 */
@@ -39,6 +42,9 @@ typedef struct txt2img_request {
     txt2img_preview_fn preview;  /* NULL: none; else after every preview_every-th step and the last */
     void *preview_user;
     int preview_every;           /* <= 0: 1 */
+    /* SDXL's size conditioning, pixels; 0: as diffusers (original and target = the image size,
+     * crop corner 0, 0). Families without added inputs ignore them. */
+    int original_width, original_height, crop_x, crop_y, target_width, target_height;
     /* LoRAs merged for this run besides the <lora:NAME:WEIGHT> tags of both prompts (whose names
      * resolve in lora_dir; NULL: $XDG_DATA_HOME/pixeen/loras). A run without any puts the original
      * weights back (pipeline/extras.h). */

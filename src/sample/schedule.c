@@ -144,12 +144,7 @@ static pixeen_status parse_config(const cJSON *root, schedule_config *cfg) {
                              "schedule: prediction_type '%s' (expected epsilon or v_prediction)",
                              cJSON_IsString(item) ? item->valuestring : "?");
     }
-    int zero_snr = 0;
-    PX_TRY(parse_bool(root, "rescale_betas_zero_snr", &zero_snr));
-    if (zero_snr)
-        return error_set(PIXEEN_ERROR_UNSUPPORTED,
-                         "schedule: rescale_betas_zero_snr = true is not supported (its last sigma is "
-                         "infinite)");
+    PX_TRY(parse_bool(root, "rescale_betas_zero_snr", &cfg->rescale_betas_zero_snr));
     item = cJSON_GetObjectItemCaseSensitive(root, "interpolation_type");
     if (item && !cJSON_IsNull(item) && !json_string_is(item, "linear"))
         return error_set(PIXEEN_ERROR_UNSUPPORTED,
@@ -200,6 +195,29 @@ static double cosine_alpha_bar(double t) {
     return c * c;
 }
 
+/* diffusers' rescale_zero_terminal_snr (Lin et al. 2023, Algorithm 1), in float32 as torch runs it:
+ * sqrt(alphas_cumprod) shifted so its last value is 0 and scaled so its first is unchanged, then
+ * turned back into betas. */
+static void rescale_zero_terminal_snr(float *betas, int n) {
+    float *s = malloc((size_t)n * sizeof *s);
+    if (!s) return; /* the caller's table check still runs; cannot fail for a 1000-entry table in practice */
+    double cum = 1.0;
+    for (int i = 0; i < n; i++) {
+        cum *= (double)(1.0f - betas[i]);
+        s[i] = sqrtf((float)cum);
+    }
+    float first = s[0], last = s[n - 1], scale = first / (first - last);
+    for (int i = 0; i < n; i++) s[i] = (s[i] - last) * scale;
+    float prev = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float bar = s[i] * s[i];
+        float alpha = i == 0 ? bar : bar / prev;
+        betas[i] = 1.0f - alpha;
+        prev = bar;
+    }
+    free(s);
+}
+
 pixeen_status schedule_table_create(const schedule_config *cfg, schedule_table *table) {
     if (!cfg || !table) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "schedule: table: NULL argument");
     memset(table, 0, sizeof *table);
@@ -246,11 +264,14 @@ pixeen_status schedule_table_create(const schedule_config *cfg, schedule_table *
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "schedule: unknown beta schedule %d",
                          (int)cfg->beta_schedule);
     }
+    if (cfg->rescale_betas_zero_snr) rescale_zero_terminal_snr(betas, n);
     double cum = 1.0; /* torch.cumprod's accumulator on the CPU is double */
     for (int i = 0; i < n; i++) {
         float alpha = 1.0f - betas[i];
         cum *= (double)alpha;
         float a = (float)cum;
+        /* zero terminal SNR: "close to 0 without being 0 so first sigma is not inf" (diffusers) */
+        if (cfg->rescale_betas_zero_snr && i == n - 1) a = 0x1p-24f;
         table->alphas_cumprod[i] = a;
         float one_minus = 1.0f - a;
         float ratio = one_minus / a;

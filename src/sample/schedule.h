@@ -19,7 +19,9 @@
  * The last sigma is 0 for every family (k-diffusion, ComfyUI, AUTOMATIC1111 and later diffusers;
  * diffusers 0.25's DPM++ stopped at the smallest sigma, whose last step is a no-op).
  *
- * Leaves out: rescale_betas_zero_snr (rejected), interpolation_type log_linear, lambda_min_clipped
+ * rescale_betas_zero_snr: betas rescaled to zero terminal SNR, the last alphas_cumprod set to 2^-24
+ * (diffusers: the first sigma stays finite, ~4096).
+ * Leaves out: interpolation_type log_linear, lambda_min_clipped
  * other than -inf, use_lu_lambdas, continuous timesteps.
  * Entry points: schedule_config_default, schedule_config_parse, schedule_table_create,
  * schedule_table_destroy, schedule_compute, schedule_sigma_to_t, schedule_table_alpha.
@@ -73,6 +75,7 @@ typedef struct schedule_config {
     int set_alpha_to_one;             /* 0 for SD: DDIM's final alpha is alphas_cumprod[0] */
     schedule_prediction prediction;   /* epsilon */
     int use_karras_sigmas;            /* 0 */
+    int rescale_betas_zero_snr;       /* 0 */
     int original_inference_steps;     /* LCM: 50 */
     double timestep_scaling;          /* LCM: 10.0 */
 } schedule_config;
@@ -96,8 +99,8 @@ void schedule_config_default(schedule_config *cfg);
 
 /* Parses a diffusers scheduler_config.json (`len` bytes; need not be NUL-terminated). Keys that
  * are absent keep the defaults above, except steps_offset (0, diffusers' default when absent).
- * Unknown beta schedules, spacings or prediction types, rescale_betas_zero_snr = true and values
- * out of range are PIXEEN_ERROR_FORMAT / UNSUPPORTED with the key named. */
+ * Unknown beta schedules, spacings or prediction types and values out of range are
+ * PIXEEN_ERROR_FORMAT / UNSUPPORTED with the key named. */
 pixeen_status schedule_config_parse(const char *json, size_t len, schedule_config *cfg);
 
 /* Frees trained_betas. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "text/tokenizer_builtin.h"
+
 static bool has_files(const char *dir) {
     char path[4096];
     struct stat st;
@@ -43,4 +45,18 @@ pixeen_status tokenizer_locate(const char *explicit_dir, const char *model_dir, 
                      "merges.txt, e.g. the tokenizer/ folder of the model's diffusers version), put the diffusers "
                      "folder (with tokenizer/) beside the checkpoint, or copy vocab.json and merges.txt into %s/",
                      what ? what : "this model", data);
+}
+
+pixeen_status tokenizer_open(const char *explicit_dir, const char *model_dir, bool openclip, const char *what,
+                             tokenizer **out, char *source, size_t source_size) {
+    char dir[4096];
+    pixeen_status st = tokenizer_locate(explicit_dir, model_dir, openclip, what, dir, sizeof dir);
+    if (st == PIXEEN_OK) {
+        if (source) snprintf(source, source_size, "%s", dir);
+        return tokenizer_load(dir, out);
+    }
+    if (explicit_dir) return st; /* the folder the user named is wrong: say so, never substitute */
+    error_clear();
+    if (source) snprintf(source, source_size, "%s", TOKENIZER_BUILTIN_NAME);
+    return tokenizer_load_builtin(openclip, out);
 }
