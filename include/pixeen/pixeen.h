@@ -505,6 +505,15 @@ PIXEEN_API void pixeen_image_destroy(pixeen_image *image);
  * file and tensor when the model is malformed or incomplete. */
 PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out);
 
+/* Writes the single-file checkpoint at `path` (original-layout .safetensors, or a .gguf) as a GGUF
+ * file at `out_path` with its weights quantized to `type` ("q8_0", "q5_1", "q5_0", "q4_1", "q4_0",
+ * "q6_K", "q5_K", "q4_K", or "f16"/"f32"), by stable-diffusion.cpp's conventions (same names;
+ * biases, embeddings, time embeddings and tensors whose rows are not whole blocks keep their stored
+ * type), so the file loads in both programs. Written atomically (temporary file, fsync, rename);
+ * `log` (may be NULL) receives a one-line summary. No GPU. PIXEEN_ERROR_INVALID_ARGUMENT for an
+ * unknown type, PIXEEN_ERROR_UNSUPPORTED for a diffusers folder, the model's errors otherwise. */
+PIXEEN_API pixeen_status pixeen_model_quantize(const char *path, const char *out_path, const char *type, FILE *log);
+
 /* pixeen_tokenize_print's options; {0} means: no model, tokenizer from the data folder. */
 typedef struct pixeen_tokenize_desc {
     const char *model_path;    /* default NULL; a model whose tokenizer to use */

@@ -7,6 +7,7 @@
 #include "api/internal.h"
 #include "core/text_escape.h"
 #include "models/model.h"
+#include "models/quantize.h"
 #include "pipeline/family.h"
 #include "text/prompt_weights.h"
 #include "text/tokenizer_builtin.h"
@@ -25,6 +26,12 @@ static void print_count(FILE *out, uint64_t n) {
     else if (n >= 1000000ull) fprintf(out, "%.2f M", (double)n / 1e6);
     else if (n >= 1000ull) fprintf(out, "%.1f k", (double)n / 1e3);
     else fprintf(out, "%llu", (unsigned long long)n);
+}
+
+static void print_bytes(FILE *out, uint64_t n) {
+    if (n >= (1ull << 30)) fprintf(out, "%.2f GiB", (double)n / (double)(1ull << 30));
+    else if (n >= (1ull << 20)) fprintf(out, "%.2f MiB", (double)n / (double)(1ull << 20));
+    else fprintf(out, "%.1f KiB", (double)n / 1024.0);
 }
 
 /* Untrusted text (metadata, tensor and file names) as it is, with terminal escapes shown as \xNN. */
@@ -76,19 +83,28 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
             fprintf(out, "\n%s: MISSING (%s): this model cannot generate without it\n", model_component_name(c), where);
             continue;
         }
-        uint64_t params = 0, by_dtype[SAFETENSORS_DTYPE_COUNT] = {0};
+        uint64_t params = 0, by_dtype[SAFETENSORS_DTYPE_COUNT] = {0}, bytes_by_dtype[SAFETENSORS_DTYPE_COUNT] = {0};
         size_t n = model_weight_count(m, c);
         for (size_t i = 0; i < n; i++) {
             const model_weight *w = model_weight_at(m, c, i);
             params += w->n_elements;
             by_dtype[w->tensor->dtype] += w->n_elements;
+            /* this weight's share of its stored tensor (a fused qkv holds three) */
+            bytes_by_dtype[w->tensor->dtype] +=
+                w->tensor->n_elements
+                    ? (uint64_t)((double)w->tensor->nbytes * (double)w->n_elements / (double)w->tensor->n_elements)
+                    : 0;
         }
         total += params;
         fprintf(out, "\n%s: ", model_component_name(c));
         print_count(out, params);
         fprintf(out, " parameters in %zu tensors,", n);
         for (int d = 0; d < SAFETENSORS_DTYPE_COUNT; d++)
-            if (by_dtype[d]) fprintf(out, " %s", safetensors_dtype_name(d));
+            if (by_dtype[d]) {
+                fprintf(out, " %s (", safetensors_dtype_name(d));
+                print_bytes(out, bytes_by_dtype[d]);
+                fputc(')', out);
+            }
         if (!single) {
             fputs(" (", out);
             print_escaped(out, safetensors_path(model_component_file(m, c)), 1024);
@@ -230,4 +246,8 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
     prompt_chunks_free(&ch);
     tokenizer_free(tok);
     return st;
+}
+
+PIXEEN_API pixeen_status pixeen_model_quantize(const char *path, const char *out_path, const char *type, FILE *log) {
+    return model_quantize(path, out_path, type, log);
 }

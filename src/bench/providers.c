@@ -12,6 +12,8 @@
 /* src/bench/cases_gemm.c */
 uint32_t bench_cases_matmul(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_conv2d(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_quant.c */
+uint32_t bench_cases_matmul_quant(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_ops2.c */
 uint32_t bench_cases_attention(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick);
@@ -19,6 +21,7 @@ uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);
 
 const bench_provider bench_providers[] = {
     {"matmul", bench_cases_matmul},
+    {"matmul_q", bench_cases_matmul_quant},
     {"conv2d", bench_cases_conv2d},
     {"attention", bench_cases_attention},
     {"norm", bench_cases_norm},

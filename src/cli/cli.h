@@ -37,6 +37,7 @@ int cli_save_image(pixeen_image *image, const cli_save_options *options);
 /* Subcommands (one per file). */
 int cmd_devices(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_open(int argc, char **argv);

@@ -8,6 +8,7 @@ static const cli_command commands[] = {
     {"generate", "text to image: pixeen generate -m MODEL -p PROMPT [--save OUT.png.age]", cmd_generate},
     {"devices", "list Vulkan devices, their capabilities, and which one Pixeen would use", cmd_devices},
     {"probe", "run one network (text encoder, UNet, VAE decoder) on .npy inputs, write its output as .npy", cmd_probe},
+    {"quantize", "write a checkpoint as GGUF with quantized weights (q8_0, q4_0, q4_K, ...)", cmd_quantize},
     {"inspect", "show a model's family, layout, networks, parameters and metadata (no GPU)", cmd_inspect},
     {"tokenize", "show how a prompt is tokenized: pieces, weights and ids per 77-token chunk", cmd_tokenize},
     {"keygen", "create an age identity (private key) and print its recipient", cmd_keygen},

@@ -178,6 +178,7 @@ typedef enum gpu_binding_kind {
     GPU_BIND_TEXEL_F16X4 = 2, /* uniform texel buffer, RGBA16F: read-only, fp16 -> fp32 on fetch */
     GPU_BIND_TEXEL_F32 = 3,   /* uniform texel buffer, R32F */
     GPU_BIND_TEXEL_F16 = 4,   /* uniform texel buffer, R16F */
+    GPU_BIND_TEXEL_U32 = 5,   /* uniform texel buffer, R32UI: raw words (quantized weight blocks) */
 } gpu_binding_kind;
 
 #define GPU_MAX_BINDINGS 8

@@ -298,6 +298,7 @@ static char *find_tokenizer_beside(const char *dir, const char *file, const char
     char stem[1024];
     snprintf(stem, sizeof stem, "%s", base ? base + 1 : file);
     char *dot = strstr(stem, ".safetensors");
+    if (!dot) dot = strstr(stem, ".gguf");
     if (dot) *dot = 0;
     if ((dot = strstr(stem, ".fp16"))) *dot = 0;
     char *sd = path_join(dir, stem);

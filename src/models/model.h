@@ -15,7 +15,10 @@
  * networks do not use are kept as "extras" (listed by model_extra_*), never an error: real
  * checkpoints carry EMA copies, schedule buffers and position_ids.
  * Weights are looked up by component and diffusers name, and streamed through the mapping.
- * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner. LoRA is models/lora.h.
+ * A single file may be GGUF (stable-diffusion.cpp's quantized models, original-layout names): the
+ * safetensors layer reads it as the same kind of table, with ggml block dtypes (gguf.h).
+ * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner, GGUF files in diffusers names.
+ * LoRA is models/lora.h.
  */
 #ifndef PIXEEN_MODELS_MODEL_H
 #define PIXEEN_MODELS_MODEL_H

@@ -33,6 +33,7 @@ typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
+    size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
     /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
      * whose token_side_index >= 0 take that row of token_side instead of their token's embedding. */
     const tensor *token_side;       /* fp16 [S, D] */

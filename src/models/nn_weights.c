@@ -8,11 +8,16 @@
  * the checkpoint; the data order is documented here and in src/ops.
  * Every value is checked on the way (in host memory, never read back from a mapping): a NaN or
  * infinity, or an fp32/bf16 value beyond fp16's range, fails the load with the tensor's name
- * instead of making black images later. */
+ * instead of making black images later.
+ * GGUF weights that a quantized kernel reads (keep_quantized) go up in their blocks instead: they
+ * stay quantized in GPU memory and are dequantized in registers by the matmul (src/ops/quant.h);
+ * each block's fp16 scales are checked finite on the way (ggml_block_finite). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/ggml_quant.h"
 #include "models/nn.h"
+#include "ops/quant.h"
 
 typedef struct stream_state {
     const model_weight *w;
@@ -73,6 +78,66 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
     return PIXEEN_OK;
 }
 
+/* ---- quantized weights (GGUF): the blocks go to the GPU as they are (ops/quant.h layout) ---- */
+
+typedef struct quant_state {
+    const model_weight *w;
+    uint32_t type, file_block, gpu_block;
+    uint64_t first_block; /* of this weight in its stored tensor (a slice of a fused qkv) */
+} quant_state;
+
+static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, void *user) {
+    quant_state *q = user;
+    uint8_t file_block[256], gpu_block[256]; /* the largest block is 212 bytes */
+    uint8_t *out = dst;
+    for (uint64_t at = offset; at < offset + bytes;) {
+        uint64_t block = at / q->gpu_block, in = at % q->gpu_block;
+        uint64_t n = q->gpu_block - in < offset + bytes - at ? q->gpu_block - in : offset + bytes - at;
+        /* the block is checked in host memory, never read twice from the mapping */
+        PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block, q->file_block,
+                                     file_block));
+        if (!ggml_block_finite(q->type, file_block))
+            return error_set(PIXEEN_ERROR_MODEL,
+                             "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or broken "
+                             "checkpoint (it would make black images)",
+                             q->w->name, (unsigned long long)(q->first_block + block));
+        quant_blocks_to_gpu(q->type, file_block, 1, gpu_block);
+        memcpy(out, gpu_block + in, (size_t)n);
+        out += n;
+        at += n;
+    }
+    return PIXEEN_OK;
+}
+
+/* A weight the quantized matmul can read straight from its blocks: a 2-D GGUF tensor of a type
+ * with a GPU kernel, stored whole or as whole rows of a fused tensor (OpenCLIP's in_proj_weight). Embedding tables are read by the gather kernel and stay
+ * converted (stable-diffusion.cpp never quantizes them); 1-D norm parameters and convolution
+ * kernels likewise (a few KB, or not quantized by the converter: a kernel row is kw values).
+ * PIXEEN_GGUF_DEQUANTIZE=1 converts every weight to fp16 at load instead (for comparisons). */
+static bool keep_quantized(const model_weight *w, tensor_dtype *dtype) {
+    const char *off = getenv("PIXEEN_GGUF_DEQUANTIZE");
+    if (off && !strcmp(off, "1")) return false;
+    if (!w->tensor || !safetensors_dtype_is_block(w->tensor->dtype) || w->ndim != 2 || w->transpose ||
+        w->shape[1] <= 0 || w->first_element % (uint64_t)w->shape[1] ||
+        w->tensor->shape[w->tensor->ndim - 1] != w->shape[1] || strstr(w->name, "embedding"))
+        return false;
+    return quant_dtype_of_ggml(safetensors_dtype_ggml(w->tensor->dtype), dtype);
+}
+
+static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, tensor_dtype dtype, nn_weight *dst) {
+    dst->t.dtype = dtype;
+    dst->t.rank = 2;
+    dst->t.shape[0] = w->shape[0];
+    dst->t.shape[1] = w->shape[1];
+    uint64_t bytes = tensor_bytes(&dst->t);
+    PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, bytes, w->name, &dst->t.buffer));
+    quant_state q = {.w = w, .type = safetensors_dtype_ggml(w->tensor->dtype)};
+    q.file_block = ggml_block_bytes(q.type);
+    q.gpu_block = tensor_quant_block_bytes(dtype);
+    q.first_block = w->first_element / ggml_block_elems(q.type);
+    return gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
+}
+
 static int by_name(const void *a, const void *b) {
     return strcmp(((const nn_weight *)a)->name, ((const nn_weight *)b)->name);
 }
@@ -93,6 +158,14 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
             break;
         }
         out->count++;
+        tensor_dtype qtype;
+        if (keep_quantized(w, &qtype)) {
+            status = upload_quantized(ctx, w, qtype, dst);
+            out->bytes += tensor_bytes(&dst->t);
+            out->quantized++;
+            if (status != PIXEEN_OK) error_wrap(status, "nn: uploading '%s': ", w->name);
+            continue;
+        }
         dst->t.dtype = DTYPE_F16;
         dst->t.rank = (uint32_t)(w->ndim ? w->ndim : 1);
         for (int d = 0; d < w->ndim; d++) dst->t.shape[d] = w->shape[d];

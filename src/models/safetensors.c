@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/f16.h"
+#include "models/ggml_quant.h"
+#include "models/gguf.h"
 
 /* Conversion window: 16 MiB of source bytes. Big enough that per-window costs (madvise, loop
  * setup) vanish, small enough that the pages faulted in and dropped again stay a small resident
@@ -40,6 +42,7 @@ struct safetensors_file {
     size_t meta_count;
     char **meta_keys;
     char **meta_values;
+    bool is_gguf;                /* the table came from gguf.c */
 };
 
 static const struct {
@@ -54,6 +57,12 @@ static const struct {
     [SAFETENSORS_U16] = {"U16", 2},        [SAFETENSORS_U8] = {"U8", 1},
     [SAFETENSORS_BOOL] = {"BOOL", 1},      [SAFETENSORS_F8_E4M3] = {"F8_E4M3", 1},
     [SAFETENSORS_F8_E5M2] = {"F8_E5M2", 1},
+    /* GGUF block types: size 0, see safetensors_dtype_is_block */
+    [SAFETENSORS_Q4_0] = {"Q4_0", 0},      [SAFETENSORS_Q4_1] = {"Q4_1", 0},
+    [SAFETENSORS_Q5_0] = {"Q5_0", 0},      [SAFETENSORS_Q5_1] = {"Q5_1", 0},
+    [SAFETENSORS_Q8_0] = {"Q8_0", 0},      [SAFETENSORS_Q2_K] = {"Q2_K", 0},
+    [SAFETENSORS_Q3_K] = {"Q3_K", 0},      [SAFETENSORS_Q4_K] = {"Q4_K", 0},
+    [SAFETENSORS_Q5_K] = {"Q5_K", 0},      [SAFETENSORS_Q6_K] = {"Q6_K", 0},
 };
 
 const char *safetensors_dtype_name(safetensors_dtype dtype) {
@@ -64,8 +73,18 @@ size_t safetensors_dtype_size(safetensors_dtype dtype) {
     return (unsigned)dtype < SAFETENSORS_DTYPE_COUNT ? dtype_info[dtype].size : 0;
 }
 
+bool safetensors_dtype_is_block(safetensors_dtype dtype) {
+    return dtype >= SAFETENSORS_Q4_0 && dtype <= SAFETENSORS_Q6_K;
+}
+
+uint32_t safetensors_dtype_ggml(safetensors_dtype dtype) {
+    uint32_t type = 0;
+    return safetensors_dtype_is_block(dtype) && gguf_dtype_to_ggml(dtype, &type) ? type : 0;
+}
+
 bool safetensors_dtype_is_weight(safetensors_dtype dtype) {
-    return dtype == SAFETENSORS_F32 || dtype == SAFETENSORS_F16 || dtype == SAFETENSORS_BF16;
+    return dtype == SAFETENSORS_F32 || dtype == SAFETENSORS_F16 || dtype == SAFETENSORS_BF16 ||
+           safetensors_dtype_is_block(dtype);
 }
 
 void safetensors_close(safetensors_file *file) {
@@ -151,7 +170,7 @@ static pixeen_status parse_tensor(safetensors_file *f, const cJSON *entry, safet
                          "safetensors: '%s': tensor '%s': missing or mistyped dtype/shape/data_offsets",
                          f->path, name);
     t->dtype = SAFETENSORS_DTYPE_COUNT;
-    for (int d = 0; d < SAFETENSORS_DTYPE_COUNT; d++)
+    for (int d = 0; d < SAFETENSORS_Q4_0; d++) /* the block types exist only in GGUF files */
         if (!strcmp(dtype->valuestring, dtype_info[d].name)) t->dtype = (safetensors_dtype)d;
     if (t->dtype == SAFETENSORS_DTYPE_COUNT)
         return error_set(PIXEEN_ERROR_FORMAT, "safetensors: '%s': tensor '%s': unknown dtype '%.32s'",
@@ -310,8 +329,23 @@ done:
     return status;
 }
 
+/* A GGUF file: gguf.c validates it and its table becomes this file's. */
+static pixeen_status adopt_gguf(safetensors_file *f) {
+    gguf_table t;
+    PX_TRY(gguf_parse(f->data, f->size, f->path, &t));
+    f->data_start = t.data_start;
+    f->count = t.count;
+    f->tensors = t.tensors;
+    f->names = t.names;
+    f->meta_count = t.meta_count;
+    f->meta_keys = t.meta_keys;
+    f->meta_values = t.meta_values;
+    f->is_gguf = true;
+    return PIXEEN_OK;
+}
+
 static pixeen_status open_common(safetensors_file *f, safetensors_file **out) {
-    pixeen_status status = parse_header(f);
+    pixeen_status status = gguf_has_magic(f->data, f->size) ? adopt_gguf(f) : parse_header(f);
     if (status != PIXEEN_OK) {
         safetensors_close(f);
         return status;
@@ -429,8 +463,8 @@ static pixeen_status check_read(const safetensors_file *f, const safetensors_ten
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: read: null argument");
     if (!safetensors_dtype_is_weight(t->dtype))
         return error_set(PIXEEN_ERROR_UNSUPPORTED,
-                         "safetensors: '%s': tensor '%s' has dtype %s (expected F32, F16 or BF16 for a "
-                         "weight)",
+                         "safetensors: '%s': tensor '%s' has dtype %s (expected F32, F16, BF16 or a GGUF "
+                         "block type for a weight)",
                          f->path, t->name, safetensors_dtype_name(t->dtype));
     if (first > t->n_elements || count > t->n_elements - first)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
@@ -448,9 +482,37 @@ static inline float load_f32(const uint8_t *p) {
     return v;
 }
 
+/* Block types: dequantizes the blocks the range covers, one at a time (a super-block is 256 values),
+ * into fp32 (dst32) or fp16 (dst16). Block starts are multiples of the block's bytes from the
+ * tensor's start: rows are whole blocks (gguf.c checked), so element e is in block e / elems. */
+static void read_blocks(const safetensors_file *file, const safetensors_tensor *t, uint64_t first, uint64_t count,
+                        float *dst32, uint16_t *dst16) {
+    uint32_t type = safetensors_dtype_ggml(t->dtype);
+    uint64_t be = ggml_block_elems(type), bb = ggml_block_bytes(type);
+    float block[GGML_QK_K];
+    uint64_t released = t->offset + first / be * bb;
+    for (uint64_t e = first; e < first + count;) {
+        uint64_t bi = e / be, in = e % be;
+        uint64_t n = be - in < first + count - e ? be - in : first + count - e;
+        ggml_dequantize(type, file->data + t->offset + bi * bb, 1, block);
+        if (dst32) memcpy(dst32 + (e - first), block + in, (size_t)n * sizeof *block);
+        else f32_to_f16_array(dst16 + (e - first), block + in, (size_t)n);
+        e += n;
+        uint64_t here = t->offset + (bi + 1) * bb;
+        if (here - released >= WINDOW_BYTES || e == first + count) {
+            release_pages(file, released, here);
+            released = here;
+        }
+    }
+}
+
 pixeen_status safetensors_read_f16(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, uint16_t *dst) {
     PX_TRY(check_read(file, tensor, first_element, count, dst));
+    if (safetensors_dtype_is_block(tensor->dtype)) {
+        read_blocks(file, tensor, first_element, count, NULL, dst);
+        return PIXEEN_OK;
+    }
     size_t esize = safetensors_dtype_size(tensor->dtype);
     uint64_t per_window = WINDOW_BYTES / esize;
     for (uint64_t done = 0; done < count;) {
@@ -477,6 +539,10 @@ pixeen_status safetensors_read_f16(const safetensors_file *file, const safetenso
 pixeen_status safetensors_read_f32(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, float *dst) {
     PX_TRY(check_read(file, tensor, first_element, count, dst));
+    if (safetensors_dtype_is_block(tensor->dtype)) {
+        read_blocks(file, tensor, first_element, count, dst, NULL);
+        return PIXEEN_OK;
+    }
     size_t esize = safetensors_dtype_size(tensor->dtype);
     uint64_t per_window = WINDOW_BYTES / esize;
     for (uint64_t done = 0; done < count;) {
@@ -497,5 +563,20 @@ pixeen_status safetensors_read_f32(const safetensors_file *file, const safetenso
         release_pages(file, begin, begin + n * esize);
         done += n;
     }
+    return PIXEEN_OK;
+}
+
+pixeen_status safetensors_read_raw(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t byte_offset, uint64_t bytes, void *dst) {
+    if (!file || !tensor || (!dst && bytes))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "safetensors: read: null argument");
+    if (byte_offset > tensor->nbytes || bytes > tensor->nbytes - byte_offset)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "safetensors: '%s': tensor '%s': bytes [%llu, +%llu) requested, it has %llu", file->path,
+                         tensor->name, (unsigned long long)byte_offset, (unsigned long long)bytes,
+                         (unsigned long long)tensor->nbytes);
+    uint64_t begin = tensor->offset + byte_offset;
+    memcpy(dst, file->data + begin, (size_t)bytes);
+    release_pages(file, begin, begin + bytes);
     return PIXEEN_OK;
 }

@@ -15,6 +15,10 @@
  * converted, reading through the mapping in windows and dropping each window's pages afterwards
  * (madvise MADV_DONTNEED) so a 7 GB checkpoint streams with a resident set of a few MB.
  *
+ * A GGUF file (magic "GGUF") opened through safetensors_open/_open_memory is validated by gguf.c
+ * and presented as the same table (C-order shapes; quantized tensors with block dtypes that the
+ * read functions dequantize block by block), so the model layer reads both formats alike.
+ *
  * Entry points: safetensors_open, safetensors_open_memory (bytes owned by the caller; fuzzing and
  * tests), safetensors_close, safetensors_find, safetensors_read_f16, safetensors_read_f32,
  * safetensors_dtype_name, safetensors_metadata_get.
@@ -53,6 +57,18 @@ typedef enum safetensors_dtype {
     SAFETENSORS_BOOL,
     SAFETENSORS_F8_E4M3,
     SAFETENSORS_F8_E5M2,
+    /* ggml block types, only in GGUF files (gguf.h); never accepted from a safetensors header.
+     * Their "size" is 0: n_elements and nbytes are related by the block (ggml_quant.h). */
+    SAFETENSORS_Q4_0,
+    SAFETENSORS_Q4_1,
+    SAFETENSORS_Q5_0,
+    SAFETENSORS_Q5_1,
+    SAFETENSORS_Q8_0,
+    SAFETENSORS_Q2_K,
+    SAFETENSORS_Q3_K,
+    SAFETENSORS_Q4_K,
+    SAFETENSORS_Q5_K,
+    SAFETENSORS_Q6_K,
     SAFETENSORS_DTYPE_COUNT
 } safetensors_dtype;
 
@@ -92,8 +108,12 @@ const char *safetensors_metadata_get(const safetensors_file *file, const char *k
 /* "F16", "BF16", ... as written in headers. */
 const char *safetensors_dtype_name(safetensors_dtype dtype);
 size_t safetensors_dtype_size(safetensors_dtype dtype);
-/* True for the dtypes the read functions convert (F32, F16, BF16). */
+/* True for the dtypes the read functions convert (F32, F16, BF16 and the GGUF block types). */
 bool safetensors_dtype_is_weight(safetensors_dtype dtype);
+/* True for the GGUF block types (SAFETENSORS_Q4_0 ... SAFETENSORS_Q6_K). */
+bool safetensors_dtype_is_block(safetensors_dtype dtype);
+/* The ggml type (ggml_quant.h) of a block dtype; 0 (GGML_F32) for others. */
+uint32_t safetensors_dtype_ggml(safetensors_dtype dtype);
 
 /* Copies elements [first_element, first_element + count) of `tensor` (C order) into dst,
  * converted to fp16 (round to nearest even; fp32 values beyond fp16 range become inf) or fp32.
@@ -102,6 +122,10 @@ bool safetensors_dtype_is_weight(safetensors_dtype dtype);
  * 16 MiB window of the mapping at a time and releases those pages afterwards. */
 pixeen_status safetensors_read_f16(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, uint16_t *dst);
+/* Copies bytes [byte_offset, byte_offset + bytes) of the tensor's stored data as they are (GGUF
+ * blocks the GPU keeps quantized), releasing the pages afterwards like the converting reads. */
+pixeen_status safetensors_read_raw(const safetensors_file *file, const safetensors_tensor *tensor,
+                                   uint64_t byte_offset, uint64_t bytes, void *dst);
 pixeen_status safetensors_read_f32(const safetensors_file *file, const safetensors_tensor *tensor,
                                    uint64_t first_element, uint64_t count, float *dst);
 

@@ -10,6 +10,7 @@
 
 #include "ops/common.h"
 #include "ops/gemm.h"
+#include "ops/quant.h"
 
 /* ---- tuning ------------------------------------------------------------------------------ */
 
@@ -202,6 +203,10 @@ static bool dtype_ok(const tensor *t) { return t->dtype == DTYPE_F16 || t->dtype
 
 void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, const op_gemm_tuning *tuning) {
+    if (tensor_dtype_is_quant(w->dtype)) { /* a GGUF weight kept in its blocks: src/ops/quant.c */
+        op_matmul_quant_record(rec, x, w, bias, residual, out, tuning);
+        return;
+    }
     gpu_context *ctx = gpu_recorder_context(rec);
     if (x->rank < 2 || x->rank > 3 || w->rank < 2 || w->rank > 3 || out->rank != x->rank) goto bad_shape;
     int64_t B = x->rank == 3 ? x->shape[0] : 1, M = x->shape[x->rank - 2], K = x->shape[x->rank - 1];

@@ -1,0 +1,175 @@
+/* test_cli_gguf.c — GGUF through the `pixeen` executable as a user runs it:
+ *   pixeen quantize tests/data/sd15-tiny/sd15-tiny.fp16.safetensors rt.q8_0.gguf --type q8_0
+ *     (atomic: no temporary file left; its tensors' bytes equal stable-diffusion.cpp's q8_0 file's),
+ *   pixeen inspect rt.q8_0.gguf (types and bytes per component),
+ *   pixeen generate -m rt.q8_0.gguf --tokenizer DIR -p P -n N -W 64 -H 64 --steps 4 --cfg 7.5 \
+ *     --seed 1234 --sampler euler --schedule discrete --save-plain out.png
+ *   whose PNG matches diffusers on the dequantized weights (gguf/ref-q8_0) within 4/255 (+ the 8-bit
+ *   rounding), the refusals (unknown type, a file that is not a model: nothing written), and a NaN
+ *   block scale in a weight that stays quantized (the load fails naming the tensor and block), and
+ *   LoRA on a GGUF base (refused: LoRA merges into fp16 weights, these stay quantized).
+ * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* the library's stb_image (third_party/stb_impl.c: PNG only, no stdio) */
+#define STBI_NO_STDIO
+#include <stb_image.h>
+
+#include "models/safetensors.h"
+#include "test.h"
+
+static char exe[1100], dir[1024], root[2048];
+
+static int pixeen(const char *args) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > out.txt 2> err.txt < /dev/null", dir, exe, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static size_t slurp(const char *name, char *buf, size_t cap) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    return n;
+}
+
+static const char *path_of(const char *name) {
+    static char p[1300];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
+}
+
+static int files_in_dir(void) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+/* Every tensor of `a` has the same dtype, shape and bytes in `b`. */
+static void same_tensors(const char *a_path, const char *b_path) {
+    safetensors_file *a = NULL, *b = NULL;
+    CHECK_OK(safetensors_open(a_path, &a));
+    CHECK_OK(safetensors_open(b_path, &b));
+    if (!a || !b) goto done;
+    CHECK(safetensors_count(a) >= safetensors_count(b));
+    size_t same = 0;
+    for (size_t i = 0; i < safetensors_count(b); i++) {
+        const safetensors_tensor *tb = safetensors_at(b, i), *ta = safetensors_find(a, tb->name);
+        CHECK(ta && ta->dtype == tb->dtype && ta->nbytes == tb->nbytes);
+        if (!ta || ta->nbytes != tb->nbytes) continue;
+        uint8_t *x = malloc(ta->nbytes + 1), *y = malloc(tb->nbytes + 1);
+        CHECK_OK(safetensors_read_raw(a, ta, 0, ta->nbytes, x));
+        CHECK_OK(safetensors_read_raw(b, tb, 0, tb->nbytes, y));
+        same += !memcmp(x, y, ta->nbytes);
+        free(x);
+        free(y);
+    }
+    printf("quantize q8_0: %zu of %zu tensors byte-identical to stable-diffusion.cpp's file\n", same,
+           safetensors_count(b));
+    CHECK(same == safetensors_count(b));
+done:
+    safetensors_close(a);
+    safetensors_close(b);
+}
+
+int main(void) {
+    const char *bin = getenv("PIXEEN_TEST_BIN");
+    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : "build");
+    if (access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built yet");
+    snprintf(dir, sizeof dir, "%s/cli-gguf-XXXXXX", bin ? bin : "/tmp");
+    if (!mkdtemp(dir)) TEST_SKIP("cannot create a scratch folder");
+    if (!realpath(test_data_path("."), root)) TEST_SKIP("no tests/data");
+    char args[8192], out[16384], path[1300];
+
+    /* refusals first: nothing may be left behind */
+    snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' bad.gguf --type q3_K", root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "q3_K") != NULL);
+    snprintf(args, sizeof args, "quantize '%s/corpus/gguf/valid_q8_f32' bad.gguf --type q8_0", root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "UNet") != NULL);
+    CHECK(files_in_dir() == 2); /* out.txt and err.txt only */
+
+    snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' rt.q8_0.gguf --type q8_0", root);
+    CHECK(pixeen(args) == 0);
+    CHECK(files_in_dir() == 3); /* no temporary file left */
+    snprintf(path, sizeof path, "%s/rt.q8_0.gguf", dir);
+    same_tensors(path, test_data_path("gguf/sd15-tiny.q8_0.gguf"));
+
+    CHECK(pixeen("inspect rt.q8_0.gguf") == 0);
+    slurp("out.txt", out, sizeof out);
+    CHECK(strstr(out, "unet:") && strstr(out, "Q8_0 (") && strstr(out, "F16 ("));
+
+    snprintf(args, sizeof args,
+             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photograph of an astronaut "
+             "riding a horse' -n 'blurry, low quality' -W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler "
+             "--schedule discrete --save-plain out.png",
+             root);
+    CHECK(pixeen(args) == 0);
+    slurp("err.txt", out, sizeof out);
+    if (out[0]) printf("%s", out);
+    snprintf(path, sizeof path, "%s/out.png", dir);
+    int w = 0, h = 0, ch = 0;
+    static unsigned char png[1 << 20];
+    FILE *pf = fopen(path, "rb");
+    size_t png_len = pf ? fread(png, 1, sizeof png, pf) : 0;
+    if (pf) fclose(pf);
+    unsigned char *img = stbi_load_from_memory(png, (int)png_len, &w, &h, &ch, 3);
+    CHECK(img && w == 64 && h == 64);
+    FILE *f = fopen(test_data_path("gguf/ref-q8_0/pipe_euler_32_image.bin"), "rb");
+    static float ref[64 * 64 * 3];
+    CHECK(f && fread(ref, 4, 64 * 64 * 3, f) == 64 * 64 * 3);
+    if (f) fclose(f);
+    if (img) {
+        double sum = 0;
+        for (int i = 0; i < 64 * 64 * 3; i++) sum += fabs(img[i] / 255.0 - ref[i]);
+        double mean = sum / (64 * 64 * 3);
+        printf("generate from the quantized round trip: image mean |diff| %.4f (tol %.4f)\n", mean, 4.5 / 255);
+        CHECK(mean < 4.5 / 255); /* 4/255 in fp16 plus half a step of the 8-bit PNG */
+        stbi_image_free(img);
+    }
+    /* LoRA on a GGUF base is refused (it merges into fp16 weights; these stay quantized): no image */
+    snprintf(args, sizeof args,
+             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photo "
+             "<lora:sd15-tiny-lora:0.8>' --lora-dir '%s/lora' -W 64 -H 64 --steps 1 --save-plain lora.png",
+             root, root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "not stored as fp16") != NULL);
+    CHECK(access(path_of("lora.png"), F_OK) != 0);
+
+    /* a NaN block scale in a weight that stays quantized: the load fails naming the tensor */
+    safetensors_file *sf = NULL;
+    uint64_t at = 0;
+    CHECK_OK(safetensors_open(path_of("rt.q8_0.gguf"), &sf));
+    const safetensors_tensor *q = sf ? safetensors_find(sf, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight") : NULL;
+    CHECK(q && q->dtype == SAFETENSORS_Q8_0);
+    if (q) at = q->offset + 34 * 3; /* the fourth block's d */
+    safetensors_close(sf);
+    FILE *bad = fopen(path_of("rt.q8_0.gguf"), "r+b");
+    CHECK(bad && at && fseek(bad, (long)at, SEEK_SET) == 0 && fputc(0xFF, bad) != EOF && fputc(0x7F, bad) != EOF);
+    if (bad) fclose(bad);
+    snprintf(args, sizeof args,
+             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p x -W 64 -H 64 --steps 1 "
+             "--save-plain nan.png",
+             root);
+    CHECK(pixeen(args) != 0);
+    slurp("err.txt", out, sizeof out);
+    CHECK(strstr(out, "attn1.to_q.weight") && strstr(out, "NaN or infinite scale in block 3"));
+    snprintf(path, sizeof path, "%s/nan.png", dir);
+    CHECK(access(path, F_OK) != 0);
+
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    if (system(args) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return test_finish();
+}
