@@ -8,21 +8,7 @@
 #include "ops/layout.h"
 #include "ops/pipeline_ops.h"
 #include "pipeline/edit.h"
-
-static pixeen_status tensor_new(gpu_context *ctx, tensor_dtype dtype, uint32_t rank, const int64_t *shape,
-                                const char *label, tensor *t) {
-    memset(t, 0, sizeof *t);
-    t->dtype = dtype;
-    t->rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t->shape[i] = shape[i];
-    return gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(t), label, &t->buffer);
-}
-
-static void nchw_to_nhwc(const float *in, float *out, int64_t B, int64_t C, int64_t HW) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < HW; i++) out[(b * HW + i) * C + c] = in[(b * C + c) * HW + i];
-}
+#include "pipeline/run_tensor.h"
 
 pixeen_status edit_begin(const sd_model *m, const edit_request *req, int width, int height, int batch, edit_state *e) {
     memset(e, 0, sizeof *e);
@@ -196,19 +182,19 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
         for (int64_t i = 0; i < HW; i++)
             for (int c = 0; c < 3; c++)
                 host[(size_t)at * px + (size_t)i * 3 + c] = e->req->mask[i] < 0.5f ? e->req->image[i * 3 + c] : 0.0f;
-    pixeen_status st = tensor_new(ctx, DTYPE_F32, 4, (const int64_t[]){images, e->H, e->W, 3}, "edit pictures", &e->pixels);
+    pixeen_status st = run_tensor_create(ctx, DTYPE_F32, 4, (const int64_t[]){images, e->H, e->W, 3}, "edit pictures", &e->pixels);
     if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->pixels.buffer, 0, host, tensor_bytes(&e->pixels));
     explicit_bzero(host, px * (size_t)images * sizeof(float));
     free(host);
 
-    if (st == PIXEEN_OK) st = tensor_new(ctx, DTYPE_F32, 2, (const int64_t[]){2, h * w * C}, "edit sample noise", &e->sample_noise_t);
+    if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 2, (const int64_t[]){2, h * w * C}, "edit sample noise", &e->sample_noise_t);
     if (st == PIXEEN_OK && !e->sample_noise && !(e->sample_noise = calloc((size_t)(2 * h * w * C), sizeof(float))))
         st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "edit: out of host memory");
     if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->sample_noise_t.buffer, 0, e->sample_noise, tensor_bytes(&e->sample_noise_t));
-    if (st == PIXEEN_OK) st = tensor_new(ctx, DTYPE_F32, 4, lat, "image latents", &e->x0);
-    if (st == PIXEEN_OK) st = tensor_new(ctx, DTYPE_F32, 4, lat, "edit noise", &e->noise);
+    if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, lat, "image latents", &e->x0);
+    if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, lat, "edit noise", &e->noise);
     if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->noise.buffer, 0, e->init_noise, tensor_bytes(&e->noise));
-    if (st == PIXEEN_OK) st = tensor_new(ctx, DTYPE_F32, 4, lat, "masked image latents", &e->masked);
+    if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, lat, "masked image latents", &e->masked);
 
     /* The latent-size mask: torch.nn.functional.interpolate(mode="nearest"), src = floor(dst * in / out). */
     float *ml = st == PIXEEN_OK ? malloc((size_t)(B * h * w) * sizeof(float)) : NULL;
@@ -222,14 +208,14 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
                 if (ix > e->W - 1) ix = e->W - 1;
                 for (int64_t b = 0; b < B; b++) ml[(b * h + y) * w + xx] = e->req->mask[iy * e->W + ix];
             }
-        st = tensor_new(ctx, DTYPE_F32, 2, (const int64_t[]){h, w}, "latent mask", &e->mask_lat);
+        st = run_tensor_create(ctx, DTYPE_F32, 2, (const int64_t[]){h, w}, "latent mask", &e->mask_lat);
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->mask_lat.buffer, 0, ml, tensor_bytes(&e->mask_lat));
-        if (st == PIXEEN_OK) st = tensor_new(ctx, DTYPE_F32, 4, (const int64_t[]){B, h, w, 1}, "latent mask rows", &e->mask_rows);
+        if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, (const int64_t[]){B, h, w, 1}, "latent mask rows", &e->mask_rows);
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->mask_rows.buffer, 0, ml, tensor_bytes(&e->mask_rows));
     }
     free(ml);
     if (st == PIXEEN_OK && e->nine)
-        st = tensor_new(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C + 1}, "inpainting inputs", &e->extra);
+        st = run_tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C + 1}, "inpainting inputs", &e->extra);
 
     /* Coefficients: entry 0 the start (the first step's sigma), entry k + 1 after step k (the
      * next step's sigma; after the last, the clean latents). */

@@ -12,6 +12,7 @@
 #include "ops/finite.h"
 #include "ops/pipeline_ops.h"
 #include "pipeline/extras.h"
+#include "pipeline/run_tensor.h"
 #include "pipeline/txt2img.h"
 #include "text/prompt_weights.h"
 
@@ -22,29 +23,6 @@ static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* A tensor in a buffer of its own. */
-static pixeen_status tensor_create(gpu_context *ctx, tensor_dtype dtype, uint32_t rank, const int64_t *shape,
-                                   const char *label, tensor *t) {
-    memset(t, 0, sizeof *t);
-    t->dtype = dtype;
-    t->rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t->shape[i] = shape[i];
-    return gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(t), label, &t->buffer);
-}
-
-/* [B, C, h, w] -> [B, h, w, C] on the host (the initial noise only). */
-static void nchw_to_nhwc(const float *in, float *out, int64_t B, int64_t C, int64_t HW) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < HW; i++) out[(b * HW + i) * C + c] = in[(b * C + c) * HW + i];
-}
-
-static void nhwc_to_nchw(const float *in, float *out, int64_t B, int64_t C, int64_t HW) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < HW; i++) out[(b * C + c) * HW + i] = in[(b * HW + i) * C + c];
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -145,13 +123,13 @@ static pixeen_status upload_side(gpu_context *ctx, const extras *ex, int which, 
     if (!ex->side[which] || ex->emb.rows <= 0)
         return error_set(PIXEEN_ERROR_INTERNAL, "txt2img: embeddings placed without vectors for text encoder %d", which + 1);
     const int64_t shape[2] = {ex->emb.rows, ex->side_dim[which]};
-    PX_TRY(tensor_create(ctx, DTYPE_F16, 2, shape, "embedding vectors", table));
+    PX_TRY(run_tensor_create(ctx, DTYPE_F16, 2, shape, "embedding vectors", table));
     uint16_t *half = malloc((size_t)(shape[0] * shape[1]) * sizeof *half);
     if (!half) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
     f32_to_f16_array(half, ex->side[which], (size_t)(shape[0] * shape[1]));
     pixeen_status st = gpu_buffer_upload(ctx, table->buffer, 0, half, tensor_bytes(table));
     free(half);
-    if (st == PIXEEN_OK) st = tensor_create(ctx, DTYPE_I32, 2, token_shape, "embedding positions", index);
+    if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_I32, 2, token_shape, "embedding positions", index);
     if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, index->buffer, 0, side, tensor_bytes(index));
     return st;
 }
@@ -309,12 +287,12 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras
                                model_component_name(fam->encoders[0].component));
         *chunks = k;
         const int64_t token_shape[2] = {rows, TOKENIZER_CONTEXT};
-        if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s->ids_t[e]);
+        if (status == PIXEEN_OK) status = run_tensor_create(ctx, DTYPE_I32, 2, token_shape, "token ids", &s->ids_t[e]);
         if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s->ids_t[e].buffer, 0, ids, tensor_bytes(&s->ids_t[e]));
         bool weighted = false; /* emphasis costs a pass only when the prompt uses it */
         for (int64_t i = 0; status == PIXEEN_OK && i < rows * TOKENIZER_CONTEXT; i++) weighted |= weights[i] != 1.0f;
         if (status == PIXEEN_OK && weighted)
-            status = tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s->weights_t[e]);
+            status = run_tensor_create(ctx, DTYPE_F32, 2, token_shape, "token weights", &s->weights_t[e]);
         if (status == PIXEEN_OK && weighted)
             status = gpu_buffer_upload(ctx, s->weights_t[e].buffer, 0, weights, tensor_bytes(&s->weights_t[e]));
         if (status == PIXEEN_OK && enc->pooled) {
@@ -326,7 +304,7 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras
                 eos_rows[p] = (int32_t)(row * TOKENIZER_CONTEXT +
                                         pooled_position(ids + row * TOKENIZER_CONTEXT, tokenizer_eos(m->tokenizers[e]), legacy));
             }
-            status = tensor_create(ctx, DTYPE_I32, 1, (const int64_t[]){prompts}, "pooled rows", &s->eos_t[e]);
+            status = run_tensor_create(ctx, DTYPE_I32, 1, (const int64_t[]){prompts}, "pooled rows", &s->eos_t[e]);
             if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s->eos_t[e].buffer, 0, eos_rows, (uint64_t)prompts * 4);
         }
         if (status == PIXEEN_OK && side)
@@ -433,7 +411,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
                                (float)(req->target_width ? req->target_width : req->width)};
         float all[TIME_IDS * 128];
         for (int64_t r = 0; r < halves * B; r++) memcpy(all + r * TIME_IDS, ids, sizeof ids);
-        status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B * TIME_IDS}, "time ids", &s.time_ids);
+        status = run_tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B * TIME_IDS}, "time ids", &s.time_ids);
         if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.time_ids.buffer, 0, all, tensor_bytes(&s.time_ids));
     }
 
@@ -445,12 +423,12 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     uint32_t noise_steps = 0;
     if (status == PIXEEN_OK) status = draw_noise(req, &s, B, C, h * w, &noise_steps);
     const int64_t lat_shape[4] = {B, h, w, C};
-    if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 4, lat_shape, "latents", &s.x);
+    if (status == PIXEEN_OK) status = run_tensor_create(ctx, DTYPE_F32, 4, lat_shape, "latents", &s.x);
     if (status == PIXEEN_OK) status = gpu_buffer_upload(ctx, s.x.buffer, 0, s.host_noise, tensor_bytes(&s.x));
-    if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 4, lat_shape, "prev denoised", &s.prev);
+    if (status == PIXEEN_OK) status = run_tensor_create(ctx, DTYPE_F32, 4, lat_shape, "prev denoised", &s.prev);
     if (status == PIXEEN_OK) {
         int64_t noise_rows = noise_steps ? noise_steps : 1;
-        status = tensor_create(ctx, DTYPE_F32, 2, (const int64_t[]){noise_rows, n}, "step noise", &s.noise);
+        status = run_tensor_create(ctx, DTYPE_F32, 2, (const int64_t[]){noise_rows, n}, "step noise", &s.noise);
         if (status == PIXEEN_OK && noise_steps)
             status = gpu_buffer_upload(ctx, s.noise.buffer, 0, s.host_noise + n, (uint64_t)noise_steps * n * sizeof(float));
     }
@@ -468,8 +446,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
 
     /* 4. the step, recorded once */
     if (status == PIXEEN_OK)
-        status = tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C}, "unet input", &s.unet_in);
-    if (status == PIXEEN_OK) status = tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B}, "timesteps", &s.t);
+        status = run_tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C}, "unet input", &s.unet_in);
+    if (status == PIXEEN_OK) status = run_tensor_create(ctx, DTYPE_F32, 1, (const int64_t[]){halves * B}, "timesteps", &s.t);
     step_build sb = {.cfg = ucfg, .halves = halves, .guidance = req->guidance, .noise_steps = noise_steps,
                      .edit = &s.edit, .state = s.state_buf, .finite = s.finite_buf};
     if (status == PIXEEN_OK) {
