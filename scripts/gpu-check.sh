@@ -4,7 +4,7 @@
 #
 #   scripts/gpu-check.sh prepare       # here (Debian 12): Release build, then everything the run needs
 #                                      # gathered into .gpu-check/ (binaries, runtime libraries, the
-#                                      # Khronos validation layer), about 30 MiB, ignored by git
+#                                      # Khronos validation layer), about 30 MiB (.gitignore lists it)
 #   scripts/gpu-check.sh run [OUTDIR]  # there, from the repository root (OUTDIR: $OUT, else gpu-check-out)
 #
 # The run lists the devices, runs the GPU tests with the validation layer on (real drivers enforce the
@@ -32,7 +32,6 @@ prepare() {
   cp /usr/lib/x86_64-linux-gnu/libVkLayer_khronos_validation.so "$KIT/layers/"
   sed 's#"library_path": *"[^"]*"#"library_path": "./libVkLayer_khronos_validation.so"#' \
     /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json >"$KIT/layers/VkLayer_khronos_validation.json"
-  grep -qx "/$KIT/" .git/info/exclude 2>/dev/null || echo "/$KIT/" >>.git/info/exclude
   du -sh "$KIT"
   echo "gpu-check: ready; carry $KIT and run: sh scripts/gpu-check.sh run"
 }
