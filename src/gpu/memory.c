@@ -130,6 +130,13 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
     VkMemoryPropertyFlags flags = ctx->memory_props.memoryTypes[ctx->memory_type[kind]].propertyFlags;
     if (r == VK_SUCCESS && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
         r = vkMapMemory(ctx->device, block->memory, 0, VK_WHOLE_SIZE, 0, &block->mapped);
+    /* Mesa 25's lavapipe returns VK_SUCCESS with mmap's MAP_FAILED ((void *)-1) as the pointer when
+     * the address space runs out (RLIMIT_AS): writing through it would crash, so call it a failed map. */
+    if (r == VK_SUCCESS && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+        (!block->mapped || block->mapped == (void *)(intptr_t)-1)) {
+        block->mapped = NULL;
+        r = VK_ERROR_MEMORY_MAP_FAILED;
+    }
     block->free = malloc(sizeof *block->free * 4);
     if (r != VK_SUCCESS || !block->free) {
         pixeen_status status;
