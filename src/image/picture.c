@@ -28,6 +28,11 @@ static pixeen_status check_size(int width, int height, const char *name) {
 }
 
 pixeen_status picture_decode(const uint8_t *bytes, size_t size, const char *name, picture *out) {
+    return picture_decode_bounded(bytes, size, name, PICTURE_MAX_PIXELS, out);
+}
+
+pixeen_status picture_decode_bounded(const uint8_t *bytes, size_t size, const char *name, int64_t max_pixels,
+                                     picture *out) {
     memset(out, 0, sizeof *out);
     if (!name) name = "picture";
     if (!bytes || size == 0) return error_set(PIXEEN_ERROR_FORMAT, "image: %s: the file is empty", name);
@@ -48,6 +53,9 @@ pixeen_status picture_decode(const uint8_t *bytes, size_t size, const char *name
         return error_set(PIXEEN_ERROR_FORMAT, "image: %s: not a PNG, JPEG, BMP or TGA picture, or its header is corrupt (%s)",
                          name, stbi_failure_reason() ? stbi_failure_reason() : "unknown");
     PX_TRY(check_size(w, h, name));
+    if ((int64_t)w * h > max_pixels)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: %s: %dx%d pixels is over this caller's %lld-pixel limit",
+                         name, w, h, (long long)max_pixels);
     int dw = 0, dh = 0, dch = 0;
     uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &dw, &dh, &dch, 4);
     if (!pixels)

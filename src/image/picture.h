@@ -29,6 +29,10 @@ typedef struct picture {
 /* Decodes `size` bytes (`name` is only for messages). PIXEEN_ERROR_FORMAT for a corrupt,
  * truncated or unknown file, PIXEEN_ERROR_INVALID_ARGUMENT for a size over the limits. */
 pixeen_status picture_decode(const uint8_t *bytes, size_t size, const char *name, picture *out);
+/* The same with a smaller pixel limit (at most PICTURE_MAX_PIXELS applies anyway): the fuzz target
+ * keeps each decode's memory small, so its runs stay under libFuzzer's RSS limit. */
+pixeen_status picture_decode_bounded(const uint8_t *bytes, size_t size, const char *name, int64_t max_pixels,
+                                     picture *out);
 /* Copies width x height RGBA8 pixels whose rows are `stride` bytes apart. */
 pixeen_status picture_from_rgba8(const uint8_t *rgba, int width, int height, size_t stride, picture *out);
 void picture_free(picture *p);
