@@ -21,7 +21,7 @@ PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_lora, 32, 12);
 PIN(pixeen_picture_desc, 104, 40);
 PIN(pixeen_edit_desc, 88, 20);
-PIN(pixeen_decoders_desc, 80, 16);
+PIN(pixeen_decoders_desc, 80, 28); /* + vae_tiling, vae_tile_size, vae_tiling_budget_mib */
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
 _Static_assert(offsetof(pixeen_generate_desc, size_conditioning) == 128, "then the size conditioning");
 _Static_assert(offsetof(pixeen_generate_desc, edit) == 136, "then edit and decoders");
@@ -47,6 +47,12 @@ _Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_
                    offsetof(pixeen_model_desc, spacing) == 32,
                "new fields sit where the reserved words were");
 _Static_assert(sizeof(((pixeen_image_info *)0)->reserved) == 32, "8 reserved words");
+/* pixeen_decoders_desc: the three VAE tiling words took the first reserved words */
+_Static_assert(offsetof(pixeen_decoders_desc, reserved) + sizeof(((pixeen_decoders_desc *)0)->reserved) -
+                       offsetof(pixeen_decoders_desc, vae_tiling) ==
+                   64,
+               "16 words for growth");
+_Static_assert(sizeof(pixeen_vae_tiling) == 4, "an enum field is one word");
 
 static void test_version(void) {
     char macros[64];
@@ -148,14 +154,16 @@ static void test_reserved_with_gpu(void) {
         pixeen_edit_desc ed = {0};
         pixeen_decoders_desc dd = {0};
         ed.reserved[i] = 1;
-        dd.reserved[i] = 1;
+        if ((size_t)i < sizeof dd.reserved / sizeof dd.reserved[0]) dd.reserved[i] = 1;
+        else dd.vae_tiling = (pixeen_vae_tiling)7; /* and an unknown tiling mode */
         pixeen_generate_desc g = api_test_request();
         pixeen_image *image = NULL;
         g.edit = &ed;
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         g.edit = NULL;
         g.decoders = &dd;
-        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK_STATUS(pixeen_generate(model, &g, &image),
+                     (size_t)i < sizeof dd.reserved / sizeof dd.reserved[0] ? PIXEEN_ERROR_UNSUPPORTED : PIXEEN_ERROR_INVALID_ARGUMENT);
         CHECK(image == NULL);
     }
     /* pixeen_picture_desc: each reserved word refused */

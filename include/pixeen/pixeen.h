@@ -370,15 +370,34 @@ typedef struct pixeen_edit_desc {
     uint32_t reserved[16];       /* must be zero */
 } pixeen_edit_desc;
 
+/* Tiled VAE (pixeen_decoders_desc.vae_tiling): the picture decoded (and, for an edit, encoded)
+ * in overlapping tiles blended together, so the VAE's activations stay within a budget at any
+ * size. Tiles are not exact (GroupNorm and attention see one tile): within 2/255 of the untiled
+ * image on the test models. */
+typedef enum pixeen_vae_tiling {
+    PIXEEN_VAE_TILING_AUTO = 0, /* tile when the untiled VAE's activations would exceed the budget
+                                   or one of them a storage-buffer binding (maxStorageBufferRange) */
+    PIXEEN_VAE_TILING_ON = 1,   /* tile whenever the picture is larger than one tile */
+    PIXEEN_VAE_TILING_OFF = 2,
+} pixeen_vae_tiling;
+
 /* Other decoders (pixeen_generate_desc.decoders): TAESDs, models loaded from a TAESD folder on the
- * same context. */
+ * same context, and the VAE's tiling. */
 typedef struct pixeen_decoders_desc {
     const pixeen_model *decoder;         /* default NULL: the model's VAE decodes the image; a
                                             TAESD instead: fast drafts */
     const pixeen_model *preview_decoder; /* default NULL: previews by the linear latent->RGB map at
                                             latent size; a TAESD: full-colour previews at the
                                             image's size (one TAESD decode per preview) */
-    uint32_t reserved[16];               /* must be zero */
+    /* These three were reserved words (zero keeps the old behaviour, auto): */
+    pixeen_vae_tiling vae_tiling;        /* default: auto (a TAESD decoder is never tiled) */
+    uint32_t vae_tile_size;              /* default 0: the VAE config's sample_size (SD 1.5 512, SDXL
+                                            1024 px), as diffusers; else pixels, a multiple of the
+                                            VAE's factor, at least 8 latent pixels. Tiles overlap by
+                                            a quarter */
+    uint32_t vae_tiling_budget_mib;      /* default 0: 1024, or a quarter of the device's largest
+                                            device-local heap if less: auto's activation budget */
+    uint32_t reserved[16 - 3];           /* must be zero */
 } pixeen_decoders_desc;
 
 typedef struct pixeen_generate_desc {

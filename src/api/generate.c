@@ -218,6 +218,20 @@ static pixeen_status resolve_decoders(const pixeen_model *pm, const pixeen_gener
                              i ? "preview decoder" : "decoder");
     }
     r->decoder = d->decoders->decoder ? d->decoders->decoder->taesd : NULL;
+    const pixeen_decoders_desc *dd = d->decoders;
+    if ((unsigned)dd->vae_tiling > PIXEEN_VAE_TILING_OFF)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown vae_tiling %d (expected auto, on or off)", (int)dd->vae_tiling);
+    const int f = model_vae_config(pm->sd->files)->downscale;
+    if (dd->vae_tile_size && (dd->vae_tile_size % (uint32_t)f || dd->vae_tile_size < (uint32_t)(VAE_TILE_MIN_LATENT * f) ||
+                              dd->vae_tile_size > 4096))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "generate: vae_tile_size %u px (expected 0 for the VAE's own, or a multiple of %d from %d to 4096)",
+                         dd->vae_tile_size, f, VAE_TILE_MIN_LATENT * f);
+    if (dd->vae_tiling_budget_mib > 1u << 20)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: vae_tiling_budget_mib %u (expected 0 for the default, or up to 1048576)",
+                         dd->vae_tiling_budget_mib);
+    r->vae_tiling = (vae_tiling_settings){.mode = (vae_tiling_mode)dd->vae_tiling, .tile_px = (int)dd->vae_tile_size,
+                                          .budget_bytes = (uint64_t)dd->vae_tiling_budget_mib << 20};
     return PIXEEN_OK;
 }
 

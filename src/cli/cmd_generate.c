@@ -19,6 +19,8 @@ typedef struct generate_args {
     const char *save, *save_plain, *recipients_file, *passphrase_file;
     const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
     const char *decoder; /* --decoder taesd:DIR */
+    pixeen_vae_tiling vae_tiling; /* --vae-tiling */
+    long vae_tile_size, vae_tiling_budget; /* --vae-tile-size PX, --vae-tiling-budget MIB */
     int strength_given;
     float strength;
     const char *recipients[16]; /* --recipient, in order */
@@ -74,6 +76,15 @@ static void usage(FILE *out) {
             "      --input-passphrase-file F  passphrase for passphrase-encrypted inputs (else asked)\n"
             "      --decoder taesd:DIR decode the final image with a TAESD (diffusers AutoencoderTiny folder):\n"
             "                          a fast draft instead of the model's VAE\n"
+            "  VAE memory:\n"
+            "      --vae-tiling MODE   auto (default) | on | off: decode (and encode an --init-image) in overlapping\n"
+            "                          tiles blended together, so the VAE's activations stay bounded at any size\n"
+            "                          (within 2/255 of the untiled image, not identical). auto tiles when the\n"
+            "                          untiled VAE would need more activation memory than the budget, or a\n"
+            "                          single activation larger than the device's storage-buffer range\n"
+            "      --vae-tile-size PX  tile side in pixels (default: the VAE's sample size: SD 1.5 512, SDXL\n"
+            "                          1024); tiles overlap by a quarter\n"
+            "      --vae-tiling-budget MIB  auto's budget (default 1024, or a quarter of the GPU's memory if less)\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
             "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"
@@ -294,6 +305,18 @@ static int parse_args(int argc, char **argv, generate_args *a) {
                 return 0;
             }
             a->decoder = val + 6;
+        } else if (!strcmp(o, "--vae-tiling")) {
+            TAKES_VALUE if (!strcmp(val, "auto")) a->vae_tiling = PIXEEN_VAE_TILING_AUTO;
+            else if (!strcmp(val, "on")) a->vae_tiling = PIXEEN_VAE_TILING_ON;
+            else if (!strcmp(val, "off")) a->vae_tiling = PIXEEN_VAE_TILING_OFF;
+            else {
+                fprintf(stderr, "pixeen generate: --vae-tiling takes auto, on or off, not '%s'\n", val);
+                return 0;
+            }
+        } else if (!strcmp(o, "--vae-tile-size")) {
+            TAKES_VALUE if (!parse_int(o, val, 16, 4096, &a->vae_tile_size)) return 0;
+        } else if (!strcmp(o, "--vae-tiling-budget")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 1L << 20, &a->vae_tiling_budget)) return 0;
         } else if (!strcmp(o, "--init-image")) {
             TAKES_VALUE a->init_image = val;
         } else if (!strcmp(o, "--mask")) {
@@ -457,6 +480,10 @@ int cmd_generate(int argc, char **argv) {
         decoders.decoder = decoder;
         a.desc.decoders = &decoders;
     }
+    decoders.vae_tiling = a.vae_tiling;
+    decoders.vae_tile_size = (uint32_t)a.vae_tile_size;
+    decoders.vae_tiling_budget_mib = (uint32_t)a.vae_tiling_budget;
+    if (a.vae_tiling || a.vae_tile_size || a.vae_tiling_budget) a.desc.decoders = &decoders;
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
     a.desc.progress = on_progress;
     a.desc.progress_user = &progress;

@@ -1,5 +1,7 @@
 /* pipeline_ops.c — see pipeline_ops.h. */
+#include "ops/bind.h"
 #include "ops/common.h"
+#include "ops/window.h"
 #include "ops/pipeline_ops.h"
 #include "sample/sampler.h"
 
@@ -99,12 +101,23 @@ void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *o
     char name[64];
     gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "image_rgba8", image->dtype),
                               .binding_count = 2,
-                              .push_size = 4};
+                              .push_size = 8};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
-    uint32_t push = (uint32_t)pixels;
-    gpu_binding b[2] = {op_bind(image, false), {out, out_offset, (uint64_t)pixels * 4, true}};
-    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, groups_of_256(push), "image_rgba8");
+    /* Windows within the storage range (a tiled decode's fp32 image can exceed it), each a whole
+     * number of 256-byte output blocks so every output binding stays aligned. */
+    gpu_context *ctx = gpu_recorder_context(rec);
+    const uint32_t es = dtype_size(image->dtype);
+    uint64_t per = window_elements_for(ctx, 3 * es) / 64 * 64;
+    for (uint64_t first = 0; first < (uint64_t)pixels; first += per) {
+        uint64_t count = (uint64_t)pixels - first < per ? (uint64_t)pixels - first : per, skip;
+        gpu_binding b[2] = {bind_range(ctx, BIND_STORAGE, es, image->buffer, image->offset + first * 3 * es, count * 3 * es, false, &skip),
+                            {out, out_offset + first * 4, count * 4, true}};
+        struct {
+            uint32_t pixels, first;
+        } push = {(uint32_t)count, (uint32_t)(skip / es)};
+        op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, groups_of_256(push.pixels), "image_rgba8");
+    }
 }
 
 void op_token_weights_record(gpu_recorder *rec, const tensor *z, const tensor *w) {

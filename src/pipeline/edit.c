@@ -119,10 +119,7 @@ static tensor build_prepare(nn_graph *g, void *user) {
     prepare_build *p = user;
     edit_state *e = p->e;
     const int64_t n1 = e->h * e->w * e->C;
-    tensor img = nn_alloc4(g, p->images, e->H, e->W, 3);
-    if (g->rec) op_latent_scale_record(g->rec, &e->pixels, 1.0f, &img); /* fp32 -> activation dtype */
-    tensor moments = vae_encode_forward(g, e->vae, &img);
-    nn_release(g, &img);
+    tensor moments = vae_tiling_encode(g, &e->encode_tiles, e->vae, &e->pixels); /* [images, h, w, 2C] */
     if (!g->rec || g->status != PIXEEN_OK) {
         if (e->nine) { /* the 9-channel conversions' scratch, planned like the recording pass */
             tensor a = nn_alloc4(g, e->B, e->h, e->w, e->C), b = nn_alloc4(g, e->B, e->h, e->w, 1);
@@ -234,9 +231,12 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
     }
     free(co);
     prepare_build pb = {e, x, images};
+    if (st == PIXEEN_OK)
+        st = vae_tiling_prepare_encode(ctx, &m->weights[MODEL_VAE], m->act, e->vae, e->tiling, images, e->H, e->W, &e->encode_tiles);
     if (st == PIXEEN_OK) st = nn_program_build(ctx, &m->weights[MODEL_VAE], m->act, build_prepare, &pb, &e->encode);
     if (st == PIXEEN_OK) st = gpu_recorder_submit(e->encode.rec);
     nn_program_free(&e->encode); /* run once; its arena (the picture's activations) is cleared */
+    vae_tiling_free(&e->encode_tiles);
     return st;
 }
 
@@ -271,5 +271,6 @@ void edit_free(edit_state *e) {
     gpu_buffer_destroy_wiped(e->extra.buffer);
     gpu_buffer_destroy(e->coeffs);
     nn_program_free(&e->encode);
+    vae_tiling_free(&e->encode_tiles);
     memset(e, 0, sizeof *e);
 }

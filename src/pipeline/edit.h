@@ -24,6 +24,7 @@
 
 #include "models/nn.h"
 #include "pipeline/sd_model.h"
+#include "pipeline/vae_tiling.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
 
@@ -51,6 +52,8 @@ typedef struct edit_state {
     tensor extra;               /* activation dtype [halves*B, h, w, C+1] (9-channel input) */
     gpu_buffer *coeffs;         /* float2 per entry: 0 the start, k+1 after step k */
     nn_program encode;
+    const vae_tiling_settings *tiling; /* the run's (set after edit_begin; NULL: auto) */
+    vae_tiling encode_tiles;
     uint32_t halves;
     const vae_config *vae;
     const sampler_plan *plan;

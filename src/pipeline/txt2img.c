@@ -14,6 +14,7 @@
 #include "pipeline/extras.h"
 #include "pipeline/run_tensor.h"
 #include "pipeline/txt2img.h"
+#include "pipeline/vae_tiling.h"
 #include "text/prompt_weights.h"
 
 /* SDXL's added conditioning: six numbers per image (original h, w, crop top, left, target h, w). */
@@ -170,17 +171,22 @@ typedef struct decode_build {
     const vae_config *cfg;
     const taesd *taesd;    /* decodes instead of the VAE when set (latents as they are: no scaling) */
     const tensor *latents; /* fp32 NHWC */
+    const vae_tiling *tiling; /* the VAE's tiles (pipeline/vae_tiling.h), or untiled */
     gpu_buffer *rgba;
     gpu_buffer *finite; /* [1]: non-finite values of the decoded image */
 } decode_build;
 
 static tensor build_decode(nn_graph *g, void *user) {
     decode_build *d = user;
-    tensor z = nn_alloc(g, 4, d->latents->shape);
-    float scale = d->taesd ? 1.0f : 1.0f / d->cfg->scaling_factor;
-    if (g->rec) op_latent_scale_record(g->rec, d->latents, scale, &z);
-    tensor img = d->taesd ? taesd_decode_forward(g, &d->taesd->cfg, &z) : vae_decode_forward(g, d->cfg, &z);
-    nn_release(g, &z);
+    tensor img;
+    if (d->taesd) {
+        tensor z = nn_alloc(g, 4, d->latents->shape);
+        if (g->rec) op_latent_scale_record(g->rec, d->latents, 1.0f, &z);
+        img = taesd_decode_forward(g, &d->taesd->cfg, &z);
+        nn_release(g, &z);
+    } else {
+        img = vae_tiling_decode(g, d->tiling, d->cfg, d->latents, 1.0f / d->cfg->scaling_factor);
+    }
     if (g->rec && g->status == PIXEEN_OK) op_finite_count_record(g->rec, &img, d->finite, 1);
     if (g->rec && g->status == PIXEEN_OK) op_image_rgba8_record(g->rec, &img, d->rgba, 0);
     return img; /* stays allocated: the arena's last tensor, read back only in debug runs */
@@ -197,6 +203,7 @@ typedef struct run_state {
     tensor time_ids, x, prev, noise, unet_in, t;
     gpu_buffer *plan_buf, *state_buf, *finite_buf;
     nn_program text[FAMILY_MAX_ENCODERS], step, decode;
+    vae_tiling tiling;
     text_build tb[FAMILY_MAX_ENCODERS];
     schedule_table table;
     bool table_made;
@@ -225,6 +232,7 @@ static void run_state_free(run_state *s) {
     gpu_buffer_destroy(s->finite_buf);
     nn_program_free(&s->step);
     nn_program_free(&s->decode);
+    vae_tiling_free(&s->tiling);
     if (s->table_made) schedule_table_destroy(&s->table);
     edit_free(&s->edit);
 }
@@ -393,6 +401,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     plain.prompt = ex.pos.text;
     plain.negative_prompt = ex.neg.text;
     pixeen_status status = edit_begin(m, req->edit, req->width, req->height, req->batch, &s.edit);
+    s.edit.tiling = &req->vae_tiling; /* the encoder tiles as the decoder does */
 
     /* 1-2. prompts -> the UNet's context [halves*B, 77*k, D] (and the pooled text), on the GPU;
      * diffusers' force_zeros_for_empty_prompt: no negative prompt given -> zero embeddings */
@@ -486,7 +495,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     /* 5. decode to RGBA8 (the result's buffer) */
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .tiling = &s.tiling, .rgba = out->rgba,
+                       .finite = s.finite_buf};
     const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
@@ -496,6 +506,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
                            req->decoder->cfg.latent_channels, (long long)C);
     /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
     const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
+    if (status == PIXEEN_OK && !req->decoder)
+        status = vae_tiling_prepare_decode(ctx, dw, decode_act, vcfg, &req->vae_tiling, B, h, w, &s.tiling);
     if (status == PIXEEN_OK) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
@@ -518,8 +530,9 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
             if (status == PIXEEN_OK)
                 status = gpu_buffer_download(ctx, s.decode.output.buffer, s.decode.output.offset, raw,
                                              tensor_bytes(&s.decode.output));
-            if (status == PIXEEN_OK && decode_act == DTYPE_F16) f16_to_f32_array(out->debug_image, raw, img_n);
-            if (status == PIXEEN_OK && decode_act == DTYPE_F32) memcpy(out->debug_image, raw, img_n * 4);
+            /* the activation dtype, or fp32 from a tiled decode */
+            if (status == PIXEEN_OK && s.decode.output.dtype == DTYPE_F16) f16_to_f32_array(out->debug_image, raw, img_n);
+            if (status == PIXEEN_OK && s.decode.output.dtype == DTYPE_F32) memcpy(out->debug_image, raw, img_n * 4);
         }
         free(lat);
         free(raw);

@@ -20,6 +20,7 @@
 #include "models/taesd.h"
 #include "pipeline/edit.h"
 #include "pipeline/sd_model.h"
+#include "pipeline/vae_tiling.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
 
@@ -62,6 +63,7 @@ typedef struct txt2img_request {
 
     const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
     const taesd *decoder;        /* NULL: the model's VAE; else TAESD decodes the final image */
+    vae_tiling_settings vae_tiling; /* {0}: auto (pipeline/vae_tiling.h); also the edit's encoder */
 } txt2img_request;
 
 typedef struct txt2img_result {
