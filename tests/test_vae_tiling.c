@@ -83,8 +83,10 @@ static void test_decision(void) {
     caps.heap_count = 2;
     caps.heap_size[0] = 2 * GiB, caps.heap_device_local[0] = true; /* Mesa 22.3's lavapipe */
     caps.heap_size[1] = 64 * GiB, caps.heap_device_local[1] = false;
+    CHECK(vae_tiling_default_budget(&caps) == GiB);
+    caps.heap_size[0] = GiB; /* a small GPU */
     CHECK(vae_tiling_default_budget(&caps) == 512 * MiB);
-    caps.heap_size[0] = 24 * GiB; /* Mesa 25's: the 1 GiB default */
+    caps.heap_size[0] = 24 * GiB; /* Mesa 25's */
     CHECK(vae_tiling_default_budget(&caps) == GiB);
 }
 
@@ -272,9 +274,15 @@ static void test_decode(vae_env *env, tensor_dtype act, int64_t B) {
     CHECK_OK(vae_tiling_prepare_decode(env->ctx, &env->w, act, env->cfg, &autos, B, h, w, &t));
     CHECK(t.tiled && t.y.count == 2 && t.x.count == 2);
     vae_tiling_free(&t);
-    autos.tile_px = 64 * env->cfg->downscale; /* the picture fits one tile: nothing to tile */
+    autos.tile_px = 64 * env->cfg->downscale; /* a tile the caller chose holds the picture: nothing to tile */
     CHECK_OK(vae_tiling_prepare_decode(env->ctx, &env->w, act, env->cfg, &autos, B, h, w, &t));
     CHECK(!t.tiled);
+    vae_tiling_free(&t);
+    /* the VAE's own tile (the single file's: 64 latent) holds the picture too, but auto halves it
+     * to get under the budget (SDXL's 1024-px tile at 1024 px) */
+    autos.tile_px = 0;
+    CHECK_OK(vae_tiling_prepare_decode(env->ctx, &env->w, act, env->cfg, &autos, B, h, w, &t));
+    CHECK(t.tiled && t.y.tile == 32 && t.y.count == 3 && t.x.count == 3);
     vae_tiling_free(&t);
     free(z), free(ref), free(got);
 }

@@ -395,7 +395,7 @@ typedef struct pixeen_decoders_desc {
                                             1024 px), as diffusers; else pixels, a multiple of the
                                             VAE's factor, at least 8 latent pixels. Tiles overlap by
                                             a quarter */
-    uint32_t vae_tiling_budget_mib;      /* default 0: 1024, or a quarter of the device's largest
+    uint32_t vae_tiling_budget_mib;      /* default 0: 1024, or half the device's largest
                                             device-local heap if less: auto's activation budget */
     uint32_t reserved[16 - 3];           /* must be zero */
 } pixeen_decoders_desc;

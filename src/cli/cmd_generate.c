@@ -84,7 +84,7 @@ static void usage(FILE *out) {
             "                          single activation larger than the device's storage-buffer range\n"
             "      --vae-tile-size PX  tile side in pixels (default: the VAE's sample size: SD 1.5 512, SDXL\n"
             "                          1024); tiles overlap by a quarter\n"
-            "      --vae-tiling-budget MIB  auto's budget (default 1024, or a quarter of the GPU's memory if less)\n"
+            "      --vae-tiling-budget MIB  auto's budget (default 1024, or half the GPU's memory if less)\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
             "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"

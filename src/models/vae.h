@@ -5,7 +5,7 @@
  *   layers_per_block + 1 ResNet blocks with nearest 2x upsampling between them;
  *   decoder.conv_out(silu(group_norm(x)))  -> [B, H*f, W*f, 3] in about [-1, 1]
  * GroupNorms use eps 1e-6 (vae_config.norm_eps) and no time embedding. NHWC throughout.
- * The encoder is in vae_encoder.h. Left out: tiled decoding. */
+ * The encoder is in vae_encoder.h; tiled decoding and encoding in pipeline/vae_tiling.h. */
 #ifndef PIXEEN_MODELS_VAE_H
 #define PIXEEN_MODELS_VAE_H
 

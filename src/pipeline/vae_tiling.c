@@ -80,7 +80,7 @@ uint64_t vae_tiling_default_budget(const gpu_caps *caps) {
     uint64_t budget = 1ull << 30, heap = 0;
     for (uint32_t i = 0; caps && i < caps->heap_count; i++)
         if (caps->heap_device_local[i] && caps->heap_size[i] > heap) heap = caps->heap_size[i];
-    if (heap && heap / 4 < budget) budget = heap / 4;
+    if (heap && heap / 2 < budget) budget = heap / 2;
     return budget;
 }
 
@@ -153,6 +153,24 @@ static tensor build_untiled(nn_graph *g, void *user) {
     return p->encode ? vae_tiling_encode(g, NULL, p->c, &p->input) : vae_tiling_decode(g, NULL, p->c, &p->input, 1.0f);
 }
 
+typedef struct tiled_plan {
+    const untiled_plan *p;
+    const vae_tiling *t;
+} tiled_plan;
+
+static tensor build_untiled_or_tiled(nn_graph *g, void *user) {
+    tiled_plan *tp = user;
+    const untiled_plan *p = tp->p;
+    return p->encode ? vae_tiling_encode(g, tp->t, p->c, &p->input) : vae_tiling_decode(g, tp->t, p->c, &p->input, 1.0f);
+}
+
+static pixeen_status plan_tiles(int64_t h, int64_t wd, int tile, int overlap, vae_tiling *out) {
+    if (!overlap) overlap = tile / 4;
+    if (overlap >= tile) overlap = tile - 1;
+    PX_TRY(vae_tile_axis_plan(h, tile, overlap, &out->y));
+    return vae_tile_axis_plan(wd, tile, overlap, &out->x);
+}
+
 static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype act, const vae_config *c,
                              const vae_tiling_settings *settings, bool encode, int64_t N, int64_t h, int64_t wd, vae_tiling *out) {
     memset(out, 0, sizeof *out);
@@ -164,24 +182,45 @@ static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype
     if (tile_px % f || tile_px / f < VAE_TILE_MIN_LATENT)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vae tiling: tile size %d px (expected a multiple of %d, at least %d)",
                          tile_px, f, VAE_TILE_MIN_LATENT * f);
-    const int tile = tile_px / f;
-    int overlap = s.overlap ? s.overlap : tile / 4;
-    if (overlap >= tile) overlap = tile - 1;
-    PX_TRY(vae_tile_axis_plan(h, tile, overlap, &out->y));
-    PX_TRY(vae_tile_axis_plan(wd, tile, overlap, &out->x));
-    if (out->y.count == 1 && out->x.count == 1) return PIXEEN_OK; /* the picture fits one tile */
+    int tile = tile_px / f;
+    PX_TRY(plan_tiles(h, wd, tile, s.overlap, out));
     const gpu_caps *caps = gpu_context_caps(ctx);
+    const uint64_t binding = caps->max_storage_buffer_range;
     out->budget = s.budget_bytes ? s.budget_bytes : vae_tiling_default_budget(caps);
+    untiled_plan up = {c, {.dtype = DTYPE_F32, .rank = 4}, encode};
+    const int64_t shape[4] = {N, encode ? h * f : h, encode ? wd * f : wd, encode ? c->in_channels : c->latent_channels};
+    memcpy(up.input.shape, shape, sizeof shape);
     if (s.mode == VAE_TILING_AUTO) {
-        untiled_plan up = {c, {.dtype = DTYPE_F32, .rank = 4}, encode};
-        const int64_t shape[4] = {N, encode ? h * f : h, encode ? wd * f : wd, encode ? c->in_channels : c->latent_channels};
-        memcpy(up.input.shape, shape, sizeof shape);
         PX_TRY(nn_program_plan(ctx, w, act, build_untiled, &up, &out->untiled_peak, &out->untiled_largest));
-        if (!vae_tiling_decide(s.mode, out->untiled_peak, out->untiled_largest, out->budget, caps->max_storage_buffer_range)) {
+        if (!vae_tiling_decide(s.mode, out->untiled_peak, out->untiled_largest, out->budget, binding)) {
             log_info("vae: %s untiled: %.1f MiB of activations (budget %.1f MiB), largest %.1f MiB", encode ? "encode" : "decode",
                      out->untiled_peak / MIB, out->budget / MIB, out->untiled_largest / MIB);
+            memset(&out->y, 0, sizeof out->y);
+            memset(&out->x, 0, sizeof out->x);
             return PIXEEN_OK;
         }
+        /* Over the budget: the VAE's own tile (diffusers'), halved while the picture fits one tile
+         * (SDXL's 1024-px tile at 1024 px) or while one tile's program is still over the budget or
+         * the binding limit, unless the caller chose the tile. */
+        while (tile / 2 >= VAE_TILE_MIN_LATENT && !s.tile_px) {
+            bool shrink = out->y.count == 1 && out->x.count == 1;
+            if (!shrink) {
+                uint64_t peak = 0, largest = 0;
+                out->tiled = true; /* for the planning pass of the tiled program (the table is not read) */
+                pixeen_status st = nn_program_plan(ctx, w, act, build_untiled_or_tiled, &(tiled_plan){&up, out}, &peak, &largest);
+                out->tiled = false;
+                PX_TRY(st);
+                shrink = peak > out->budget || largest > binding;
+            }
+            if (!shrink) break;
+            tile /= 2;
+            PX_TRY(plan_tiles(h, wd, tile, s.overlap, out));
+        }
+    }
+    if (out->y.count == 1 && out->x.count == 1) { /* the picture fits one tile */
+        memset(&out->y, 0, sizeof out->y);
+        memset(&out->x, 0, sizeof out->x);
+        return PIXEEN_OK;
     }
     const int64_t ny = (int64_t)out->y.count * out->y.tile * out->scale, nx = (int64_t)out->x.count * out->x.tile * out->scale;
     float *table = malloc((size_t)(ny + nx) * sizeof *table);

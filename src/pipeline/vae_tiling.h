@@ -21,9 +21,11 @@
  *
  * Selection (vae_tiling_prepare_*): off; on (tiles whenever the picture is larger than one tile);
  * auto (the default): tiles when the untiled program's planned activation arena would exceed the
- * budget (default: 1 GiB, or a quarter of the device's largest device-local heap if less) or
- * one of its activations would exceed maxStorageBufferRange — both from a planning pass, nothing
- * allocated. TAESD is never tiled (it is small).
+ * budget (default: 1 GiB, or half the device's largest device-local heap if less) or one of its
+ * activations would exceed maxStorageBufferRange — both from a planning pass, nothing allocated;
+ * the tile is then the VAE's own, halved while the picture fits one tile (SDXL's 1024-px tile at
+ * 1024 px) or one tile's program still exceeds the budget or the binding limit (unless a tile
+ * size was given). TAESD is never tiled (it is small).
  * Entry points: vae_tiling_prepare_decode / _encode, vae_tiling_decode / _encode (inside a
  * builder), vae_tiling_free; the pure parts (vae_tile_axis_plan, vae_tile_axis_weights,
  * vae_tiling_decide, vae_tiling_default_budget) for tests. */
@@ -74,7 +76,7 @@ pixeen_status vae_tile_axis_plan(int64_t length, int tile, int overlap, vae_tile
  * with the previous tile and down across the overlap with the next (R: that overlap's length),
  * then divided by the sum over tiles covering the same pixel. */
 pixeen_status vae_tile_axis_weights(const vae_tile_axis *axis, int scale, float *out);
-/* The default activation budget: 1 GiB, or a quarter of the largest device-local heap if less. */
+/* The default activation budget: 1 GiB, or half the largest device-local heap if less. */
 uint64_t vae_tiling_default_budget(const gpu_caps *caps);
 /* The decision: off -> false; on -> true; auto -> untiled_peak > budget or untiled_largest >
  * max_binding. (The caller still keeps a picture that fits one tile untiled.) */
