@@ -11,7 +11,7 @@
 #include "models/unet.h"
 #include "models/vae.h"
 #include "models/vae_encoder.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_sample.h"
 
 #define TOL_F32 1e-3
 #define TOL_F16 1e-2

@@ -8,7 +8,7 @@
 
 #include "core/npy.h"
 #include "gpu_test.h"
-#include "ops/taesd_ops.h"
+#include "ops/taesd_pointwise.h"
 
 static float *read_bin(const char *dir, const char *name, size_t count) {
     char path[4600];

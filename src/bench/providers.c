@@ -14,7 +14,7 @@ uint32_t bench_cases_matmul(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_conv2d(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_quant.c */
 uint32_t bench_cases_matmul_quant(bench_case *out, uint32_t max, bool quick);
-/* src/bench/cases_ops2.c */
+/* src/bench/cases_attention.c */
 uint32_t bench_cases_attention(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);

@@ -1,5 +1,5 @@
 /* nn_layers.c — the nn_* layers that wrap the matrix-product, convolution and attention operators
- * (src/ops/gemm.h, src/ops/attention.h) and the support operators (src/ops/nn_support.h).
+ * (src/ops/gemm.h, src/ops/attention.h) and the support operators (src/ops/token_embedding.h).
  * In the planning pass (g->rec == NULL) a layer only allocates its output. */
 #include <math.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "ops/attention.h"
 #include "ops/embedding_inject.h"
 #include "ops/gemm.h"
-#include "ops/nn_support.h"
+#include "ops/token_embedding.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }
 

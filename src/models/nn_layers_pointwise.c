@@ -3,9 +3,9 @@
 #include "models/nn.h"
 #include "ops/activation.h"
 #include "ops/bias_per_batch.h"
-#include "ops/embedding.h"
+#include "ops/timestep_embedding.h"
 #include "ops/layout.h"
-#include "ops/nn_support.h"
+#include "ops/token_embedding.h"
 #include "ops/norm.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }

@@ -1,7 +1,7 @@
 /* ops.h — the operators: each records GPU work into a gpu_recorder and never submits.
  *
  * Each operator family lives in one file (src/ops/<family>.c) with its shaders in
- * shaders/<family>*.comp and a plain-C reference in src/ops/reference.c that the tests compare
+ * shaders/<family>*.comp and a plain-C reference in src/ops/reference_elementwise.c that the tests compare
  * against. Operators take tensors (core/tensor.h) and check their shapes: a mismatch is an
  * internal error recorded on the recorder (sticky), reported at gpu_recorder_end().
  */

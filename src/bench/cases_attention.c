@@ -1,4 +1,4 @@
-/* cases_ops2.c — benchmark cases for the fused attention, group/layer norm and the elementwise
+/* cases_attention.c — benchmark cases for the fused attention, group/layer norm and the elementwise
  * operators (activations, GEGLU, upsampling, skip concatenation), at the shapes
  * Stable Diffusion 1.5 runs them for 256x256 and 512x512 images with classifier-free guidance
  * (UNet batch 2; the VAE decoder batch 1).
@@ -19,7 +19,7 @@
  *
  * Entry points: bench_cases_attention, bench_cases_norm, bench_cases_elementwise (providers).
  */
-#include "bench/cases_ops2.h"
+#include "bench/cases_attention.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,11 +39,11 @@
 #define MAX_OPERANDS 6
 
 /* Shared state: device tensors and host copies of the inputs (fp16-rounded for fp16 cases). */
-typedef struct ops2_state {
+typedef struct op_operands {
     tensor t[MAX_OPERANDS];
     float *host[MAX_OPERANDS];
     size_t count[MAX_OPERANDS];
-} ops2_state;
+} op_operands;
 
 static void fill_random(float *x, size_t n, uint64_t seed, float lo, float hi, bool round_f16) {
     uint64_t s = 0x9E3779B97F4A7C15ull ^ seed;
@@ -58,7 +58,7 @@ static void fill_random(float *x, size_t n, uint64_t seed, float lo, float hi, b
 
 /* Makes operand i: a device tensor of `count` elements (rank 1; cases reshape), random in
  * [lo, hi) when lo < hi (host copy kept), else uninitialised (an output). */
-static pixeen_status operand(gpu_context *ctx, ops2_state *s, int i, tensor_dtype dt, size_t count, float lo, float hi,
+static pixeen_status operand(gpu_context *ctx, op_operands *s, int i, tensor_dtype dt, size_t count, float lo, float hi,
                              gpu_memory memory) {
     s->t[i] = (tensor){.dtype = dt, .rank = 1, .shape = {(int64_t)count}};
     s->count[i] = count;
@@ -78,9 +78,9 @@ static pixeen_status operand(gpu_context *ctx, ops2_state *s, int i, tensor_dtyp
     return gpu_buffer_upload(ctx, s->t[i].buffer, 0, s->host[i], count * 4);
 }
 
-static void ops2_teardown(bench_case *c, void *state) {
+static void operands_teardown(bench_case *c, void *state) {
     (void)c;
-    ops2_state *s = state;
+    op_operands *s = state;
     if (!s) return;
     for (int i = 0; i < MAX_OPERANDS; i++) {
         gpu_buffer_destroy(s->t[i].buffer);
@@ -90,7 +90,7 @@ static void ops2_teardown(bench_case *c, void *state) {
 }
 
 /* Reads `count` elements of operand i starting at element `first` as floats. */
-static pixeen_status read_back(gpu_context *ctx, const ops2_state *s, int i, size_t first, size_t count, float *out) {
+static pixeen_status read_back(gpu_context *ctx, const op_operands *s, int i, size_t first, size_t count, float *out) {
     uint32_t es = dtype_size(s->t[i].dtype);
     if (s->t[i].dtype == DTYPE_F32) return gpu_buffer_download(ctx, s->t[i].buffer, first * 4, out, count * 4);
     uint16_t *half = malloc(count * 2);
@@ -117,7 +117,7 @@ static const char *dt_name(int dt) { return dt == DTYPE_F16 ? "f16" : "f32"; }
 enum { A_B = 0, A_TQ = 1, A_TK = 2, A_H = 3, A_D = 4 };
 
 static pixeen_status attn_setup(bench_case *c, gpu_context *ctx, void **state) {
-    ops2_state *s = calloc(1, sizeof *s);
+    op_operands *s = calloc(1, sizeof *s);
     *state = s;
     if (!s) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
     size_t b = (size_t)c->p[A_B], tq = (size_t)c->p[A_TQ], tk = (size_t)c->p[A_TK], hd = (size_t)(c->p[A_H] * c->p[A_D]);
@@ -135,13 +135,13 @@ static pixeen_status attn_setup(bench_case *c, gpu_context *ctx, void **state) {
 }
 
 static void attn_record(bench_case *c, void *state, gpu_recorder *rec) {
-    ops2_state *s = state;
+    op_operands *s = state;
     op_attention_record(rec, &(op_attention_desc){.q = &s->t[0], .k = &s->t[1], .v = &s->t[2], .out = &s->t[3],
                                                   .heads = (uint32_t)c->p[A_H]});
 }
 
 static pixeen_status attn_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
-    ops2_state *s = state;
+    op_operands *s = state;
     size_t b = (size_t)c->p[A_B], tq = (size_t)c->p[A_TQ], hd = (size_t)(c->p[A_H] * c->p[A_D]);
     ref_attention_shape shape = {b, tq, (size_t)c->p[A_TK], (size_t)c->p[A_H], (size_t)c->p[A_D], 0, 0, 0, 0};
     float *got = malloc(hd * 4), *ref = malloc(hd * 4);
@@ -188,7 +188,7 @@ static uint32_t add_attention(bench_case *out, uint32_t n, uint32_t max, int ima
     c->setup = attn_setup;
     c->record = attn_record;
     c->validate = attn_validate;
-    c->teardown = ops2_teardown;
+    c->teardown = operands_teardown;
     return n + 1;
 }
 
@@ -212,7 +212,7 @@ enum { N_KIND = 0, N_B = 1, N_PIX = 2, N_C = 3, N_G = 4, N_SILU = 5, N_EPS_E7 = 
 enum { NORM_GROUP = 0, NORM_LAYER = 1 };
 
 static pixeen_status norm_setup(bench_case *c, gpu_context *ctx, void **state) {
-    ops2_state *s = calloc(1, sizeof *s);
+    op_operands *s = calloc(1, sizeof *s);
     *state = s;
     if (!s) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
     size_t b = (size_t)c->p[N_B], pix = (size_t)c->p[N_PIX], ch = (size_t)c->p[N_C];
@@ -232,7 +232,7 @@ static pixeen_status norm_setup(bench_case *c, gpu_context *ctx, void **state) {
 }
 
 static void norm_record(bench_case *c, void *state, gpu_recorder *rec) {
-    ops2_state *s = state;
+    op_operands *s = state;
     float eps = (float)c->p[N_EPS_E7] * 1e-7f;
     if (c->p[N_KIND] == NORM_GROUP)
         op_group_norm_record(rec, &(op_group_norm_desc){.x = &s->t[0], .gamma = &s->t[1], .beta = &s->t[2], .out = &s->t[3],
@@ -243,7 +243,7 @@ static void norm_record(bench_case *c, void *state, gpu_recorder *rec) {
 }
 
 static pixeen_status norm_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
-    ops2_state *s = state;
+    op_operands *s = state;
     size_t b = (size_t)c->p[N_B], pix = (size_t)c->p[N_PIX], ch = (size_t)c->p[N_C];
     float eps = (float)c->p[N_EPS_E7] * 1e-7f;
     float *got = malloc(ch * 4), *ref = malloc(ch * 4);
@@ -294,7 +294,7 @@ static uint32_t add_norm(bench_case *out, uint32_t n, uint32_t max, int kind, co
     c->setup = norm_setup;
     c->record = norm_record;
     c->validate = norm_validate;
-    c->teardown = ops2_teardown;
+    c->teardown = operands_teardown;
     return n + 1;
 }
 
@@ -345,7 +345,7 @@ enum { E_KIND = 0, E_A = 1, E_B = 2, E_C = 3, E_D = 4 };
 enum { EW_SILU = 0, EW_GELU = 1, EW_GEGLU = 2, EW_UPSAMPLE = 3, EW_CONCAT = 4 };
 
 static pixeen_status ew_setup(bench_case *c, gpu_context *ctx, void **state) {
-    ops2_state *s = calloc(1, sizeof *s);
+    op_operands *s = calloc(1, sizeof *s);
     *state = s;
     if (!s) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
     tensor_dtype dt = (tensor_dtype)c->dtype;
@@ -389,7 +389,7 @@ static pixeen_status ew_setup(bench_case *c, gpu_context *ctx, void **state) {
 }
 
 static void ew_record(bench_case *c, void *state, gpu_recorder *rec) {
-    ops2_state *s = state;
+    op_operands *s = state;
     switch (c->p[E_KIND]) {
     case EW_SILU: op_activation_record(rec, OP_ACT_SILU, &s->t[0], &s->t[1]); break;
     case EW_GELU: op_activation_record(rec, OP_ACT_GELU_ERF, &s->t[0], &s->t[1]); break;
@@ -400,7 +400,7 @@ static void ew_record(bench_case *c, void *state, gpu_recorder *rec) {
 }
 
 static pixeen_status ew_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
-    ops2_state *s = state;
+    op_operands *s = state;
     size_t a = (size_t)c->p[E_A], b = (size_t)c->p[E_B], cc = (size_t)c->p[E_C];
     int out_i = c->p[E_KIND] == EW_CONCAT ? 2 : 1;
     size_t n = s->count[out_i];
@@ -446,7 +446,7 @@ static uint32_t add_ew(bench_case *out, uint32_t n, uint32_t max, int kind, cons
     c->setup = ew_setup;
     c->record = ew_record;
     c->validate = ew_validate;
-    c->teardown = ops2_teardown;
+    c->teardown = operands_teardown;
     return n + 1;
 }
 

@@ -1,6 +1,6 @@
 #version 450
-// embedding_timestep.comp — sinusoidal timestep embedding (diffusers' get_timestep_embedding; see
-// src/ops/embedding.h). One invocation per output element of out [N, dim], 256 per workgroup.
+// timestep_embedding.comp — sinusoidal timestep embedding (diffusers' get_timestep_embedding; see
+// src/ops/timestep_embedding.h). One invocation per output element of out [N, dim], 256 per workgroup.
 // The argument t*freq is formed in fp32 exactly as torch does; it is then reduced modulo 2*pi
 // (Cody-Waite, two constants) before sin/cos, because GPU sin/cos lose accuracy far from zero and
 // SD's arguments reach 1000. Bindings: 0 timesteps (storage fp32), 1 out (storage, T).

@@ -1,8 +1,8 @@
-/* preview.c — see preview.h. */
+/* latent_preview.c — see latent_preview.h. */
 #include <math.h>
 
 #include "ops/common.h"
-#include "ops/preview.h"
+#include "ops/latent_preview.h"
 
 uint64_t op_latent_preview_bytes(uint64_t pixels) { return (pixels + 3) / 4 * 12; }
 

@@ -1,8 +1,8 @@
-/* edit_ops.c — see edit_ops.h. */
+/* latent_sample.c — see latent_sample.h. */
 #include <math.h>
 
 #include "ops/common.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_sample.h"
 
 static uint64_t groups_of_256(uint64_t invocations) { return (invocations + 255) / 256; }
 

@@ -1,9 +1,9 @@
-/* preview.h — the cheap latent -> RGB8 preview (shaders/latent_preview.comp) and its plain-C
+/* latent_preview.h — the cheap latent -> RGB8 preview (shaders/latent_preview.comp) and its plain-C
  * reference. The factors are the model family's (pipeline/family.h): rgb = latent . F + bias per
  * latent pixel.
  * Entry points: op_latent_preview_record, op_latent_preview_bytes, reference_latent_preview. */
-#ifndef PIXEEN_OPS_PREVIEW_H
-#define PIXEEN_OPS_PREVIEW_H
+#ifndef PIXEEN_OPS_LATENT_PREVIEW_H
+#define PIXEEN_OPS_LATENT_PREVIEW_H
 
 #include "core/tensor.h"
 #include "gpu/gpu.h"

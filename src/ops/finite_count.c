@@ -1,6 +1,6 @@
-/* finite.c — see finite.h and shaders/finite_count.comp. Tensors over one binding are checked in
+/* finite_count.c — see finite_count.h and shaders/finite_count.comp. Tensors over one binding are checked in
  * windows of whole 1024-element workgroups. */
-#include "ops/finite.h"
+#include "ops/finite_count.h"
 
 #include "ops/bind.h"
 #include "ops/common.h"

@@ -1,4 +1,4 @@
-/* test_op_edit.c — the editing kernels against their plain-C references (src/ops/edit_ops.h), on
+/* test_op_latent_sample.c — the editing kernels against their plain-C references (src/ops/latent_sample.h), on
  * random inputs at odd sizes and at an SD 1.5 latent size (64x64x4, batch 2), fp32 and fp16
  * moments:
  *   latent_sample  scale * (mean + exp(0.5 clamp(logvar)) * noise), one image repeated over B;
@@ -8,7 +8,7 @@
  * Tolerance: fp32 1e-5 relative (exp and fma orders differ); fp16 moments are rounded to fp16
  * before the reference sees them, so the same bound holds. */
 #include "gpu_test.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_sample.h"
 
 static void check_sample(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int64_t C, tensor_dtype dt) {
     size_t per = (size_t)(h * w * C), nm = 2 * per, n = (size_t)B * per;

@@ -1,11 +1,11 @@
-/* edit_ops.h — the operators img2img and inpainting add around the networks:
+/* latent_sample.h — the operators img2img and inpainting add around the networks:
  *   op_latent_sample_record  the VAE encoder's moments -> scaling_factor * (mean + std * noise)
  *   op_latent_blend_record   x = m * x + (1 - m) * (alpha * x0 + beta * noise), (alpha, beta) read
  *                            from a per-step table by the recorded step's index (inpainting's
  *                            paste-back of the known region) or a fixed entry (img2img's start)
  * Plain-C references: op_latent_sample_reference, op_latent_blend_reference (the tests' spec). */
-#ifndef PIXEEN_OPS_EDIT_OPS_H
-#define PIXEEN_OPS_EDIT_OPS_H
+#ifndef PIXEEN_OPS_LATENT_SAMPLE_H
+#define PIXEEN_OPS_LATENT_SAMPLE_H
 
 #include <stdbool.h>
 

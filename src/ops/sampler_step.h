@@ -1,4 +1,4 @@
-/* pipeline_ops.h — the operators around the networks in a denoising loop. The sampler ones read the
+/* sampler_step.h — the operators around the networks in a denoising loop. The sampler ones read the
  * whole plan (an array of sampler_step, src/sample/sampler.h, uploaded once) and the current step
  * index from a small host-visible buffer, so a step recorded once is replayed with only that index
  * changing:
@@ -6,8 +6,8 @@
  *   op_sampler_update_record  guidance combine + generic update of x (and prev_denoised)
  *   op_latent_scale_record    fp32 latents * scale -> activation dtype (VAE input)
  *   op_image_rgba8_record     VAE output [B, H, W, 3] -> packed RGBA8 */
-#ifndef PIXEEN_OPS_PIPELINE_OPS_H
-#define PIXEEN_OPS_PIPELINE_OPS_H
+#ifndef PIXEEN_OPS_SAMPLER_STEP_H
+#define PIXEEN_OPS_SAMPLER_STEP_H
 
 #include "ops/ops.h"
 

@@ -1,4 +1,4 @@
-/* test_op_finite.c — op_finite_count_record (ops/finite.h) against a plain count: random data with
+/* test_op_finite_count.c — op_finite_count_record (ops/finite_count.h) against a plain count: random data with
  * NaNs, infinities and (for fp16) values beyond its range planted at random places, fp32 and fp16,
  * odd sizes and offsets (an fp16 tensor starting in the middle of a 32-bit word), planted values
  * just outside the tensor that must not count, accumulation over two checks, and real sizes (SD
@@ -7,7 +7,7 @@
 
 #include "core/f16.h"
 #include "gpu_test.h"
-#include "ops/finite.h"
+#include "ops/finite_count.h"
 
 static void check(gpu_context *ctx, tensor_dtype dt, int64_t n, int64_t lead, int planted, unsigned seed) {
     int64_t total = lead + n + 3; /* values around the tensor too */

@@ -1,7 +1,7 @@
-/* reference_embedding.h — plain-C diffusers get_timestep_embedding: the frequencies and arguments
+/* reference_timestep_embedding.h — plain-C diffusers get_timestep_embedding: the frequencies and arguments
  * in fp32 in torch's order, sin/cos in double of the fp32 argument. */
-#ifndef PIXEEN_OPS_REFERENCE_EMBEDDING_H
-#define PIXEEN_OPS_REFERENCE_EMBEDDING_H
+#ifndef PIXEEN_OPS_REFERENCE_TIMESTEP_EMBEDDING_H
+#define PIXEEN_OPS_REFERENCE_TIMESTEP_EMBEDDING_H
 
 #include <stdbool.h>
 #include <stddef.h>

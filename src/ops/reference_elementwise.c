@@ -1,5 +1,5 @@
-/* reference.c — see reference.h. */
-#include "ops/reference.h"
+/* reference_elementwise.c — see reference_elementwise.h. */
+#include "ops/reference_elementwise.h"
 
 void ref_binary(op_binary_kind kind, const float *a, size_t n, const float *b, size_t nb, size_t inner, float *out) {
     for (size_t i = 0; i < n; i++) {

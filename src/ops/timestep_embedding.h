@@ -1,4 +1,4 @@
-/* embedding.h — the sinusoidal timestep embedding of diffusers' get_timestep_embedding, with the
+/* timestep_embedding.h — the sinusoidal timestep embedding of diffusers' get_timestep_embedding, with the
  * timestep read from a GPU buffer (the sampler's scalar block), so a replayed step embeds the
  * timestep the host wrote for it:
  *   half = dim / 2; freq[i] = exp(-ln(max_period) * i / (half - downscale_freq_shift));
@@ -6,8 +6,8 @@
  *   an odd dim gets a trailing 0.
  * SD 1.5/2.x: flip_sin_to_cos = true, downscale_freq_shift = 0, scale 1, max_period 10000.
  */
-#ifndef PIXEEN_OPS_EMBEDDING_H
-#define PIXEEN_OPS_EMBEDDING_H
+#ifndef PIXEEN_OPS_TIMESTEP_EMBEDDING_H
+#define PIXEEN_OPS_TIMESTEP_EMBEDDING_H
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
-/* reference_embedding.c — see reference_embedding.h. */
-#include "ops/reference_embedding.h"
+/* reference_timestep_embedding.c — see reference_timestep_embedding.h. */
+#include "ops/reference_timestep_embedding.h"
 
 #include <math.h>
 

@@ -1,8 +1,8 @@
-/* test_op_preview.c — the latent preview kernel (shaders/latent_preview.comp) against its plain-C
+/* test_op_latent_preview.c — the latent preview kernel (shaders/latent_preview.comp) against its plain-C
  * reference: random latents for image 0 of a batch of 2, a pixel count that is not a multiple of
  * 4 (the packed tail), every byte within 1 (GPU rounding of exact halves may differ). */
 #include "gpu_test.h"
-#include "ops/preview.h"
+#include "ops/latent_preview.h"
 #include "pipeline/family.h"
 
 int main(void) {

@@ -1,10 +1,10 @@
-/* test_op_pipeline.c — the denoising-loop kernels against their plain-C specifications:
+/* test_op_sampler_step.c — the denoising-loop kernels against their plain-C specifications:
  * sampler_update (guidance + the generic update) against sampler_step_reference for every kind of
  * step (with and without prev_denoised, with noise, one or two CFG halves), sampler_input, and
  * AUTOMATIC1111's token weighting against a direct transcription of process_tokens. All fp32
  * arithmetic on both sides, so the tolerance is a few ulps (1e-5 relative). */
 #include "gpu_test.h"
-#include "ops/pipeline_ops.h"
+#include "ops/sampler_step.h"
 #include "sample/sampler.h"
 
 static double max_rel(const float *a, const float *b, size_t n) {

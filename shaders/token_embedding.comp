@@ -1,5 +1,5 @@
 #version 450
-// embedding.comp — out[b, t, :] = table[ids[b, t], :] (+ pos[t, :]): the CLIP token and position
+// token_embedding.comp — out[b, t, :] = table[ids[b, t], :] (+ pos[t, :]): the CLIP token and position
 // embeddings. Geometry: one invocation per output element, 256 per workgroup, workgroups split
 // over x and y. Bindings: 0 ids (int32 [B*T]), 1 table (fp16 [V, D]), 2 pos (fp16 [T, D]),
 // 3 out ([B*T, D], variant dtype). An id outside [0, V) reads row 0 (ids come from our own

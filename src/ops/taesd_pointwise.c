@@ -1,8 +1,8 @@
-/* taesd_ops.c — see taesd_ops.h. */
+/* taesd_pointwise.c — see taesd_pointwise.h. */
 #include <math.h>
 
 #include "ops/common.h"
-#include "ops/taesd_ops.h"
+#include "ops/taesd_pointwise.h"
 
 void op_taesd_pointwise_record(gpu_recorder *rec, op_taesd_mode mode, float a, float b, const tensor *x,
                                const tensor *out) {

@@ -1,9 +1,9 @@
-/* nn_support.c — see nn_support.h. */
+/* token_embedding.c — see token_embedding.h. */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "ops/common.h"
-#include "ops/nn_support.h"
+#include "ops/token_embedding.h"
 
 static bool fits_binding(gpu_recorder *rec, const tensor *t, const char *op) {
     if (tensor_bytes(t) > gpu_context_caps(gpu_recorder_context(rec))->max_storage_buffer_range) {
@@ -26,7 +26,7 @@ void op_embedding_record(gpu_recorder *rec, const tensor *ids, const tensor *tab
     if (!fits_binding(rec, table, "embedding") || !fits_binding(rec, out, "embedding")) return;
     char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "embedding", out->dtype),
+        .shader = shader_name(name, sizeof name, "token_embedding", out->dtype),
         .binding_count = 4,
         .push_size = 20,
     };
@@ -38,7 +38,7 @@ void op_embedding_record(gpu_recorder *rec, const tensor *ids, const tensor *tab
     /* without position embeddings the table is bound twice: the shader does not read binding 2 */
     gpu_binding bindings[4] = {op_bind(ids, false), op_bind(table, false), op_bind(pos ? pos : table, false),
                                op_bind(out, true)};
-    op_dispatch_groups(rec, pipeline, bindings, 4, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "embedding");
+    op_dispatch_groups(rec, pipeline, bindings, 4, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "token_embedding");
 }
 
 void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool causal, int64_t rows_per_head) {

@@ -1,5 +1,5 @@
-/* embedding.c — the sinusoidal timestep embedding (see embedding.h, shaders/embedding_timestep.comp). */
-#include "ops/embedding.h"
+/* timestep_embedding.c — the sinusoidal timestep embedding (see timestep_embedding.h, shaders/timestep_embedding.comp). */
+#include "ops/timestep_embedding.h"
 
 #include <math.h>
 
@@ -22,7 +22,7 @@ void op_timestep_embedding_record(gpu_recorder *rec, const op_timestep_embedding
         return;
     }
     char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "embedding_timestep", out->dtype), .binding_count = 2,
+    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "timestep_embedding", out->dtype), .binding_count = 2,
                               .bindings = {GPU_BIND_STORAGE, GPU_BIND_STORAGE}, .push_size = 36};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;

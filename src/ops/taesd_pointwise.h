@@ -1,10 +1,10 @@
-/* taesd_ops.h — the pointwise steps of TAESD (diffusers' AutoencoderTiny); out may alias x:
+/* taesd_pointwise.h — the pointwise steps of TAESD (diffusers' AutoencoderTiny); out may alias x:
  *   OP_TAESD_RELU    y = max(x, 0)
  *   OP_TAESD_CLAMP   y = tanh(x / 3) * 3  (the decoder's input clamp)
  *   OP_TAESD_AFFINE  y = a * x + b        (the encoder's [-1, 1] -> [0, 1], the decoder's back)
  * op_taesd_pointwise_reference is the plain-C spec the tests compare with. */
-#ifndef PIXEEN_OPS_TAESD_OPS_H
-#define PIXEEN_OPS_TAESD_OPS_H
+#ifndef PIXEEN_OPS_TAESD_POINTWISE_H
+#define PIXEEN_OPS_TAESD_POINTWISE_H
 
 #include "ops/ops.h"
 

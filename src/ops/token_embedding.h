@@ -1,11 +1,11 @@
-/* nn_support.h — small operators the network builders need around the big ones:
+/* token_embedding.h — small operators the network builders need around the big ones:
  *   op_embedding_record  token + position embedding gather (CLIP)
  *   op_softmax_record    row softmax in place, with scale and optional causal mask (attention
  *                        fallback for causal masks and head dims the fused kernel does not take)
  *   op_permute_record    4-D permutation with scale (splitting and merging attention heads)
  *   op_gather_rows_record  rows picked by index (CLIP's pooled output: each prompt's end token) */
-#ifndef PIXEEN_OPS_NN_SUPPORT_H
-#define PIXEEN_OPS_NN_SUPPORT_H
+#ifndef PIXEEN_OPS_TOKEN_EMBEDDING_H
+#define PIXEEN_OPS_TOKEN_EMBEDDING_H
 
 #include "ops/ops.h"
 

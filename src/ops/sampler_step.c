@@ -1,6 +1,6 @@
-/* pipeline_ops.c — see pipeline_ops.h. */
+/* sampler_step.c — see sampler_step.h. */
 #include "ops/common.h"
-#include "ops/pipeline_ops.h"
+#include "ops/sampler_step.h"
 #include "sample/sampler.h"
 
 /* Workgroups of 256 invocations covering `invocations`. */
