@@ -81,7 +81,7 @@ foreach(src ${PIXEEN_SHADER_SOURCES})
     add_custom_command(
       OUTPUT ${header}
       COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 --quiet
-              -I${PIXEEN_SHADER_DIR}/common ${defines}
+              -I${PIXEEN_SHADER_DIR}/common -I${PROJECT_SOURCE_DIR}/src/ops/abi ${defines}
               --vn ${var} --depfile ${header}.d -o ${header} ${src}
       DEPENDS ${src}
       DEPFILE ${header}.d

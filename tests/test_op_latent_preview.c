@@ -3,6 +3,7 @@
  * 4 (the packed tail), every byte within 1 (GPU rounding of exact halves may differ). */
 #include "gpu_test.h"
 #include "ops/latent_preview.h"
+#include "ops/reference_latent_preview.h"
 #include "pipeline/family.h"
 
 int main(void) {
@@ -35,7 +36,7 @@ int main(void) {
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     uint8_t expected[35 * 3];
-    reference_latent_preview(host, pixels, &factors, expected);
+    ref_latent_preview(host, pixels, &factors, expected);
     int worst = 0, clipped = 0;
     for (uint64_t i = 0; i < pixels * 3; i++) {
         int d = abs((int)mapped[i] - (int)expected[i]);

@@ -8,7 +8,10 @@
  * Tolerance: fp32 1e-5 relative (exp and fma orders differ); fp16 moments are rounded to fp16
  * before the reference sees them, so the same bound holds. */
 #include "gpu_test.h"
+#include "ops/latent_blend.h"
 #include "ops/latent_sample.h"
+#include "ops/reference_latent_blend.h"
+#include "ops/reference_latent_sample.h"
 
 static void check_sample(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int64_t C, tensor_dtype dt) {
     size_t per = (size_t)(h * w * C), nm = 2 * per, n = (size_t)B * per;
@@ -31,7 +34,7 @@ static void check_sample(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int6
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &to, got);
-    op_latent_sample_reference(m, noise, 0.18215f, B, h * w, C, ref);
+    ref_latent_sample(m, noise, 0.18215f, B, h * w, C, ref);
     double worst = 0;
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - ref[i]) / fmax(1.0, fabs(ref[i])));
     printf("latent_sample B=%lld %lldx%lldx%lld %s: max rel %.3g\n", (long long)B, (long long)h, (long long)w, (long long)C,
@@ -67,7 +70,7 @@ static void check_blend(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int64
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &tx, got);
     int entry = use_state ? 2 : 1;
-    op_latent_blend_reference(coeffs[2 * entry], coeffs[2 * entry + 1], x0, noise, mask ? mk : NULL, (int64_t)n, C,
+    ref_latent_blend(coeffs[2 * entry], coeffs[2 * entry + 1], x0, noise, mask ? mk : NULL, (int64_t)n, C,
                               (int64_t)pixels, x);
     double worst = 0;
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - x[i]) / fmax(1.0, fabs(x[i])));

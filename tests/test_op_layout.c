@@ -4,7 +4,7 @@
  * 2x4x64x64; SDXL's pooled rows: 2 of 2 x 77 states of 1280, and SDXL's context 768 ++ 1280).
  * These are copies: the result must be exact (tolerance 0). */
 #include "ops/layout.h"
-#include "ops/token_embedding.h"
+#include "ops/gather_rows.h"
 #include "ops/reference_layout.h"
 #include "op_test.h"
 

@@ -1,10 +1,12 @@
 /* test_op_sampler_step.c — the denoising-loop kernels against their plain-C specifications:
- * sampler_update (guidance + the generic update) against sampler_step_reference for every kind of
+ * sampler_update (guidance + the generic update) against ref_sampler_step for every kind of
  * step (with and without prev_denoised, with noise, one or two CFG halves), sampler_input, and
  * AUTOMATIC1111's token weighting against a direct transcription of process_tokens. All fp32
  * arithmetic on both sides, so the tolerance is a few ulps (1e-5 relative). */
 #include "gpu_test.h"
+#include "ops/reference_sampler_step.h"
 #include "ops/sampler_step.h"
+#include "ops/token_weights.h"
 #include "sample/sampler.h"
 
 static double max_rel(const float *a, const float *b, size_t n) {
@@ -35,7 +37,7 @@ static void test_sampler_update(gpu_context *ctx, uint32_t halves, uint32_t flag
     float guided[N], ref_x[N], ref_prev[N];
     for (int i = 0; i < N; i++) guided[i] = halves == 2 ? m[i] + g * (m[N + i] - m[i]) : m[i];
     memcpy(ref_prev, prev, sizeof prev);
-    sampler_step_reference(&steps[step], x, guided, ref_prev, noise + step * N, ref_x, N);
+    ref_sampler_step(&steps[step], x, guided, ref_prev, noise + step * N, ref_x, N);
     /* GPU */
     tensor tx = gpu_test_tensor(ctx, DTYPE_F32, x, N), tm = gpu_test_tensor(ctx, DTYPE_F32, m, halves * N);
     tensor tp = gpu_test_tensor(ctx, DTYPE_F32, prev, N), tn = gpu_test_tensor(ctx, DTYPE_F32, noise, STEPS * N);

@@ -18,6 +18,7 @@
 #include "core/f16.h"
 #include "ops/ops.h"
 #include "ops/reference_elementwise.h"
+#include "ops/reference_reduce.h"
 
 enum { BASIC_ADD = 0, BASIC_MUL = 1, BASIC_SUM = 2 };
 

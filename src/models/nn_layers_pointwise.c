@@ -5,7 +5,7 @@
 #include "ops/bias_per_batch.h"
 #include "ops/timestep_embedding.h"
 #include "ops/layout.h"
-#include "ops/token_embedding.h"
+#include "ops/gather_rows.h"
 #include "ops/norm.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }

@@ -21,6 +21,13 @@ static inline const char *dtype_suffix(tensor_dtype dtype) { return dtype == DTY
 void op_dispatch_groups(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings, uint32_t count,
                         const void *push, uint32_t push_size, uint64_t groups, const char *label);
 
+/* Workgroups of 256 invocations covering `invocations`. */
+static inline uint64_t op_groups_of_256(uint64_t invocations) { return (invocations + 255) / 256; }
+
+/* Whether t fits one storage binding (maxStorageBufferRange); if not, fails the recording with a
+ * message naming `op` and returns false. For operators that do not split into windows. */
+bool op_fits_binding(gpu_recorder *rec, const tensor *t, const char *op);
+
 /* A binding of a whole tensor. */
 static inline gpu_binding op_bind(const tensor *t, bool write) {
     return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write};

@@ -20,7 +20,5 @@ typedef struct op_preview_factors {
  * bytes of RGB8 at offset 0, rows top to bottom). */
 void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, const op_preview_factors *factors,
                               gpu_buffer *out);
-/* The same on the host: `latents` fp32 NHWC [pixels, 4] -> rgb [pixels * 3]. */
-void reference_latent_preview(const float *latents, uint64_t pixels, const op_preview_factors *factors, uint8_t *rgb);
 
 #endif

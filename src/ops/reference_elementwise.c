@@ -7,9 +7,3 @@ void ref_binary(op_binary_kind kind, const float *a, size_t n, const float *b, s
         out[i] = kind == OP_BINARY_ADD ? a[i] + y : a[i] * y;
     }
 }
-
-double ref_sum(const float *x, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    return s;
-}

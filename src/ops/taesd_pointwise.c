@@ -25,10 +25,3 @@ void op_taesd_pointwise_record(gpu_recorder *rec, op_taesd_mode mode, float a, f
     op_dispatch_groups(rec, pipeline, bind, 2, &push, sizeof push, (push.n + 255) / 256, "taesd_pointwise");
 }
 
-void op_taesd_pointwise_reference(op_taesd_mode mode, float a, float b, float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        if (mode == OP_TAESD_RELU) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        else if (mode == OP_TAESD_CLAMP) x[i] = tanhf(x[i] / 3.0f) * 3.0f;
-        else x[i] = a * x[i] + b;
-    }
-}

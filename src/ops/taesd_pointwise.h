@@ -12,6 +12,5 @@ typedef enum op_taesd_mode { OP_TAESD_RELU = 0, OP_TAESD_CLAMP = 1, OP_TAESD_AFF
 
 void op_taesd_pointwise_record(gpu_recorder *rec, op_taesd_mode mode, float a, float b, const tensor *x,
                                const tensor *out);
-void op_taesd_pointwise_reference(op_taesd_mode mode, float a, float b, float *x, size_t n);
 
 #endif

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "models/vae_encoder.h"
+#include "ops/latent_blend.h"
 #include "ops/latent_sample.h"
+#include "ops/latent_scale.h"
 #include "ops/layout.h"
 #include "ops/sampler_step.h"
 #include "pipeline/edit.h"
