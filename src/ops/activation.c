@@ -20,7 +20,7 @@ void op_activation_record(gpu_recorder *rec, op_activation_kind kind, const tens
     }
     uint32_t es = dtype_size(x->dtype);
     /* Four elements per invocation where counts and offsets allow (see activation_vec4.comp). */
-    bool vec4 = n % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 && !getenv("PIXEEN_NO_VEC4");
+    bool vec4 = n % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 && !gpu_context_tuning(gpu_recorder_context(rec))->no_vec4;
     uint32_t unit = vec4 ? 4 * es : es, per = vec4 ? 4 : 1;
     char name[64];
     gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, vec4 ? "activation_vec4" : "activation", x->dtype),
