@@ -1,5 +1,5 @@
 /* cases_attention.h — benchmark case providers of the attention, normalisation and elementwise families
- * (src/bench/cases_attention.c; the interface is src/bench/bench.h). */
+ * (src/bench/cases_attention.c, cases_norm.c, cases_elementwise.c; the interface is src/bench/bench.h). */
 #ifndef PIXEEN_BENCH_CASES_ATTENTION_H
 #define PIXEEN_BENCH_CASES_ATTENTION_H
 

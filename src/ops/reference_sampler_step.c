@@ -16,3 +16,14 @@ void ref_sampler_step(const sampler_step *step, const float *x, const float *mod
         out[i] = y;
     }
 }
+
+void ref_sampler_input(const sampler_step *step, const float *x, size_t n, uint32_t halves, float *unet_in, float *t,
+                       size_t rows) {
+    for (size_t r = 0; r < rows; r++) t[r] = step->timestep;
+    for (uint32_t h = 0; h < halves; h++)
+        for (size_t i = 0; i < n; i++) unet_in[h * n + i] = step->c_in * x[i];
+}
+
+void ref_guidance(const float *uncond, const float *cond, float guidance, size_t n, float *out) {
+    for (size_t i = 0; i < n; i++) out[i] = uncond[i] + guidance * (cond[i] - uncond[i]);
+}

@@ -15,4 +15,11 @@
 void ref_sampler_step(const sampler_step *step, const float *x, const float *model_out, float *prev_denoised,
                       const float *noise, float *out, size_t n);
 
+/* The start of a step (op_sampler_input_record): t[rows] = step->timestep; unet_in = c_in * x once
+ * per classifier-free-guidance half ([halves * n]). */
+void ref_sampler_input(const sampler_step *step, const float *x, size_t n, uint32_t halves, float *unet_in, float *t,
+                       size_t rows);
+/* Classifier-free guidance as op_sampler_update_record combines the halves: out = u + g * (c - u). */
+void ref_guidance(const float *uncond, const float *cond, float guidance, size_t n, float *out);
+
 #endif
