@@ -132,14 +132,13 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         .v_off = (uint32_t)(skip[2] / esize / div), .o_off = (uint32_t)(skip[3] / esize / div),
         .scale = (a->scale != 0 ? a->scale : 1.0f / sqrtf((float)d)) * 1.4426950408889634f,
     };
-    char name[64];
     gpu_pipeline_desc desc = {.binding_count = 4, .push_size = sizeof push};
     uint32_t rows_per_group;
     if (texel) {
         uint32_t qr, kb;
         texel_tuning(gpu_context_tuning(ctx), (uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-        desc.shader = shader_name(name, sizeof name, "attention_texel", q->dtype);
+        desc.shader = OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
         desc.bindings[3] = GPU_BIND_STORAGE;
         desc.spec_count = 3;
@@ -148,7 +147,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         desc.spec[2] = kb;
         rows_per_group = 64 * qr;
     } else {
-        desc.shader = shader_name(name, sizeof name, "attention_tiled", q->dtype);
+        desc.shader = OP_SHADER(ATTENTION_TILED, q->dtype);
         desc.spec_count = 2;
         desc.spec[0] = (uint32_t)d;
         desc.spec[1] = tiled_keys((uint32_t)d);

@@ -76,8 +76,8 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
     }
 
     gemm_job job = {
-        .shader_texel = "conv2d_texel",
-        .shader_tiled = "conv2d_tiled",
+        .shader_texel = OP_SHADER(CONV2D_TEXEL, x->dtype),
+        .shader_tiled = OP_SHADER(CONV2D_TILED, x->dtype),
         .kh = (uint32_t)kh, .kw = (uint32_t)kw, .stride = stride, .pad = pad,
         .dtype = x->dtype,
         .w_dtype = w->dtype,

@@ -15,8 +15,7 @@ void op_embedding_inject_record(gpu_recorder *rec, const tensor *side_index, con
                                (long long)B, (long long)T, (long long)side->shape[0], (long long)D, out->rank));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "embedding_inject", out->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(EMBEDDING_INJECT, out->dtype),
                               .binding_count = 4, .push_size = 20};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;

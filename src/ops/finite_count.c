@@ -18,8 +18,7 @@ void op_finite_count_record(gpu_recorder *rec, const tensor *x, gpu_buffer *flag
                                (unsigned long long)(flags ? gpu_buffer_size(flags) : 0)));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "finite_count", x->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(FINITE_COUNT, x->dtype),
                               .binding_count = 2,
                               .bindings = {GPU_BIND_STORAGE, GPU_BIND_STORAGE},
                               .push_size = 12};

@@ -12,9 +12,8 @@ void op_gather_rows_record(gpu_recorder *rec, const tensor *rows, const tensor *
         return;
     }
     if (!op_fits_binding(rec, x, "gather_rows") || !op_fits_binding(rec, out, "gather_rows")) return;
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "gather_rows", x->dtype), .binding_count = 3, .push_size = 12};
+        .shader = OP_SHADER(GATHER_ROWS, x->dtype), .binding_count = 3, .push_size = 12};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     struct {

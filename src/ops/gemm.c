@@ -169,8 +169,7 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         memcpy(desc.spec, spec, sizeof spec);
         /* Storage bindings of fp16 need not end on a 4-byte boundary; nothing to adjust. */
     }
-    char name[64];
-    desc.shader = shader_name(name, sizeof name, stem, job->dtype);
+    desc.shader = stem;
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     uint32_t gx, gy;

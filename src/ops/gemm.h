@@ -97,7 +97,8 @@ typedef struct gemm_range {
 /* One dispatch: the bound ranges (each starting at the element that push offset 0 means) and
  * the problem; gemm_dispatch aligns the bindings and fills the offsets and ntiles. */
 typedef struct gemm_job {
-    const char *shader_texel, *shader_tiled; /* the operator's kernels (shader stems, no dtype suffix) */
+    /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
+    const char *shader_texel, *shader_tiled;
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
     uint32_t vec;                         /* texel: 4 (RGBA texels along K) or 1 */

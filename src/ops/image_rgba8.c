@@ -10,9 +10,8 @@ void op_image_rgba8_record(gpu_recorder *rec, const tensor *image, gpu_buffer *o
                 error_set(PIXEEN_ERROR_INTERNAL, "ops: image_rgba8: expected [B, H, W, 3] and room for the pixels"));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "image_rgba8", image->dtype), .binding_count = 2, .push_size = 4};
+        .shader = OP_SHADER(IMAGE_RGBA8, image->dtype), .binding_count = 2, .push_size = 4};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     uint32_t push = (uint32_t)pixels;

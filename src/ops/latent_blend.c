@@ -13,7 +13,7 @@ void op_latent_blend_record(gpu_recorder *rec, const op_blend_bindings *bb, uint
                                                       "and mask disagree"));
         return;
     }
-    gpu_pipeline_desc desc = {.shader = "latent_blend", .binding_count = 6, .push_size = 24};
+    gpu_pipeline_desc desc = {.shader = op_shader_name(SHADER_LATENT_BLEND), .binding_count = 6, .push_size = 24};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     struct {

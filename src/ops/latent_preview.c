@@ -24,7 +24,7 @@ void op_latent_preview_record(gpu_recorder *rec, const tensor *latents, const op
         for (int k = 0; k < 3; k++) push.f[3 * c + k] = factors->f[c][k];
     for (int k = 0; k < 3; k++) push.bias[k] = factors->bias[k];
     push.pixels = (uint32_t)pixels;
-    gpu_pipeline_desc desc = {.shader = "latent_preview", .binding_count = 2, .push_size = sizeof push};
+    gpu_pipeline_desc desc = {.shader = op_shader_name(SHADER_LATENT_PREVIEW), .binding_count = 2, .push_size = sizeof push};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     gpu_binding b[2] = {{latents->buffer, latents->offset, pixels * 16, false}, {out, 0, 0, true}};

@@ -12,9 +12,8 @@ void op_latent_sample_record(gpu_recorder *rec, const tensor *moments, const ten
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: latent_sample: moments, noise and output disagree"));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "latent_sample", moments->dtype), .binding_count = 3, .push_size = 16};
+        .shader = OP_SHADER(LATENT_SAMPLE, moments->dtype), .binding_count = 3, .push_size = 16};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     struct {

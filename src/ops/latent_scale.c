@@ -13,9 +13,8 @@ void op_latent_scale_record(gpu_recorder *rec, const tensor *x, float scale, con
                                op_shape_text(out, os, sizeof os)));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "latent_scale", out->dtype), .binding_count = 2, .push_size = 8};
+        .shader = OP_SHADER(LATENT_SCALE, out->dtype), .binding_count = 2, .push_size = 8};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     struct {

@@ -54,8 +54,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         .w_dtype = w->dtype,
         .b_dtype = bias ? bias->dtype : w->dtype,
         .vec = vec,
-        .shader_texel = "matmul_texel",
-        .shader_tiled = "matmul_tiled",
+        .shader_texel = OP_SHADER(MATMUL_TEXEL, x->dtype),
+        .shader_tiled = OP_SHADER(MATMUL_TILED, x->dtype),
         .kh = 1, .kw = 1, .stride = 1, .pad = 0,
     };
     job.push.N = (uint32_t)N;

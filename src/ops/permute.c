@@ -14,9 +14,8 @@ void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], f
     int64_t in_stride[4];
     in_stride[3] = 1;
     for (int i = 2; i >= 0; i--) in_stride[i] = in_stride[i + 1] * in->shape[i + 1];
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "permute", in->dtype),
+        .shader = OP_SHADER(PERMUTE, in->dtype),
         .binding_count = 2,
         .push_size = 36,
     };

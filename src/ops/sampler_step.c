@@ -23,8 +23,7 @@ void op_sampler_input_record(gpu_recorder *rec, const op_sampler_bindings *s, ui
                                t->dtype == DTYPE_F32 ? "f32" : "not f32"));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "sampler_input", unet_in->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(SAMPLER_INPUT, unet_in->dtype),
                               .binding_count = 5,
                               .push_size = SAMPLER_INPUT_PUSH_SIZE};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
@@ -54,8 +53,7 @@ void op_sampler_update_record(gpu_recorder *rec, const op_sampler_bindings *s, u
                                noise->dtype == DTYPE_F32 ? "f32" : "not f32", (long long)n * noise_steps, noise_steps));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "sampler_update", model_out->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(SAMPLER_UPDATE, model_out->dtype),
                               .binding_count = 6,
                               .push_size = SAMPLER_UPDATE_PUSH_SIZE};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);

@@ -10,9 +10,8 @@ void op_softmax_record(gpu_recorder *rec, const tensor *x, float scale, bool cau
             op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: softmax: empty rows or no head length"));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "softmax", x->dtype),
+        .shader = OP_SHADER(SOFTMAX, x->dtype),
         .binding_count = 1,
         .push_size = 24,
     };

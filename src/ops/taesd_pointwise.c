@@ -11,8 +11,7 @@ void op_taesd_pointwise_record(gpu_recorder *rec, op_taesd_mode mode, float a, f
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: taesd_pointwise: unknown mode %d or tensor too large", (int)mode));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "taesd_pointwise", x->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(TAESD_POINTWISE, x->dtype),
                               .binding_count = 2,
                               .push_size = 16};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);

@@ -21,8 +21,7 @@ void op_timestep_embedding_record(gpu_recorder *rec, const op_timestep_embedding
                                (long long)rows, (long long)dim, (long long)nts, d->t_index, d->t_stride));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "timestep_embedding", out->dtype), .binding_count = 2,
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(TIMESTEP_EMBEDDING, out->dtype), .binding_count = 2,
                               .bindings = {GPU_BIND_STORAGE, GPU_BIND_STORAGE}, .push_size = 36};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;

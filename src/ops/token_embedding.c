@@ -16,9 +16,8 @@ void op_token_embedding_record(gpu_recorder *rec, const tensor *ids, const tenso
         return;
     }
     if (!op_fits_binding(rec, table, "token_embedding") || !op_fits_binding(rec, out, "token_embedding")) return;
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "token_embedding", out->dtype),
+        .shader = OP_SHADER(TOKEN_EMBEDDING, out->dtype),
         .binding_count = 4,
         .push_size = 20,
     };

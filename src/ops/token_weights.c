@@ -8,9 +8,8 @@ void op_token_weights_record(gpu_recorder *rec, const tensor *z, const tensor *w
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: token_weights: weights do not match the embeddings"));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "token_weights", z->dtype), .binding_count = 2, .push_size = 16};
+        .shader = OP_SHADER(TOKEN_WEIGHTS, z->dtype), .binding_count = 2, .push_size = 16};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     uint32_t per_group = op_rows_per_subgroup_group(rec);
