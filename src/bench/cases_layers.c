@@ -1,8 +1,10 @@
 /* cases_layers.c — operator cases of the small kernels inside the network layers: CLIP's token +
- * position embedding, the attention fallback's softmax (plain and causal) and head permutes, and
- * the ResNet blocks' per-batch time-embedding bias. Each at odd sizes (check only) and at the
+ * position embedding, the attention fallback's softmax (plain and causal) and head permutes, the
+ * ResNet blocks' per-batch time-embedding bias, transposes, row gathers, TAESD's pointwise steps. Each at odd sizes (check only) and at the
  * shapes SD 1.5 runs them (CLIP: 2 x 77 tokens of 768, vocabulary 49408; CLIP's causal attention
  * 12 heads of 77x77; the UNet's per-batch bias on [2, 64, 64, 320]): those are checked and timed.
+ * Also the layout transpose (the VAE attention's [4096, 512]), CLIP's pooled-row gather, and
+ * TAESD's pointwise modes (relu, clamp, affine) on its 64-channel activations.
  * Every element is compared with the plain-C references (ops/reference_*.h); fp16 outputs carry
  * their rounding (2^-11 relative), fp32 a few ulp.
  * Entry point: bench_cases_layers (providers.c). */
@@ -13,18 +15,23 @@
 
 #include "bench/case_operands.h"
 #include "ops/bias_per_batch.h"
+#include "ops/gather_rows.h"
+#include "ops/layout.h"
 #include "ops/permute.h"
 #include "ops/reference_bias_per_batch.h"
+#include "ops/reference_layout.h"
 #include "ops/reference_permute.h"
 #include "ops/reference_softmax.h"
+#include "ops/reference_taesd_pointwise.h"
 #include "ops/reference_token_embedding.h"
 #include "ops/softmax.h"
+#include "ops/taesd_pointwise.h"
 #include "ops/token_embedding.h"
 
 uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick);
 
 enum { KIND = 0, S0 = 1, S1 = 2, S2 = 3, S3 = 4, FLAG = 5 };
-enum { TOKEN_EMBEDDING, SOFTMAX, PERMUTE, BIAS_PER_BATCH };
+enum { TOKEN_EMBEDDING, SOFTMAX, PERMUTE, BIAS_PER_BATCH, TRANSPOSE, GATHER_ROWS, TAESD_POINTWISE };
 
 static const int permute_order[4] = {0, 2, 1, 3}; /* [B, T, H, D] -> [B, H, T, D], as attention splits heads */
 
@@ -32,6 +39,17 @@ static tensor shaped(tensor t, uint32_t rank, const int64_t *shape) {
     t.rank = rank;
     for (uint32_t i = 0; i < rank; i++) t.shape[i] = shape[i];
     return t;
+}
+
+/* Operand i: `count` int32 indices in -1 .. limit (the ends are out of range: the kernels read row
+ * 0 there), kept on the host as int32 bits in host[i]. */
+static pixeen_status index_operand(gpu_context *ctx, op_operands *s, int i, size_t count, int64_t limit) {
+    PX_TRY(bench_operand(ctx, s, i, DTYPE_I32, count, 0, 0, GPU_MEMORY_DEVICE));
+    s->host[i] = malloc(count * sizeof(float));
+    if (!s->host[i]) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
+    int32_t *id = (int32_t *)s->host[i];
+    for (size_t k = 0; k < count; k++) id[k] = (int32_t)((k * 2654435761u) % (uint64_t)(limit + 2)) - 1;
+    return gpu_buffer_upload(ctx, s->t[i].buffer, 0, id, count * 4);
 }
 
 static pixeen_status layer_setup(bench_case *c, gpu_context *ctx, void **state) {
@@ -42,13 +60,7 @@ static pixeen_status layer_setup(bench_case *c, gpu_context *ctx, void **state) 
     int64_t a = c->p[S0], b = c->p[S1], d = c->p[S2], e = c->p[S3];
     switch (c->p[KIND]) {
     case TOKEN_EMBEDDING: { /* a rows x b tokens, vocabulary d, width e; ids include out-of-range ones */
-        size_t ids = (size_t)(a * b);
-        PX_TRY(bench_operand(ctx, s, 0, DTYPE_I32, ids, 0, 0, GPU_MEMORY_DEVICE));
-        s->host[0] = malloc(ids * sizeof(float)); /* the ids, kept as int32 bits */
-        if (!s->host[0]) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
-        int32_t *id = (int32_t *)s->host[0];
-        for (size_t i = 0; i < ids; i++) id[i] = (int32_t)((i * 2654435761u) % (uint64_t)(d + 2)) - 1; /* -1 .. d */
-        PX_TRY(gpu_buffer_upload(ctx, s->t[0].buffer, 0, id, ids * 4));
+        PX_TRY(index_operand(ctx, s, 0, (size_t)(a * b), d));
         PX_TRY(bench_operand(ctx, s, 1, DTYPE_F16, (size_t)(d * e), -1, 1, GPU_MEMORY_DEVICE));
         PX_TRY(bench_operand(ctx, s, 2, DTYPE_F16, (size_t)(b * e), -0.5f, 0.5f, GPU_MEMORY_DEVICE));
         PX_TRY(bench_operand(ctx, s, 3, dt, (size_t)(a * b * e), 0, 0, GPU_MEMORY_DEVICE));
@@ -77,6 +89,23 @@ static pixeen_status layer_setup(bench_case *c, gpu_context *ctx, void **state) 
         s->t[0] = shaped(s->t[0], 3, (int64_t[]){a, b, d});
         s->t[1] = shaped(s->t[1], 2, (int64_t[]){a, d});
         break;
+    case TRANSPOSE: /* a batches of [b, d] -> [d, b] */
+        PX_TRY(bench_operand(ctx, s, 0, dt, (size_t)(a * b * d), -2, 2, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 1, dt, (size_t)(a * b * d), 0, 0, GPU_MEMORY_DEVICE));
+        s->t[0] = shaped(s->t[0], 3, (int64_t[]){a, b, d});
+        s->t[1] = shaped(s->t[1], 3, (int64_t[]){a, d, b});
+        break;
+    case GATHER_ROWS: /* a indices into x [b, d] */
+        PX_TRY(index_operand(ctx, s, 0, (size_t)a, b));
+        PX_TRY(bench_operand(ctx, s, 1, dt, (size_t)(b * d), -2, 2, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 2, dt, (size_t)(a * d), 0, 0, GPU_MEMORY_DEVICE));
+        s->t[1] = shaped(s->t[1], 2, (int64_t[]){b, d});
+        s->t[2] = shaped(s->t[2], 2, (int64_t[]){a, d});
+        break;
+    case TAESD_POINTWISE: /* a values, mode FLAG, out of place */
+        PX_TRY(bench_operand(ctx, s, 0, dt, (size_t)a, -6, 6, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 1, dt, (size_t)a, 0, 0, GPU_MEMORY_DEVICE));
+        break;
     }
     return PIXEEN_OK;
 }
@@ -88,13 +117,19 @@ static void layer_record(bench_case *c, void *state, gpu_recorder *rec) {
     case SOFTMAX: op_softmax_record(rec, &s->t[0], 0.125f, c->p[FLAG] != 0, c->p[S2]); break;
     case PERMUTE: op_permute_record(rec, &s->t[0], permute_order, 0.5f, &s->t[1]); break;
     case BIAS_PER_BATCH: op_bias_per_batch_record(rec, &s->t[0], &s->t[1]); break;
+    case TRANSPOSE: op_transpose_record(rec, &s->t[0], c->p[S0], c->p[S1], c->p[S2], &s->t[1]); break;
+    case GATHER_ROWS: op_gather_rows_record(rec, &s->t[0], &s->t[1], &s->t[2]); break;
+    case TAESD_POINTWISE:
+        op_taesd_pointwise_record(rec, (op_taesd_mode)c->p[FLAG], 0.5f, 0.25f, &s->t[0], &s->t[1]);
+        break;
     }
 }
 
 static pixeen_status layer_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
     op_operands *s = state;
     size_t a = (size_t)c->p[S0], b = (size_t)c->p[S1], d = (size_t)c->p[S2], e = (size_t)c->p[S3];
-    int out = c->p[KIND] == TOKEN_EMBEDDING ? 3 : c->p[KIND] == PERMUTE ? 1 : 0;
+    int kind = (int)c->p[KIND];
+    int out = kind == TOKEN_EMBEDDING ? 3 : kind == GATHER_ROWS ? 2 : kind == SOFTMAX || kind == BIAS_PER_BATCH ? 0 : 1;
     size_t n = s->count[out];
     float *got = malloc(n * sizeof *got), *ref = malloc(n * sizeof *ref);
     pixeen_status st = got && ref ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
@@ -112,6 +147,12 @@ static pixeen_status layer_validate(bench_case *c, void *state, gpu_context *ctx
         case BIAS_PER_BATCH:
             memcpy(ref, s->host[0], n * sizeof *ref);
             ref_bias_per_batch(ref, a, b, d, s->host[1]);
+            break;
+        case TRANSPOSE: ref_transpose(s->host[0], a, b, d, ref); break;
+        case GATHER_ROWS: ref_gather_rows((const int32_t *)s->host[0], a, s->host[1], b, d, ref); break;
+        case TAESD_POINTWISE:
+            memcpy(ref, s->host[0], n * sizeof *ref);
+            ref_taesd_pointwise((op_taesd_mode)c->p[FLAG], 0.5f, 0.25f, ref, n);
             break;
         }
     if (st == PIXEEN_OK) st = bench_operand_read(ctx, s, out, 0, n, got);
@@ -167,6 +208,23 @@ uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick) {
                 BENCH_USE_CHECK, 0);
         n = add(out, n, max, "bias_per_batch", BIAS_PER_BATCH, "unet b2 64x64x320", (int64_t[]){2, 64 * 64, 320, 0}, 0,
                 dt, BENCH_USE_BOTH, 2.0 * 2 * 64 * 64 * 320 * es);
+        n = add(out, n, max, "transpose", TRANSPOSE, "odd b3 5x7", (int64_t[]){3, 5, 7, 0}, 0, dt, BENCH_USE_CHECK, 0);
+        n = add(out, n, max, "transpose", TRANSPOSE, "vae attention b1 4096x512", (int64_t[]){1, 4096, 512, 0}, 0, dt,
+                BENCH_USE_BOTH, 2.0 * 4096 * 512 * es);
+        n = add(out, n, max, "gather_rows", GATHER_ROWS, "odd 5 of 9x13", (int64_t[]){5, 9, 13, 0}, 0, dt,
+                BENCH_USE_CHECK, 0);
+        n = add(out, n, max, "gather_rows", GATHER_ROWS, "clip pooled 2 of 154x1280", (int64_t[]){2, 154, 1280, 0}, 0,
+                dt, BENCH_USE_BOTH, 2.0 * 2 * 1280 * es);
+        const char *modes[3] = {"relu", "clamp", "affine"};
+        for (int mode = 0; mode < 3; mode++) {
+            char what[64];
+            snprintf(what, sizeof what, "%s odd n157", modes[mode]);
+            n = add(out, n, max, "taesd_pointwise", TAESD_POINTWISE, what, (int64_t[]){157, 0, 0, 0}, mode, dt,
+                    BENCH_USE_CHECK, 0);
+            snprintf(what, sizeof what, "%s taesd b1 64x64x64", modes[mode]);
+            n = add(out, n, max, "taesd_pointwise", TAESD_POINTWISE, what, (int64_t[]){64 * 64 * 64, 0, 0, 0}, mode, dt,
+                    BENCH_USE_BOTH, 2.0 * 64 * 64 * 64 * es);
+        }
     }
     return n;
 }

@@ -8,14 +8,11 @@ set(LEGACY
   op_conv2d_pad_end_record     # tests/test_op_conv2d.c
   op_embedding_inject_record   # tests/test_embeddings.c
   op_finite_count_record       # tests/test_op_finite_count.c
-  op_gather_rows_record        # tests/test_op_layout.c
   op_latent_blend_record       # tests/test_op_latent_sample.c
   op_latent_preview_record     # tests/test_op_latent_preview.c
   op_latent_sample_record      # tests/test_op_latent_sample.c
   op_lora_merge_record         # tests/test_op_lora_merge.c
-  op_taesd_pointwise_record    # tests/test_probe_taesd.c
   op_token_weights_record      # tests/test_op_sampler_step.c
-  op_transpose_record          # tests/test_op_layout.c
 )
 if(NOT SRC)
   message(FATAL_ERROR "usage: cmake -DSRC=<src dir> -P check_op_cases.cmake")
