@@ -7,10 +7,6 @@
 set(LEGACY
   op_conv2d_pad_end_record     # tests/test_op_conv2d.c
   op_embedding_inject_record   # tests/test_embeddings.c
-  op_finite_count_record       # tests/test_op_finite_count.c
-  op_latent_blend_record       # tests/test_op_latent_sample.c
-  op_latent_preview_record     # tests/test_op_latent_preview.c
-  op_latent_sample_record      # tests/test_op_latent_sample.c
   op_lora_merge_record         # tests/test_op_lora_merge.c
   op_token_weights_record      # tests/test_op_sampler_step.c
 )
