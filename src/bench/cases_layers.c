@@ -4,7 +4,8 @@
  * shapes SD 1.5 runs them (CLIP: 2 x 77 tokens of 768, vocabulary 49408; CLIP's causal attention
  * 12 heads of 77x77; the UNet's per-batch bias on [2, 64, 64, 320]): those are checked and timed.
  * Also the layout transpose (the VAE attention's [4096, 512]), CLIP's pooled-row gather, and
- * TAESD's pointwise modes (relu, clamp, affine) on its 64-channel activations.
+ * TAESD's pointwise modes (relu, clamp, affine) on its 64-channel activations, emphasis
+ * (token_weights), textual-inversion vectors (embedding_inject) and a LoRA merge into fp16 weights.
  * Every element is compared with the plain-C references (ops/reference_*.h); fp16 outputs carry
  * their rounding (2^-11 relative), fp32 a few ulp.
  * Entry point: bench_cases_layers (providers.c). */
@@ -14,24 +15,32 @@
 #include <string.h>
 
 #include "bench/case_operands.h"
+#include "core/f16.h"
 #include "ops/bias_per_batch.h"
+#include "ops/embedding_inject.h"
 #include "ops/gather_rows.h"
 #include "ops/layout.h"
+#include "ops/lora_merge.h"
 #include "ops/permute.h"
 #include "ops/reference_bias_per_batch.h"
+#include "ops/reference_embedding_inject.h"
 #include "ops/reference_layout.h"
+#include "ops/reference_lora_merge.h"
 #include "ops/reference_permute.h"
 #include "ops/reference_softmax.h"
 #include "ops/reference_taesd_pointwise.h"
 #include "ops/reference_token_embedding.h"
+#include "ops/reference_token_weights.h"
 #include "ops/softmax.h"
 #include "ops/taesd_pointwise.h"
 #include "ops/token_embedding.h"
+#include "ops/token_weights.h"
 
 uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick);
 
 enum { KIND = 0, S0 = 1, S1 = 2, S2 = 3, S3 = 4, FLAG = 5 };
-enum { TOKEN_EMBEDDING, SOFTMAX, PERMUTE, BIAS_PER_BATCH, TRANSPOSE, GATHER_ROWS, TAESD_POINTWISE };
+enum { TOKEN_EMBEDDING, SOFTMAX, PERMUTE, BIAS_PER_BATCH, TRANSPOSE, GATHER_ROWS, TAESD_POINTWISE, TOKEN_WEIGHTS, EMBEDDING_INJECT,
+       LORA_MERGE };
 
 static const int permute_order[4] = {0, 2, 1, 3}; /* [B, T, H, D] -> [B, H, T, D], as attention splits heads */
 
@@ -106,6 +115,27 @@ static pixeen_status layer_setup(bench_case *c, gpu_context *ctx, void **state) 
         PX_TRY(bench_operand(ctx, s, 0, dt, (size_t)a, -6, 6, GPU_MEMORY_DEVICE));
         PX_TRY(bench_operand(ctx, s, 1, dt, (size_t)a, 0, 0, GPU_MEMORY_DEVICE));
         break;
+    case TOKEN_WEIGHTS: /* z [a, b, d] in place, weights [a, b] */
+        PX_TRY(bench_operand(ctx, s, 0, dt, (size_t)(a * b * d), -2, 2.5f, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 1, DTYPE_F32, (size_t)(a * b), 0.5f, 1.5f, GPU_MEMORY_DEVICE));
+        s->t[0] = shaped(s->t[0], 3, (int64_t[]){a, b, d});
+        break;
+    case EMBEDDING_INJECT: /* out [a, b, e] (random: kept where the index is -1); e side vectors of d */
+        PX_TRY(index_operand(ctx, s, 0, (size_t)(a * b), e));
+        PX_TRY(bench_operand(ctx, s, 1, DTYPE_F16, (size_t)(e * d), -1, 1, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 2, DTYPE_F16, (size_t)(b * d), -0.5f, 0.5f, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 3, dt, (size_t)(a * b * d), -3, 3, GPU_MEMORY_DEVICE));
+        s->t[0] = shaped(s->t[0], 2, (int64_t[]){a, b});
+        s->t[1] = shaped(s->t[1], 2, (int64_t[]){e, d});
+        s->t[2] = shaped(s->t[2], 2, (int64_t[]){b, d});
+        s->t[3] = shaped(s->t[3], 3, (int64_t[]){a, b, d});
+        break;
+    case LORA_MERGE: /* w [a, b] fp16 += scale * up [a, d] @ down [d, b]; down_t is down transposed */
+        PX_TRY(bench_operand(ctx, s, 0, DTYPE_F16, (size_t)(a * b), -1, 1, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 1, DTYPE_F32, (size_t)(a * d), -0.5f, 0.5f, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 2, DTYPE_F32, (size_t)(b * d), -0.5f, 0.5f, GPU_MEMORY_DEVICE));
+        PX_TRY(bench_operand(ctx, s, 3, DTYPE_F32, (size_t)(a * b), 0, 0, GPU_MEMORY_DEVICE));
+        break;
     }
     return PIXEEN_OK;
 }
@@ -122,6 +152,11 @@ static void layer_record(bench_case *c, void *state, gpu_recorder *rec) {
     case TAESD_POINTWISE:
         op_taesd_pointwise_record(rec, (op_taesd_mode)c->p[FLAG], 0.5f, 0.25f, &s->t[0], &s->t[1]);
         break;
+    case TOKEN_WEIGHTS: op_token_weights_record(rec, &s->t[0], &s->t[1]); break;
+    case EMBEDDING_INJECT: op_embedding_inject_record(rec, &s->t[0], &s->t[1], &s->t[2], &s->t[3]); break;
+    case LORA_MERGE:
+        op_lora_merge_record(rec, &s->t[0], c->p[S0], c->p[S1], c->p[S2], &s->t[1], &s->t[2], &s->t[3], 0.75f);
+        break;
     }
 }
 
@@ -129,7 +164,10 @@ static pixeen_status layer_validate(bench_case *c, void *state, gpu_context *ctx
     op_operands *s = state;
     size_t a = (size_t)c->p[S0], b = (size_t)c->p[S1], d = (size_t)c->p[S2], e = (size_t)c->p[S3];
     int kind = (int)c->p[KIND];
-    int out = kind == TOKEN_EMBEDDING ? 3 : kind == GATHER_ROWS ? 2 : kind == SOFTMAX || kind == BIAS_PER_BATCH ? 0 : 1;
+    int out = kind == TOKEN_EMBEDDING || kind == EMBEDDING_INJECT ? 3
+              : kind == GATHER_ROWS                             ? 2
+              : kind == SOFTMAX || kind == BIAS_PER_BATCH || kind == TOKEN_WEIGHTS || kind == LORA_MERGE ? 0
+                                                                                                         : 1;
     size_t n = s->count[out];
     float *got = malloc(n * sizeof *got), *ref = malloc(n * sizeof *ref);
     pixeen_status st = got && ref ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
@@ -154,6 +192,30 @@ static pixeen_status layer_validate(bench_case *c, void *state, gpu_context *ctx
             memcpy(ref, s->host[0], n * sizeof *ref);
             ref_taesd_pointwise((op_taesd_mode)c->p[FLAG], 0.5f, 0.25f, ref, n);
             break;
+        case TOKEN_WEIGHTS:
+            memcpy(ref, s->host[0], n * sizeof *ref);
+            ref_token_weights(ref, a, b, d, s->host[1]);
+            break;
+        case EMBEDDING_INJECT:
+            memcpy(ref, s->host[3], n * sizeof *ref);
+            ref_embedding_inject((const int32_t *)s->host[0], (int64_t)a, (int64_t)b, s->host[1], (int64_t)e,
+                                 (int64_t)d, s->host[2], ref);
+            break;
+        case LORA_MERGE: { /* the reference takes down [d, b]: transpose down_t [b, d] */
+            uint16_t *bits = malloc(n * 2);
+            float *down = malloc(b * d * sizeof *down);
+            if (!bits || !down) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
+            if (st == PIXEEN_OK) {
+                for (size_t j = 0; j < d; j++)
+                    for (size_t col = 0; col < b; col++) down[j * b + col] = s->host[2][col * d + j];
+                f32_to_f16_array(bits, s->host[0], n);
+                ref_lora_merge(bits, (int64_t)a, (int64_t)b, (int64_t)d, s->host[1], down, 0.75f);
+                f16_to_f32_array(ref, bits, n);
+            }
+            free(bits);
+            free(down);
+            break;
+        }
         }
     if (st == PIXEEN_OK) st = bench_operand_read(ctx, s, out, 0, n, got);
     if (st == PIXEEN_OK) {
@@ -215,6 +277,20 @@ uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick) {
                 BENCH_USE_CHECK, 0);
         n = add(out, n, max, "gather_rows", GATHER_ROWS, "clip pooled 2 of 154x1280", (int64_t[]){2, 154, 1280, 0}, 0,
                 dt, BENCH_USE_BOTH, 2.0 * 2 * 1280 * es);
+        n = add(out, n, max, "token_weights", TOKEN_WEIGHTS, "odd 3 rows t7 d5", (int64_t[]){3, 7, 5, 0}, 0, dt,
+                BENCH_USE_CHECK, 0);
+        n = add(out, n, max, "token_weights", TOKEN_WEIGHTS, "clip b2 t77 d768", (int64_t[]){2, 77, 768, 0}, 0, dt,
+                BENCH_USE_BOTH, 2.0 * 2 * 77 * 768 * es);
+        n = add(out, n, max, "embedding_inject", EMBEDDING_INJECT, "odd b3 t5 d13 3 vectors", (int64_t[]){3, 5, 13, 3}, 0,
+                dt, BENCH_USE_CHECK, 0);
+        n = add(out, n, max, "embedding_inject", EMBEDDING_INJECT, "clip b2 t77 d768 8 vectors",
+                (int64_t[]){2, 77, 768, 8}, 0, dt, BENCH_USE_BOTH, 2.0 * 77 * 768 * es);
+        if (dt == DTYPE_F16) { /* weights are fp16 */
+            n = add(out, n, max, "lora_merge", LORA_MERGE, "odd 7x13 rank 3", (int64_t[]){7, 13, 3, 0}, 0, dt,
+                    BENCH_USE_CHECK, 0);
+            n = add(out, n, max, "lora_merge", LORA_MERGE, "unet attn 320x320 rank 8", (int64_t[]){320, 320, 8, 0}, 0, dt,
+                    BENCH_USE_BOTH, 320.0 * 320 * (2 + 2 + 8));
+        }
         const char *modes[3] = {"relu", "clamp", "affine"};
         for (int mode = 0; mode < 3; mode++) {
             char what[64];

@@ -6,9 +6,6 @@
 # sizes there); the list may only shrink: an operator in it that has a case is an error too.
 set(LEGACY
   op_conv2d_pad_end_record     # tests/test_op_conv2d.c
-  op_embedding_inject_record   # tests/test_embeddings.c
-  op_lora_merge_record         # tests/test_op_lora_merge.c
-  op_token_weights_record      # tests/test_op_sampler_step.c
 )
 if(NOT SRC)
   message(FATAL_ERROR "usage: cmake -DSRC=<src dir> -P check_op_cases.cmake")

@@ -1,5 +1,5 @@
-/* reference_lora.c — see reference_lora.h. */
-#include "ops/reference_lora.h"
+/* reference_lora_merge.c — see reference_lora_merge.h. */
+#include "ops/reference_lora_merge.h"
 
 #include "core/f16.h"
 

@@ -1,6 +1,6 @@
-/* reference_lora.h — plain-C reference of op_lora_merge_record (ops/lora_merge.h). */
-#ifndef PIXEEN_OPS_REFERENCE_LORA_H
-#define PIXEEN_OPS_REFERENCE_LORA_H
+/* reference_lora_merge.h — plain-C reference of op_lora_merge_record (ops/lora_merge.h). */
+#ifndef PIXEEN_OPS_REFERENCE_LORA_MERGE_H
+#define PIXEEN_OPS_REFERENCE_LORA_MERGE_H
 
 #include <stdint.h>
 
