@@ -2,11 +2,6 @@
 # operator-case registry (src/bench/cases_*.c calls it), so ctest's check pass (test_op_cases) and
 # `pixeen bench` cover it. Run by ctest (test_op_cases_cover):
 #     cmake -DSRC=<src dir> -P check_op_cases.cmake
-# LEGACY lists the operators still checked only by their own tests/test_op_*.c (odd and real
-# sizes there); the list may only shrink: an operator in it that has a case is an error too.
-set(LEGACY
-  op_conv2d_pad_end_record     # tests/test_op_conv2d.c
-)
 if(NOT SRC)
   message(FATAL_ERROR "usage: cmake -DSRC=<src dir> -P check_op_cases.cmake")
 endif()
@@ -35,14 +30,10 @@ set(errors 0)
 set(covered 0)
 foreach(op IN LISTS ops)
   string(FIND "${case_text}" "${op}(" at)
-  list(FIND LEGACY ${op} legacy)
-  if(at EQUAL -1 AND legacy EQUAL -1)
+  if(at EQUAL -1)
     message("check_op_cases: ${op} has no case in src/bench/cases_*.c (add one: setup, record, reference, tolerance)")
     math(EXPR errors "${errors} + 1")
-  elseif(NOT at EQUAL -1 AND NOT legacy EQUAL -1)
-    message("check_op_cases: ${op} has a case now: remove it from LEGACY in tests/structure/check_op_cases.cmake")
-    math(EXPR errors "${errors} + 1")
-  elseif(NOT at EQUAL -1)
+  else()
     math(EXPR covered "${covered} + 1")
   endif()
 endforeach()
@@ -53,5 +44,4 @@ endif()
 if(errors GREATER 0)
   message(FATAL_ERROR "check_op_cases: ${errors} problem(s)")
 endif()
-list(LENGTH LEGACY legacy_count)
-message(STATUS "check_op_cases: ${covered} of ${op_count} operators have registry cases; ${legacy_count} still only their own tests")
+message(STATUS "check_op_cases: all ${covered} operators have registry cases")
