@@ -23,7 +23,7 @@ typedef struct bench_case bench_case;
 typedef enum bench_case_use {
     BENCH_USE_TIMING = 0, /* a shape worth timing, too slow for ctest on lavapipe */
     BENCH_USE_CHECK = 1,  /* odd sizes and edge cases: correctness, not speed */
-    BENCH_USE_BOTH = 2,   /* a real model shape cheap enough for ctest */
+    BENCH_USE_BOTH = 2,   /* a real model shape cheap enough for ctest (timed by full runs, not --quick) */
 } bench_case_use;
 
 struct bench_case {
