@@ -1,5 +1,6 @@
 /* nn_layers_pointwise.c — the nn_* layers over the normalisation, activation, layout and embedding
- * operators (src/ops/norm.h, activation.h, layout.h, embedding.h, bias_per_batch.h, ops.h). */
+ * operators (src/ops/norm.h, activation.h, layout.h, timestep_embedding.h, gather_rows.h,
+ * bias_per_batch.h, ops.h). */
 #include "models/nn.h"
 #include "ops/activation.h"
 #include "ops/bias_per_batch.h"

@@ -15,7 +15,7 @@
 
 typedef struct op_timestep_embedding_desc {
     const tensor *timesteps; /* fp32 buffer; row r uses timesteps[t_index + r * t_stride] */
-    uint32_t t_index;        /* e.g. SAMPLER_SCALAR_INDEX(timestep) (ops/sampler.h) */
+    uint32_t t_index;        /* e.g. 16 * step: sampler_step's timestep (ops/abi/sampler_step.h) */
     uint32_t t_stride;       /* 0: one timestep for every row (the CFG batch) */
     const tensor *out;       /* [N, dim], fp16 or fp32 */
     bool flip_sin_to_cos;
