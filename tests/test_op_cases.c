@@ -16,11 +16,11 @@ int main(void) {
     CHECK(count >= 40); /* the registry is not empty: sampler + layers alone hold 42 */
     uint32_t failed = 0;
     for (uint32_t i = 0; i < count; i++) {
-        double max_rel = 0;
+        double max_rel = 0, start = bench_now_s();
         pixeen_status status = bench_check(ctx, &cases[i], &max_rel);
-        printf("%-6s %-20s %-48s max_rel %.3g (tolerance %.3g)%s%s\n", status == PIXEEN_OK ? "ok" : "FAILED",
-               cases[i].family, cases[i].name, max_rel, cases[i].tolerance, status == PIXEEN_OK ? "" : ": ",
-               status == PIXEEN_OK ? "" : error_message());
+        printf("%-6s %-20s %-48s max_rel %.3g (tolerance %.3g) %.2f s%s%s\n", status == PIXEEN_OK ? "ok" : "FAILED",
+               cases[i].family, cases[i].name, max_rel, cases[i].tolerance, bench_now_s() - start,
+               status == PIXEEN_OK ? "" : ": ", status == PIXEEN_OK ? "" : error_message());
         if (status != PIXEEN_OK) failed++;
         CHECK(status == PIXEEN_OK);
     }
