@@ -1,4 +1,4 @@
-/* test_vae_tiling.c — tiled VAE decoding and encoding (src/pipeline/vae_tiling.c, src/ops/tile_ops.c):
+/* test_vae_tiling.c — tiled VAE decoding and encoding (src/pipeline/vae_tiling.c, src/ops/tile_crop.c, tile_blend.c):
  *   - the tile plan and the feathering weights (every tile the same size, inside the picture,
  *     overlapping; weights in [0, 1] that sum to 1 at every pixel), the auto rule and the default
  *     budget, all on the host;
@@ -18,7 +18,10 @@
 
 #include "gpu_test.h"
 #include "models/model.h"
-#include "ops/tile_ops.h"
+#include "ops/tile_blend.h"
+#include "ops/reference_tile_blend.h"
+#include "ops/reference_tile_crop.h"
+#include "ops/tile_crop.h"
 #include "pipeline/vae_tiling.h"
 
 /* ---- host: plan, weights, decision ---- */
@@ -108,7 +111,7 @@ static void test_crop(gpu_context *ctx, tensor_dtype dtype, int64_t B, int64_t H
     size_t n_in = (size_t)(B * H * W * C), n_out = (size_t)(B * th * tw * C);
     float *in = malloc(n_in * 4), *ref = malloc(n_out * 4), *got = malloc(n_out * 4);
     test_fill_random(in, n_in, 11, -3, 3);
-    op_tile_crop_reference(in, B, H, W, C, y0, x0, th, tw, 0.37f, ref);
+    ref_tile_crop(in, B, H, W, C, y0, x0, th, tw, 0.37f, ref);
     tensor ti = gpu_test_tensor(ctx, DTYPE_F32, in, (int64_t)n_in), to = gpu_test_tensor(ctx, dtype, NULL, (int64_t)n_out);
     ti.rank = to.rank = 4;
     const int64_t si[4] = {B, H, W, C}, so[4] = {B, th, tw, C};
@@ -144,7 +147,7 @@ static void test_blend(gpu_context *ctx, tensor_dtype dtype, int64_t B, int64_t 
         for (size_t i = 0; i < n_tile; i++) tile[i] = f16_to_f32(f32_to_f16(tile[i]));
     memcpy(ref, out, n_out * 4);
     const uint32_t wy = 3, wx = (uint32_t)(th + 4);
-    op_tile_blend_reference(tile, B, th, tw, C, w + wy, w + wx, H, W, y0, x0, ref);
+    ref_tile_blend(tile, B, th, tw, C, w + wy, w + wx, H, W, y0, x0, ref);
     tensor to = gpu_test_tensor(ctx, DTYPE_F32, out, (int64_t)n_out), tt = gpu_test_tensor(ctx, dtype, tile, (int64_t)n_tile);
     tensor tw_ = gpu_test_tensor(ctx, DTYPE_F32, w, (int64_t)n_w);
     to.rank = tt.rank = 4;

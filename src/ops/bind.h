@@ -43,4 +43,16 @@ static inline gpu_binding bind_range(const gpu_context *ctx, bind_kind kind, uin
     return (gpu_binding){buffer, start, size, write};
 }
 
+/* Binds `count` elements of `es` bytes from byte `offset` of `buffer` (from the aligned offset at
+ * or below it) and returns in *first the element index of the first one inside the binding. The
+ * size is rounded up to whole 32-bit words where the buffer has room (fp16 tensors). */
+static inline gpu_binding bind_elements(const gpu_context *ctx, gpu_buffer *buffer, uint64_t offset, uint64_t count,
+                                        uint32_t es, bool write, uint32_t *first) {
+    uint64_t skip, bytes = (count * es + 3) / 4 * 4;
+    gpu_binding b = bind_range(ctx, BIND_STORAGE, es, buffer, offset, bytes, write, &skip);
+    *first = (uint32_t)(skip / es);
+    return b;
+}
+
 #endif
+

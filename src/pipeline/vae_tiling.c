@@ -5,8 +5,9 @@
 #include "core/log.h"
 #include "models/vae.h"
 #include "models/vae_encoder.h"
-#include "ops/pipeline_ops.h"
-#include "ops/tile_ops.h"
+#include "ops/latent_scale.h"
+#include "ops/tile_blend.h"
+#include "ops/tile_crop.h"
 #include "pipeline/run_tensor.h"
 #include "pipeline/vae_tiling.h"
 
