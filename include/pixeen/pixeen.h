@@ -381,6 +381,41 @@ typedef struct pixeen_decoders_desc {
     uint32_t reserved[16];               /* must be zero */
 } pixeen_decoders_desc;
 
+/* AUTOMATIC1111's hires fix (pixeen_generate_more.hires): generate at the request's size, upscale,
+ * then img2img at the larger size from there, seeded with the same seed, all on the GPU. */
+typedef enum pixeen_hires_upscaler {
+    PIXEEN_HIRES_UPSCALER_DEFAULT = 0,        /* "Latent", A1111's default */
+    PIXEEN_HIRES_UPSCALER_LATENT = 1,         /* "Latent": the latents interpolated bilinearly
+                                                 (torch's interpolate, no antialias); no decode */
+    PIXEEN_HIRES_UPSCALER_LATENT_NEAREST = 2, /* "Latent (nearest)" */
+    PIXEEN_HIRES_UPSCALER_LANCZOS = 3,        /* "Lanczos": the first image decoded (RGBA8, as it
+                                                 would be saved), resized with PIL's Lanczos on the
+                                                 GPU, and encoded again by the VAE */
+} pixeen_hires_upscaler;
+
+typedef struct pixeen_hires_desc {
+    float scale;                   /* default 0: 2; the second size is int(width * scale) x
+                                      int(height * scale) (used when width and height are 0) */
+    int width, height;             /* default 0: from scale. One given: the other keeps the aspect;
+                                      both: the upscale keeps the aspect and the excess is cut
+                                      from both sides (A1111's hr_resize_x / _y) */
+    int steps;                     /* default 0: the request's steps; the second pass runs exactly
+                                      this many: the last `steps` of a schedule of
+                                      int(steps / min(strength, 0.999)) steps (A1111's rule) */
+    float strength;                /* default 0: 0.7 (A1111's "Denoising strength"); 0 < s <= 1 */
+    pixeen_hires_upscaler upscaler; /* default: "Latent" */
+    uint32_t reserved[16];         /* must be zero */
+} pixeen_hires_desc;
+
+/* Where pixeen_generate_desc grows now that its own reserved words are taken: every field here
+ * was added after 0.1's first release; zero (or more = NULL) keeps the behaviour from before. */
+typedef struct pixeen_generate_more {
+    const pixeen_hires_desc *hires; /* default NULL: no hires fix. Not with `edit`; each side of
+                                       the second size is rounded down to the model's
+                                       size_multiple and must stay within 8..4096 */
+    uint32_t reserved[16];          /* must be zero */
+} pixeen_generate_more;
+
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
                                     <lora:NAME:WEIGHT> (removed before tokenizing), embedding names */
@@ -419,7 +454,10 @@ typedef struct pixeen_generate_desc {
     uint32_t seed_unsigned;      /* default 0: seed -1 asks for a random seed. 1: seed is always the
                                     seed itself, so -1 is the seed 2^64-1 (torch's largest); this
                                     field was a reserved word too */
-    uint32_t reserved[16 - 2 - 6 * (sizeof(void *) / 4)]; /* must be zero (2 words on 64-bit) */
+    uint32_t reserved[16 - 2 - 7 * (sizeof(void *) / 4) + sizeof(void *) / 8]; /* must be zero (1 word on
+                                    64-bit, where `more` is 8-aligned after it; 7 on 32-bit) */
+    const struct pixeen_generate_more *more; /* default NULL: nothing more (see pixeen_generate_more);
+                                    this pointer took the last reserved words */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
