@@ -33,7 +33,7 @@ PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
 PIN(pixeen_tokenize_desc, 88, 20);
-PIN(pixeen_generation_params, 144, 76);
+PIN(pixeen_generation_params, 144, 96); /* + hires_scale, hires_resize_*, hires_steps, hires_upscaler */
 PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */

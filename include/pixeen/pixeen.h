@@ -678,13 +678,21 @@ typedef struct pixeen_generation_params {
     int width, height;
     const char *model_hash;      /* default NULL: left out */
     const char *model_name;      /* default NULL: left out */
-    float denoising_strength;    /* img2img only; default 0: left out */
-    uint32_t reserved[16];       /* must be zero */
+    float denoising_strength;    /* img2img and the hires fix; default 0: left out */
+    /* The hires fix, in AUTOMATIC1111's keys (these were reserved words: zero leaves them out).
+     * `width`/`height` above are then the first pass's size, as A1111 writes them. */
+    float hires_scale;           /* "Hires upscale: 2" (when no hires resize is given) */
+    int hires_resize_width, hires_resize_height; /* "Hires resize: WxH" (0 for a side taken from the other) */
+    int hires_steps;             /* "Hires steps: N"; 0: left out (A1111: the same as Steps) */
+    pixeen_hires_upscaler hires_upscaler; /* "Hires upscaler: Latent" ("Latent (nearest)",
+                                    "Lanczos"), written when hires_scale or a resize is given */
+    uint32_t reserved[11];       /* must be zero */
 } pixeen_generation_params;
 
 /* The A1111 "parameters" text for `params`, as a NUL-terminated secret (it holds the prompt):
  * "PROMPT\nNegative prompt: NEG\nSteps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 1,
- * Size: 512x512, Model hash: abcd1234, Model: name". */
+ * Size: 512x512, Model hash: abcd1234, Model: name[, Denoising strength: 0.7][, Hires upscale: 2,
+ * Hires steps: 10, Hires upscaler: Latent]". */
 PIXEEN_API pixeen_status pixeen_params_format(const pixeen_generation_params *params, pixeen_secret **text);
 
 /* Encodes width*height RGB8 pixels (rows top to bottom) as PNG bytes carrying `parameters`
