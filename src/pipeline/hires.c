@@ -40,7 +40,9 @@ pixeen_status hires_plan_make(int W, int H, int factor, const hires_request *h, 
     if (ow < 1 || oh < 1 || ow * factor > 4096 || oh * factor > 4096 || ow * factor < 8 || oh * factor < 8)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "hires: the second pass would be %lldx%lld pixels (expected 8..4096 a side)",
                          ow * factor, oh * factor);
-    double s = h->strength < 0.999f ? (double)h->strength : 0.999;
+    /* A1111's strength is a Python float: 0.6, not the fp32 0.60000002 (3 / 0.6f would give 4) */
+    double s = round((double)h->strength * 1e6) / 1e6;
+    s = s < 0.999 ? s : 0.999;
     int total = (int)((double)h->steps / s);
     if (total > 1000)
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "hires: %d steps at strength %g make a %d-step schedule (at most 1000)",
