@@ -6,6 +6,7 @@
 // The taps and weights are the host's (picture_lanczos_coeffs), uploaded as they are; only the
 // sum is fp32 here (fp64 on the host), so a sum within ~1e-5 of a .5 may round the other way.
 // Geometry: one invocation per output pixel, 256 per workgroup, split over x and y.
+// The input's rows may be padded (an application's picture); the output is packed.
 // Bindings: 0 src (uint per pixel, RGBA little-endian), 1 dst (same), 2 taps (ivec2 (lo, n) per
 // output coordinate along the axis), 3 weights (float, ksize per output coordinate).
 #extension GL_GOOGLE_include_directive : require
@@ -22,6 +23,7 @@ layout(push_constant) uniform Push {
     uint dst_w, dst_h;     // the output's size (one of them equals the input's)
     uint ksize;            // weights per output coordinate
     uint vertical;         // 0: resample along x, 1: along y
+    uint src_stride;       // pixels from one input row to the next (>= src_w)
 } p;
 
 uint to8(float v) { return uint(clamp(floor(v + 0.5), 0.0, 255.0)); }
@@ -36,8 +38,8 @@ void main() {
     uint n = uint(t.y), ksize = p.ksize;
     vec4 acc = vec4(0.0);
     for (uint k = 0u; k < n; k++) {
-        uint s = p.vertical != 0u ? (uint(t.x) + k) * p.src_w + x : y * p.src_w + uint(t.x) + k;
-        uint v = src[img * p.src_w * p.src_h + s];
+        uint s = p.vertical != 0u ? (uint(t.x) + k) * p.src_stride + x : y * p.src_stride + uint(t.x) + k;
+        uint v = src[img * p.src_stride * p.src_h + s];
         acc += weights[o * ksize + k] * vec4(float(v & 255u), float((v >> 8) & 255u), float((v >> 16) & 255u), float(v >> 24));
     }
     dst[i] = to8(acc.x) | (to8(acc.y) << 8) | (to8(acc.z) << 16) | (to8(acc.w) << 24);

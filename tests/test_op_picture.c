@@ -30,12 +30,20 @@ static void random_picture(picture *p, int w, int h, unsigned seed) {
     }
 }
 
-static gpu_buffer *upload_picture(gpu_context *ctx, const picture *p) {
+/* The picture with `pad` junk pixels after each row (an application's padded rows). */
+static gpu_buffer *upload_padded(gpu_context *ctx, const picture *p, int pad) {
+    size_t row = (size_t)(p->width + pad) * 4, n = row * (size_t)p->height;
+    uint8_t *host = malloc(n);
+    memset(host, 0xA5, n);
+    for (int y = 0; y < p->height; y++) memcpy(host + y * row, p->rgba->data + (size_t)y * p->width * 4, (size_t)p->width * 4);
     gpu_buffer *b = NULL;
-    CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)p->width * p->height * 4, "test picture", &b));
-    CHECK_OK(gpu_buffer_upload(ctx, b, 0, p->rgba->data, (uint64_t)p->width * p->height * 4));
+    CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, n, "test picture", &b));
+    CHECK_OK(gpu_buffer_upload(ctx, b, 0, host, n));
+    free(host);
     return b;
 }
+
+static gpu_buffer *upload_picture(gpu_context *ctx, const picture *p) { return upload_padded(ctx, p, 0); }
 
 static gpu_buffer *upload_axis(gpu_context *ctx, int in, int out, gpu_buffer **weights, uint32_t *k) {
     int32_t *t = NULL;
@@ -91,12 +99,13 @@ static void check_lanczos(gpu_context *ctx, int w, int h, int ow, int oh) {
 }
 
 /* picture_gpu_convert: resize + window + [-1, 1] (or the mask) against the host's own path. */
-static void check_convert(gpu_context *ctx, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, bool mask) {
+static void check_convert(gpu_context *ctx, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, bool mask,
+                          int pad) {
     picture in = {0}, ref = {0};
     random_picture(&in, w, h, (unsigned)(w + 3 * h));
     CHECK_OK(picture_resize_lanczos(&in, ow, oh, &ref));
-    gpu_buffer *src = upload_picture(ctx, &in);
-    op_picture a = {.buffer = src, .width = (uint32_t)w, .height = (uint32_t)h, .images = 1};
+    gpu_buffer *src = upload_padded(ctx, &in, pad);
+    op_picture a = {.buffer = src, .width = (uint32_t)w, .height = (uint32_t)h, .images = 1, .stride = (uint32_t)(w + pad)};
     size_t per = mask ? 1 : 3, n = (size_t)cw * ch * per;
     tensor out = gpu_test_tensor(ctx, DTYPE_F32, NULL, (int64_t)n);
     out.rank = mask ? 3 : 4;
@@ -115,8 +124,8 @@ static void check_convert(gpu_context *ctx, int w, int h, int ow, int oh, int x0
             }
     /* a mask differs only where a level straddling 128 rounded the other way */
     double tol = mask ? (w == ow && h == oh ? 0.0 : 1.0) : 2.0 / 255 + 1e-6;
-    printf("picture_gpu_convert %dx%d -> %dx%d window %dx%d at %d,%d %s: max |diff| %.3g\n", w, h, ow, oh, cw, ch, x0, y0,
-           mask ? "mask" : "unit", worst);
+    printf("picture_gpu_convert %dx%d (rows +%d) -> %dx%d window %dx%d at %d,%d %s: max |diff| %.3g\n", w, h, pad, ow, oh,
+           cw, ch, x0, y0, mask ? "mask" : "unit", worst);
     CHECK(worst <= tol);
     gpu_buffer_destroy(src), gpu_buffer_destroy(out.buffer);
     free(got), free(all);
@@ -172,11 +181,13 @@ int main(void) {
     check_lanczos(ctx, 16, 16, 40, 24); /* a hires fix of a tiny model */
     int real = test_quick() ? 64 : 512;
     check_lanczos(ctx, real, real, 2 * real, 2 * real);
-    check_convert(ctx, 13, 7, 29, 17, 0, 0, 29, 17, false);
-    check_convert(ctx, 21, 11, 21, 11, 0, 0, 21, 11, true); /* same size: read as it is */
-    check_convert(ctx, 21, 11, 21, 11, 3, 2, 15, 7, false);  /* a window */
-    check_convert(ctx, 16, 12, 32, 24, 4, 2, 24, 20, false); /* resize, then A1111's truncation */
-    check_convert(ctx, 19, 15, 38, 30, 0, 0, 38, 30, true);
+    check_convert(ctx, 13, 7, 29, 17, 0, 0, 29, 17, false, 0);
+    check_convert(ctx, 21, 11, 21, 11, 0, 0, 21, 11, true, 0); /* same size: read as it is */
+    check_convert(ctx, 21, 11, 21, 11, 3, 2, 15, 7, false, 0);  /* a window */
+    check_convert(ctx, 16, 12, 32, 24, 4, 2, 24, 20, false, 0); /* resize, then A1111's truncation */
+    check_convert(ctx, 19, 15, 38, 30, 0, 0, 38, 30, true, 0);
+    check_convert(ctx, 19, 15, 38, 30, 0, 0, 38, 30, false, 5); /* an application's padded rows, resized */
+    check_convert(ctx, 23, 9, 23, 9, 0, 0, 23, 9, true, 3);     /* ... read as they are */
     check_upscale(ctx, 1, 3, 5, 4, 6, 10, 0, 0, 6, 10, OP_LATENT_BILINEAR);
     check_upscale(ctx, 2, 7, 5, 3, 11, 13, 0, 0, 11, 13, OP_LATENT_BILINEAR);
     check_upscale(ctx, 2, 7, 5, 3, 11, 13, 2, 1, 8, 11, OP_LATENT_BILINEAR);

@@ -22,18 +22,18 @@ void op_picture_lanczos_record(gpu_recorder *rec, const op_picture *src, const o
     uint32_t out_len = vertical ? dst->height : dst->width;
     bool other_axis_kept = vertical ? src->width == dst->width : src->height == dst->height;
     if (!picture_fits(src) || !picture_fits(dst) || src->images != dst->images || !other_axis_kept ||
-        (src->stride && src->stride != src->width) || (dst->stride && dst->stride != dst->width) || src->image_stride ||
-        dst->image_stride || !ksize || gpu_buffer_size(taps) < (uint64_t)out_len * 8 ||
+        (src->image_stride && src->images > 1) || (dst->stride && dst->stride != dst->width) || dst->image_stride || !ksize || gpu_buffer_size(taps) < (uint64_t)out_len * 8 ||
         gpu_buffer_size(weights) < (uint64_t)out_len * ksize * 4) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: picture_lanczos: pictures, taps and weights disagree"));
         return;
     }
-    gpu_pipeline_desc desc = {.shader = "picture_lanczos", .binding_count = 4, .push_size = 28};
+    gpu_pipeline_desc desc = {.shader = "picture_lanczos", .binding_count = 4, .push_size = 32};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
     struct {
-        uint32_t images, src_w, src_h, dst_w, dst_h, ksize, vertical;
-    } push = {src->images, src->width, src->height, dst->width, dst->height, ksize, vertical};
+        uint32_t images, src_w, src_h, dst_w, dst_h, ksize, vertical, src_stride;
+    } push = {src->images, src->width, src->height, dst->width, dst->height, ksize, vertical,
+              src->stride ? src->stride : src->width};
     gpu_binding b[4] = {{src->buffer, src->offset, picture_bytes(src), false},
                         {dst->buffer, dst->offset, picture_bytes(dst), true},
                         {taps, 0, (uint64_t)out_len * 8, false},

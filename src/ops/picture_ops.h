@@ -26,8 +26,8 @@ typedef struct op_picture {
 } op_picture;
 
 /* dst (images x dst_w x dst_h, packed) from src along one axis; taps: int32 (lo, n) per output
- * coordinate of that axis; weights: fp32, ksize per output coordinate. src and dst are packed
- * (stride = width). */
+ * coordinate of that axis; weights: fp32, ksize per output coordinate. src's rows may be padded
+ * (stride; several images then stride * height apart); dst is packed. */
 void op_picture_lanczos_record(gpu_recorder *rec, const op_picture *src, const op_picture *dst, bool vertical,
                                gpu_buffer *taps, gpu_buffer *weights, uint32_t ksize);
 

@@ -33,9 +33,7 @@ pixeen_status picture_gpu_convert(gpu_context *ctx, const op_picture *src, int w
     op_picture b = {.width = (uint32_t)width, .height = (uint32_t)height, .images = src->images};
     op_picture packed = *src;
     pixeen_status st = PIXEEN_OK;
-    if (resize && (src->stride && src->stride != src->width))
-        st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "picture: a picture with padded rows cannot be resized on the GPU yet");
-    if (st == PIXEEN_OK && resize) st = upload_axis(ctx, (int)src->width, width, &taps[0], &weights[0], &kh);
+    if (resize) st = upload_axis(ctx, (int)src->width, width, &taps[0], &weights[0], &kh);
     if (st == PIXEEN_OK && resize) st = upload_axis(ctx, (int)src->height, height, &taps[1], &weights[1], &kv);
     if (st == PIXEEN_OK && resize)
         st = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, images * (uint64_t)width * src->height * 4, "resize pass", &mid);
