@@ -19,7 +19,7 @@ PIN(pixeen_model_desc, 88, 36);      /* + prediction, tokenizer_2_dir, spacing *
 PIN(pixeen_generate_desc, 168, 156); /* + LoRA / embedding fields, size_conditioning, edit, decoders, seed_unsigned */
 PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_lora, 32, 12);
-PIN(pixeen_picture_desc, 104, 40);
+PIN(pixeen_picture_desc, 104, 72); /* + buffer, offset, size, context */
 PIN(pixeen_edit_desc, 88, 20);
 PIN(pixeen_decoders_desc, 80, 16);
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
@@ -179,8 +179,9 @@ static void test_reserved_with_gpu(void) {
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL);
     }
-    /* pixeen_picture_desc: each reserved word refused */
-    for (int i = 0; i < 16; i++) {
+    /* pixeen_picture_desc: each reserved word refused (8 on 64-bit: buffer, offset, size and
+     * context took the others) */
+    for (int i = 0; i < (int)(sizeof(pixeen_picture_desc){0}.reserved / sizeof(uint32_t)); i++) {
         uint8_t px[4] = {0};
         pixeen_picture_desc pd = {.rgba = px, .width = 1, .height = 1};
         pd.reserved[i] = 1;

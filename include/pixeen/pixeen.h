@@ -332,11 +332,29 @@ struct pixeen_open_desc;
 
 typedef struct pixeen_picture_desc {
     const char *path;                    /* a picture file (or an age file holding one); or NULL and: */
-    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images) */
-    int width, height;                   /* of rgba */
-    size_t stride;                       /* bytes from one rgba row to the next; default 0: width * 4 */
+    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images),
+                                            copied into locked memory; or NULL and `buffer`: */
+    int width, height;                   /* of rgba or buffer */
+    size_t stride;                       /* bytes from one row to the next (rgba or buffer); default 0:
+                                            width * 4; a multiple of 4 for a buffer */
     const struct pixeen_open_desc *open; /* decrypting an age file; default NULL: the default identity */
-    uint32_t reserved[16];               /* must be zero */
+    /* An application's VkBuffer on the device it shares with `context` (these were reserved
+     * words): zero copy in, as pixeen_image_get_vulkan_buffer is zero copy out. The pixels stay
+     * there: pixeen_generate resizes and converts them on the GPU (an inpainting mask given this
+     * way is the one exception: its 0/1 floats, one per pixel, are read back into locked memory,
+     * as the host's masks are). Pixeen only reads the buffer, during each pixeen_generate that
+     * uses the picture, on the queue the application gave: the application keeps it alive and
+     * unchanged until the picture is destroyed, has finished (or ordered before Pixeen's use, with
+     * a barrier for compute-shader reads) its writes to it, and created it with
+     * VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, exclusive to that queue's family. */
+    uint64_t buffer;                     /* VkBuffer as an integer ((uint64_t)(uintptr_t)vkbuf, or the
+                                            handle itself on 32-bit); default 0: none */
+    uint64_t offset;                     /* bytes to the first pixel; a multiple of 4 */
+    uint64_t size;                       /* bytes from offset that hold the picture: at least
+                                            stride * (height - 1) + width * 4 */
+    pixeen_context *context;             /* required with buffer: a context created on the
+                                            application's device (pixeen_context_desc.vulkan) */
+    uint32_t reserved[16 - 6 - sizeof(void *) / 4]; /* must be zero (8 words on 64-bit) */
 } pixeen_picture_desc;
 
 PIXEEN_API pixeen_status pixeen_picture_load(const pixeen_picture_desc *desc, pixeen_picture **out);

@@ -16,6 +16,8 @@
 #include "ops/pipeline_ops.h"
 #include "ops/preview.h"
 #include "pipeline/hires.h"
+#include "pipeline/picture_gpu.h"
+#include "pipeline/run_tensor.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
     error_clear();
@@ -191,6 +193,7 @@ static pixeen_status lora_list(const pixeen_generate_desc *d, txt2img_request *r
  * feeds its pipelines, in locked memory (they are the user's picture). */
 typedef struct edit_inputs {
     vault_secret *image, *mask;
+    tensor pixels; /* an init image from a VkBuffer, converted on the GPU: fp32 [1, H, W, 3] */
     edit_request req;
 } edit_inputs;
 
@@ -201,6 +204,7 @@ static float *secret_floats(vault_secret *s) { return (float *)(void *)(((uintpt
 static void edit_inputs_free(edit_inputs *e) {
     vault_secret_destroy(e->image);
     vault_secret_destroy(e->mask);
+    gpu_buffer_destroy_wiped(e->pixels.buffer);
     memset(e, 0, sizeof *e);
 }
 
@@ -247,16 +251,38 @@ static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
                          "generate: the init image is %dx%d: above the 4096x4096 limit (give a smaller -W/-H to resize it)",
                          in->width, in->height);
+    const pixeen_picture *gin = d->init_image->gpu ? d->init_image : NULL, *gmk = d->mask && d->mask->gpu ? d->mask : NULL;
+    if ((gin && gin->ctx != pm->ctx) || (gmk && gmk->ctx != pm->ctx))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s's VkBuffer is on another context's device",
+                         gin && gin->ctx != pm->ctx ? "init image" : "mask");
     size_t pixels = (size_t)r->width * r->height;
     picture rin = {0}, rmk = {0};
-    pixeen_status s = picture_resize_lanczos(in, r->width, r->height, &rin);
-    if (s == PIXEEN_OK && mk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
-    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
+    pixeen_status s = PIXEEN_OK;
+    if (!gin) s = picture_resize_lanczos(in, r->width, r->height, &rin);
+    if (s == PIXEEN_OK && mk && !gmk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
+    if (s == PIXEEN_OK && !gin) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
     if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float) + 4, &e->mask);
+    gpu_context *gpu = pm->ctx->gpu;
+    if (s == PIXEEN_OK && gin) { /* resized and converted where it is: the pixels stay on the GPU */
+        op_picture src = {.buffer = gin->gpu, .offset = gin->offset, .width = (uint32_t)in->width,
+                          .height = (uint32_t)in->height, .images = 1, .stride = gin->stride};
+        s = run_tensor_create(gpu, DTYPE_F32, 4, (const int64_t[]){1, r->height, r->width, 3}, "init image", &e->pixels);
+        if (s == PIXEEN_OK) s = picture_gpu_convert(gpu, &src, r->width, r->height, 0, 0, false, &e->pixels);
+    }
+    if (s == PIXEEN_OK && gmk) { /* the binary mask, read back into locked memory (see pixeen_picture_desc) */
+        op_picture src = {.buffer = gmk->gpu, .offset = gmk->offset, .width = (uint32_t)mk->width,
+                          .height = (uint32_t)mk->height, .images = 1, .stride = gmk->stride};
+        tensor m = {0};
+        s = run_tensor_create(gpu, DTYPE_F32, 3, (const int64_t[]){1, r->height, r->width}, "mask", &m);
+        if (s == PIXEEN_OK) s = picture_gpu_convert(gpu, &src, r->width, r->height, 0, 0, true, &m);
+        if (s == PIXEEN_OK) s = gpu_buffer_download(gpu, m.buffer, 0, secret_floats(e->mask), pixels * sizeof(float));
+        gpu_buffer_destroy_wiped(m.buffer);
+    }
     if (s == PIXEEN_OK) {
-        picture_to_unit_range(&rin, secret_floats(e->image));
-        if (mk) picture_mask_binary(&rmk, secret_floats(e->mask));
-        e->req = (edit_request){.image = secret_floats(e->image), .mask = mk ? secret_floats(e->mask) : NULL, .strength = strength};
+        if (!gin) picture_to_unit_range(&rin, secret_floats(e->image));
+        if (mk && !gmk) picture_mask_binary(&rmk, secret_floats(e->mask));
+        e->req = (edit_request){.image = gin ? NULL : secret_floats(e->image), .pixels = gin ? &e->pixels : NULL,
+                                .mask = mk ? secret_floats(e->mask) : NULL, .strength = strength};
         r->edit = &e->req;
     }
     picture_free(&rin);

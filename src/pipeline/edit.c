@@ -29,8 +29,8 @@ pixeen_status edit_begin(const sd_model *m, const edit_request *req, int width, 
     if (!req->image == !(req->pixels || req->latents) || (req->pixels && req->latents))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "edit: give one start: host pixels, GPU pixels or latents");
     bool gpu_start = req->pixels || req->latents;
-    if (gpu_start && req->mask)
-        return error_set(PIXEEN_ERROR_UNSUPPORTED, "edit: a mask goes with a picture from the host, not with a start on the GPU");
+    if (req->latents && req->mask)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "edit: a mask goes with a picture, not with a start in latent space");
     if (req->run_steps < 0) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "edit: %d steps to run", req->run_steps);
     if (!(req->strength > 0.0f && req->strength <= 1.0f))
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "edit: strength %g (expected 0 < strength <= 1)", (double)req->strength);
@@ -38,7 +38,8 @@ pixeen_status edit_begin(const sd_model *m, const edit_request *req, int width, 
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
                          "edit: this is an inpainting model (9 UNet input channels): it needs a mask besides the init image");
     if (gpu_start && e->nine)
-        return error_set(PIXEEN_ERROR_UNSUPPORTED, "edit: an inpainting model (9 UNet input channels) needs a mask and a picture from the host");
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "edit: an inpainting model (9 UNet input channels) needs the init image "
+                         "in host memory (a file or RGBA8 pixels), not in a VkBuffer: its masked copy is made on the host");
     e->inpaint = req->mask != NULL;
     e->full = e->inpaint && req->strength == 1.0f;
     /* diffusers encodes the image when it is the start (strength < 1) or, for 4-channel

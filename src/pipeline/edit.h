@@ -31,8 +31,8 @@ typedef struct edit_request {
     const float *image; /* [H, W, 3] in [-1, 1] at the request's size (the caller's locked memory) */
     const float *mask;  /* NULL: img2img; else [H, W], 1 = repaint, 0 = keep (binarised) */
     float strength;     /* (0, 1] */
-    /* Starts already on the GPU (image NULL; borrowed, read during edit_prepare; no mask, no
-     * 9-channel model): */
+    /* Starts already on the GPU (image NULL; borrowed, read during edit_prepare; not for
+     * 9-channel models; a mask only with pixels): */
     const tensor *pixels;  /* fp32 [1 or B, H, W, 3] in [-1, 1]: B distinct pictures are encoded
                               and sampled together, their noise drawn as one [B, C, h, w] randn */
     const tensor *latents; /* fp32 [B, h, w, C], already times the scaling factor: the start
