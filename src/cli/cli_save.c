@@ -63,20 +63,14 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
         params.hires_steps = hires->steps;
         params.hires_upscaler = hires->upscaler;
     }
-    pixeen_secret *passphrase = NULL;
     pixeen_seal_desc seal = {
         .recipients = o->recipients,
         .recipient_count = o->recipient_count,
         .recipients_file = o->recipients_file,
         .armor = o->armor,
         .force = o->force,
+        .passphrase = o->passphrase,
     };
-    if (o->save && !o->recipient_count && !o->recipients_file) {
-        pixeen_status st = pixeen_passphrase_read(o->passphrase_file, "Passphrase for the saved image: ",
-                                                  o->passphrase_file == NULL, &passphrase);
-        if (st != PIXEEN_OK) return cli_fail(st, "cannot read the passphrase");
-        seal.passphrase = passphrase;
-    }
     int rc = 0;
     for (int i = 0; i < info.count && rc == 0; i++) {
         /* A batch is drawn from one generator, as diffusers and ComfyUI do: every image of it is
@@ -105,6 +99,5 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
             else if (!o->quiet) fprintf(stderr, "saved (plaintext, as asked) %s\n", path);
         }
     }
-    pixeen_secret_destroy(passphrase);
     return rc;
 }
