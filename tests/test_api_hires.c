@@ -23,7 +23,7 @@
 
 static pixeen_generate_desc first_pass(void) {
     return (pixeen_generate_desc){.prompt = "a red lighthouse on a rocky coast", .negative_prompt = "blurry",
-                                  .width = 32, .height = 32, .steps = 4, .seed = SEED,
+                                  .width = 16, .height = 16, .steps = 4, .seed = SEED,
                                   .sampler = PIXEEN_SAMPLER_EULER_A, .schedule = PIXEEN_SCHEDULE_DISCRETE};
 }
 
@@ -59,9 +59,9 @@ static void test_lanczos_composition(pixeen_model *pm) {
     CHECK_OK(pixeen_generate(pm, &g, &fixed));
     int w = 0, h = 0;
     uint8_t *got = fixed ? read_image(fixed, &w, &h) : NULL;
-    CHECK(w == 64 && h == 64);
+    CHECK(w == 32 && h == 32);
 
-    /* by hand: txt2img, read it back, img2img at 64x64 from it */
+    /* by hand: txt2img, read it back, img2img at 32x32 from it */
     pixeen_generate_desc t = first_pass();
     pixeen_image *small = NULL;
     CHECK_OK(pixeen_generate(pm, &t, &small));
@@ -71,7 +71,7 @@ static void test_lanczos_composition(pixeen_model *pm) {
     CHECK_OK(pixeen_picture_load(&(pixeen_picture_desc){.rgba = first, .width = sw, .height = sh}, &pic));
     pixeen_edit_desc edit = {.init_image = pic, .strength = 0.5f};
     pixeen_generate_desc i2i = first_pass();
-    i2i.width = i2i.height = 64;
+    i2i.width = i2i.height = 32;
     i2i.steps = 8; /* A1111: int(4 / 0.5) steps, of which the last int(8 * 0.5) = 4 run */
     i2i.edit = &edit;
     pixeen_image *by_hand = NULL;
@@ -86,7 +86,7 @@ static void test_lanczos_composition(pixeen_model *pm) {
         /* and it is not the first image merely resized: the second pass ran */
         CHECK(memcmp(got, first, (size_t)sw * sh * 4) != 0);
     } else {
-        CHECK(!"both hires images exist and are 64x64");
+        CHECK(!"both hires images exist and are 32x32");
     }
     free(got), free(first), free(want);
     pixeen_picture_destroy(pic);
@@ -95,8 +95,8 @@ static void test_lanczos_composition(pixeen_model *pm) {
 
 /* The pipeline's request for first_pass() (what pixeen_generate resolves it to). */
 static txt2img_request pipeline_request(void) {
-    return (txt2img_request){.prompt = "a red lighthouse on a rocky coast", .negative_prompt = "blurry", .width = 32,
-                             .height = 32, .batch = 1, .clip_skip = 1, .guidance = 7.5f, .seed = SEED,
+    return (txt2img_request){.prompt = "a red lighthouse on a rocky coast", .negative_prompt = "blurry", .width = 16,
+                             .height = 16, .batch = 1, .clip_skip = 1, .guidance = 7.5f, .seed = SEED,
                              .rng = RNG_TORCH_CPU,
                              .sampler = {.kind = SAMPLER_EULER_A, .steps = 4, .karras = SAMPLER_KARRAS_OFF}};
 }
@@ -111,7 +111,7 @@ static void test_latent_composition(pixeen_model *pm) {
     CHECK_OK(pixeen_generate(pm, &g, &b));
     int w = 0, h = 0, w2 = 0, h2 = 0;
     uint8_t *pa = a ? read_image(a, &w, &h) : NULL, *pb = b ? read_image(b, &w2, &h2) : NULL;
-    CHECK(pa && pb && w == 64 && h == 64 && !memcmp(pa, pb, (size_t)w * h * 4)); /* deterministic */
+    CHECK(pa && pb && w == 32 && h == 32 && !memcmp(pa, pb, (size_t)w * h * 4)); /* deterministic */
 
     /* by hand through the pipeline: txt2img keeping the latents, the upscale on the host, img2img */
     sd_model *m = pm->sd;
@@ -129,15 +129,15 @@ static void test_latent_composition(pixeen_model *pm) {
     CHECK_OK(gpu_buffer_upload(m->ctx, start.buffer, 0, up, n2 * 4));
     edit_request edit = {.latents = &start, .strength = 0.6f, .run_steps = 3};
     txt2img_request r2 = pipeline_request();
-    r2.width = r2.height = 64;
+    r2.width = r2.height = 32;
     r2.sampler.steps = 5; /* int(3 / 0.6) */
     r2.edit = &edit;
     CHECK_OK(txt2img_run(m, &r2, &second));
-    uint8_t *want = malloc((size_t)64 * 64 * 4);
-    CHECK_OK(gpu_buffer_download(m->ctx, second.rgba, 0, want, (size_t)64 * 64 * 4));
-    if (pa && w == 64 && h == 64) {
+    uint8_t *want = malloc((size_t)32 * 32 * 4);
+    CHECK_OK(gpu_buffer_download(m->ctx, second.rgba, 0, want, (size_t)32 * 32 * 4));
+    if (pa && w == 32 && h == 32) {
         int worst = 0;
-        double mean = mean_diff(pa, want, 64 * 64, &worst);
+        double mean = mean_diff(pa, want, 32 * 32, &worst);
         printf("hires latent vs txt2img + host upscale + img2img by hand: image mean |diff| %.3g (max %d levels)\n", mean, worst);
         CHECK(worst == 0);
     }
@@ -184,10 +184,40 @@ static void test_progress_and_previews(pixeen_model *pm) {
     printf("hires progress: %d calls, last %d/%d; previews %d, widths %d then %d\n", s.calls, s.last_step, s.last_total,
            s.previews, s.preview_widths[0], s.preview_widths[s.previews > 0 ? s.previews - 1 : 0]);
     CHECK(s.calls == 5 && s.last_step == 5 && s.last_total == 5 && s.monotonic);
-    /* linear previews at latent size: 16 wide in the first pass (32 / 2), 32 in the second */
-    CHECK(s.previews == 5 && s.preview_widths[0] == 16 && s.preview_widths[2] == 16 && s.preview_widths[3] == 32 &&
-          s.preview_widths[4] == 32);
+    /* linear previews at latent size: 8 wide in the first pass (16 / 2), 16 in the second */
+    CHECK(s.previews == 5 && s.preview_widths[0] == 8 && s.preview_widths[2] == 8 && s.preview_widths[3] == 16 &&
+          s.preview_widths[4] == 16);
     pixeen_image_destroy(image);
+}
+
+/* A batch: each image of the first pass upscaled and encoded on its own (Lanczos: B distinct
+ * pictures, one [B, C, h, w] sample draw), deterministic, the images distinct. */
+static void test_batch(pixeen_model *pm) {
+    for (int u = 0; u < 2; u++) {
+        pixeen_hires_desc hires = {.steps = 2, .upscaler = u ? PIXEEN_HIRES_UPSCALER_LANCZOS : PIXEEN_HIRES_UPSCALER_LATENT};
+        pixeen_generate_more more = {.hires = &hires};
+        pixeen_generate_desc g = first_pass();
+        g.steps = 2;
+        g.batch = 2;
+        g.more = &more;
+        pixeen_image *a = NULL, *b = NULL;
+        CHECK_OK(pixeen_generate(pm, &g, &a));
+        CHECK_OK(pixeen_generate(pm, &g, &b));
+        pixeen_image_info info = {0};
+        if (a) pixeen_image_get_info(a, &info);
+        CHECK(info.count == 2 && info.width == 32 && info.height == 32);
+        uint8_t pa[2][32 * 32 * 4], pb[32 * 32 * 4];
+        bool same_run = true;
+        for (int i = 0; a && b && i < 2; i++) {
+            CHECK_OK(pixeen_image_read(a, i, pa[i], sizeof pa[i]));
+            CHECK_OK(pixeen_image_read(b, i, pb, sizeof pb));
+            same_run &= !memcmp(pa[i], pb, sizeof pb);
+        }
+        printf("hires %s batch 2: deterministic %d, images distinct %d\n", u ? "lanczos" : "latent", same_run,
+               memcmp(pa[0], pa[1], sizeof pa[0]) != 0);
+        CHECK(same_run && memcmp(pa[0], pa[1], sizeof pa[0]) != 0);
+        pixeen_image_destroy(a), pixeen_image_destroy(b);
+    }
 }
 
 static void test_plan_rules(void) {
@@ -260,6 +290,7 @@ int main(void) {
     test_lanczos_composition(pm);
     test_latent_composition(pm);
     test_progress_and_previews(pm);
+    test_batch(pm);
     pixeen_model_destroy(pm);
     pixeen_context_destroy(ctx);
     return test_finish();

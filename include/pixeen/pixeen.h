@@ -430,7 +430,10 @@ typedef struct pixeen_hires_desc {
 typedef struct pixeen_generate_more {
     const pixeen_hires_desc *hires; /* default NULL: no hires fix. Not with `edit`; each side of
                                        the second size is rounded down to the model's
-                                       size_multiple and must stay within 8..4096 */
+                                       size_multiple and must stay within 8..4096. Progress and
+                                       previews count the steps of both passes (previews change
+                                       size with the second); the image has the second size, and
+                                       `decoders.decoder` decodes both passes' images */
     uint32_t reserved[16];          /* must be zero */
 } pixeen_generate_more;
 
