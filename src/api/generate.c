@@ -13,8 +13,9 @@
 
 #include "api/internal.h"
 #include "models/taesd.h"
-#include "ops/pipeline_ops.h"
-#include "ops/preview.h"
+#include "ops/image_rgba8.h"
+#include "ops/latent_preview.h"
+#include "ops/latent_scale.h"
 #include "pipeline/hires.h"
 #include "pipeline/picture_gpu.h"
 #include "pipeline/run_tensor.h"
