@@ -55,6 +55,7 @@ typedef struct nn_arena {
     gpu_buffer *buffer; /* NULL while planning */
     uint64_t capacity;  /* bytes of `buffer` */
     uint64_t top, peak; /* highest byte in use now / ever */
+    uint64_t largest;   /* the largest single activation (what one binding must cover) */
     nn_arena_range *free;
     uint32_t free_count, free_capacity;
 } nn_arena;
@@ -68,6 +69,7 @@ typedef struct nn_graph {
     const nn_weights *weights;
     tensor_dtype act;         /* activation dtype (fp16 default, fp32 for parity) */
     pixeen_status status;     /* first error (sticky) */
+    double flops;             /* planning pass: 2 x multiply-adds of the products and attentions planned */
 } nn_graph;
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */

@@ -25,6 +25,14 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* CPU time of the whole process (every lavapipe thread included): on a shared machine it says what
+ * a step costs where wall time says how long it waited. */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* One text encoder's part of the conditioning. The first encoder's program gives its context; each
@@ -400,6 +408,10 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
     if (status == PIXEEN_OK) status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
     extras_free(&ex);
+    /* phase times for the log: text encoders, the step's recording, first step (lavapipe compiles
+     * shaders at their first dispatch), the other steps, the decode */
+    double t_text = now_seconds(), t_recorded = t_text, t_first = t_text, t_steps = t_text;
+    double c_first = cpu_seconds(), c_steps = c_first;
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
         /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */
@@ -462,6 +474,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         sb.time_ids = s.time_ids;
         status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
     }
+    t_recorded = t_first = now_seconds();
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
     for (int k = 0; status == PIXEEN_OK && k < s.plan->steps; k++) {
         if (req->cancel && atomic_load(req->cancel)) {
@@ -470,11 +483,14 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         }
         *step_index = (uint32_t)k;
         status = gpu_recorder_submit(s.step.rec);
+        if (k == 0) t_first = now_seconds(), c_first = cpu_seconds();
         if (status == PIXEEN_OK && req->progress) req->progress(k + 1, s.plan->steps, now_seconds() - start, req->progress_user);
         int every = req->preview_every > 0 ? req->preview_every : 1;
         if (status == PIXEEN_OK && req->preview && ((k + 1) % every == 0 || k + 1 == s.plan->steps))
             status = req->preview(&s.x, k + 1, s.plan->steps, req->preview_user);
     }
+    t_steps = now_seconds();
+    c_steps = cpu_seconds();
 
     if (status == PIXEEN_OK && finite[0])
         status = error_set(PIXEEN_ERROR_MODEL,
@@ -535,6 +551,11 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
              req->height, s.plan ? s.plan->steps : 0, now_seconds() - start, (double)out->peak_device_bytes / (1 << 20),
              (double)text_bytes / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
              (double)s.decode.arena.capacity / (1 << 20));
+    int later = s.plan && s.plan->steps > 1 ? s.plan->steps - 1 : 0;
+    log_info("txt2img: text %.2f s, step recorded %.2f s, first step %.2f s, %d more at %.2f s each (%.2f CPU-s), "
+             "decode %.2f s; device memory peak %.1f MiB (weights, arenas and buffers)",
+             t_text - start, t_recorded - t_text, t_first - t_recorded, later, later ? (t_steps - t_first) / later : 0.0,
+             later ? (c_steps - c_first) / later : 0.0, now_seconds() - t_steps, (double)gpu_memory_peak(ctx) / (1 << 20));
     run_state_free(&s);
     if (status != PIXEEN_OK) txt2img_result_free(out);
     return status;
