@@ -33,16 +33,11 @@ static pixeen_status shapes_only(spec_list *spec, nn_weights *out) {
     return PIXEEN_OK;
 }
 
-/* The planning pass alone (no recorder, no GPU context: nothing is recorded or allocated). */
 static pixeen_status plan_run(const nn_weights *w, tensor_dtype act, nn_build_fn build, void *user, memory_plan *out) {
-    nn_arena arena = {0};
-    nn_graph g = {.arena = &arena, .weights = w, .act = act};
-    build(&g, user);
-    out->arena_bytes = arena.peak;
-    out->largest_bytes = arena.largest;
-    out->flops = g.flops;
-    free(arena.free);
-    return g.status;
+    nn_plan plan;
+    pixeen_status st = nn_program_plan(w, act, build, user, &plan);
+    *out = (memory_plan){plan.arena_bytes, plan.largest_bytes, plan.flops};
+    return st;
 }
 
 typedef struct unet_inputs {

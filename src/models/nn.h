@@ -150,4 +150,13 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
 /* Clears the arena (it held activations: private data) and frees everything. */
 void nn_program_free(nn_program *prog);
 
+/* The planning pass alone (nothing recorded, nothing allocated on the device): the arena
+ * nn_program_build would allocate for the same builder and inputs, its largest single activation
+ * and the FLOPs planned. `weights` need names and shapes only (buffers may be NULL). */
+typedef struct nn_plan {
+    uint64_t arena_bytes, largest_bytes;
+    double flops;
+} nn_plan;
+pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out);
+
 #endif

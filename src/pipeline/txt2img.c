@@ -194,6 +194,23 @@ static tensor build_decode(nn_graph *g, void *user) {
     return img; /* stays allocated: the arena's last tensor, read back only in debug runs */
 }
 
+/* The decode's arena, planned before the steps (planning records and allocates nothing): a size
+ * whose decode needs one buffer beyond the device's largest allocation (SDXL's fp32 VAE at
+ * 1024x1024 plans 2816 MiB; lavapipe 22.3 allows 2048) fails at once, not after the denoising. */
+static pixeen_status decode_check(gpu_context *ctx, const nn_weights *w, tensor_dtype act, decode_build *d, int width,
+                                  int height) {
+    uint64_t limit = gpu_context_caps(ctx)->max_memory_allocation;
+    nn_plan plan;
+    PX_TRY(nn_program_plan(w, act, build_decode, d, &plan));
+    if (limit && plan.arena_bytes > limit)
+        return error_set(PIXEEN_ERROR_GPU_OUT_OF_MEMORY,
+                         "txt2img: decoding %dx%d needs one buffer of %llu MiB for the %s activations (largest %llu MiB), "
+                         "over this device's largest allocation (%llu MiB): use a smaller size",
+                         width, height, (unsigned long long)(plan.arena_bytes >> 20), d->taesd ? "TAESD's" : "VAE's",
+                         (unsigned long long)(plan.largest_bytes >> 20), (unsigned long long)(limit >> 20));
+    return PIXEEN_OK;
+}
+
 /* ---- the run -------------------------------------------------------------------------------- */
 
 typedef struct run_state {
@@ -474,6 +491,13 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         sb.time_ids = s.time_ids;
         status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
     }
+    /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
+    const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
+    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .finite = s.finite_buf};
+    if (status == PIXEEN_OK && (!req->decoder || (req->decoder->cfg.downscale == vcfg->downscale &&
+                                                  req->decoder->cfg.latent_channels == C)))
+        status = decode_check(ctx, dw, decode_act, &db, req->width, req->height);
     t_recorded = t_first = now_seconds();
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
     for (int k = 0; status == PIXEEN_OK && k < s.plan->steps; k++) {
@@ -502,16 +526,13 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     /* 5. decode to RGBA8 (the result's buffer) */
     if (status == PIXEEN_OK)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
-    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    db.rgba = out->rgba;
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
                            req->decoder->cfg.downscale, vcfg->downscale);
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.latent_channels != C)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder takes %d latent channels, the model makes %lld",
                            req->decoder->cfg.latent_channels, (long long)C);
-    /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
-    const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
     if (status == PIXEEN_OK) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
