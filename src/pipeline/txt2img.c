@@ -428,7 +428,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     /* phase times for the log: text encoders, the step's recording, first step (lavapipe compiles
      * shaders at their first dispatch), the other steps, the decode */
     double t_text = now_seconds(), t_recorded = t_text, t_first = t_text, t_steps = t_text;
-    double c_first = cpu_seconds(), c_steps = c_first;
+    double c_recorded = cpu_seconds(), c_first = c_recorded, c_steps = c_recorded;
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
         /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */
@@ -499,6 +499,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
                                                   req->decoder->cfg.latent_channels == C)))
         status = decode_check(ctx, dw, decode_act, &db, req->width, req->height);
     t_recorded = t_first = now_seconds();
+    c_recorded = c_first = cpu_seconds();
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
     for (int k = 0; status == PIXEEN_OK && k < s.plan->steps; k++) {
         if (req->cancel && atomic_load(req->cancel)) {
@@ -573,10 +574,11 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
              (double)text_bytes / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
              (double)s.decode.arena.capacity / (1 << 20));
     int later = s.plan && s.plan->steps > 1 ? s.plan->steps - 1 : 0;
-    log_info("txt2img: text %.2f s, step recorded %.2f s, first step %.2f s, %d more at %.2f s each (%.2f CPU-s), "
-             "decode %.2f s; device memory peak %.1f MiB (weights, arenas and buffers)",
-             t_text - start, t_recorded - t_text, t_first - t_recorded, later, later ? (t_steps - t_first) / later : 0.0,
-             later ? (c_steps - c_first) / later : 0.0, now_seconds() - t_steps, (double)gpu_memory_peak(ctx) / (1 << 20));
+    log_info("txt2img: text %.2f s, step recorded %.2f s, first step %.2f s (%.2f CPU-s), %d more at %.2f s each (%.2f "
+             "CPU-s), decode %.2f s; device memory peak so far %.1f MiB (weights, arenas and buffers)",
+             t_text - start, t_recorded - t_text, t_first - t_recorded, c_first - c_recorded, later,
+             later ? (t_steps - t_first) / later : 0.0, later ? (c_steps - c_first) / later : 0.0, now_seconds() - t_steps,
+             (double)gpu_memory_peak(ctx) / (1 << 20));
     run_state_free(&s);
     if (status != PIXEEN_OK) txt2img_result_free(out);
     return status;
