@@ -446,15 +446,18 @@ const char *safetensors_metadata_get(const safetensors_file *file, const char *k
 }
 
 /* Drops the pages of [begin, end) from our resident set; the kernel's page cache keeps them, so
- * a second read is still fast. The mapping is private and read-only, so rounding outwards to whole
- * pages is harmless: a neighbouring tensor's page is simply faulted in again when read. */
+ * a second read is still fast. The page holding `end` is kept (unless the file ends there): the
+ * next read goes on in it, and a page dropped and read again is not one page back in the resident
+ * set but a whole fault-around window (64 KiB on Linux), including the pages behind it that were
+ * already dropped. Rounding `end` upwards, as this once did, left half of every file that was read
+ * in 32 KiB chunks resident: 4.5 GB of SDXL's 6.9 GB checkpoint on top of its weights on the
+ * device. `begin` rounds down: the page it starts in was read by the previous chunk. */
 static void release_pages(const safetensors_file *f, uint64_t begin, uint64_t end) {
     if (!f->mapped || end <= begin || f->page_size == 0) return;
     uint64_t page = f->page_size;
     uint64_t b = begin - begin % page;
-    uint64_t e = end + (page - end % page) % page;
-    if (e > f->size) e = f->size;
-    madvise((void *)(uintptr_t)(f->data + b), (size_t)(e - b), MADV_DONTNEED);
+    uint64_t e = end >= f->size ? f->size : end - end % page;
+    if (e > b) madvise((void *)(uintptr_t)(f->data + b), (size_t)(e - b), MADV_DONTNEED);
 }
 
 static pixeen_status check_read(const safetensors_file *f, const safetensors_tensor *t,
