@@ -176,6 +176,19 @@ static bool has_comfy_reshape(const safetensors_file *f, const char *name) {
     return safetensors_metadata_get(f, key) != NULL;
 }
 
+/* True when `name` is under another component's prefix that is longer than c's ("te.1." inside
+ * "te.", or anything inside a bare UNet's ""): that component's tensor, not an extra of c. */
+static bool under_longer_prefix(const model *m, model_component c, const char *name) {
+    size_t plen = strlen(m->parts[c].prefix);
+    for (int o = 0; o < MODEL_COMPONENT_COUNT; o++) {
+        const char *q = m->parts[o].prefix;
+        if (o != (int)c && m->parts[o].present && q && m->parts[o].file == m->parts[c].file && strlen(q) > plen &&
+            !strncmp(name, q, strlen(q)))
+            return true;
+    }
+    return false;
+}
+
 /* Binds part->spec to the tensors of part->file. part->prefix selects the component's keys; with
  * `original` they are the original layout's (layout_original_ref), else prefix + diffusers name
  * (a diffusers component file: prefix ""; a single file in diffusers names: "unet." ...). */
@@ -247,7 +260,7 @@ static pixeen_status bind_part(model *m, model_component c, bool original) {
     size_t plen = strlen(prefix);
     for (size_t i = 0; i < n_file && !pr.count; i++) {
         const safetensors_tensor *t = safetensors_at(f, i);
-        if (used[i] || strncmp(t->name, prefix, plen)) continue;
+        if (used[i] || strncmp(t->name, prefix, plen) || under_longer_prefix(m, c, t->name)) continue;
         char **grown = realloc(part->extras, (part->extra_count + 1) * sizeof *grown);
         if (!grown) {
             free(used);
@@ -354,14 +367,17 @@ static pixeen_status open_single(model *m) {
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     else snprintf(dir, strlen(dir) + 1, ".");
+    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) { /* every prefix first: extras exclude the others' */
+        if (!d.present[c]) continue;
+        m->parts[c].present = true;
+        m->parts[c].file = m->single;
+        m->parts[c].prefix = d.diffusers_names ? d.prefix[c] : layout_component_prefix(m->family, (model_component)c);
+    }
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
         if (!d.present[c]) continue;
         model_part *p = &m->parts[c];
-        p->present = true;
-        p->file = m->single;
         if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2)
             p->tokenizer_dir = find_tokenizer_beside(dir, m->path, c == MODEL_TEXT_ENCODER ? "tokenizer" : "tokenizer_2");
-        p->prefix = d.diffusers_names ? d.prefix[c] : layout_component_prefix(m->family, (model_component)c);
         pixeen_status st = build_spec(m, (model_component)c);
         if (!st) st = bind_part(m, (model_component)c, !d.diffusers_names);
         if (st) {
