@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "models/vae_encoder.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_blend.h"
+#include "ops/latent_sample.h"
+#include "ops/latent_scale.h"
 #include "ops/layout.h"
-#include "ops/pipeline_ops.h"
+#include "ops/sampler_step.h"
 #include "pipeline/edit.h"
 #include "pipeline/run_tensor.h"
 
