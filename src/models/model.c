@@ -27,6 +27,7 @@ typedef struct model_part {
     char **extras;
     size_t extra_count;
     char *tokenizer_dir;
+    const char *prefix;     /* of the component's keys in a single file ("" in a component file) */
 } model_part;
 
 struct model {
@@ -34,6 +35,7 @@ struct model {
     model_layout layout;
     model_family family;
     bool inpainting;
+    bool diffusers_names;   /* a single file holding diffusers names (layout_detect_diffusers.c) */
     safetensors_file *single;
     model_part parts[MODEL_COMPONENT_COUNT];
     clip_config clip[2];
@@ -166,9 +168,32 @@ static int compare_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Binds part->spec to the tensors of part->file. `prefix` selects the component's keys in a
- * single file (NULL for a diffusers component file, whose keys are diffusers names). */
-static pixeen_status bind_part(model *m, model_component c, const char *prefix) {
+/* ComfyUI-GGUF's convert.py stores SD UNet tensors whose rows are not whole 256-value blocks as
+ * [n / 256, 256] and records the shape in a `comfy.gguf.orig_shape.<name>` array. */
+static bool has_comfy_reshape(const safetensors_file *f, const char *name) {
+    char key[LAYOUT_KEY_MAX + 32];
+    snprintf(key, sizeof key, "comfy.gguf.orig_shape.%s", name);
+    return safetensors_metadata_get(f, key) != NULL;
+}
+
+/* True when `name` is under another component's prefix that is longer than c's ("te.1." inside
+ * "te.", or anything inside a bare UNet's ""): that component's tensor, not an extra of c. */
+static bool under_longer_prefix(const model *m, model_component c, const char *name) {
+    size_t plen = strlen(m->parts[c].prefix);
+    for (int o = 0; o < MODEL_COMPONENT_COUNT; o++) {
+        const char *q = m->parts[o].prefix;
+        if (o != (int)c && m->parts[o].present && q && m->parts[o].file == m->parts[c].file && strlen(q) > plen &&
+            !strncmp(name, q, strlen(q)))
+            return true;
+    }
+    return false;
+}
+
+/* Binds part->spec to the tensors of part->file. part->prefix selects the component's keys; with
+ * `original` they are the original layout's (layout_original_ref), else prefix + diffusers name
+ * (a diffusers component file: prefix ""; a single file in diffusers names: "unet." ...). */
+static pixeen_status bind_part(model *m, model_component c, bool original) {
+    const char *prefix = m->parts[c].prefix;
     model_part *part = &m->parts[c];
     const safetensors_file *f = part->file;
     layout_context ctx = {m->family, &m->unet, &m->vae,
@@ -194,11 +219,11 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         }
         w->file = f;
         original_ref ref;
-        if (prefix) {
+        if (original) {
             PX_TRY(layout_original_ref(&ctx, c, s, &ref));
         } else {
             memset(&ref, 0, sizeof ref);
-            snprintf(ref.key, sizeof ref.key, "%s", s->name);
+            snprintf(ref.key, sizeof ref.key, "%s%s", prefix, s->name);
             ref.ndim = s->ndim;
             memcpy(ref.shape, s->shape, sizeof ref.shape);
         }
@@ -206,7 +231,7 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         char want[96], found[96];
         format_shape(want, sizeof want, ref.ndim, ref.shape);
         if (!t) {
-            if (prefix) problem(&pr, "tensor '%s' (key '%s') %s missing", s->name, ref.key, want);
+            if (prefix[0]) problem(&pr, "tensor '%s' (key '%s') %s missing", s->name, ref.key, want);
             else problem(&pr, "tensor '%s' %s missing", s->name, want);
             continue;
         }
@@ -216,7 +241,10 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
             const char *hint = "";
             if (c == MODEL_UNET && !strcmp(s->name, "conv_in.weight") && t->ndim == 4 && t->shape[1] == 9)
                 hint = " (an inpainting checkpoint?)";
-            problem(&pr, "tensor '%s' has shape %s, expected %s%s", prefix ? ref.key : s->name, found, want, hint);
+            if (has_comfy_reshape(f, t->name))
+                hint = " (ComfyUI-GGUF stored it reshaped to rows of 256, comfy.gguf.orig_shape: not supported; "
+                       "convert the original checkpoint with pixeen quantize)";
+            problem(&pr, "tensor '%s' has shape %s, expected %s%s", ref.key, found, want, hint);
             continue;
         }
         if (!safetensors_dtype_is_weight(t->dtype)) {
@@ -229,10 +257,10 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         w->transpose = ref.transpose;
     }
     /* Extras: stored under this component but used by no network. */
-    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t plen = strlen(prefix);
     for (size_t i = 0; i < n_file && !pr.count; i++) {
         const safetensors_tensor *t = safetensors_at(f, i);
-        if (used[i] || (prefix && strncmp(t->name, prefix, plen))) continue;
+        if (used[i] || strncmp(t->name, prefix, plen) || under_longer_prefix(m, c, t->name)) continue;
         char **grown = realloc(part->extras, (part->extra_count + 1) * sizeof *grown);
         if (!grown) {
             free(used);
@@ -326,6 +354,7 @@ static pixeen_status open_single(model *m) {
     layout_detected d;
     PX_TRY(layout_detect(m->single, &d));
     m->layout = MODEL_LAYOUT_SINGLE_FILE;
+    m->diffusers_names = d.diffusers_names;
     m->family = d.family;
     m->inpainting = d.inpainting;
     m->clip[0] = d.clip[0];
@@ -338,15 +367,19 @@ static pixeen_status open_single(model *m) {
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     else snprintf(dir, strlen(dir) + 1, ".");
+    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) { /* every prefix first: extras exclude the others' */
+        if (!d.present[c]) continue;
+        m->parts[c].present = true;
+        m->parts[c].file = m->single;
+        m->parts[c].prefix = d.diffusers_names ? d.prefix[c] : layout_component_prefix(m->family, (model_component)c);
+    }
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
         if (!d.present[c]) continue;
         model_part *p = &m->parts[c];
-        p->present = true;
-        p->file = m->single;
         if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2)
             p->tokenizer_dir = find_tokenizer_beside(dir, m->path, c == MODEL_TEXT_ENCODER ? "tokenizer" : "tokenizer_2");
         pixeen_status st = build_spec(m, (model_component)c);
-        if (!st) st = bind_part(m, (model_component)c, layout_component_prefix(m->family, (model_component)c));
+        if (!st) st = bind_part(m, (model_component)c, !d.diffusers_names);
         if (st) {
             free(dir);
             return st;
@@ -403,7 +436,8 @@ static pixeen_status open_component(model *m, model_component c) {
     if ((st = safetensors_open(weights, &p->file))) goto done;
     p->present = true;
     if ((st = build_spec(m, c))) goto done;
-    st = bind_part(m, c, NULL);
+    p->prefix = "";
+    st = bind_part(m, c, false);
 done:
     free(json);
     free(weights);
@@ -531,6 +565,7 @@ pixeen_status model_open(const char *path, model **out) {
 
 const char *model_path(const model *m) { return m->path; }
 model_layout model_get_layout(const model *m) { return m->layout; }
+bool model_has_diffusers_names(const model *m) { return m->layout == MODEL_LAYOUT_DIFFUSERS || m->diffusers_names; }
 model_family model_get_family(const model *m) { return m->family; }
 bool model_is_inpainting(const model *m) { return m->inpainting; }
 
@@ -546,6 +581,10 @@ static const char *component_title(model_component c) {
 
 void model_component_where(const model *m, model_component c, char *buf, size_t size) {
     if (m->layout == MODEL_LAYOUT_DIFFUSERS) snprintf(buf, size, "its %s/ folder is missing", model_component_name(c));
+    else if (m->diffusers_names)
+        snprintf(buf, size, "no %s in diffusers names (prefixes %s)", model_component_name(c),
+                 c == MODEL_VAE ? "'vae.', 'first_stage_model.'" : c == MODEL_TEXT_ENCODER ? "'te.', 'text_encoder.'" :
+                 c == MODEL_TEXT_ENCODER_2 ? "'te.1.', 'text_encoder_2.'" : "'unet.', none");
     else snprintf(buf, size, "no tensor name starts with '%s'", layout_component_prefix(m->family, c));
 }
 
