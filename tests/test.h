@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/error.h"
+#include "core/platform.h" /* POSIX file calls, also on Windows */
 
 static int test_passed_count, test_failed_count;
 

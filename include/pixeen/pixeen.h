@@ -61,7 +61,9 @@
 extern "C" {
 #endif
 
-#if defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
+#if defined(PIXEEN_BUILDING_LIBRARY) && defined(_WIN32)
+#define PIXEEN_API __declspec(dllexport) /* functions only: callers need no dllimport */
+#elif defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
 #define PIXEEN_API __attribute__((visibility("default")))
 #else
 #define PIXEEN_API

@@ -4,14 +4,13 @@
 #include "models/model.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/platform.h"
 #include "core/log.h"
 
 /* config.json files are a few KB; 16 MB is a generous bound against reading a wrong huge file. */

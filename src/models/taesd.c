@@ -2,9 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
+
+#include "core/platform.h"
 
 #include "models/safetensors.h"
 #include "models/taesd.h"

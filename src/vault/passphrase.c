@@ -3,25 +3,18 @@
 #include "vault/passphrase.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
+
+#include "core/platform.h"
 
 #include "vault/keys.h"
 
 /* Reads one line from the terminal `fd` into s (without the newline). */
 static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
-    struct termios old, quiet;
+    platform_tty_state old;
     /* Echo goes off before the prompt appears, so nothing typed in answer to it is ever echoed. */
-    int have_termios = tcgetattr(fd, &old) == 0;
-    if (have_termios) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        quiet.c_lflag |= ICANON;
-        tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
+    int have_termios = platform_tty_quiet(fd, &old);
     s->len = 0;
     pixeen_status status = PIXEEN_OK;
     if (write(fd, prompt, strlen(prompt)) < 0) status = error_set(PIXEEN_ERROR_IO, "vault: cannot write the prompt");
@@ -37,7 +30,7 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
         }
     }
     sodium_memzero(&c, sizeof c);
-    if (have_termios) tcsetattr(fd, TCSAFLUSH, &old);
+    if (have_termios) platform_tty_restore(fd, &old);
     ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
     (void)echoed;
     return status;
@@ -58,7 +51,7 @@ pixeen_status vault_passphrase_read(const char *file, const char *prompt, int co
             status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: passphrase in %s is too long", file);
         vault_secret_destroy(text);
     } else {
-        int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        int fd = platform_tty_open();
         if (fd < 0)
             return error_set(PIXEEN_ERROR_IO, "vault: no terminal to ask for the passphrase (%s); use "
                              "--passphrase-file", strerror(errno));
