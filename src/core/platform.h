@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -113,6 +114,15 @@ typedef struct platform_tty_state {
 } platform_tty_state;
 int platform_tty_quiet(int fd, platform_tty_state *saved);
 void platform_tty_restore(int fd, const platform_tty_state *saved);
+
+/* a * b + c rounded once, as C's fmaf. mingw-w64's fmaf (without -mfma) is not fused: it rounds
+ * the product first, which breaks the bit-exact torch and philox generators (tests/test_rng.c
+ * caught it under wine), so Windows gets an exact emulation in double (core/platform_win32.c). */
+#if defined(_WIN32)
+float platform_fmaf(float a, float b, float c);
+#else
+static inline float platform_fmaf(float a, float b, float c) { return fmaf(a, b, c); }
+#endif
 
 /* ---- the POSIX file vocabulary on Windows ------------------------------------------------- */
 #if defined(_WIN32)

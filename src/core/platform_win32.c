@@ -193,6 +193,23 @@ void platform_tty_restore(int fd, const platform_tty_state *saved) {
     (void)saved;
 }
 
+/* The product of two floats is exact in double (24 + 24 bits < 53); their sum with c, rounded to
+ * double, is then off the exact value by `err` (TwoSum). Rounding that double to float is correct
+ * unless it lies exactly halfway between two floats: then err says which way the exact sum lies. */
+float platform_fmaf(float a, float b, float c) {
+    double p = (double)a * (double)b;
+    double s = p + (double)c;
+    double bv = s - p;
+    double err = (p - (s - bv)) + ((double)c - bv);
+    float r = (float)s;
+    if (err == 0.0 || !isfinite(s) || (double)r == s) return r;
+    float other = nextafterf(r, (double)r < s ? INFINITY : -INFINITY);
+    double mid = ((double)r + (double)other) / 2.0; /* exact: 25 bits */
+    if (mid != s) return r;
+    /* s is a tie, so the exact value is on err's side of it. */
+    return (err > 0) == ((double)other > s) ? other : r;
+}
+
 int link(const char *from, const char *to) {
     if (CreateHardLinkA(to, from, NULL)) return 0;
     errno = errno_from_win32(GetLastError());
