@@ -16,6 +16,8 @@
 #if defined(__linux__)
 #include <sys/prctl.h>
 #include <sys/random.h>
+#elif defined(__APPLE__)
+#include <sys/random.h> /* getentropy */
 #endif
 
 int platform_random_bytes(void *buf, size_t n) {
@@ -118,7 +120,11 @@ int64_t platform_mtime_ns(const struct stat *st) {
 }
 
 void platform_wipe(void *p, size_t n) {
+#if defined(__APPLE__)
+    if (p && n) memset_s(p, n, 0, n); /* macOS has no explicit_bzero */
+#else
     if (p && n) explicit_bzero(p, n);
+#endif
 }
 
 int platform_disable_crash_dumps(const char **failed_call) {
