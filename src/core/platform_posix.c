@@ -2,6 +2,9 @@
  * the platform layer existed, unchanged. */
 #if !defined(_WIN32)
 
+#if defined(__APPLE__)
+#define __STDC_WANT_LIB_EXT1__ 1 /* memset_s */
+#endif
 #include "core/platform.h"
 
 #include <poll.h>
