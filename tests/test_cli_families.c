@@ -21,7 +21,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include <stb_image.h>
 
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "test.h"
 
 static char exe[1100], dir[1024];

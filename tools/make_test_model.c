@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 static int usage(void) {
     fprintf(stderr, "usage: make_test_model [--config sd15-tiny|sd15|sd2-tiny|sdxl-tiny|sd21|sdxl] [--layout diffusers|single] "

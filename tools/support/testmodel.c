@@ -1,5 +1,5 @@
 /* testmodel.c — random-weight model writer (see testmodel.h). */
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
