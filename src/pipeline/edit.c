@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/platform.h"
+#include "core/secure_mem.h"
 #include "models/vae_encoder.h"
 #include "ops/edit_ops.h"
 #include "ops/layout.h"
@@ -214,7 +215,7 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
         if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, (const int64_t[]){B, h, w, 1}, "latent mask rows", &e->mask_rows);
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->mask_rows.buffer, 0, ml, tensor_bytes(&e->mask_rows));
     }
-    free(ml);
+    secure_free(ml, ml ? (size_t)(B * h * w) * sizeof(float) : 0); /* the user's mask, downsampled */
     if (st == PIXEEN_OK && e->nine)
         st = run_tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C + 1}, "inpainting inputs", &e->extra);
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
+#include "core/secure_mem.h"
 #include "text/unicode.h"
 
 /* Largest id accepted in vocab.json: CLIP has 49408 tokens; 2^20 (20x that) bounds the id ->
@@ -337,7 +339,7 @@ typedef struct id_list {
 static pixeen_status push_id(id_list *l, int32_t id) {
     if (*l->count == l->capacity) {
         size_t cap = l->capacity ? l->capacity * 2 : 64;
-        int32_t *n = realloc(*l->ids, cap * sizeof *n);
+        int32_t *n = secure_grow(*l->ids, *l->count * sizeof *n, cap * sizeof *n);
         if (!n) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: ids");
         *l->ids = n;
         l->capacity = cap;
@@ -418,10 +420,11 @@ static pixeen_status bpe_word(const tokenizer *t, const uint32_t *cps, size_t n,
         st = push_id(out, id);
     }
 done:
-    free(w);
-    free(sym);
-    free(next);
-    free(key);
+    /* The prompt's words, their pieces and merge keys: wiped (core/secure_mem.h). */
+    secure_free(w, w ? max_bytes : 0);
+    secure_free(sym, sym ? (n * 4 + 1) * sizeof *sym : 0);
+    secure_free(next, next ? (n * 4 + 1) * sizeof *next : 0);
+    secure_free(key, key ? max_bytes * 2 + 2 : 0);
     return st;
 }
 
@@ -492,7 +495,7 @@ static pixeen_status encode_segment(const tokenizer *t, const uint8_t *s, size_t
         }
     }
     pixeen_status st = encode_normalised(t, cps, n, out);
-    free(cps);
+    secure_free(cps, (len * 3 + 1) * sizeof *cps);
     return st;
 }
 
@@ -530,7 +533,7 @@ pixeen_status tokenizer_encode_padded(const tokenizer *t, const char *text, size
     size_t count = 0;
     pixeen_status st = tokenizer_encode(t, text, len, &ids, &count);
     if (st) {
-        free(ids);
+        secure_free(ids, count * sizeof *ids);
         return st;
     }
     size_t keep = count < TOKENIZER_CONTEXT - 2 ? count : TOKENIZER_CONTEXT - 2;
@@ -539,6 +542,6 @@ pixeen_status tokenizer_encode_padded(const tokenizer *t, const char *text, size
     out[1 + keep] = t->eos;
     for (size_t i = keep + 2; i < TOKENIZER_CONTEXT; i++) out[i] = t->pad;
     if (n_ids) *n_ids = count;
-    free(ids);
+    secure_free(ids, count * sizeof *ids);
     return PIXEEN_OK;
 }
