@@ -9,9 +9,11 @@
 
 #include "api/internal.h"
 #include "vault/file.h"
+#include "vault/passphrase.h"
 
 PIXEEN_API void pixeen_saves_abort(void) {
     vault_file_abort_temporaries();
+    vault_passphrase_abort();
 }
 
 PIXEEN_API pixeen_status pixeen_process_protect(int handle_signals) {
@@ -21,9 +23,9 @@ PIXEEN_API pixeen_status pixeen_process_protect(int handle_signals) {
     if (platform_disable_crash_dumps(&failed_call) != 0)
         status = error_set(PIXEEN_ERROR_IO, "process: cannot disable core dumps (%s): %s", failed_call,
                            strerror(errno));
-    /* On a fatal signal the temporaries of saves in progress are removed first. */
+    /* On a fatal signal, pixeen_saves_abort first: temporaries removed, the terminal's echo back on. */
     int failed_signal = 0;
-    if (handle_signals && platform_on_fatal_signals(vault_file_abort_temporaries, &failed_signal) != 0)
+    if (handle_signals && platform_on_fatal_signals(pixeen_saves_abort, &failed_signal) != 0)
         status = error_set(PIXEEN_ERROR_IO, "process: cannot install a handler for signal %d: %s", failed_signal,
                            strerror(errno));
     return status;

@@ -107,13 +107,17 @@ int platform_on_fatal_signals(void (*cleanup)(void), int *failed_signal);
 /* The controlling terminal, opened read/write for a passphrase prompt (/dev/tty). On Windows: -1
  * with ENOTTY (no console prompt yet: a passphrase comes from a file there). */
 int platform_tty_open(void);
-/* Turns echo off on terminal fd, keeping what is needed to turn it back on in *saved. Returns 1 if
- * echo was turned off, 0 if fd is no terminal. */
+/* A terminal's settings (tcgetattr): platform_tty_save fills *saved and returns 1, or 0 if fd is no
+ * terminal; platform_tty_echo_off turns echo off from those settings; platform_tty_restore puts
+ * them back after pending output (TCSAFLUSH), platform_tty_restore_now at once (TCSANOW;
+ * async-signal-safe, for a signal handler). */
 typedef struct platform_tty_state {
     _Alignas(8) unsigned char bytes[256];
 } platform_tty_state;
-int platform_tty_quiet(int fd, platform_tty_state *saved);
+int platform_tty_save(int fd, platform_tty_state *saved);
+void platform_tty_echo_off(int fd, const platform_tty_state *saved);
 void platform_tty_restore(int fd, const platform_tty_state *saved);
+void platform_tty_restore_now(int fd, const platform_tty_state *saved);
 
 /* a * b + c rounded once, as C's fmaf. mingw-w64's fmaf (without -mfma) is not fused: it rounds
  * the product first, which breaks the bit-exact torch and philox generators (tests/test_rng.c

@@ -189,21 +189,32 @@ int platform_tty_open(void) {
 
 _Static_assert(sizeof(struct termios) <= sizeof(platform_tty_state), "platform_tty_state too small");
 
-int platform_tty_quiet(int fd, platform_tty_state *saved) {
-    struct termios old, quiet;
+int platform_tty_save(int fd, platform_tty_state *saved) {
+    struct termios old;
     if (tcgetattr(fd, &old) != 0) return 0;
     memcpy(saved->bytes, &old, sizeof old);
-    quiet = old;
+    return 1;
+}
+
+void platform_tty_echo_off(int fd, const platform_tty_state *saved) {
+    struct termios quiet;
+    memcpy(&quiet, saved->bytes, sizeof quiet);
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
     quiet.c_lflag |= ICANON;
     tcsetattr(fd, TCSAFLUSH, &quiet);
-    return 1;
 }
 
 void platform_tty_restore(int fd, const platform_tty_state *saved) {
     struct termios old;
     memcpy(&old, saved->bytes, sizeof old);
     tcsetattr(fd, TCSAFLUSH, &old);
+}
+
+void platform_tty_restore_now(int fd, const platform_tty_state *saved) {
+    /* memcpy and tcsetattr are both async-signal-safe (POSIX.1-2008 and later). */
+    struct termios old;
+    memcpy(&old, saved->bytes, sizeof old);
+    tcsetattr(fd, TCSANOW, &old);
 }
 
 #endif

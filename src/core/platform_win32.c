@@ -182,13 +182,23 @@ int platform_tty_open(void) {
     return -1;
 }
 
-int platform_tty_quiet(int fd, platform_tty_state *saved) {
+int platform_tty_save(int fd, platform_tty_state *saved) {
     (void)fd;
     (void)saved;
     return 0;
 }
 
+void platform_tty_echo_off(int fd, const platform_tty_state *saved) {
+    (void)fd;
+    (void)saved;
+}
+
 void platform_tty_restore(int fd, const platform_tty_state *saved) {
+    (void)fd;
+    (void)saved;
+}
+
+void platform_tty_restore_now(int fd, const platform_tty_state *saved) {
     (void)fd;
     (void)saved;
 }

@@ -3,18 +3,33 @@
 #include "vault/passphrase.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 
 #include "core/platform.h"
-
 #include "vault/keys.h"
+
+/* The terminal's settings while echo is off, for vault_passphrase_abort: a Ctrl-C at the prompt
+ * ends the process through a signal handler, and the shell would otherwise be left without echo. */
+static platform_tty_state tty_saved;
+static volatile sig_atomic_t tty_saved_fd = -1;
+
+void vault_passphrase_abort(void) {
+    int fd = tty_saved_fd;
+    if (fd >= 0) platform_tty_restore_now(fd, &tty_saved); /* async-signal-safe */
+}
 
 /* Reads one line from the terminal `fd` into s (without the newline). */
 static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
     platform_tty_state old;
     /* Echo goes off before the prompt appears, so nothing typed in answer to it is ever echoed. */
-    int have_termios = platform_tty_quiet(fd, &old);
+    int have_termios = platform_tty_save(fd, &old);
+    if (have_termios) {
+        tty_saved = old;
+        tty_saved_fd = fd; /* set before echo goes off: a signal from here on restores it */
+        platform_tty_echo_off(fd, &old);
+    }
     s->len = 0;
     pixeen_status status = PIXEEN_OK;
     if (write(fd, prompt, strlen(prompt)) < 0) status = error_set(PIXEEN_ERROR_IO, "vault: cannot write the prompt");
@@ -30,7 +45,10 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
         }
     }
     sodium_memzero(&c, sizeof c);
-    if (have_termios) platform_tty_restore(fd, &old);
+    if (have_termios) {
+        platform_tty_restore(fd, &old);
+        tty_saved_fd = -1;
+    }
     ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
     (void)echoed;
     return status;
