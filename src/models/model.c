@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/platform.h"
+#include "core/file_read.h"
 #include "core/log.h"
+#include "core/platform.h"
 
 /* config.json files are a few KB; 16 MB is a generous bound against reading a wrong huge file. */
 #define CONFIG_MAX_BYTES (16u << 20)
@@ -66,41 +67,16 @@ static bool is_dir(const char *p) {
 
 /* Reads a whole small text file (config.json, model_index.json), NUL-terminated. */
 static pixeen_status read_text(const char *path, char **out, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(PIXEEN_ERROR_IO, "model: cannot open '%s': %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: reading '%s'", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + size, 1, 4096, f);
-        size += got;
-        if (size > CONFIG_MAX_BYTES) {
-            free(buf);
-            fclose(f);
-            return error_set(PIXEEN_ERROR_FORMAT, "model: '%s' is larger than %u bytes (not a config)", path,
-                             CONFIG_MAX_BYTES);
-        }
-        if (got < 4096) break;
+    switch (file_read_bounded(path, CONFIG_MAX_BYTES, out, len)) {
+    case FILE_READ_OK: return PIXEEN_OK;
+    case FILE_READ_CANNOT_OPEN: return error_set(PIXEEN_ERROR_IO, "model: cannot open '%s': %s", path, strerror(errno));
+    case FILE_READ_TOO_LARGE:
+        return error_set(PIXEEN_ERROR_FORMAT, "model: '%s' is larger than %u bytes (not a config)", path,
+                         CONFIG_MAX_BYTES);
+    case FILE_READ_NO_MEMORY: return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: reading '%s'", path);
+    case FILE_READ_FAILED: break;
     }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return error_set(PIXEEN_ERROR_IO, "model: error reading '%s'", path);
-    }
-    buf[size] = 0;
-    *out = buf;
-    *len = size;
-    return PIXEEN_OK;
+    return error_set(PIXEEN_ERROR_IO, "model: error reading '%s'", path);
 }
 
 void model_close(model *m) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file_read.h"
 #include "core/platform.h"
 #include "core/secure_mem.h"
 #include "text/unicode.h"
@@ -269,38 +270,17 @@ static pixeen_status read_file(const char *dir, const char *name, bool optional,
     *out = NULL;
     *len = 0;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    switch (file_read_bounded(path, MAX_FILE_BYTES, out, len)) {
+    case FILE_READ_OK: return PIXEEN_OK;
+    case FILE_READ_CANNOT_OPEN:
         if (optional && errno == ENOENT) return PIXEEN_OK;
         return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: cannot open '%s': %s", path, strerror(errno));
+    case FILE_READ_TOO_LARGE:
+        return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: '%s' is over %u bytes", path, MAX_FILE_BYTES);
+    case FILE_READ_NO_MEMORY: return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: reading '%s'", path);
+    case FILE_READ_FAILED: break;
     }
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            char *nb = cap <= MAX_FILE_BYTES * 2u ? realloc(buf, cap) : NULL;
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: reading '%s'", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + size, 1, 65536, f);
-        size += got;
-        if (size > MAX_FILE_BYTES) {
-            free(buf);
-            fclose(f);
-            return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: '%s' is over %u bytes", path, MAX_FILE_BYTES);
-        }
-        if (got < 65536) break;
-    }
-    fclose(f);
-    buf[size] = 0;
-    *out = buf;
-    *len = size;
-    return PIXEEN_OK;
+    return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: error reading '%s': %s", path, strerror(errno));
 }
 
 pixeen_status tokenizer_load(const char *dir, tokenizer **out) {
