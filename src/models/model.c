@@ -300,26 +300,25 @@ static pixeen_status check_range(const model_weight *w, uint64_t first, uint64_t
     return PIXEEN_OK;
 }
 
-/* Transposed storage (OpenCLIP's text_projection, a few MB): element (r, c) of the diffusers
- * [R, C] tensor is stored at c * R + r. Read one stored element at a time: slow but rare. */
-pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst) {
+/* Both element types through one path (dst: uint16_t fp16 when half, else float). Transposed
+ * storage (OpenCLIP's text_projection, a few MB): element (r, c) of the diffusers [R, C] tensor is
+ * stored at c * R + r, so it is read one stored element at a time: slow but rare. */
+static pixeen_status read_elements(const model_weight *w, uint64_t first, uint64_t count, void *dst, bool half) {
     PX_TRY(check_range(w, first, count, dst));
-    if (!w->transpose) return safetensors_read_f32(w->file, w->tensor, w->first_element + first, count, dst);
-    uint64_t rows = (uint64_t)w->shape[0], cols = (uint64_t)w->shape[1];
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t e = first + i, r = e / cols, c = e % cols;
-        PX_TRY(safetensors_read_f32(w->file, w->tensor, w->first_element + c * rows + r, 1, dst + i));
+    uint64_t runs = w->transpose ? count : 1, run = w->transpose ? 1 : count;
+    uint64_t rows = (uint64_t)w->shape[0], cols = w->transpose ? (uint64_t)w->shape[1] : 1;
+    for (uint64_t i = 0; i < runs; i++) {
+        uint64_t e = first + i, at = w->transpose ? (e % cols) * rows + e / cols : first;
+        PX_TRY(half ? safetensors_read_f16(w->file, w->tensor, w->first_element + at, run, (uint16_t *)dst + i)
+                    : safetensors_read_f32(w->file, w->tensor, w->first_element + at, run, (float *)dst + i));
     }
     return PIXEEN_OK;
 }
 
+pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst) {
+    return read_elements(w, first, count, dst, false);
+}
+
 pixeen_status model_weight_read_f16(const model_weight *w, uint64_t first, uint64_t count, uint16_t *dst) {
-    PX_TRY(check_range(w, first, count, dst));
-    if (!w->transpose) return safetensors_read_f16(w->file, w->tensor, w->first_element + first, count, dst);
-    uint64_t rows = (uint64_t)w->shape[0], cols = (uint64_t)w->shape[1];
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t e = first + i, r = e / cols, c = e % cols;
-        PX_TRY(safetensors_read_f16(w->file, w->tensor, w->first_element + c * rows + r, 1, dst + i));
-    }
-    return PIXEEN_OK;
+    return read_elements(w, first, count, dst, true);
 }
