@@ -14,8 +14,9 @@
 
 #include "api/internal.h"
 #include "models/taesd.h"
-#include "ops/pipeline_ops.h"
-#include "ops/preview.h"
+#include "ops/image_rgba8.h"
+#include "ops/latent_preview.h"
+#include "ops/latent_scale.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
     error_clear();

@@ -61,6 +61,7 @@ typedef struct gpu_profile_entry {
 
 struct gpu_context {
     gpu_caps caps;
+    gpu_tuning tuning; /* read from the environment at creation */
     bool borrowed; /* instance, device and queue belong to the application: never destroyed */
     void (*lock_queue)(void *user);
     void (*unlock_queue)(void *user);

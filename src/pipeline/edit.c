@@ -6,9 +6,11 @@
 #include "core/platform.h"
 #include "core/secure_mem.h"
 #include "models/vae_encoder.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_blend.h"
+#include "ops/latent_sample.h"
+#include "ops/latent_scale.h"
 #include "ops/layout.h"
-#include "ops/pipeline_ops.h"
+#include "ops/sampler_step.h"
 #include "pipeline/edit.h"
 #include "pipeline/run_tensor.h"
 
