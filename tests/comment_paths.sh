@@ -3,7 +3,7 @@
 # (src/..., shaders/..., tests/..., docs/..., tools/..., scripts/..., include/..., cmake/...,
 # third_party/..., examples/...) exists, so comments cannot go on pointing at files that were moved
 # or renamed. A path counts when it starts a word (not after '/', '$', '}' or a letter: those are
-# build-folder, URL or variable paths) and has no pattern characters (<unit>, *, {a,b}).
+# build-folder, URL or variable paths) and has no pattern characters (<unit>, *, {a,b}, a regex's \.).
 # Build outputs named as such (an executable, an install destination) are listed in EXEMPT.
 set -eu
 cd "$1"
@@ -14,9 +14,9 @@ include/sodium
 "
 missing=0
 checked=0
-paths=$(grep -rnoE '(^|[^A-Za-z0-9_./$}{-])(src|shaders|tests|docs|tools|scripts|include|cmake|third_party|examples)/[A-Za-z0-9_./*<>{}$-]*[A-Za-z0-9_*>}]' \
+paths=$(grep -rnoE '(^|[^A-Za-z0-9_./$}{-])(src|shaders|tests|docs|tools|scripts|include|cmake|third_party|examples)/[A-Za-z0-9_./*<>{}$\\-]*[A-Za-z0-9_*>}]' \
           src include shaders tests scripts docs tools cmake examples README.md CMakeLists.txt .ci/run 2>/dev/null |
-        sed -E 's/^([^:]*:[0-9]+:)[^a-z]?/\1/' | grep -vE ':[^:]*[<>{}*$]' || true)
+        sed -E 's/^([^:]*:[0-9]+:)[^a-z]?/\1/' | grep -vE ':[^:]*[<>{}*$\\]' || true)
 old_ifs=$IFS
 IFS='
 '
