@@ -13,7 +13,7 @@
 
 #include "gpu_test.h"
 #include "models/memory_plan.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "pipeline/txt2img.h"
 
 static pixeen_status run(sd_model *m, int size, atomic_int *cancel) {

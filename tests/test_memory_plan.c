@@ -12,7 +12,7 @@
  *    through explicit products, and its largest activation is at least the [1, T, T] fp32 scores. */
 #include "models/memory_plan.h"
 #include "models/model_spec.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "test.h"
 
 #define MIB (1ull << 20)

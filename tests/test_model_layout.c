@@ -15,7 +15,7 @@
 #include "core/f16.h"
 #include "models/model.h"
 #include "models/quantize.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "test.h"
 
 static char *slurp(const char *path, size_t *len) {

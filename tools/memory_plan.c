@@ -14,7 +14,7 @@
 
 #include "models/memory_plan.h"
 #include "models/model.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "pipeline/family.h"
 
 static int usage(void) {

@@ -48,6 +48,13 @@
  * Descriptors: every *_desc struct may be zero-initialised ({0}, or NULL where the function says
  * so) to mean "all defaults"; each field's default is written beside it.
  *
+ * Stability: the tool functions the `pixeen` command line is built from are exported but UNSTABLE:
+ * their signatures and output may change in any release, 1.x included. They are the printers
+ * taking a FILE * (pixeen_devices_print, pixeen_context_profile_print, pixeen_model_inspect,
+ * pixeen_tokenize_print, pixeen_bench_compare), pixeen_model_quantize, pixeen_bench_run,
+ * pixeen_file_write_atomic, pixeen_file_read and pixeen_passphrase_read. Everything else follows
+ * the version rules (0.x: the minor version; then the major).
+ *
  * This header includes neither vulkan.h nor sodium.h, and is valid C99 and C++.
  */
 #ifndef PIXEEN_PIXEEN_H
@@ -61,7 +68,9 @@
 extern "C" {
 #endif
 
-#if defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
+#if defined(PIXEEN_BUILDING_LIBRARY) && defined(_WIN32)
+#define PIXEEN_API __declspec(dllexport) /* functions only: callers need no dllimport */
+#elif defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
 #define PIXEEN_API __attribute__((visibility("default")))
 #else
 #define PIXEEN_API

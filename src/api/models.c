@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/secure_mem.h"
 #include "core/text_escape.h"
 #include "models/model.h"
 #include "models/quantize.h"
@@ -212,7 +213,7 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
         }
         ch.count = chunks;
         ch.token_count = n;
-        free(ids);
+        secure_free(ids, n * sizeof *ids);
     } else {
         st = prompt_encode(tok, prompt, len, &ch);
     }

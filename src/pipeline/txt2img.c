@@ -6,6 +6,7 @@
 
 #include "core/f16.h"
 #include "core/log.h"
+#include "core/secure_mem.h"
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
@@ -342,10 +343,10 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras
             w->token_side = &s->side_t[e];
             w->token_side_index = &s->side_index_t[e];
         }
-        if (ids) memset(ids, 0, (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids); /* the prompt, as ids */
-        free(ids);
-        free(weights);
-        free(side);
+        /* The prompt, as ids, weights and embedding positions: wiped (core/secure_mem.h). */
+        secure_free(ids, ids ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids : 0);
+        secure_free(weights, weights ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *weights : 0);
+        secure_free(side, side ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *side : 0);
         text_build *tb = &s->tb[e];
         *tb = (text_build){.cfg = ccfg, .enc = enc, .ids = s->ids_t[e], .weights = s->weights_t[e], .eos_rows = s->eos_t[e],
                            .prev = e ? &s->text[e - 1].output : NULL, .clip_skip = req->clip_skip};
