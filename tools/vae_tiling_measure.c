@@ -44,8 +44,9 @@ static void measure(gpu_context *ctx, const nn_weights *w, const vae_config *cfg
                              .tile_px = tile_px};
     pixeen_status st = vae_tiling_prepare_decode(ctx, w, act, cfg, &s, 1, h, h, &t);
     decode_case c = {cfg, &t, {.dtype = DTYPE_F32, .rank = 4, .shape = {1, h, h, cfg->latent_channels}}};
-    uint64_t peak = 0, largest = 0;
-    if (st == PIXEEN_OK) st = nn_program_plan(ctx, w, act, build, &c, &peak, &largest);
+    nn_plan plan = {0};
+    if (st == PIXEEN_OK) st = nn_program_plan(w, act, build, &c, &plan);
+    const uint64_t peak = plan.arena_bytes, largest = plan.largest_bytes;
     printf("%4dx%-4d %-8s %-14s arena %8.1f MiB, largest activation %7.1f MiB", size, size, tiled ? "tiled" : "untiled",
            tiled ? "" : "", peak / MIB, largest / MIB);
     if (tiled) printf(" (%dx%d tiles of %d px)", t.y.count, t.x.count, t.y.tile * cfg->downscale);

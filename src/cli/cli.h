@@ -4,6 +4,7 @@
 #define PIXEEN_CLI_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <pixeen/pixeen.h>
 
@@ -24,6 +25,7 @@ void cli_print_escaped(FILE *out, const char *text, size_t n);
 typedef struct cli_save_options {
     const pixeen_generate_desc *desc;
     const char *model_path;
+    int first_width, first_height;            /* the hires fix's first pass (A1111 writes its Size) */
     const char *save, *save_plain;            /* encrypted / plaintext output paths, or NULL */
     const char *const *recipients;
     size_t recipient_count;
@@ -47,5 +49,14 @@ int cmd_generate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
 int cmd_bench(int argc, char **argv);
+
+/* Sets an environment variable for the library to read (POSIX setenv; Windows _putenv_s). */
+static inline int cli_setenv(const char *name, const char *value) {
+#if defined(_WIN32)
+    return _putenv_s(name, value);
+#else
+    return setenv(name, value, 1);
+#endif
+}
 
 #endif

@@ -172,6 +172,10 @@ void gpu_buffer_destroy_wiped(gpu_buffer *buf);
 uint64_t gpu_buffer_size(const gpu_buffer *buf);
 /* The VkBuffer (as an integer handle) holding `buf`, and where `buf` starts in it. */
 void gpu_buffer_vk_handle(const gpu_buffer *buf, uint64_t *handle, uint64_t *offset);
+/* A gpu_buffer over `size` bytes of an application's VkBuffer (`handle`, on the context's
+ * borrowed device), so operators can read it where it is: zero copy in. gpu_buffer_destroy
+ * forgets it and never destroys the VkBuffer; it must not be wiped, mapped or uploaded to. */
+pixeen_status gpu_buffer_wrap(gpu_context *ctx, uint64_t handle, uint64_t size, gpu_buffer **out);
 /* Whether the context runs on an application's borrowed device. */
 bool gpu_context_borrowed(const gpu_context *ctx);
 /* Host pointer of a GPU_MEMORY_HOST buffer (NULL for device memory). */

@@ -32,6 +32,7 @@ typedef struct gpu_block {
     uint32_t free_count, free_capacity;
     uint32_t live;       /* buffers carved from this block */
     struct gpu_block *next;
+    bool borrowed;       /* an application's VkBuffer (gpu_buffer_wrap): never destroyed, not listed */
 } gpu_block;
 
 struct gpu_buffer {

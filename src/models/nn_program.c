@@ -35,13 +35,11 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
     return PIXEEN_OK;
 }
 
-pixeen_status nn_program_plan(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user,
-                              uint64_t *peak, uint64_t *largest) {
+pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out) {
     nn_arena arena = {0};
-    nn_graph g = {.ctx = ctx, .arena = &arena, .weights = weights, .act = act};
+    nn_graph g = {.arena = &arena, .weights = weights, .act = act};
     build(&g, user);
-    if (peak) *peak = arena.peak;
-    if (largest) *largest = arena.largest;
+    *out = (nn_plan){arena.peak, arena.largest, g.flops};
     free(arena.free);
     return g.status;
 }

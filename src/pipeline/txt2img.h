@@ -8,8 +8,9 @@
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
  * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
- * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
- * of long prompts is applied). img2img and inpainting: `edit` (pipeline/edit.h).
+ * Prompt emphasis ("(word:1.2)") scales the text encoder's output per token (op_token_weights,
+ * only when the prompt uses it); long prompts run as chunks of 75 tokens. img2img and inpainting:
+ * `edit` (pipeline/edit.h).
  * Entry points: txt2img_run, txt2img_result_free. */
 #ifndef PIXEEN_PIPELINE_TXT2IMG_H
 #define PIXEEN_PIPELINE_TXT2IMG_H
@@ -64,6 +65,11 @@ typedef struct txt2img_request {
     const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
     const taesd *decoder;        /* NULL: the model's VAE; else TAESD decodes the final image */
     vae_tiling_settings vae_tiling; /* {0}: auto (pipeline/vae_tiling.h); also the edit's encoder */
+    /* For a hires fix's first pass (pipeline/hires.h): */
+    bool keep_latents;           /* the result keeps the final latents on the GPU (result.latents) */
+    bool skip_decode;            /* no decode: result.rgba stays NULL (the latent upscalers) */
+    int step_offset, step_total; /* progress and previews count steps from step_offset of
+                                    step_total (0: this run's own count) */
 } txt2img_request;
 
 typedef struct txt2img_result {
@@ -72,6 +78,7 @@ typedef struct txt2img_result {
     uint64_t peak_device_bytes; /* arenas and buffers of this run, on top of the weights */
     float *debug_latents;       /* keep_debug: [B, C, h, w] */
     float *debug_image;         /* keep_debug: [B, H, W, 3], the VAE's raw output */
+    tensor latents;             /* keep_latents: fp32 [B, h, w, C] final latents, own buffer */
 } txt2img_result;
 
 pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_result *out);

@@ -192,7 +192,9 @@ static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype
     const int64_t shape[4] = {N, encode ? h * f : h, encode ? wd * f : wd, encode ? c->in_channels : c->latent_channels};
     memcpy(up.input.shape, shape, sizeof shape);
     if (s.mode == VAE_TILING_AUTO) {
-        PX_TRY(nn_program_plan(ctx, w, act, build_untiled, &up, &out->untiled_peak, &out->untiled_largest));
+        nn_plan plan;
+        PX_TRY(nn_program_plan(w, act, build_untiled, &up, &plan));
+        out->untiled_peak = plan.arena_bytes, out->untiled_largest = plan.largest_bytes;
         if (!vae_tiling_decide(s.mode, out->untiled_peak, out->untiled_largest, out->budget, binding)) {
             log_info("vae: %s untiled: %.1f MiB of activations (budget %.1f MiB), largest %.1f MiB", encode ? "encode" : "decode",
                      out->untiled_peak / MIB, out->budget / MIB, out->untiled_largest / MIB);
@@ -206,12 +208,12 @@ static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype
         while (tile / 2 >= VAE_TILE_MIN_LATENT && !s.tile_px) {
             bool shrink = out->y.count == 1 && out->x.count == 1;
             if (!shrink) {
-                uint64_t peak = 0, largest = 0;
+                nn_plan tiled;
                 out->tiled = true; /* for the planning pass of the tiled program (the table is not read) */
-                pixeen_status st = nn_program_plan(ctx, w, act, build_untiled_or_tiled, &(tiled_plan){&up, out}, &peak, &largest);
+                pixeen_status st = nn_program_plan(w, act, build_untiled_or_tiled, &(tiled_plan){&up, out}, &tiled);
                 out->tiled = false;
                 PX_TRY(st);
-                shrink = peak > out->budget || largest > binding;
+                shrink = tiled.arena_bytes > out->budget || tiled.largest_bytes > binding;
             }
             if (!shrink) break;
             tile /= 2;
