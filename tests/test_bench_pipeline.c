@@ -77,6 +77,15 @@ int main(void) {
     CHECK(!find(&r, "pipeline", "unet step b2 128x128")); /* quick: one size */
     CHECK(r.quick && r.device.name[0]);
     bench_report_free(&r);
+    /* A filter picks pieces; one that matches none is an error. */
+    CHECK_OK(pixeen_bench_pipeline(
+        &(pixeen_bench_pipeline_desc){.model = model, .quick = 1, .json_path = json_b, .filter = "vae decode"}));
+    CHECK_OK(bench_report_read(json_b, &r));
+    CHECK(find(&r, "pipeline", "vae decode b1 64x64") && !find(&r, "pipeline", "text encoder b2") &&
+          !find(&r, "pipeline", "unet step b2 64x64"));
+    bench_report_free(&r);
+    CHECK_STATUS(pixeen_bench_pipeline(&(pixeen_bench_pipeline_desc){.model = model, .quick = 1, .filter = "no such"}),
+                 PIXEEN_ERROR_INVALID_ARGUMENT);
 
     /* The CLI as the README spells it, without -m (the tiny model is written and removed), fp32. */
     const char *bin = getenv("PIXEEN_TEST_BIN");
@@ -91,7 +100,7 @@ int main(void) {
         CHECK(system(cmd) == 0);
         snprintf(cmd, sizeof cmd, "grep -q 'unet step b2 64x64' %s/compare.txt", tmp_dir);
         CHECK(system(cmd) == 0);
-        snprintf(cmd, sizeof cmd, "%s/src/pixeen bench --pipeline --filter x 2>/dev/null", bin);
+        snprintf(cmd, sizeof cmd, "%s/src/pixeen bench --pipeline --list 2>/dev/null", bin);
         CHECK(WEXITSTATUS(system(cmd)) == 2);
         snprintf(cmd, sizeof cmd, "%s/src/pixeen bench -m %s 2>/dev/null", bin, model);
         CHECK(WEXITSTATUS(system(cmd)) == 2);

@@ -102,7 +102,9 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
 static void check_choice(gpu_context *ctx) {
     unsetenv("PIXEEN_CONV_WINOGRAD");
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, DTYPE_F16, DTYPE_F16));   /* 32 tiles */
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16)); /* 8 tiles */
+    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, DTYPE_F16, DTYPE_F16));   /* conv_in */
     CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 3, 320, DTYPE_F16, DTYPE_F16));   /* Cin % 4 */
     CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 128, 3, DTYPE_F16, DTYPE_F16));   /* Cout % 4 */
     CHECK(!op_conv2d_winograd_supported(ctx, 1, 1024, 1024, 128, 128, DTYPE_F32, DTYPE_F16)); /* v > a binding */

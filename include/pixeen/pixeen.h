@@ -786,6 +786,8 @@ typedef struct pixeen_bench_pipeline_desc {
     int repeat;            /* timed runs per piece; 0: 3 (1 with quick) */
     pixeen_precision precision; /* activations; default fp16 */
     FILE *out;             /* NULL: stdout */
+    const char *filter;    /* only the pieces whose name contains it ("unet step b2 512x512",
+                              "vae decode b1 256x256", "text encoder b2"); NULL: all */
     uint32_t reserved[16]; /* must be zero */
 } pixeen_bench_pipeline_desc;
 

@@ -94,8 +94,11 @@ typedef struct pipeline_run {
     gpu_context *ctx;
     FILE *out;
     uint32_t repeat;
+    const char *filter;
     bench_report *report;
 } pipeline_run;
+
+static bool wanted(const pipeline_run *r, const char *piece) { return !r->filter || strstr(piece, r->filter); }
 
 static bench_result *next_result(pipeline_run *r, const char *family, const char *name) {
     if (r->report->count == MAX_RESULTS) return NULL;
@@ -209,11 +212,11 @@ static pixeen_status run_pieces(pipeline_run *r, sd_model *m, const int *sizes, 
     for (int e = 0; st == PIXEEN_OK && e < m->family->encoder_count; e++) {
         model_component c = m->family->encoders[e].component;
         in.clip = model_clip_config(m->files, c);
-        if (!in.clip) continue;
+        snprintf(piece, sizeof piece, "text encoder%s b%d", e ? " 2" : "", CFG_BATCH);
+        if (!in.clip || !wanted(r, piece)) continue;
         int32_t ids[CFG_BATCH * 77];
         for (int i = 0; i < CFG_BATCH * 77; i++) ids[i] = (int32_t)((i * 7919u + 13u) % (uint32_t)in.clip->vocab_size);
         st = input_tensor(ctx, DTYPE_I32, 2, (const int64_t[]){CFG_BATCH, 77}, ids, &in.in[0]);
-        snprintf(piece, sizeof piece, "text encoder%s b%d", e ? " 2" : "", CFG_BATCH);
         if (st == PIXEEN_OK) st = time_piece(r, piece, &m->weights[c], m->act, build_text, &in);
         free_inputs(&in);
     }
@@ -224,24 +227,29 @@ static pixeen_status run_pieces(pipeline_run *r, sd_model *m, const int *sizes, 
         int64_t h = sizes[s] / in.vae->downscale;
         /* One UNet step of a guided generation: batch 2 (negative and positive prompt). */
         float t[CFG_BATCH] = {500.0f, 500.0f};
-        st = random_tensor(ctx, m->act, 4, (const int64_t[]){CFG_BATCH, h, h, in.unet->in_channels}, 1, &in.in[0]);
-        if (st == PIXEEN_OK) st = input_tensor(ctx, DTYPE_F32, 1, (const int64_t[]){CFG_BATCH}, t, &in.in[1]);
-        if (st == PIXEEN_OK) st = random_tensor(ctx, m->act, 3, (const int64_t[]){CFG_BATCH, 77, ctx_dim}, 2, &in.in[2]);
-        if (st == PIXEEN_OK && in.unet->addition_time_embed_dim > 0) { /* SDXL: pooled text, size numbers */
+        snprintf(piece, sizeof piece, "unet step b%d %dx%d", CFG_BATCH, sizes[s], sizes[s]);
+        if (wanted(r, piece))
+            st = random_tensor(ctx, m->act, 4, (const int64_t[]){CFG_BATCH, h, h, in.unet->in_channels}, 1, &in.in[0]);
+        if (st == PIXEEN_OK && in.in[0].rank)
+            st = input_tensor(ctx, DTYPE_F32, 1, (const int64_t[]){CFG_BATCH}, t, &in.in[1]);
+        if (st == PIXEEN_OK && in.in[0].rank)
+            st = random_tensor(ctx, m->act, 3, (const int64_t[]){CFG_BATCH, 77, ctx_dim}, 2, &in.in[2]);
+        if (st == PIXEEN_OK && in.in[0].rank && in.unet->addition_time_embed_dim > 0) { /* SDXL: pooled text, size numbers */
             int64_t P = in.unet->projection_class_embeddings_input_dim - 6 * in.unet->addition_time_embed_dim;
             float ids[CFG_BATCH * 6];
             for (int i = 0; i < CFG_BATCH * 6; i++) ids[i] = i % 6 == 2 || i % 6 == 3 ? 0.0f : (float)sizes[s];
             st = random_tensor(ctx, m->act, 2, (const int64_t[]){CFG_BATCH, P}, 3, &in.in[3]);
             if (st == PIXEEN_OK) st = input_tensor(ctx, DTYPE_F32, 1, (const int64_t[]){CFG_BATCH * 6}, ids, &in.in[4]);
         }
-        snprintf(piece, sizeof piece, "unet step b%d %dx%d", CFG_BATCH, sizes[s], sizes[s]);
-        if (st == PIXEEN_OK) st = time_piece(r, piece, &m->weights[MODEL_UNET], m->act, build_unet, &in);
+        if (st == PIXEEN_OK && in.in[0].rank)
+            st = time_piece(r, piece, &m->weights[MODEL_UNET], m->act, build_unet, &in);
         free_inputs(&in);
         /* The VAE decode of one image. */
         tensor_dtype vae_act = m->family->vae_decode_fp32 ? DTYPE_F32 : m->act;
+        snprintf(piece, sizeof piece, "vae decode b1 %dx%d", sizes[s], sizes[s]);
+        if (!wanted(r, piece)) continue;
         if (st == PIXEEN_OK)
             st = random_tensor(ctx, vae_act, 4, (const int64_t[]){1, h, h, in.vae->latent_channels}, 4, &in.in[0]);
-        snprintf(piece, sizeof piece, "vae decode b1 %dx%d", sizes[s], sizes[s]);
         if (st == PIXEEN_OK) st = time_piece(r, piece, &m->weights[MODEL_VAE], vae_act, build_vae, &in);
         free_inputs(&in);
     }
@@ -264,7 +272,8 @@ PIXEEN_API pixeen_status pixeen_bench_pipeline(const pixeen_bench_pipeline_desc 
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: unknown precision %d", (int)desc->precision);
     FILE *out = desc->out ? desc->out : stdout;
     static const int full_sizes[] = {256, 512}, quick_sizes[] = {64};
-    pipeline_run run = {.out = out, .repeat = desc->repeat ? (uint32_t)desc->repeat : desc->quick ? 1u : 3u};
+    pipeline_run run = {.out = out, .repeat = desc->repeat ? (uint32_t)desc->repeat : desc->quick ? 1u : 3u,
+                        .filter = desc->filter && desc->filter[0] ? desc->filter : NULL};
     bench_report report = {0};
     char tmp[4096] = "", model_path[4200];
     sd_model *m = NULL;
@@ -296,7 +305,8 @@ PIXEEN_API pixeen_status pixeen_bench_pipeline(const pixeen_bench_pipeline_desc 
     struct tm utc;
     if (gmtime_r(&now, &utc)) strftime(report.date, sizeof report.date, "%Y-%m-%dT%H:%M:%SZ", &utc);
     bench_device_fill(caps, &report.device);
-    snprintf(report.filter, sizeof report.filter, "pipeline %s", desc->model ? desc->model : "(tiny model)");
+    snprintf(report.filter, sizeof report.filter, "pipeline %s%s%s", desc->model ? desc->model : "(tiny model)",
+             run.filter ? ", pieces matching " : "", run.filter ? run.filter : "");
     snprintf(report.device_selector, sizeof report.device_selector, "%s", desc->device ? desc->device : "");
     const char *lp = getenv("LP_NUM_THREADS");
     snprintf(report.lp_num_threads, sizeof report.lp_num_threads, "%s", lp ? lp : "");
@@ -314,6 +324,8 @@ PIXEEN_API pixeen_status pixeen_bench_pipeline(const pixeen_bench_pipeline_desc 
         fprintf(out, "loaded in %.1f s (%s, %.0f MiB of weights)\n", bench_now_s() - t0, m->family->name,
                 (double)m->weight_bytes / (1 << 20));
         st = desc->quick ? run_pieces(&run, m, quick_sizes, 1) : run_pieces(&run, m, full_sizes, 2);
+        if (st == PIXEEN_OK && report.count == 0)
+            st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: no piece matches the filter '%s'", run.filter);
     }
     report.elapsed_s = bench_now_s() - t0;
     if (desc->json_path && report.count) {

@@ -3,10 +3,11 @@
  * implicit GEMM) and "winograd" (weight transform + input transform + batched product + output
  * transform, as the network builders record it), so `pixeen bench --filter winograd` gives the
  * before/after ratio per shape on the same machine and load. The speed rule in conv2d_winograd.c
- * (MIN_TILES) comes from these figures.
+ * (MIN_TILES, MIN_CIN) comes from these figures.
  *
  * Shapes: the SD 1.5 UNet's 3x3 stride-1 convolutions at latents 32x32 and 64x64 (256 and 512 px),
- * batch 2 (CFG), and the VAE decoder's at 256 px. Validation: a deterministic sample of 48 output
+ * batch 2 (CFG), and the VAE decoder's at 256 px and 512 px where the scratch fits one binding (the
+ * 512 px decoder's 256x256 level at 256 channels and its 512x512 level do not: direct there). Validation: a deterministic sample of 48 output
  * pixels against the double-precision reference (ref_conv2d_rows).
  * Case parameters p[]: p[0] 0 direct / 1 winograd, p[1] B, p[2] H (= W), p[3] Cin, p[4] Cout,
  * p[5] residual. */
@@ -196,6 +197,7 @@ uint32_t bench_cases_conv2d_winograd(bench_case *out, uint32_t max, bool quick) 
     add(&l, "vae", 1, 32, 512, 512, true);
     add(&l, "vae", 1, 64, 512, 512, true);
     add(&l, "vae", 1, 128, 512, 512, true);
-    add(&l, "vae", 1, 256, 256, 256, true);
+    add(&l, "vae", 1, 128, 256, 256, true);
+    add(&l, "vae", 1, 256, 128, 128, true);
     return l.n;
 }

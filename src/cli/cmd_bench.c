@@ -10,7 +10,8 @@ static void bench_usage(FILE *out) {
     fprintf(out,
             "usage: pixeen bench [--quick] [--filter TEXT] [--device INDEX|NAME] [--json FILE] [--repeat N]\n"
             "                    [--time-limit SECONDS] [--list]\n"
-            "       pixeen bench --pipeline [-m MODEL] [--quick] [--repeat N] [--precision fp16|fp32] [--json FILE]\n"
+            "       pixeen bench --pipeline [-m MODEL] [--quick] [--filter PIECE] [--repeat N] [--precision fp16|fp32]\n"
+            "                    [--json FILE]\n"
             "       pixeen bench --compare A.json B.json\n"
             "Measures the device's FMA and bandwidth ceilings, then validates and times every operator\n"
             "benchmark case (GPU timestamps, median of repeated runs) and reports time, GFLOP/s or GB/s\n"
@@ -30,6 +31,7 @@ static void bench_usage(FILE *out) {
             "  -m MODEL         the model for --pipeline (default: a tiny random-weight one; for real\n"
             "                   figures the full-size `make_test_model --config sd15` or a checkpoint)\n"
             "  --precision P    --pipeline's activations: fp16 (default) or fp32\n"
+            "                   (with --pipeline, --filter picks pieces: \"unet step b2 512x512\", \"256x256\")\n"
             "Exit status: 0 all cases passed, 1 a case failed validation or an error, 2 usage.\n"
             "On lavapipe leave LP_NUM_THREADS unset: the bench measures the driver as users run it.\n");
 }
@@ -103,12 +105,14 @@ int cmd_bench(int argc, char **argv) {
         return status == PIXEEN_OK ? 0 : cli_fail(status, "bench --compare");
     }
     if (pipeline) {
-        if (desc.filter || desc.list || desc.time_limit_s != 0) {
-            fprintf(stderr, "pixeen bench: --pipeline takes -m, --quick, --repeat, --precision, --json and --device\n");
+        if (desc.list || desc.time_limit_s != 0) {
+            fprintf(stderr, "pixeen bench: --pipeline takes -m, --quick, --filter, --repeat, --precision, --json and "
+                            "--device\n");
             return 2;
         }
         pixeen_bench_pipeline_desc p = {.model = model, .device = desc.device, .json_path = desc.json_path,
-                                        .quick = desc.quick, .repeat = desc.repeat, .precision = precision};
+                                        .quick = desc.quick, .repeat = desc.repeat, .precision = precision,
+                                        .filter = desc.filter};
         pixeen_status status = pixeen_bench_pipeline(&p);
         return status == PIXEEN_OK ? 0 : cli_fail(status, "bench --pipeline");
     }

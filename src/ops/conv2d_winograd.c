@@ -14,10 +14,12 @@
 #include "ops/conv2d_winograd.h"
 #include "ops/gemm.h"
 
-/* Below this many 2x2 tiles the transforms and the batched product's small matrices cost more than
- * the saved multiplications (measured on lavapipe with `pixeen bench --filter winograd`: see the
- * README's bench section). */
-#define MIN_TILES 128
+/* Where it measured faster on lavapipe (`pixeen bench --filter winograd`, Mesa 22.3 and 25.0, see
+ * the README's bench section): 1.5-3x at every SD shape from 32 tiles up (the UNet's 8x8 level at
+ * batch 2), 0.4x at 8 tiles (4x4 at batch 2: the weight transform then costs more than the saved
+ * products) and 0.5x for conv_in's 4 input channels (the transforms cost more than K = 36 saves). */
+#define MIN_TILES 32
+#define MIN_CIN 64
 
 op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout) {
     op_winograd_sizes s;
@@ -56,7 +58,7 @@ bool op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, int64_t H, int
     if (env && strcmp(env, "0") == 0) return false;
     if (!op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, w_dtype)) return false;
     if (env && strcmp(env, "1") == 0) return true;
-    return op_conv2d_winograd_sizes(B, H, W, Cin, Cout).tiles >= MIN_TILES;
+    return op_conv2d_winograd_sizes(B, H, W, Cin, Cout).tiles >= MIN_TILES && Cin >= MIN_CIN;
 }
 
 static gpu_binding_kind texel4(tensor_dtype dtype) {
