@@ -69,6 +69,12 @@ static void test_hostile(const char *rcpt) {
     CHECK(pixeen("open fifo -o f.png") == 1);
     CHECK(pixeen("open h.age -i fifo -o f.png") == 1);
     CHECK(pixeen("open pass.age --passphrase-file fifo -o f.png") == 1);
+    /* generate reads the save's passphrase before anything else: the error is the FIFO's, not the
+     * missing model's (which would come first if the passphrase were read after generating) */
+    char why[2048];
+    CHECK(pixeen("generate -m no-such-model -p x --save g.png.age --passphrase-file fifo") == 1);
+    slurp("err.txt", why, sizeof why);
+    CHECK(strstr(why, "passphrase") && strstr(why, "FIFO") && !strstr(why, "no-such-model"));
     snprintf(path, sizeof path, "%s/f.png", dir);
     CHECK(access(path, F_OK) != 0);
     /* three different sentences: empty file, text file, wrong key */

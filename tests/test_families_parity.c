@@ -8,7 +8,7 @@
  *
  * Tolerances (the fixtures' README): networks max|gpu - ref| / max|ref| < 1e-3 (fp32), 1e-2 (fp16);
  * pipelines: final latents relative L2 < 1e-3 / 3e-2, image mean |diff| < 1/255 / 4/255. */
-#include "gpu_test.h"
+#include "parity_test.h"
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
@@ -29,63 +29,25 @@ typedef struct fam_env {
 } fam_env;
 
 static float *read_ref(const fam_env *env, const char *name, size_t count) {
-    char rel[256];
-    snprintf(rel, sizeof rel, "%s/ref/%s.bin", env->name, name);
-    FILE *f = fopen(test_data_path(rel), "rb");
-    float *data = malloc(count * 4);
-    if (!f || fread(data, 4, count, f) != count) {
-        fprintf(stderr, "cannot read %s (%zu values)\n", rel, count);
-        exit(1);
-    }
-    fclose(f);
-    return data;
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/ref", env->name);
+    return parity_read_ref(dir, name, count);
 }
-
-static void nchw_to_nhwc(const float *in, float *out, int64_t B, int64_t C, int64_t H, int64_t W) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < H * W; i++) out[(b * H * W + i) * C + c] = in[(b * C + c) * H * W + i];
-}
-
-static double max_rel(const float *got, const float *ref, size_t n) {
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - ref[i]);
-        if (isnan(got[i])) d = INFINITY;
-        if (d > worst) worst = d;
-        if (fabs(ref[i]) > scale) scale = fabs(ref[i]);
-    }
-    return worst / scale;
-}
-
-static const char *act_name(tensor_dtype act) { return act == DTYPE_F16 ? "fp16" : "fp32"; }
 
 static void report(const fam_env *env, const char *what, tensor_dtype act, double err) {
     double tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
     printf("%s %s %-34s %s: max rel %.3g (tol %.0e)\n", env->name,
-           model_get_layout(env->m) == MODEL_LAYOUT_SINGLE_FILE ? "single " : "folder ", what, act_name(act), err, tol);
+           model_get_layout(env->m) == MODEL_LAYOUT_SINGLE_FILE ? "single " : "folder ", what, parity_act_name(act), err, tol);
     CHECK(err < tol);
 }
 
 static void run_graph(fam_env *env, model_component comp, tensor_dtype act, nn_build_fn build, void *user, float *out,
                       size_t out_count) {
-    nn_program prog;
-    CHECK_OK(nn_program_build(env->ctx, &env->w[comp], act, build, user, &prog));
-    if (!prog.rec) return;
-    CHECK_OK(gpu_recorder_submit(prog.rec));
-    CHECK((size_t)tensor_count(&prog.output) == out_count);
-    if ((size_t)tensor_count(&prog.output) == out_count) gpu_test_read(env->ctx, &prog.output, out);
-    nn_program_free(&prog);
+    parity_run_graph(env->ctx, &env->w[comp], act, build, user, out, out_count);
 }
 
 static tensor input_tensor(fam_env *env, tensor_dtype dtype, const float *data, uint32_t rank, const int64_t *shape) {
-    tensor t = {0};
-    t.dtype = dtype;
-    t.rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t.shape[i] = shape[i];
-    tensor flat = gpu_test_tensor(env->ctx, dtype, data, tensor_count(&t));
-    t.buffer = flat.buffer;
-    return t;
+    return parity_input_tensor(env->ctx, dtype, data, rank, shape);
 }
 
 static tensor int_tensor(fam_env *env, const int32_t *data, uint32_t rank, const int64_t *shape) {
@@ -172,7 +134,7 @@ static void test_text_encoder(fam_env *env, tensor_dtype act, int e) {
         c.final_norm = cases[k].final_norm;
         c.pooled = false;
         run_graph(env, comp, act, build_clip, &c, got, n);
-        report(env, name, act, max_rel(got, ref, n));
+        report(env, name, act, parity_max_rel(got, ref, n));
         free(ref);
         free(got);
     }
@@ -184,7 +146,7 @@ static void test_text_encoder(fam_env *env, tensor_dtype act, int e) {
     c.final_norm = true;
     c.pooled = true;
     run_graph(env, comp, act, build_clip, &c, got, np);
-    report(env, name, act, max_rel(got, ref, np));
+    report(env, name, act, parity_max_rel(got, ref, np));
     free(ref);
     free(got);
     gpu_buffer_destroy(c.ids.buffer);
@@ -214,8 +176,8 @@ static void test_unet(fam_env *env, tensor_dtype act, int batch, int timestep) {
     float *ctx = read_ref(env, name, (size_t)(batch * T * D));
     snprintf(name, sizeof name, "unet_32_b%d_t%d_out", batch, timestep);
     float *ref = read_ref(env, name, n), *refh = malloc(n * 4), *got = calloc(n, 4);
-    nchw_to_nhwc(x, xh, batch, C, H, W);
-    nchw_to_nhwc(ref, refh, batch, C, H, W);
+    parity_nchw_to_nhwc(x, xh, batch, C, H, W);
+    parity_nchw_to_nhwc(ref, refh, batch, C, H, W);
     float t[2] = {(float)timestep, (float)timestep};
     unet_case c = {.cfg = cfg};
     c.x = input_tensor(env, act, xh, 4, (const int64_t[]){batch, H, W, C});
@@ -233,7 +195,7 @@ static void test_unet(fam_env *env, tensor_dtype act, int batch, int timestep) {
     }
     run_graph(env, MODEL_UNET, act, build_unet, &c, got, n);
     snprintf(name, sizeof name, "unet batch %d t %d", batch, timestep);
-    report(env, name, act, max_rel(got, refh, n));
+    report(env, name, act, parity_max_rel(got, refh, n));
     gpu_buffer_destroy(c.x.buffer);
     gpu_buffer_destroy(c.ctx.buffer);
     gpu_buffer_destroy(c.t.buffer);
@@ -264,12 +226,12 @@ static void test_vae(fam_env *env, tensor_dtype act) {
     size_t nz = 4 * 32 * 32, n = 3 * 64 * 64;
     float *z = read_ref(env, "vae_decode_32_z", nz), *zh = malloc(nz * 4);
     float *ref = read_ref(env, "vae_decode_32_out", n), *refh = malloc(n * 4), *got = calloc(n, 4);
-    nchw_to_nhwc(z, zh, 1, 4, 32, 32);
-    nchw_to_nhwc(ref, refh, 1, 3, 64, 64);
+    parity_nchw_to_nhwc(z, zh, 1, 4, 32, 32);
+    parity_nchw_to_nhwc(ref, refh, 1, 3, 64, 64);
     vae_case c = {.cfg = model_vae_config(env->m)};
     c.z = input_tensor(env, act, zh, 4, (const int64_t[]){1, 32, 32, 4});
     run_graph(env, MODEL_VAE, act, build_vae, &c, got, n);
-    report(env, "vae decode", act, max_rel(got, refh, n));
+    report(env, "vae decode", act, parity_max_rel(got, refh, n));
     gpu_buffer_destroy(c.z.buffer);
     free(z);
     free(zh);
@@ -279,17 +241,6 @@ static void test_vae(fam_env *env, tensor_dtype act) {
 }
 
 /* ---- pipelines ---- */
-static void load_schedule(const fam_env *env, const char *name, schedule_config *cfg) {
-    char rel[256], text[8192];
-    snprintf(rel, sizeof rel, "%s/ref/pipe_%s_32_scheduler_config.json", env->name, name);
-    FILE *f = fopen(test_data_path(rel), "rb");
-    size_t len = f ? fread(text, 1, sizeof text, f) : 0;
-    if (f) fclose(f);
-    CHECK(len > 0);
-    schedule_config_default(cfg);
-    CHECK_OK(schedule_config_parse(text, len, cfg));
-}
-
 static void test_pipeline(fam_env *env, tensor_dtype act, const char *name, sampler_kind kind, sampler_karras karras) {
     sd_model *m = NULL;
     CHECK_OK(sd_model_load_with(env->ctx,
@@ -299,58 +250,13 @@ static void test_pipeline(fam_env *env, tensor_dtype act, const char *name, samp
                                 &m));
     if (!m) return;
     schedule_config_clear(&m->schedule);
-    load_schedule(env, name, &m->schedule);
-    const size_t n = 4 * 32 * 32, img_n = 64 * 64 * 3;
-    char key[96];
-    snprintf(key, sizeof key, "pipe_%s_32_init_latents", name);
-    float *init = read_ref(env, key, n);
-    snprintf(key, sizeof key, "pipe_%s_32_final_latents", name);
-    float *ref_latents = read_ref(env, key, n);
-    snprintf(key, sizeof key, "pipe_%s_32_image", name);
-    float *ref_image = read_ref(env, key, img_n);
-    float *noise = kind == SAMPLER_EULER_A ? read_ref(env, "pipe_euler_a_32_ancestral_noise", 4 * n) : NULL;
-    txt2img_request req = {
-        .prompt = "a photograph of an astronaut riding a horse",
-        .negative_prompt = "blurry, low quality",
-        .width = 64,
-        .height = 64,
-        .batch = 1,
-        .clip_skip = 1,
-        .guidance = 7.5f,
-        .seed = 1234,
-        .rng = RNG_TORCH_CPU,
-        .sampler = {.kind = kind, .steps = 4, .karras = karras},
-        .init_noise = init,
-        .step_noise = noise,
-        .keep_debug = 1,
-    };
-    txt2img_result res;
-    CHECK_OK(txt2img_run(m, &req, &res));
-    if (res.debug_latents) {
-        double err2 = 0, ref2 = 0, img_err = 0;
-        for (size_t i = 0; i < n; i++) {
-            double d = (double)res.debug_latents[i] - ref_latents[i];
-            err2 += d * d;
-            ref2 += (double)ref_latents[i] * ref_latents[i];
-        }
-        for (size_t i = 0; i < img_n; i++) {
-            double v = res.debug_image[i] / 2.0 + 0.5;
-            v = v < 0 ? 0 : v > 1 ? 1 : v;
-            img_err += fabs(v - ref_image[i]);
-        }
-        double rel_l2 = sqrt(err2 / ref2), mean_abs = img_err / (double)img_n;
-        double tol_l2 = act == DTYPE_F16 ? 3e-2 : 1e-3, tol_img = (act == DTYPE_F16 ? 4.0 : 1.0) / 255.0;
-        printf("%s %s pipeline %-20s %s: latents rel L2 %.3g (tol %.0e), image mean |diff| %.3g (tol %.3g)\n",
-               env->name, model_get_layout(env->m) == MODEL_LAYOUT_SINGLE_FILE ? "single" : "folder", name,
-               act_name(act), rel_l2, tol_l2, mean_abs, tol_img);
-        CHECK(rel_l2 < tol_l2);
-        CHECK(mean_abs < tol_img);
-    }
-    txt2img_result_free(&res);
-    free(init);
-    free(ref_latents);
-    free(ref_image);
-    free(noise);
+    char path[256], label[128];
+    snprintf(path, sizeof path, "%s/ref/pipe_%s_32_scheduler_config.json", env->name, name);
+    parity_load_schedule(path, &m->schedule);
+    snprintf(path, sizeof path, "%s/ref", env->name);
+    snprintf(label, sizeof label, "%s %s pipeline %-20s", env->name,
+             model_get_layout(env->m) == MODEL_LAYOUT_SINGLE_FILE ? "single" : "folder", name);
+    parity_pipeline_case(m, path, name, kind, karras, label);
     sd_model_free(m);
 }
 

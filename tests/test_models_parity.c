@@ -6,7 +6,7 @@
  * Tolerances: 1e-3 in fp32 (accumulation order and transcendental functions differ from PyTorch's
  * CPU kernels), 1e-2 with fp16 activations (storing every activation in fp16 alone moves the
  * outputs by ~1.5e-3 relative for the UNet, measured by the fixture authors). */
-#include "gpu_test.h"
+#include "parity_test.h"
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
@@ -16,36 +16,7 @@
 #define TOL_F32 1e-3
 #define TOL_F16 1e-2
 
-static float *read_ref(const char *name, size_t count) {
-    char rel[256];
-    snprintf(rel, sizeof rel, "sd15-tiny/ref/%s.bin", name);
-    FILE *f = fopen(test_data_path(rel), "rb");
-    float *data = malloc(count * 4);
-    if (!f || fread(data, 4, count, f) != count) {
-        fprintf(stderr, "cannot read %s (%zu values)\n", rel, count);
-        exit(1);
-    }
-    fclose(f);
-    return data;
-}
-
-/* NCHW <-> NHWC on the host (test inputs and outputs only; the pipeline converts on the GPU). */
-static void nchw_to_nhwc(const float *in, float *out, int64_t B, int64_t C, int64_t H, int64_t W) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < H * W; i++) out[(b * H * W + i) * C + c] = in[(b * C + c) * H * W + i];
-}
-
-static double max_rel(const float *got, const float *ref, size_t n) {
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - ref[i]);
-        if (isnan(got[i])) d = INFINITY;
-        if (d > worst) worst = d;
-        if (fabs(ref[i]) > scale) scale = fabs(ref[i]);
-    }
-    return worst / scale;
-}
+static float *read_ref(const char *name, size_t count) { return parity_read_ref("sd15-tiny/ref", name, count); }
 
 typedef struct net_env {
     gpu_context *ctx;
@@ -53,27 +24,13 @@ typedef struct net_env {
     nn_weights w[MODEL_COMPONENT_COUNT];
 } net_env;
 
-/* Plans and records a graph, runs it once, reads its output back. */
 static void run_graph(net_env *env, model_component comp, tensor_dtype act, nn_build_fn build, void *user, float *out,
                       size_t out_count) {
-    nn_program prog;
-    CHECK_OK(nn_program_build(env->ctx, &env->w[comp], act, build, user, &prog));
-    if (!prog.rec) return;
-    CHECK_OK(gpu_recorder_submit(prog.rec));
-    CHECK((size_t)tensor_count(&prog.output) == out_count);
-    if ((size_t)tensor_count(&prog.output) == out_count) gpu_test_read(env->ctx, &prog.output, out);
-    nn_program_free(&prog);
+    parity_run_graph(env->ctx, &env->w[comp], act, build, user, out, out_count);
 }
 
-/* A graph input: an fp32 host array uploaded into its own buffer, in the graph's dtype. */
 static tensor input_tensor(net_env *env, tensor_dtype dtype, const float *data, uint32_t rank, const int64_t *shape) {
-    tensor t = {0};
-    t.dtype = dtype;
-    t.rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t.shape[i] = shape[i];
-    tensor flat = gpu_test_tensor(env->ctx, dtype, data, tensor_count(&t));
-    t.buffer = flat.buffer;
-    return t;
+    return parity_input_tensor(env->ctx, dtype, data, rank, shape);
 }
 
 /* ---- CLIP ---- */
@@ -105,7 +62,7 @@ static void test_clip(net_env *env, tensor_dtype act) {
         float *ref = read_ref(refs[skip - 1], n), *got = calloc(n, 4);
         c.skip = skip;
         run_graph(env, MODEL_TEXT_ENCODER, act, build_clip, &c, got, n);
-        double err = max_rel(got, ref, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
+        double err = parity_max_rel(got, ref, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
         printf("clip (%s, clip skip %d): max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", skip, err, tol);
         CHECK(err < tol);
         free(ref);
@@ -136,15 +93,15 @@ static void test_unet(net_env *env, tensor_dtype act, int batch, int timestep) {
     float *ctx = read_ref(name, (size_t)(batch * T * D));
     snprintf(name, sizeof name, "unet_32_b%d_t%d_out", batch, timestep);
     float *ref = read_ref(name, n), *refh = malloc(n * 4), *got = calloc(n, 4);
-    nchw_to_nhwc(x, xh, batch, C, H, W);
-    nchw_to_nhwc(ref, refh, batch, C, H, W);
+    parity_nchw_to_nhwc(x, xh, batch, C, H, W);
+    parity_nchw_to_nhwc(ref, refh, batch, C, H, W);
     float t[2] = {(float)timestep, (float)timestep};
     unet_case c = {.cfg = cfg};
     c.x = input_tensor(env, act, xh, 4, (const int64_t[]){batch, H, W, C});
     c.ctx = input_tensor(env, act, ctx, 3, (const int64_t[]){batch, T, D});
     c.t = input_tensor(env, DTYPE_F32, t, 1, (const int64_t[]){batch});
     run_graph(env, MODEL_UNET, act, build_unet, &c, got, n);
-    double err = max_rel(got, refh, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
+    double err = parity_max_rel(got, refh, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
     printf("unet (%s, batch %d, t %d): max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", batch, timestep,
            err, tol);
     CHECK(err < tol);
@@ -175,12 +132,12 @@ static void test_vae(net_env *env, tensor_dtype act) {
     size_t nz = 4 * 32 * 32, n = 3 * 64 * 64;
     float *z = read_ref("vae_decode_32_z", nz), *zh = malloc(nz * 4);
     float *ref = read_ref("vae_decode_32_out", n), *refh = malloc(n * 4), *got = calloc(n, 4);
-    nchw_to_nhwc(z, zh, 1, 4, 32, 32);
-    nchw_to_nhwc(ref, refh, 1, 3, 64, 64);
+    parity_nchw_to_nhwc(z, zh, 1, 4, 32, 32);
+    parity_nchw_to_nhwc(ref, refh, 1, 3, 64, 64);
     vae_case c = {.cfg = cfg};
     c.z = input_tensor(env, act, zh, 4, (const int64_t[]){1, 32, 32, 4});
     run_graph(env, MODEL_VAE, act, build_vae, &c, got, n);
-    double err = max_rel(got, refh, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
+    double err = parity_max_rel(got, refh, n), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
     printf("vae decode (%s): max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", err, tol);
     CHECK(err < tol);
     gpu_buffer_destroy(c.z.buffer);
@@ -209,9 +166,9 @@ static void test_vae_encode(net_env *env, tensor_dtype act) {
     float *x = read_ref("vae_encode_32_x", nx), *xh = malloc(nx * 4);
     float *mean = read_ref("vae_encode_32_mean", nz), *std = read_ref("vae_encode_32_std", nz);
     float *meanh = malloc(nz * 4), *stdh = malloc(nz * 4), *got = calloc(2 * nz, 4);
-    nchw_to_nhwc(x, xh, 1, 3, 64, 64);
-    nchw_to_nhwc(mean, meanh, 1, 4, 32, 32);
-    nchw_to_nhwc(std, stdh, 1, 4, 32, 32);
+    parity_nchw_to_nhwc(x, xh, 1, 3, 64, 64);
+    parity_nchw_to_nhwc(mean, meanh, 1, 4, 32, 32);
+    parity_nchw_to_nhwc(std, stdh, 1, 4, 32, 32);
     vae_enc_case c = {.cfg = cfg};
     c.x = input_tensor(env, act, xh, 4, (const int64_t[]){1, 64, 64, 3});
     run_graph(env, MODEL_VAE, act, build_vae_enc, &c, got, 2 * nz);
@@ -221,7 +178,7 @@ static void test_vae_encode(net_env *env, tensor_dtype act) {
     op_latent_sample_reference(got, zero, 1.0f, 1, 32 * 32, 4, m);
     op_latent_sample_reference(got, one, 1.0f, 1, 32 * 32, 4, s);
     for (size_t i = 0; i < nz; i++) s[i] -= m[i];
-    double em = max_rel(m, meanh, nz), es = max_rel(s, stdh, nz), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
+    double em = parity_max_rel(m, meanh, nz), es = parity_max_rel(s, stdh, nz), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
     printf("vae encode (%s): mean max rel %.3g, std max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", em,
            es, tol);
     CHECK(em < tol);

@@ -76,6 +76,48 @@ static void test_keys(void) {
     CHECK_STATUS(vault_identities_parse("garbage\n", 8, "test", &set), PIXEEN_ERROR_KEY);
 }
 
+/* Key files cut at every length and with every bit of the key line flipped: an error or the
+ * right key, never a crash and never a different key (Bech32's checksum catches every flip). */
+static void test_damaged_key_files(void) {
+    const char *id = "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0";
+    char rcpt_line[VAULT_RECIPIENT_LEN + 1];
+    uint8_t want[32], want_pk[32];
+    CHECK_OK(vault_identity_parse(id, want));
+    vault_identity_recipient(want, rcpt_line);
+    CHECK_OK(vault_recipient_parse(rcpt_line, want_pk));
+    char file[256];
+    size_t n = (size_t)snprintf(file, sizeof file, "# created: now\n%s\n", id);
+    size_t key_at = n - 1 - strlen(id);
+    for (size_t cut = 0; cut <= n; cut++) {
+        vault_identity_set set = {0};
+        pixeen_status s = vault_identities_parse(file, cut, "cut", &set);
+        CHECK(s == (cut >= n - 1 ? PIXEEN_OK : PIXEEN_ERROR_KEY));
+        if (s == PIXEEN_OK) CHECK(set.count == 1 && !memcmp(set.keys->data, want, 32));
+        vault_identities_free(&set);
+    }
+    for (size_t i = key_at; i < n - 1; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            file[i] ^= (char)(1 << bit);
+            vault_identity_set set = {0};
+            pixeen_status s = vault_identities_parse(file, n, "flip", &set);
+            /* a flip of the case bit (0x20) in a letter is the same key: Bech32 is case-insensitive
+             * per string, and a one-letter case change makes it mixed case: refused */
+            CHECK(s == PIXEEN_ERROR_KEY || (s == PIXEEN_OK && !memcmp(set.keys->data, want, 32)));
+            vault_identities_free(&set);
+            file[i] ^= (char)(1 << bit);
+        }
+    }
+    n = (size_t)snprintf(file, sizeof file, "%s\n", rcpt_line);
+    for (size_t cut = 0; cut <= n; cut++) {
+        uint8_t pks[2][32];
+        size_t count = 0;
+        pixeen_status s = vault_recipients_parse(file, cut, pks, 2, &count);
+        CHECK(s == (cut == 0 || cut >= n - 1 ? PIXEEN_OK : PIXEEN_ERROR_KEY));
+        CHECK(count == (cut >= n - 1));
+        if (count) CHECK(!memcmp(pks[0], want_pk, 32));
+    }
+}
+
 static void test_b64(void) {
     uint8_t out[8];
     size_t n = 0;
@@ -263,6 +305,7 @@ int main(void) {
     crypto_scalarmult_base(pk, sk);
     test_hkdf();
     test_keys();
+    test_damaged_key_files();
     test_b64();
     test_round_trips();
     test_header_rules();

@@ -1,12 +1,14 @@
 /* test_vault_passphrase.c — passphrase entry on a terminal: a child process with a new
  * pseudo-terminal as its controlling terminal calls pixeen_passphrase_read (with confirmation);
  * the test types the passphrase twice and checks that the child got it and that the terminal never
- * echoed it. Also a mismatching confirmation, and reading from a file. */
+ * echoed it. Also a mismatching confirmation, Ctrl-C at the prompt (the terminal gets its echo
+ * back), and reading from a file. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,54 @@ static int run_child(const char *first, const char *second, int *echoed) {
     return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Ctrl-C at the prompt of a process protected as the CLI is (pixeen_process_protect's handlers):
+ * the process ends by SIGINT and the terminal has echo on again. Returns 1 when both hold. */
+static int interrupted_prompt_restores_echo(void) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) || unlockpt(master)) return 0;
+    char name[256];
+    snprintf(name, sizeof name, "%s", ptsname(master));
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        int slave = open(name, O_RDWR); /* the first terminal a session leader opens becomes its own */
+        if (slave < 0) _exit(3);
+        close(master);
+        if (pixeen_process_protect(1) != PIXEEN_OK) _exit(4);
+        pixeen_secret *p = NULL;
+        pixeen_passphrase_read(NULL, "Passphrase: ", 0, &p);
+        _exit(5); /* not reached: Ctrl-C ends the process */
+    }
+    char seen[512];
+    size_t len = 0;
+    int status = -1, sent = 0;
+    time_t start = time(NULL);
+    while (time(NULL) - start < 10) {
+        struct pollfd pfd = {master, POLLIN, 0};
+        if (poll(&pfd, 1, 50) > 0) {
+            ssize_t n = read(master, seen + len, sizeof seen - 1 - len);
+            if (n > 0) len += (size_t)n;
+            else usleep(10000);
+            seen[len] = 0;
+        }
+        if (!sent && strstr(seen, "Passphrase: ")) {
+            struct termios t;
+            if (tcgetattr(master, &t) != 0 || (t.c_lflag & ECHO)) break; /* echo must be off at the prompt */
+            sent = write(master, "sea\003", 4) == 4;                      /* half a passphrase, then Ctrl-C */
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) break;
+        status = -1;
+    }
+    if (status == -1) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    struct termios after;
+    int echo_on = tcgetattr(master, &after) == 0 && (after.c_lflag & ECHO);
+    close(master);
+    return sent && status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT && echo_on;
+}
+
 int main(void) {
     int echoed = 1;
     int master = posix_openpt(O_RDWR | O_NOCTTY);
@@ -71,6 +121,7 @@ int main(void) {
     CHECK(run_child("sea glass 42", "sea glass 42", &echoed) == 0);
     CHECK(!echoed);
     CHECK(run_child("sea glass 42", "sea glass 43", &echoed) == 1);
+    CHECK(interrupted_prompt_restores_echo());
 
     char path[] = "/tmp/pixeen-pass-XXXXXX";
     int fd = mkstemp(path);

@@ -717,7 +717,9 @@ PIXEEN_API pixeen_status pixeen_process_protect(int handle_signals);
 /* Async-signal-safe: unlinks the temporary files of the saves this process has in progress
  * (pixeen_file_write_atomic, pixeen_image_save, pixeen_vault_seal_file, the history), which a
  * signal would otherwise leave beside their targets: a plaintext PNG for a plaintext export.
- * The targets stay complete or untouched. Only for a handler that is about to end the process. */
+ * The targets stay complete or untouched. Also gives the terminal its echo back when
+ * pixeen_passphrase_read is waiting at a prompt (Ctrl-C there would leave the shell without echo).
+ * Only for a handler that is about to end the process. */
 PIXEEN_API void pixeen_saves_abort(void);
 
 /* ---- saving generated images ------------------------------------------------------------- */

@@ -13,16 +13,18 @@
 
 #include "api/internal.h"
 #include "vault/file.h"
+#include "vault/passphrase.h"
 
 PIXEEN_API void pixeen_saves_abort(void) {
     vault_file_abort_temporaries();
+    vault_passphrase_abort();
 }
 
 /* Removes the temporaries, then lets the signal end the process as it would have without us (the
  * exit status a shell sees stays "killed by SIGINT", so scripts and `wait` behave as usual). */
 static void on_fatal_signal(int sig) {
     int saved = errno;
-    vault_file_abort_temporaries();
+    pixeen_saves_abort();
     signal(sig, SIG_DFL);
     sigset_t set;
     sigemptyset(&set);

@@ -27,7 +27,8 @@ typedef struct cli_save_options {
     const char *save, *save_plain;            /* encrypted / plaintext output paths, or NULL */
     const char *const *recipients;
     size_t recipient_count;
-    const char *recipients_file, *passphrase_file;
+    const char *recipients_file;
+    const pixeen_secret *passphrase; /* --save without recipients: encrypt to it (read beforehand) */
     int armor, force, no_metadata, quiet, history;
 } cli_save_options;
 

@@ -52,20 +52,14 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
         /* img2img / inpainting: AUTOMATIC1111's "Denoising strength" */
         .denoising_strength = o->desc->edit ? (o->desc->edit->strength ? o->desc->edit->strength : 0.75f) : 0.0f,
     };
-    pixeen_secret *passphrase = NULL;
     pixeen_seal_desc seal = {
         .recipients = o->recipients,
         .recipient_count = o->recipient_count,
         .recipients_file = o->recipients_file,
         .armor = o->armor,
         .force = o->force,
+        .passphrase = o->passphrase,
     };
-    if (o->save && !o->recipient_count && !o->recipients_file) {
-        pixeen_status st = pixeen_passphrase_read(o->passphrase_file, "Passphrase for the saved image: ",
-                                                  o->passphrase_file == NULL, &passphrase);
-        if (st != PIXEEN_OK) return cli_fail(st, "cannot read the passphrase");
-        seal.passphrase = passphrase;
-    }
     int rc = 0;
     for (int i = 0; i < info.count && rc == 0; i++) {
         /* A batch is drawn from one generator, as diffusers and ComfyUI do: every image of it is
@@ -94,6 +88,5 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
             else if (!o->quiet) fprintf(stderr, "saved (plaintext, as asked) %s\n", path);
         }
     }
-    pixeen_secret_destroy(passphrase);
     return rc;
 }

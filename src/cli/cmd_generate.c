@@ -17,6 +17,7 @@ typedef struct generate_args {
     pixeen_size_conditioning sizes; /* SDXL's --original-size, --crop, --target-size */
     pixeen_generate_desc desc;
     const char *save, *save_plain, *recipients_file, *passphrase_file;
+    pixeen_secret *save_passphrase; /* read before generating (read_save_passphrase) */
     const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
     const char *decoder; /* --decoder taesd:DIR */
     int strength_given;
@@ -398,6 +399,19 @@ static int load_picture(const generate_args *a, const char *path, pixeen_picture
 
 static void free_args(generate_args *a) {
     for (int i = 0; i < a->desc.lora_count; i++) free(a->lora_paths[i]);
+    pixeen_secret_destroy(a->save_passphrase);
+}
+
+/* --save without recipients encrypts to a passphrase: it is read (or asked for) before the
+ * generation, so a missing terminal, a FIFO nobody writes or two entries that differ fail at
+ * once instead of after minutes of work. Prints the reason and returns 0 on failure. */
+static int read_save_passphrase(generate_args *a) {
+    if (!a->save || a->recipient_count || a->recipients_file) return 1;
+    pixeen_status st = pixeen_passphrase_read(a->passphrase_file, "Passphrase for the saved image: ",
+                                              a->passphrase_file == NULL, &a->save_passphrase);
+    if (st == PIXEEN_OK) return 1;
+    cli_fail(st, "cannot read the passphrase");
+    return 0;
 }
 
 int cmd_generate(int argc, char **argv) {
@@ -405,6 +419,10 @@ int cmd_generate(int argc, char **argv) {
     if (!parse_args(argc, argv, &a)) {
         free_args(&a);
         return 2;
+    }
+    if (!read_save_passphrase(&a)) {
+        free_args(&a);
+        return 1;
     }
     pixeen_picture *init = NULL, *mask = NULL;
     if (a.init_image && !load_picture(&a, a.init_image, &init)) {
@@ -452,6 +470,7 @@ int cmd_generate(int argc, char **argv) {
             pixeen_context_destroy(ctx);
             pixeen_picture_destroy(init);
             pixeen_picture_destroy(mask);
+            free_args(&a);
             return rc;
         }
         decoders.decoder = decoder;
@@ -472,7 +491,7 @@ int cmd_generate(int argc, char **argv) {
             fprintf(stderr, "seed: %llu\n", (unsigned long long)(uint64_t)info.seed);
         cli_save_options save = {.desc = &a.desc, .model_path = a.model, .save = a.save, .save_plain = a.save_plain,
                                  .recipients = a.recipients, .recipient_count = a.recipient_count,
-                                 .recipients_file = a.recipients_file, .passphrase_file = a.passphrase_file,
+                                 .recipients_file = a.recipients_file, .passphrase = a.save_passphrase,
                                  .armor = a.armor, .force = a.force, .no_metadata = a.no_metadata, .quiet = a.quiet,
                                  .history = a.history};
         rc = cli_save_image(image, &save);

@@ -319,6 +319,16 @@ static pixeen_status too_long(const char *path, size_t cap) {
     return error_set(PIXEEN_ERROR_IO, "vault: %s holds more than %zu bytes (expected at most that)", path, cap);
 }
 
+/* An empty regular file is an ordinary (if useless) input; a FIFO that ends before its first byte
+ * had no writer (opened without blocking) or a writer that wrote nothing: say so, rather than
+ * letting the caller report an empty passphrase or a file that is not age. */
+static pixeen_status empty_pipe_check(int fd, const char *path) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        return error_set(PIXEEN_ERROR_IO, "vault: the pipe or FIFO %s ended before its first byte (it has no writer, or one that wrote nothing)", path);
+    return PIXEEN_OK;
+}
+
 pixeen_status vault_input_read(int fd, const char *path, uint8_t *buf, size_t cap, size_t *len) {
     *len = 0;
     for (;;) {
@@ -330,7 +340,7 @@ pixeen_status vault_input_read(int fd, const char *path, uint8_t *buf, size_t ca
             return n ? too_long(path, cap) : PIXEEN_OK;
         }
         PX_TRY(read_some(fd, path, buf + *len, cap - *len, &n));
-        if (n == 0) return PIXEEN_OK;
+        if (n == 0) return *len == 0 ? empty_pipe_check(fd, path) : PIXEEN_OK;
         *len += n;
     }
 }

@@ -168,12 +168,16 @@ static pixeen_status add_recipient(const char *line, size_t lineno, void *user) 
     return PIXEEN_OK;
 }
 
+pixeen_status vault_recipients_parse(const char *text, size_t len, uint8_t (*pks)[32], size_t max, size_t *count) {
+    char scratch[256];
+    recipients_ctx ctx = {pks, max, count};
+    return each_line(text, len, scratch, sizeof scratch, add_recipient, &ctx);
+}
+
 pixeen_status vault_recipients_load(const char *path, uint8_t (*pks)[32], size_t max, size_t *count) {
     vault_secret *text = NULL;
     PX_TRY(vault_file_read_secret(path, KEY_FILE_MAX, &text));
-    char scratch[256];
-    recipients_ctx ctx = {pks, max, count};
-    pixeen_status s = each_line((const char *)text->data, text->len, scratch, sizeof scratch, add_recipient, &ctx);
+    pixeen_status s = vault_recipients_parse((const char *)text->data, text->len, pks, max, count);
     vault_secret_destroy(text);
     return s == PIXEEN_OK ? s : error_wrap(s, "recipients file %s: ", path);
 }

@@ -45,8 +45,12 @@ pixeen_status vault_identities_parse(const char *text, size_t len, const char *o
 pixeen_status vault_identities_load(const char *path, vault_identity_set *set);
 void vault_identities_free(vault_identity_set *set);
 
-/* Reads a recipients file (one "age1…" per line, '#' comments, blank lines) and appends the keys
- * to pks (capacity max, *count in/out). */
+/* Parses recipients-file text (one "age1…" per line, '#' comments, blank lines) and appends the
+ * keys to pks (capacity max, *count in/out). PIXEEN_ERROR_KEY naming the line if one is not a
+ * recipient (the line itself is not echoed: a wrong file may hold anything). */
+pixeen_status vault_recipients_parse(const char *text, size_t len, uint8_t (*pks)[32], size_t max, size_t *count);
+
+/* Reads a recipients file (a regular file or a pipe, at most 64 KiB) and parses it as above. */
 pixeen_status vault_recipients_load(const char *path, uint8_t (*pks)[32], size_t max, size_t *count);
 
 /* Generates a new identity and writes the age-keygen-style file text into a new secret buffer:

@@ -4,12 +4,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "vault/keys.h"
+
+/* The terminal's settings while echo is off, for vault_passphrase_abort: a Ctrl-C at the prompt
+ * ends the process through a signal handler, and the shell would otherwise be left without echo. */
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_saved_fd = -1;
+
+void vault_passphrase_abort(void) {
+    int fd = tty_saved_fd;
+    if (fd >= 0) tcsetattr(fd, TCSANOW, &tty_saved); /* async-signal-safe (POSIX) */
+}
 
 /* Reads one line from the terminal `fd` into s (without the newline). */
 static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
@@ -20,6 +31,8 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
+        tty_saved = old;
+        tty_saved_fd = fd; /* set before echo goes off: a signal from here on restores it */
         tcsetattr(fd, TCSAFLUSH, &quiet);
     }
     s->len = 0;
@@ -37,7 +50,10 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
         }
     }
     sodium_memzero(&c, sizeof c);
-    if (have_termios) tcsetattr(fd, TCSAFLUSH, &old);
+    if (have_termios) {
+        tcsetattr(fd, TCSAFLUSH, &old);
+        tty_saved_fd = -1;
+    }
     ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
     (void)echoed;
     return status;

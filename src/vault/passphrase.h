@@ -16,4 +16,8 @@
  * PIXEEN_ERROR_IO without a terminal. */
 pixeen_status vault_passphrase_read(const char *file, const char *prompt, int confirm, vault_secret **out);
 
+/* Async-signal-safe: gives the terminal its settings back (echo on) if a prompt is waiting for a
+ * passphrase now; for a signal handler about to end the process (pixeen_saves_abort calls it). */
+void vault_passphrase_abort(void);
+
 #endif
