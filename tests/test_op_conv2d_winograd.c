@@ -127,14 +127,14 @@ int main(void) {
         {"2x1 image", 2, 2, 1, 16, 4, true, false, F32, false},
         {"odd everything f16", 2, 13, 17, 12, 36, true, true, F16, false},
     };
+    /* Real SD 1.5 shapes, the cheapest first (the tiled and quick passes run only that one). */
     const wino_case sd[] = {
+        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, true, true, F16, true},
         {"SD conv 320 64x64", 2, 64, 64, 320, 320, true, true, F16, true},
-        {"SD conv 640 32x32", 2, 32, 32, 640, 640, true, false, F16, true},
-        {"SD conv 1280 16x16", 2, 16, 16, 1280, 1280, true, true, F16, true},
+        {"SD up 2560->1280 8x8", 2, 8, 8, 2560, 1280, true, false, F16, true},
         {"SD conv_in 4->320", 2, 64, 64, 4, 320, true, false, F16, true},
-        {"SD up 1920->640", 2, 32, 32, 1920, 640, true, false, F16, true},
-        {"VAE conv 256 128x128", 1, 128, 128, 256, 256, true, true, F16, true},
-        {"SD conv 320 64x64 f32", 2, 64, 64, 320, 320, true, true, F32, true},
+        {"VAE conv 512 64x64", 1, 64, 64, 512, 512, true, true, F16, true},
+        {"SD conv 320 32x32 f32", 2, 32, 32, 320, 320, true, true, F32, true},
     };
     const char *variants[] = {"texel", "tiled"};
     for (int v = 0; v < 2; v++) {
