@@ -8,23 +8,8 @@
  * Also: `pixeen tokenize -m lone.safetensors` with nothing beside the file uses the built-in CLIP
  * vocabulary, and a tokenizer whose vocabulary disagrees with the text encoder is refused.
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
-#include <limits.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/* a PNG reader for the check only (the library writes PNGs; it never decodes them) */
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_ONLY_PNG
-/* its unused static declarations are reported at the end of the file: off for this test */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <stb_image.h>
-
+#include "cli_test.h"
 #include "models/testmodel.h"
-#include "test.h"
-
-static char exe[1100], dir[1024];
 
 /* test_data_path made absolute: the commands run inside the scratch folder. */
 static const char *data_abs(const char *rel) {
@@ -33,39 +18,8 @@ static const char *data_abs(const char *rel) {
     return path;
 }
 
-static int pixeen(const char *args) {
-    char cmd[20000];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > out.txt 2> err.txt < /dev/null", dir, exe, args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static size_t slurp(const char *name, char *buf, size_t cap) {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    if (f) fclose(f);
-    buf[n] = 0;
-    return n;
-}
-
-/* Mean |png - ref| over the 64x64x3 values, in [0, 1] units; 1 when unreadable. */
-static double image_diff(const char *png, const char *ref_path) {
-    int w = 0, h = 0, c = 0;
-    unsigned char *img = stbi_load(png, &w, &h, &c, 3);
-    FILE *f = fopen(ref_path, "rb");
-    float ref[64 * 64 * 3];
-    bool ok = img && w == 64 && h == 64 && f && fread(ref, sizeof ref, 1, f) == 1;
-    if (f) fclose(f);
-    double sum = 0;
-    for (size_t i = 0; ok && i < 64 * 64 * 3; i++) sum += fabs(img[i] / 255.0 - ref[i]);
-    stbi_image_free(img);
-    return ok ? sum / (64 * 64 * 3) : 1.0;
-}
-
 static void generate_case(const char *family, const char *model, bool tokenizers, bool xl) {
-    char args[16384], tok[8400] = "", png[1200], rel[256], ref[4096];
+    char tok[8400] = "", rel[256];
     if (tokenizers) {
         char t1[4096], t2[4096];
         snprintf(rel, sizeof rel, "%s/model/tokenizer", family);
@@ -74,21 +28,19 @@ static void generate_case(const char *family, const char *model, bool tokenizers
         snprintf(t2, sizeof t2, "%s", data_abs(rel));
         snprintf(tok, sizeof tok, " --tokenizer '%s'%s%s%s", t1, xl ? " --tokenizer-2 '" : "", xl ? t2 : "", xl ? "'" : "");
     }
-    snprintf(png, sizeof png, "%s/out.png", dir);
-    unlink(png);
-    snprintf(args, sizeof args,
-             "generate -m '%s' -p 'a photograph of an astronaut riding a horse' -n 'blurry, low quality' -W 64 -H 64 "
-             "--steps 4 --cfg 7.5 --seed 1234 --sampler euler_a --schedule discrete --precision fp16 "
-             "--save-plain out.png -q%s",
-             model, tok);
-    int rc = pixeen(args);
-    char err[4096];
-    slurp("err.txt", err, sizeof err);
-    if (rc != 0) fprintf(stderr, "pixeen %s\n-> %d: %s\n", args, rc, err);
+    unlink(cli_path("out.png"));
+    int rc = cli_run("generate -m '%s' -p 'a photograph of an astronaut riding a horse' -n 'blurry, low quality' "
+                     "-W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler_a --schedule discrete "
+                     "--precision fp16 --save-plain out.png -q%s",
+                     model, tok);
+    if (rc != 0) cli_show_err(model);
     CHECK(rc == 0);
     snprintf(rel, sizeof rel, "%s/user/ref/user_euler_a_32_image.bin", family);
-    snprintf(ref, sizeof ref, "%s", test_data_path(rel));
-    double d = image_diff(png, ref);
+    static float ref[64 * 64 * 3];
+    FILE *f = fopen(test_data_path(rel), "rb");
+    CHECK(f && fread(ref, sizeof ref, 1, f) == 1);
+    if (f) fclose(f);
+    double d = cli_png_mean_diff("out.png", ref, 64, 64);
     printf("cli %s %s: image mean |diff| %.3g (tol %.3g)\n", family, tokenizers ? "single file" : "folder", d, 4.0 / 255);
     CHECK(d < 4.0 / 255);
 }
@@ -96,34 +48,30 @@ static void generate_case(const char *family, const char *model, bool tokenizers
 /* A lone single file whose text encoder has CLIP's 49408 rows: tokenize works with nothing beside
  * it; the tiny 1000-token fixture file is refused with the built-in vocabulary (wrong model). */
 static void tokenize_lone(void) {
-    char lone[1200], out[16384], err[4096], cmd[6000];
-    snprintf(lone, sizeof lone, "%s/lone", dir);
+    char lone[1400], out[16384], err[4096], cmd[6000];
+    snprintf(lone, sizeof lone, "%s", cli_path("lone"));
     CHECK(mkdir(lone, 0700) == 0);
-    snprintf(lone, sizeof lone, "%s/lone/v1-5-pruned-emaonly.safetensors", dir);
+    snprintf(lone, sizeof lone, "%s", cli_path("lone/v1-5-pruned-emaonly.safetensors"));
     CHECK_OK(testmodel_write(&(testmodel_options){.config = "sd15-tiny", .out = lone, .single_file = true, .fp16 = true,
                                                   .seed = 5, .vocab_size = 49408}));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/lone/tokenizer'", dir); /* testmodel writes one beside: not here */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cli_path("lone/tokenizer")); /* testmodel writes one beside: not here */
     CHECK(system(cmd) == 0);
-    CHECK(pixeen("tokenize -m lone/v1-5-pruned-emaonly.safetensors 'a photograph of an astronaut riding a horse'") == 0);
-    slurp("out.txt", out, sizeof out);
-    slurp("err.txt", err, sizeof err);
+    CHECK(cli_run("tokenize -m lone/v1-5-pruned-emaonly.safetensors 'a photograph of an astronaut riding a horse'") == 0);
+    cli_slurp("out.txt", out, sizeof out);
+    cli_slurp("err.txt", err, sizeof err);
     /* openai CLIP's ids: start, a, photograph, of, an, astronaut, riding, a, horse, end */
     CHECK(strstr(out, "built-in CLIP vocabulary") != NULL);
     CHECK(strstr(out, "ids[0]: 49406 320 8853 539 550 18376 6765 320 4558 49407 49407") != NULL);
     if (!strstr(out, "49406 320 8853")) fprintf(stderr, "tokenize: %s%s\n", out, err);
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s/lone/tiny.safetensors'", data_abs("sd15-tiny/sd15-tiny.fp16.safetensors"), dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", data_abs("sd15-tiny/sd15-tiny.fp16.safetensors"), cli_path("lone/tiny.safetensors"));
     CHECK(system(cmd) == 0);
-    CHECK(pixeen("tokenize -m lone/tiny.safetensors 'a photo'") != 0);
-    slurp("err.txt", err, sizeof err);
+    CHECK(cli_run("tokenize -m lone/tiny.safetensors 'a photo'") != 0);
+    cli_slurp("err.txt", err, sizeof err);
     CHECK(strstr(err, "49408 tokens") && strstr(err, "1000"));
 }
 
 int main(void) {
-    const char *bin = getenv("PIXEEN_TEST_BIN");
-    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : "build");
-    if (access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built yet");
-    snprintf(dir, sizeof dir, "%s/cli-families-XXXXXX", bin ? bin : "/tmp");
-    if (!mkdtemp(dir)) TEST_SKIP("cannot create a scratch folder");
+    cli_test_begin("families");
     tokenize_lone();
     static const struct {
         const char *name;
@@ -140,8 +88,6 @@ int main(void) {
         if (folder && !test_quick()) generate_case(families[f].name, folder, false, families[f].xl);
         else if (!folder) printf("%s: ../shared/fixtures absent: the diffusers folder is not run\n", families[f].name);
     }
-    char cmd[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    cli_test_end();
     return test_finish();
 }

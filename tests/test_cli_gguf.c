@@ -10,43 +10,15 @@
  *   LoRA on a GGUF base (refused: LoRA merges into fp16 weights, these stay quantized).
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include <dirent.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-/* the library's stb_image (third_party/stb_impl.c: PNG only, no stdio) */
-#define STBI_NO_STDIO
-#include <stb_image.h>
-
+#include "cli_test.h"
 #include "models/safetensors.h"
 #include "test.h"
 
-static char exe[1100], dir[1024], root[2048];
-
-static int pixeen(const char *args) {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > out.txt 2> err.txt < /dev/null", dir, exe, args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static size_t slurp(const char *name, char *buf, size_t cap) {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    if (f) fclose(f);
-    buf[n] = 0;
-    return n;
-}
-
-static const char *path_of(const char *name) {
-    static char p[1300];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
+static char root[2048];
 
 static int files_in_dir(void) {
-    DIR *d = opendir(dir);
+    DIR *d = opendir(cli_dir);
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
     if (d) closedir(d);
@@ -81,33 +53,29 @@ done:
 }
 
 int main(void) {
-    const char *bin = getenv("PIXEEN_TEST_BIN");
-    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : "build");
-    if (access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built yet");
-    snprintf(dir, sizeof dir, "%s/cli-gguf-XXXXXX", bin ? bin : "/tmp");
-    if (!mkdtemp(dir)) TEST_SKIP("cannot create a scratch folder");
+    cli_test_begin("gguf");
     if (!realpath(test_data_path("."), root)) TEST_SKIP("no tests/data");
     char args[8192], out[16384], path[1300];
 
     /* refusals first: nothing may be left behind */
     snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' bad.gguf --type q3_K", root);
-    CHECK(pixeen(args) != 0);
-    slurp("err.txt", out, sizeof out);
+    CHECK(cli_run("%s", args) != 0);
+    cli_slurp("err.txt", out, sizeof out);
     CHECK(strstr(out, "q3_K") != NULL);
     snprintf(args, sizeof args, "quantize '%s/corpus/gguf/valid_q8_f32' bad.gguf --type q8_0", root);
-    CHECK(pixeen(args) != 0);
-    slurp("err.txt", out, sizeof out);
+    CHECK(cli_run("%s", args) != 0);
+    cli_slurp("err.txt", out, sizeof out);
     CHECK(strstr(out, "UNet") != NULL);
     CHECK(files_in_dir() == 2); /* out.txt and err.txt only */
 
     snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' rt.q8_0.gguf --type q8_0", root);
-    CHECK(pixeen(args) == 0);
+    CHECK(cli_run("%s", args) == 0);
     CHECK(files_in_dir() == 3); /* no temporary file left */
-    snprintf(path, sizeof path, "%s/rt.q8_0.gguf", dir);
+    snprintf(path, sizeof path, "%s/rt.q8_0.gguf", cli_dir);
     same_tensors(path, test_data_path("gguf/sd15-tiny.q8_0.gguf"));
 
-    CHECK(pixeen("inspect rt.q8_0.gguf") == 0);
-    slurp("out.txt", out, sizeof out);
+    CHECK(cli_run("inspect rt.q8_0.gguf") == 0);
+    cli_slurp("out.txt", out, sizeof out);
     CHECK(strstr(out, "unet:") && strstr(out, "Q8_0 (") && strstr(out, "F16 ("));
 
     snprintf(args, sizeof args,
@@ -115,10 +83,10 @@ int main(void) {
              "riding a horse' -n 'blurry, low quality' -W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler "
              "--schedule discrete --save-plain out.png",
              root);
-    CHECK(pixeen(args) == 0);
-    slurp("err.txt", out, sizeof out);
+    CHECK(cli_run("%s", args) == 0);
+    cli_slurp("err.txt", out, sizeof out);
     if (out[0]) printf("%s", out);
-    snprintf(path, sizeof path, "%s/out.png", dir);
+    snprintf(path, sizeof path, "%s/out.png", cli_dir);
     int w = 0, h = 0, ch = 0;
     static unsigned char png[1 << 20];
     FILE *pf = fopen(path, "rb");
@@ -143,33 +111,32 @@ int main(void) {
              "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photo "
              "<lora:sd15-tiny-lora:0.8>' --lora-dir '%s/lora' -W 64 -H 64 --steps 1 --save-plain lora.png",
              root, root);
-    CHECK(pixeen(args) != 0);
-    slurp("err.txt", out, sizeof out);
+    CHECK(cli_run("%s", args) != 0);
+    cli_slurp("err.txt", out, sizeof out);
     CHECK(strstr(out, "not stored as fp16") != NULL);
-    CHECK(access(path_of("lora.png"), F_OK) != 0);
+    CHECK(access(cli_path("lora.png"), F_OK) != 0);
 
     /* a NaN block scale in a weight that stays quantized: the load fails naming the tensor */
     safetensors_file *sf = NULL;
     uint64_t at = 0;
-    CHECK_OK(safetensors_open(path_of("rt.q8_0.gguf"), &sf));
+    CHECK_OK(safetensors_open(cli_path("rt.q8_0.gguf"), &sf));
     const safetensors_tensor *q = sf ? safetensors_find(sf, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight") : NULL;
     CHECK(q && q->dtype == SAFETENSORS_Q8_0);
     if (q) at = q->offset + 34 * 3; /* the fourth block's d */
     safetensors_close(sf);
-    FILE *bad = fopen(path_of("rt.q8_0.gguf"), "r+b");
+    FILE *bad = fopen(cli_path("rt.q8_0.gguf"), "r+b");
     CHECK(bad && at && fseek(bad, (long)at, SEEK_SET) == 0 && fputc(0xFF, bad) != EOF && fputc(0x7F, bad) != EOF);
     if (bad) fclose(bad);
     snprintf(args, sizeof args,
              "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p x -W 64 -H 64 --steps 1 "
              "--save-plain nan.png",
              root);
-    CHECK(pixeen(args) != 0);
-    slurp("err.txt", out, sizeof out);
+    CHECK(cli_run("%s", args) != 0);
+    cli_slurp("err.txt", out, sizeof out);
     CHECK(strstr(out, "attn1.to_q.weight") && strstr(out, "NaN or infinite scale in block 3"));
-    snprintf(path, sizeof path, "%s/nan.png", dir);
+    snprintf(path, sizeof path, "%s/nan.png", cli_dir);
     CHECK(access(path, F_OK) != 0);
 
-    snprintf(args, sizeof args, "rm -rf '%s'", dir);
-    if (system(args) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    cli_test_end();
     return test_finish();
 }

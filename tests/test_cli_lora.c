@@ -5,54 +5,21 @@
  * (tests/data/lora/ref); `--lora FILE:0.8` gives the same PNG; a name that is not in the folder
  * and a pickled .pt are refused with messages. The executable comes from $PIXEEN_TEST_BIN/src/pixeen;
  * the test skips (77) while it is not built or no Vulkan device exists. */
-#include <stb_image.h>
-#include <stdbool.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "cli_test.h"
 
-#include "test.h"
+static char model[4096], tokenizer[4096], loras[4096];
 
-static char exe[1100], dir[1024], model[4096], tokenizer[4096], loras[4096];
-
-static int pixeen(const char *args) {
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' generate -m '%s' --tokenizer '%s' -W 64 -H 64 --steps 4 --cfg 7.5 "
-             "--seed 1234 --sampler euler --schedule discrete -q %s > out.txt 2> err.txt < /dev/null",
-             dir, exe, model, tokenizer, args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static void show_err(void) {
-    char path[1200], buf[4096];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f) fclose(f);
-    buf[n] = 0;
-    printf("stderr: %s", buf);
-}
-
-static bool err_has(const char *what) {
-    char path[1200], buf[8192];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f) fclose(f);
-    buf[n] = 0;
-    return strstr(buf, what) != NULL;
+/* `pixeen generate` with the tiny model and the settings, then ARGS. */
+static int generate(const char *args) {
+    return cli_run("generate -m '%s' --tokenizer '%s' -W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler "
+                   "--schedule discrete -q %s",
+                   model, tokenizer, args);
 }
 
 /* Mean |png/255 - ref| over the image; *rgb receives the decoded pixels (caller frees). */
 static double compare(const char *png, const float *ref, uint8_t **rgb) {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, png);
     int w = 0, h = 0, c = 0;
-    static unsigned char file[1 << 20];
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(file, 1, sizeof file, f) : 0;
-    if (f) fclose(f);
-    *rgb = stbi_load_from_memory(file, (int)n, &w, &h, &c, 3);
+    *rgb = stbi_load(cli_path(png), &w, &h, &c, 3);
     CHECK(*rgb && w == 64 && h == 64);
     if (!*rgb) return 1e9;
     double err = 0;
@@ -61,11 +28,7 @@ static double compare(const char *png, const float *ref, uint8_t **rgb) {
 }
 
 int main(void) {
-    const char *bin = getenv("PIXEEN_TEST_BIN");
-    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : "build");
-    if (access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built yet");
-    snprintf(dir, sizeof dir, "%s/cli-lora-XXXXXX", bin ? bin : "/tmp");
-    if (!mkdtemp(dir)) TEST_SKIP("cannot create a scratch folder");
+    cli_test_begin("lora");
     snprintf(model, sizeof model, "%s", test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"));
     snprintf(tokenizer, sizeof tokenizer, "%s", test_data_path("sd15-tiny/model/tokenizer"));
     snprintf(loras, sizeof loras, "%s", test_data_path("lora"));
@@ -79,8 +42,8 @@ int main(void) {
              "-p 'a photograph of an astronaut riding a horse <lora:sd15-tiny-lora:0.8>' -n 'blurry, low quality' "
              "--lora-dir '%s' --save-plain tag.png",
              loras);
-    int rc = pixeen(args);
-    if (rc != 0) show_err();
+    int rc = generate(args);
+    if (rc != 0) cli_show_err("pixeen generate");
     if (rc == 0) {
         uint8_t *a = NULL, *b = NULL;
         double e = compare("tag.png", ref, &a);
@@ -90,7 +53,7 @@ int main(void) {
                  "-p 'a photograph of an astronaut riding a horse' -n 'blurry, low quality' "
                  "--lora '%s/sd15-tiny-lora.safetensors:0.8' --save-plain list.png",
                  loras);
-        CHECK(pixeen(args) == 0);
+        CHECK(generate(args) == 0);
         compare("list.png", ref, &b);
         CHECK(a && b && memcmp(a, b, 64 * 64 * 3) == 0);
         stbi_image_free(a); /* stb's blocks come from its own (wiping) allocator */
@@ -100,18 +63,16 @@ int main(void) {
     }
     /* refusals, with messages */
     snprintf(args, sizeof args, "-p 'a horse <lora:not-there:1>' --lora-dir '%s'", loras);
-    CHECK(pixeen(args) != 0 && err_has("no LoRA named 'not-there'"));
+    CHECK(generate(args) != 0 && cli_err_contains("no LoRA named 'not-there'"));
     char pt[1200];
-    snprintf(pt, sizeof pt, "%s/evil.pt", dir);
+    snprintf(pt, sizeof pt, "%s/evil.pt", cli_dir);
     FILE *p = fopen(pt, "wb");
     if (p) fclose(p);
-    snprintf(args, sizeof args, "-p 'a horse <lora:evil:1>' --lora-dir '%s'", dir);
-    CHECK(pixeen(args) != 0 && err_has("pickle"));
-    CHECK(pixeen("-p 'a horse <lora:x:abc>' --lora-dir /nonexistent") != 0 && err_has("<lora:x:abc>"));
-    CHECK(pixeen("-p 'a horse' --lora ':0.5'") == 2);
+    snprintf(args, sizeof args, "-p 'a horse <lora:evil:1>' --lora-dir '%s'", cli_dir);
+    CHECK(generate(args) != 0 && cli_err_contains("pickle"));
+    CHECK(generate("-p 'a horse <lora:x:abc>' --lora-dir /nonexistent") != 0 && cli_err_contains("<lora:x:abc>"));
+    CHECK(generate("-p 'a horse' --lora ':0.5'") == 2);
     free(ref);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    cli_test_end();
     return test_finish();
 }

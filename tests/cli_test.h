@@ -1,0 +1,114 @@
+/* cli_test.h — for tests that run the `pixeen` executable exactly as a user does: the executable
+ * ($PIXEEN_TEST_BIN/src/pixeen; the test skips, exit 77, while it is not built), a scratch folder
+ * the commands run in (removed at the end), their output files, and the mean difference of a
+ * saved PNG from a fixture image. */
+#ifndef PIXEEN_CLI_TEST_H
+#define PIXEEN_CLI_TEST_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* a PNG reader for the checks only (the library writes PNGs; it decodes them through src/image) */
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+/* its unused static functions would be reported at the end of the including test: off there */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include <stb_image.h>
+
+#include "test.h"
+
+static char cli_exe[1100], cli_dir[1024];
+
+/* Finds the executable and makes the scratch folder cli-<name>-XXXXXX in the build folder. */
+static inline void cli_test_begin(const char *name) {
+    const char *bin = getenv("PIXEEN_TEST_BIN");
+    snprintf(cli_exe, sizeof cli_exe, "%s/src/pixeen", bin ? bin : "build");
+    if (access(cli_exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built yet");
+    snprintf(cli_dir, sizeof cli_dir, "%s/cli-%s-XXXXXX", bin ? bin : "/tmp", name);
+    if (!mkdtemp(cli_dir)) TEST_SKIP("cannot create a scratch folder");
+}
+
+/* Removes the scratch folder. */
+static inline void cli_test_end(void) {
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cli_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", cli_dir);
+}
+
+/* Runs `pixeen ARGS` (printf-style) in the scratch folder with stdin from /dev/null, stdout into
+ * out.txt and stderr into err.txt there. Returns the exit code (-1 if it did not exit). */
+__attribute__((format(printf, 1, 2))) static inline int cli_run(const char *fmt, ...) {
+    char args[16384], cmd[20000];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof args) {
+        fprintf(stderr, "cli_run: arguments too long\n");
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > out.txt 2> err.txt < /dev/null", cli_dir, cli_exe, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Runs a shell command line in the scratch folder (pipes, redirections, other programs), stderr
+ * into err.txt there. Returns the exit code. */
+static inline int cli_shell(const char *line) {
+    char cmd[20000];
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s 2> err.txt", cli_dir, line);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The scratch folder's file `name` (a static buffer, valid until the next call). */
+static inline const char *cli_path(const char *name) {
+    static char path[1300];
+    snprintf(path, sizeof path, "%s/%s", cli_dir, name);
+    return path;
+}
+
+/* Reads at most cap - 1 bytes of the scratch file `name` into buf, NUL-terminated (empty if
+ * absent). Returns the length. */
+static inline size_t cli_slurp(const char *name, char *buf, size_t cap) {
+    FILE *f = fopen(cli_path(name), "rb");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    return n;
+}
+
+/* Whether the last command's stderr contains `text`; prints it when not. */
+static inline bool cli_err_contains(const char *text) {
+    char err[16384];
+    cli_slurp("err.txt", err, sizeof err);
+    bool found = strstr(err, text) != NULL;
+    if (!found) fprintf(stderr, "  expected '%s' in: %s\n", text, err);
+    return found;
+}
+
+/* Prints the last command's stderr (after a failure). */
+static inline void cli_show_err(const char *what) {
+    char err[8192];
+    cli_slurp("err.txt", err, sizeof err);
+    fprintf(stderr, "%s: %s\n", what, err);
+}
+
+/* Mean |png - ref| over RGB on [0, 1]: the scratch PNG `name` against `ref` (w*h*3 floats on
+ * [0, 1], rows top to bottom, as the fixtures store images). 1.0 if the PNG is missing or of
+ * another size. */
+static inline double cli_png_mean_diff(const char *name, const float *ref, int w, int h) {
+    int pw = 0, ph = 0, pc = 0;
+    unsigned char *img = stbi_load(cli_path(name), &pw, &ph, &pc, 3);
+    bool ok = img && ref && pw == w && ph == h;
+    double sum = 0;
+    for (size_t i = 0; ok && i < (size_t)w * h * 3; i++) sum += fabs(img[i] / 255.0 - ref[i]);
+    stbi_image_free(img);
+    return ok ? sum / ((double)w * h * 3) : 1.0;
+}
+
+#endif
