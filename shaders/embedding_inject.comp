@@ -1,7 +1,7 @@
 #version 450
 // embedding_inject.comp — textual inversion: where side_index[b, t] >= 0, the token embedding of
 // that position becomes a side-table row: out[b, t, :] = side[side_index[b, t], :] (+ pos[t, :]);
-// other positions keep what the embedding kernel wrote. The arithmetic is embedding.comp's
+// other positions keep what the embedding kernel wrote. The arithmetic is token_embedding.comp's
 // (fp16 operands widened to fp32, added once, rounded to the output type), so a side row equal to
 // a vocabulary row gives the same bits as the token itself.
 // Geometry: one invocation per output element, 256 per workgroup, split over x and y.

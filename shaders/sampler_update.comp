@@ -1,6 +1,6 @@
 #version 450
 // sampler_update.comp — the end of a denoising step: classifier-free guidance and the sampler's
-// generic update (see sampler_step.glsl), in fp32, in place on the latents:
+// generic update (see src/ops/abi/sampler_step.h), in fp32, in place on the latents:
 //   m = u + g * (c - u)   (u, c: the UNet's unconditional and conditional outputs; m = out when
 //                          the UNet ran one half)
 //   denoised = dn_x * x + dn_eps * m
@@ -15,7 +15,7 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
-#include "sampler_step.glsl"
+#include "sampler_step.h"
 
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Plan { sampler_step plan[]; };
@@ -24,12 +24,7 @@ layout(std430, binding = 2) buffer X { float x[]; };
 layout(std430, binding = 3) readonly buffer M { T model_out[]; };
 layout(std430, binding = 4) buffer Prev { float prev[]; };
 layout(std430, binding = 5) readonly buffer Noise { float noise[]; };
-layout(push_constant) uniform Push {
-    uint n;
-    uint halves;
-    float guidance;
-    uint noise_steps; // steps with a noise slice; 0: no noise buffer content
-} p;
+#include "sampler_update_push.h"
 
 void main() {
     uint i = linear_group_index() * 256 + gl_LocalInvocationID.x;

@@ -1,6 +1,6 @@
 /* api_abi_next.c — a program built against a NEWER pixeen.h: tests/CMakeLists.txt generates a
- * copy of include/pixeen/pixeen.h in which the first (remaining) reserved word of pixeen_generate_desc became
- * a new field (`future_field`, whose zero must mean today's behaviour), and compiles this file
+ * copy of include/pixeen/pixeen.h in which the first reserved word of pixeen_generate_more (where
+ * pixeen_generate_desc grows now that its own reserved words are taken) became a new field (`future_field`, whose zero must mean today's behaviour), and compiles this file
  * against that copy only (the public header, no internals). Linked with this library, the program
  * must work while the new field is zero, and get PIXEEN_ERROR_UNSUPPORTED (not a silently ignored
  * field) when it is set. Exit 0: pass, 1: fail, 77: no Vulkan device. */
@@ -37,7 +37,9 @@ int main(void) {
     g.prompt = "a lighthouse";
     g.width = g.height = 16;
     g.steps = 1;
-    g.future_field = 0; /* the new field at its default: the library (which predates it) works */
+    pixeen_generate_more more = {0};
+    g.more = &more;
+    more.future_field = 0; /* the new field at its default: the library (which predates it) works */
     pixeen_image *image = NULL;
     st = pixeen_generate(model, &g, &image);
     if (st != PIXEEN_OK || !image) {
@@ -46,7 +48,7 @@ int main(void) {
     }
     pixeen_image_destroy(image);
     image = NULL;
-    g.future_field = 2; /* a value the older library cannot honour: refused, not ignored */
+    more.future_field = 2; /* a value the older library cannot honour: refused, not ignored */
     st = pixeen_generate(model, &g, &image);
     if (st != PIXEEN_ERROR_UNSUPPORTED || image || !strstr(pixeen_context_last_error(ctx), "newer pixeen.h")) {
         fprintf(stderr, "FAIL: new field set: %s: %s\n", pixeen_status_string(st), pixeen_context_last_error(ctx));

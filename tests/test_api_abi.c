@@ -19,30 +19,36 @@ PIN(pixeen_model_desc, 88, 36);      /* + prediction, tokenizer_2_dir, spacing *
 PIN(pixeen_generate_desc, 168, 156); /* + LoRA / embedding fields, size_conditioning, edit, decoders, seed_unsigned */
 PIN(pixeen_size_conditioning, 56, 24);
 PIN(pixeen_lora, 32, 12);
-PIN(pixeen_picture_desc, 104, 40);
+PIN(pixeen_picture_desc, 104, 72); /* + buffer, offset, size, context */
 PIN(pixeen_edit_desc, 88, 20);
 PIN(pixeen_decoders_desc, 80, 16);
 _Static_assert(offsetof(pixeen_generate_desc, lora_count) == 100, "the LoRA fields took the first reserved words");
 _Static_assert(offsetof(pixeen_generate_desc, size_conditioning) == 128, "then the size conditioning");
 _Static_assert(offsetof(pixeen_generate_desc, edit) == 136, "then edit and decoders");
 _Static_assert(offsetof(pixeen_generate_desc, seed_unsigned) == 152, "then seed_unsigned");
+_Static_assert(offsetof(pixeen_generate_desc, more) == 160, "then `more`, 8-aligned after the last reserved word");
+PIN(pixeen_generate_more, 72, 8);
+PIN(pixeen_hires_desc, 88, 24);
 PIN(pixeen_image_save_desc, 96, 32);
 PIN(pixeen_seal_desc, 112, 44);
 PIN(pixeen_open_desc, 80, 16);
 PIN(pixeen_tokenize_desc, 88, 20);
-PIN(pixeen_generation_params, 144, 76);
+PIN(pixeen_generation_params, 144, 96); /* + hires_scale, hires_resize_*, hires_steps, hires_upscaler */
 PIN(pixeen_model_info, 64, 32);
 PIN(pixeen_image_info, 56, 24);
 PIN(pixeen_probe_desc, 112, 64); /* + pooled, text_embeds, time_ids */
 #endif
 /* Every descriptor started with 16 reserved words at its end, every output with 8; fields added
  * since took words from them, keeping every size and every older field's place. */
-/* pixeen_generate_desc: the LoRA/embedding fields, the size conditioning, seed_unsigned and the
- * remaining reserved words fill the 16 words */
-_Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) -
-                       offsetof(pixeen_generate_desc, lora_count) ==
-                   64,
+/* pixeen_generate_desc: the LoRA/embedding fields, the size conditioning, seed_unsigned, the last
+ * reserved word(s) and `more` fill the 16 words (and, on 64-bit, the 4 bytes of padding the
+ * descriptor always had after them) */
+_Static_assert(offsetof(pixeen_generate_desc, reserved) + sizeof(((pixeen_generate_desc *)0)->reserved) +
+                       sizeof(void *) - offsetof(pixeen_generate_desc, lora_count) ==
+                   64 + 4 * (sizeof(void *) / 8),
                "16 words for growth");
+_Static_assert(offsetof(pixeen_generate_desc, more) + sizeof(void *) == sizeof(pixeen_generate_desc),
+               "`more` ends the descriptor");
 _Static_assert(offsetof(pixeen_model_desc, prediction) == 20 && offsetof(pixeen_model_desc, tokenizer_2_dir) == 24 &&
                    offsetof(pixeen_model_desc, spacing) == 32,
                "new fields sit where the reserved words were");
@@ -87,8 +93,9 @@ static void test_reserved_without_gpu(void) {
         t.reserved[i] = 7;
         CHECK_STATUS(pixeen_tokenize_print(&t, "a", stdout), PIXEEN_ERROR_UNSUPPORTED);
 
+        /* 11 words since the hires fields took 5 */
         pixeen_generation_params p = {.prompt = "a", .steps = 1};
-        p.reserved[i] = 1;
+        p.reserved[i % (int)(sizeof p.reserved / sizeof p.reserved[0])] = 1;
         pixeen_secret *text = NULL;
         CHECK_STATUS(pixeen_params_format(&p, &text), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(text == NULL);
@@ -158,8 +165,24 @@ static void test_reserved_with_gpu(void) {
         CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
         CHECK(image == NULL);
     }
-    /* pixeen_picture_desc: each reserved word refused */
+    /* pixeen_generate_more and pixeen_hires_desc: each reserved word refused */
     for (int i = 0; i < 16; i++) {
+        pixeen_generate_more more = {0};
+        pixeen_hires_desc hires = {0};
+        pixeen_generate_desc g = api_test_request();
+        pixeen_image *image = NULL;
+        more.reserved[i] = 1;
+        g.more = &more;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        more.reserved[i] = 0;
+        hires.reserved[i] = 1;
+        more.hires = &hires;
+        CHECK_STATUS(pixeen_generate(model, &g, &image), PIXEEN_ERROR_UNSUPPORTED);
+        CHECK(image == NULL);
+    }
+    /* pixeen_picture_desc: each reserved word refused (8 on 64-bit: buffer, offset, size and
+     * context took the others) */
+    for (int i = 0; i < (int)(sizeof(pixeen_picture_desc){0}.reserved / sizeof(uint32_t)); i++) {
         uint8_t px[4] = {0};
         pixeen_picture_desc pd = {.rgba = px, .width = 1, .height = 1};
         pd.reserved[i] = 1;

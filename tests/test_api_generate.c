@@ -238,8 +238,8 @@ static void test_misuse(void) {
     }
     /* a reserved word: a newer header's field this library does not know */
     d = api_test_request();
-    d.reserved[1] = 1;
-    CHECK_MISUSE(pixeen_generate(sd, &d, &image), PIXEEN_ERROR_UNSUPPORTED, "reserved word 1");
+    d.reserved[0] = 1;
+    CHECK_MISUSE(pixeen_generate(sd, &d, &image), PIXEEN_ERROR_UNSUPPORTED, "reserved word 0");
 
     /* images: indexes, buffer sizes, the Vulkan buffer of a context that made its own device */
     d = api_test_request();

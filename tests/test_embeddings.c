@@ -14,6 +14,7 @@
 #include "models/embedding_file.h"
 #include "models/model.h"
 #include "ops/embedding_inject.h"
+#include "ops/reference_embedding_inject.h"
 #include "pipeline/txt2img.h"
 #include "st_write.h"
 #include "text/prompt_weights.h"

@@ -15,7 +15,7 @@
 #include "models/lora.h"
 #include "models/lora_file.h"
 #include "models/lora_names.h"
-#include "ops/reference_lora.h"
+#include "ops/reference_lora_merge.h"
 #include "pipeline/txt2img.h"
 #include "st_write.h"
 

@@ -11,7 +11,8 @@
 #include "models/unet.h"
 #include "models/vae.h"
 #include "models/vae_encoder.h"
-#include "ops/edit_ops.h"
+#include "ops/latent_sample.h"
+#include "ops/reference_latent_sample.h"
 
 #define TOL_F32 1e-3
 #define TOL_F16 1e-2
@@ -175,8 +176,8 @@ static void test_vae_encode(net_env *env, tensor_dtype act) {
     /* got: moments [1, 32, 32, 8]; mean = sample with noise 0, std = sample(noise 1) - mean. */
     float *zero = calloc(nz, 4), *one = malloc(nz * 4), *m = malloc(nz * 4), *s = malloc(nz * 4);
     for (size_t i = 0; i < nz; i++) one[i] = 1.0f;
-    op_latent_sample_reference(got, zero, 1.0f, 1, 32 * 32, 4, m);
-    op_latent_sample_reference(got, one, 1.0f, 1, 32 * 32, 4, s);
+    ref_latent_sample(got, zero, 1.0f, 1, 32 * 32, 4, m);
+    ref_latent_sample(got, one, 1.0f, 1, 32 * 32, 4, s);
     for (size_t i = 0; i < nz; i++) s[i] -= m[i];
     double em = parity_max_rel(m, meanh, nz), es = parity_max_rel(s, stdh, nz), tol = act == DTYPE_F16 ? TOL_F16 : TOL_F32;
     printf("vae encode (%s): mean max rel %.3g, std max rel %.3g (tol %.0e)\n", act == DTYPE_F16 ? "fp16" : "fp32", em,

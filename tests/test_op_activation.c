@@ -4,7 +4,7 @@
  * 2 x 1280 -> 1280). */
 #include "ops/activation.h"
 #include "ops/reference_activation.h"
-#include "ops2_test.h"
+#include "op_test.h"
 
 /* fp32: exp/tanh of the driver (a few ulp) and A&S erf (1.5e-7 absolute) against double libm:
  * 1e-5 of max(1, |ref|) covers them with margin. fp16: the output's fp16 rounding (2^-11 relative)
@@ -17,19 +17,19 @@ static const char *const names[] = {"silu", "gelu_tanh", "gelu_erf", "quick_gelu
 static void check_act(gpu_context *ctx, tensor_dtype dt, op_activation_kind kind, size_t n, bool in_place) {
     float *x = malloc(n * 4), *ref = malloc(n * 4), *got = malloc(n * 4);
     test_fill_random(x, n, (unsigned)(n + kind), -12, 12);
-    if (dt == DTYPE_F16) ops2_round_f16(x, n);
+    if (dt == DTYPE_F16) op_test_round_f16(x, n);
     int64_t shape[1] = {(int64_t)n};
-    tensor tx = ops2_tensor(ctx, dt, x, 1, shape), to = in_place ? tx : ops2_tensor(ctx, dt, NULL, 1, shape);
+    tensor tx = op_test_tensor(ctx, dt, x, 1, shape), to = in_place ? tx : op_test_tensor(ctx, dt, NULL, 1, shape);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_activation_record(rec, kind, &tx, &to);
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     ref_activation(kind, x, n, ref);
     char what[96];
     snprintf(what, sizeof what, "%s n=%zu%s", names[kind], n, in_place ? " in place" : "");
-    ops2_report(what, dt, got, ref, n, dt == DTYPE_F16 ? TOL_F16 : TOL_F32);
+    op_test_report(what, dt, got, ref, n, dt == DTYPE_F16 ? TOL_F16 : TOL_F32);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     if (!in_place) gpu_buffer_destroy(to.buffer);
@@ -42,19 +42,19 @@ static void check_geglu(gpu_context *ctx, tensor_dtype dt, op_activation_kind ge
     size_t nin = rows * 2 * f, nout = rows * f;
     float *x = malloc(nin * 4), *ref = malloc(nout * 4), *got = malloc(nout * 4);
     test_fill_random(x, nin, (unsigned)(rows + f), -5, 5);
-    if (dt == DTYPE_F16) ops2_round_f16(x, nin);
+    if (dt == DTYPE_F16) op_test_round_f16(x, nin);
     int64_t sin[2] = {(int64_t)rows, (int64_t)(2 * f)}, sout[2] = {(int64_t)rows, (int64_t)f};
-    tensor tx = ops2_tensor(ctx, dt, x, 2, sin), to = ops2_tensor(ctx, dt, NULL, 2, sout);
+    tensor tx = op_test_tensor(ctx, dt, x, 2, sin), to = op_test_tensor(ctx, dt, NULL, 2, sout);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_geglu_record(rec, gelu, &tx, &to);
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     ref_geglu(gelu, x, rows, f, ref);
     char what[96];
     snprintf(what, sizeof what, "geglu(%s) rows=%zu F=%zu", names[gelu], rows, f);
-    ops2_report(what, dt, got, ref, nout, dt == DTYPE_F16 ? TOL_F16 : TOL_F32);
+    op_test_report(what, dt, got, ref, nout, dt == DTYPE_F16 ? TOL_F16 : TOL_F32);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(to.buffer);

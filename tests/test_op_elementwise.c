@@ -2,7 +2,8 @@
  * plain-C reference, in fp32 and fp16, at odd sizes, one element, and a 300 MiB tensor (larger
  * than lavapipe's 128 MiB maxStorageBufferRange, so the operator must split it). */
 #include "gpu_test.h"
-#include "ops/reference.h"
+#include "ops/reference_elementwise.h"
+#include "ops/reference_reduce.h"
 
 /* Tolerances. fp32: add/mul are exactly rounded on both sides, so only 0 is expected; 1e-6 leaves
  * room for drivers that fuse or reorder. fp16: inputs are rounded to fp16 before the reference

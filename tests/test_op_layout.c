@@ -4,9 +4,9 @@
  * 2x4x64x64; SDXL's pooled rows: 2 of 2 x 77 states of 1280, and SDXL's context 768 ++ 1280).
  * These are copies: the result must be exact (tolerance 0). */
 #include "ops/layout.h"
-#include "ops/nn_support.h"
+#include "ops/gather_rows.h"
 #include "ops/reference_layout.h"
-#include "ops2_test.h"
+#include "op_test.h"
 
 /* Output [b, ho, wo, c] with ho = 2h or 2h - 1 (wo likewise), against torch's nearest-index rule. */
 static void check_upsample_to(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t h, int64_t w, int64_t c, int64_t ho,
@@ -14,20 +14,20 @@ static void check_upsample_to(gpu_context *ctx, tensor_dtype dt, int64_t b, int6
     size_t n = (size_t)(b * h * w * c), no = (size_t)(b * ho * wo * c);
     float *x = malloc(n * 4), *ref = malloc(no * 4), *got = malloc(no * 4);
     test_fill_random(x, n, (unsigned)n, -3, 3);
-    if (dt == DTYPE_F16) ops2_round_f16(x, n);
+    if (dt == DTYPE_F16) op_test_round_f16(x, n);
     int64_t si[4] = {b, h, w, c}, so[4] = {b, ho, wo, c};
-    tensor tx = ops2_tensor(ctx, dt, x, 4, si), to = ops2_tensor(ctx, dt, NULL, 4, so);
+    tensor tx = op_test_tensor(ctx, dt, x, 4, si), to = op_test_tensor(ctx, dt, NULL, 4, so);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_upsample_nearest2x_record(rec, &tx, &to);
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     ref_upsample_nearest(x, (size_t)b, (size_t)h, (size_t)w, (size_t)c, (size_t)ho, (size_t)wo, ref);
     char what[128];
     snprintf(what, sizeof what, "upsample [%lld,%lld,%lld,%lld] -> %lldx%lld", (long long)b, (long long)h, (long long)w,
              (long long)c, (long long)ho, (long long)wo);
-    ops2_report(what, dt, got, ref, no, 0);
+    op_test_report(what, dt, got, ref, no, 0);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(to.buffer);
@@ -43,7 +43,7 @@ static void check_upsample(gpu_context *ctx, tensor_dtype dt, int64_t b, int64_t
 /* A target size the op does not make (3x, or 2H+1) is refused with the shapes, not run. */
 static void check_upsample_refused(gpu_context *ctx) {
     int64_t si[4] = {1, 3, 3, 4}, so[4] = {1, 7, 6, 4};
-    tensor tx = ops2_tensor(ctx, DTYPE_F32, NULL, 4, si), to = ops2_tensor(ctx, DTYPE_F32, NULL, 4, so);
+    tensor tx = op_test_tensor(ctx, DTYPE_F32, NULL, 4, si), to = op_test_tensor(ctx, DTYPE_F32, NULL, 4, so);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
@@ -61,21 +61,21 @@ static void check_concat(gpu_context *ctx, tensor_dtype dt, int64_t rows, int64_
     test_fill_random(a, na, 1, -3, 3);
     test_fill_random(b, nb, 2, -3, 3);
     if (dt == DTYPE_F16) {
-        ops2_round_f16(a, na);
-        ops2_round_f16(b, nb);
+        op_test_round_f16(a, na);
+        op_test_round_f16(b, nb);
     }
     int64_t sa[2] = {rows, c1}, sb[2] = {rows, c2}, so[2] = {rows, c1 + c2};
-    tensor ta = ops2_tensor(ctx, dt, a, 2, sa), tb = ops2_tensor(ctx, dt, b, 2, sb), to = ops2_tensor(ctx, dt, NULL, 2, so);
+    tensor ta = op_test_tensor(ctx, dt, a, 2, sa), tb = op_test_tensor(ctx, dt, b, 2, sb), to = op_test_tensor(ctx, dt, NULL, 2, so);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_concat_channels_record(rec, &ta, &tb, &to);
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     ref_concat_channels(a, b, (size_t)rows, (size_t)c1, (size_t)c2, ref);
     char what[96];
     snprintf(what, sizeof what, "concat rows=%lld %lld++%lld", (long long)rows, (long long)c1, (long long)c2);
-    ops2_report(what, dt, got, ref, no, 0);
+    op_test_report(what, dt, got, ref, no, 0);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(ta.buffer);
     gpu_buffer_destroy(tb.buffer);
@@ -90,23 +90,23 @@ static void check_transpose(gpu_context *ctx, tensor_dtype dt, int64_t batch, in
     size_t n = (size_t)(batch * r * s);
     float *x = malloc(n * 4), *ref = malloc(n * 4), *got = malloc(n * 4), *back = malloc(n * 4);
     test_fill_random(x, n, 3, -3, 3);
-    if (dt == DTYPE_F16) ops2_round_f16(x, n);
+    if (dt == DTYPE_F16) op_test_round_f16(x, n);
     int64_t sh[3] = {batch, r, s}, st[3] = {batch, s, r};
-    tensor tx = ops2_tensor(ctx, dt, x, 3, sh), to = ops2_tensor(ctx, dt, NULL, 3, st), tb = ops2_tensor(ctx, dt, NULL, 3, sh);
+    tensor tx = op_test_tensor(ctx, dt, x, 3, sh), to = op_test_tensor(ctx, dt, NULL, 3, st), tb = op_test_tensor(ctx, dt, NULL, 3, sh);
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_transpose_record(rec, &tx, batch, r, s, &to); /* e.g. NCHW -> NHWC */
     op_transpose_record(rec, &to, batch, s, r, &tb); /* and back */
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     gpu_test_read(ctx, &tb, back);
     ref_transpose(x, (size_t)batch, (size_t)r, (size_t)s, ref);
     char what[96];
     snprintf(what, sizeof what, "transpose [%lld,%lld,%lld]", (long long)batch, (long long)r, (long long)s);
-    ops2_report(what, dt, got, ref, n, 0);
+    op_test_report(what, dt, got, ref, n, 0);
     snprintf(what, sizeof what, "transpose round trip [%lld,%lld,%lld]", (long long)batch, (long long)r, (long long)s);
-    ops2_report(what, dt, back, x, n, 0);
+    op_test_report(what, dt, back, x, n, 0);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(to.buffer);
@@ -126,9 +126,9 @@ static void check_gather(gpu_context *ctx, tensor_dtype dt, int64_t n_x, int64_t
     test_fill_random(rows_f, (size_t)n_rows, 6, 0, (float)n_x);
     for (int64_t r = 0; r < n_rows; r++) rows[r] = (int32_t)rows_f[r];
     if (n_rows > 2) rows[1] = (int32_t)n_x + 3; /* out of range: the guard reads row 0 */
-    if (dt == DTYPE_F16) ops2_round_f16(x, nx);
+    if (dt == DTYPE_F16) op_test_round_f16(x, nx);
     int64_t sx[2] = {n_x, d}, so[2] = {n_rows, d};
-    tensor tx = ops2_tensor(ctx, dt, x, 2, sx), to = ops2_tensor(ctx, dt, NULL, 2, so);
+    tensor tx = op_test_tensor(ctx, dt, x, 2, sx), to = op_test_tensor(ctx, dt, NULL, 2, so);
     tensor tr = {.dtype = DTYPE_I32, .rank = 1, .shape = {n_rows}};
     CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)n_rows * 4, "rows", &tr.buffer));
     CHECK_OK(gpu_buffer_upload(ctx, tr.buffer, 0, rows, (uint64_t)n_rows * 4));
@@ -136,12 +136,12 @@ static void check_gather(gpu_context *ctx, tensor_dtype dt, int64_t n_x, int64_t
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
     op_gather_rows_record(rec, &tr, &tx, &to);
-    ops2_run(rec);
+    op_test_run(rec);
     gpu_test_read(ctx, &to, got);
     ref_gather_rows(rows, (size_t)n_rows, x, (size_t)n_x, (size_t)d, ref);
     char what[96];
     snprintf(what, sizeof what, "gather %lld of %lld rows x %lld", (long long)n_rows, (long long)n_x, (long long)d);
-    ops2_report(what, dt, got, ref, no, 0);
+    op_test_report(what, dt, got, ref, no, 0);
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(to.buffer);

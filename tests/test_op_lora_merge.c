@@ -8,7 +8,7 @@
  * at most one fp16 ulp apart. */
 #include "gpu_test.h"
 #include "ops/lora_merge.h"
-#include "ops/reference_lora.h"
+#include "ops/reference_lora_merge.h"
 
 /* Distance in fp16 units in the last place between two finite halves (sign-magnitude order). */
 static int ulp_distance(uint16_t a, uint16_t b) {

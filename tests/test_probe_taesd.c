@@ -8,7 +8,8 @@
 
 #include "core/npy.h"
 #include "gpu_test.h"
-#include "ops/taesd_ops.h"
+#include "ops/reference_taesd_pointwise.h"
+#include "ops/taesd_pointwise.h"
 
 static float *read_bin(const char *dir, const char *name, size_t count) {
     char path[4600];
@@ -32,7 +33,7 @@ static void check_pointwise(gpu_context *ctx) {
             tensor_dtype dt = f16 ? DTYPE_F16 : DTYPE_F32;
             for (int i = 0; i < N; i++) ref[i] = f16 ? f32_round_f16(x[i]) : x[i];
             tensor t = gpu_test_tensor(ctx, dt, ref, N);
-            op_taesd_pointwise_reference((op_taesd_mode)mode, 2.0f, -1.0f, ref, N);
+            ref_taesd_pointwise((op_taesd_mode)mode, 2.0f, -1.0f, ref, N);
             gpu_recorder *rec;
             CHECK_OK(gpu_recorder_create(ctx, &rec));
             gpu_recorder_begin(rec);

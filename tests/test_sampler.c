@@ -9,7 +9,7 @@
  *  (iii) euler_a: our generator seeded 99, drawing one latent-shaped randn per step, reproduces
  *        the recorded ancestral noise (bit for bit: both are torch's CPU kernel). And a real check
  *        of the Euler a update: euler and euler_a see the same UNet input at step 0, hence the same
- *        guided eps; eps recovered from euler's first step, pushed through sampler_step_reference
+ *        guided eps; eps recovered from euler's first step, pushed through ref_sampler_step
  *        with euler_a's plan and the recorded noise, must give euler_a's step_latents[0].
  *  (iv)  DPM++ zero vs non-zero: identical sigmas up to the last step give identical latents for
  *        steps 0..2 in diffusers; checked so that the `_zero` case is the one our plan follows.
@@ -26,6 +26,7 @@
  */
 #include "test.h"
 
+#include "ops/reference_sampler_step.h"
 #include "sample/rng.h"
 #include "sample/sampler.h"
 
@@ -157,7 +158,7 @@ static void test_fixtures(void) {
             double denoised = ((double)fx[0].step[0][i] - se->a * (double)x0[i]) / se->b;
             eps[i] = (float)((denoised - x0[i]) / se->dn_eps);
         }
-        sampler_step_reference(&pa->step[0], x0, eps, NULL, fx[1].noise[0], out, PREFIX);
+        ref_sampler_step(&pa->step[0], x0, eps, NULL, fx[1].noise[0], out, PREFIX);
         double err = rel_max(out, fx[1].step[0], PREFIX);
         printf("euler_a step 0 from euler's eps: rel err %.2g\n", err);
         CHECK(err < 1e-4); /* eps recovered from a difference of ~15-sized floats: ~1e-6 each */
@@ -211,7 +212,7 @@ static void run_steps(const sampler_plan *p, int steps, const toy *t, uint64_t s
             CHECK_OK(rng_randn(&r, noise, n));
             if (noises) memcpy(noises[s], noise, n * sizeof *noise);
         }
-        sampler_step_reference(st, x, m, prev, noise, x, n);
+        ref_sampler_step(st, x, m, prev, noise, x, n);
     }
     free(m);
     free(prev);

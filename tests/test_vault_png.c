@@ -25,6 +25,26 @@ int main(void) {
     CHECK(t2 && !strcmp((const char *)pixeen_secret_data(t2),
                         "x\nSteps: 4, CFG scale: 7.0, Seed: 4294967296, Size: 64x32, Denoising strength: 0.75"));
     pixeen_secret_destroy(t2);
+    /* The hires fix in A1111's keys and order: a scale, or a resize (then no scale); Hires steps
+     * only when given; the upscaler's A1111 name. */
+    q.denoising_strength = 0.7f;
+    q.hires_scale = 1.5f;
+    q.hires_steps = 10;
+    q.hires_upscaler = PIXEEN_HIRES_UPSCALER_LATENT_NEAREST;
+    CHECK_OK(pixeen_params_format(&q, &t2));
+    CHECK(t2 && !strcmp((const char *)pixeen_secret_data(t2),
+                        "x\nSteps: 4, CFG scale: 7.0, Seed: 4294967296, Size: 64x32, Denoising strength: 0.7, Hires upscale: "
+                        "1.5, Hires steps: 10, Hires upscaler: Latent (nearest)"));
+    pixeen_secret_destroy(t2);
+    q.hires_scale = 0.0f;
+    q.hires_steps = 0;
+    q.hires_resize_width = 1024;
+    q.hires_upscaler = PIXEEN_HIRES_UPSCALER_LANCZOS;
+    CHECK_OK(pixeen_params_format(&q, &t2));
+    CHECK(t2 && !strcmp((const char *)pixeen_secret_data(t2), "x\nSteps: 4, CFG scale: 7.0, Seed: 4294967296, Size: 64x32, "
+                                                              "Denoising strength: 0.7, Hires resize: 1024x0, Hires upscaler: Lanczos"));
+    if (t2) printf("hires parameters: %s\n", (const char *)pixeen_secret_data(t2));
+    pixeen_secret_destroy(t2);
 
     enum { W = 37, H = 23 }; /* odd sizes: no accidental alignment */
     uint8_t rgb[W * H * 3];

@@ -332,11 +332,29 @@ struct pixeen_open_desc;
 
 typedef struct pixeen_picture_desc {
     const char *path;                    /* a picture file (or an age file holding one); or NULL and: */
-    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images) */
-    int width, height;                   /* of rgba */
-    size_t stride;                       /* bytes from one rgba row to the next; default 0: width * 4 */
+    const uint8_t *rgba;                 /* RGBA8 pixels, rows top to bottom (alpha ignored for images),
+                                            copied into locked memory; or NULL and `buffer`: */
+    int width, height;                   /* of rgba or buffer */
+    size_t stride;                       /* bytes from one row to the next (rgba or buffer); default 0:
+                                            width * 4; a multiple of 4 for a buffer */
     const struct pixeen_open_desc *open; /* decrypting an age file; default NULL: the default identity */
-    uint32_t reserved[16];               /* must be zero */
+    /* An application's VkBuffer on the device it shares with `context` (these were reserved
+     * words): zero copy in, as pixeen_image_get_vulkan_buffer is zero copy out. The pixels stay
+     * there: pixeen_generate resizes and converts them on the GPU (an inpainting mask given this
+     * way is the one exception: its 0/1 floats, one per pixel, are read back into locked memory,
+     * as the host's masks are). Pixeen only reads the buffer, during each pixeen_generate that
+     * uses the picture, on the queue the application gave: the application keeps it alive and
+     * unchanged until the picture is destroyed, has finished (or ordered before Pixeen's use, with
+     * a barrier for compute-shader reads) its writes to it, and created it with
+     * VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, exclusive to that queue's family. */
+    uint64_t buffer;                     /* VkBuffer as an integer ((uint64_t)(uintptr_t)vkbuf, or the
+                                            handle itself on 32-bit); default 0: none */
+    uint64_t offset;                     /* bytes to the first pixel; a multiple of 4 */
+    uint64_t size;                       /* bytes from offset that hold the picture: at least
+                                            stride * (height - 1) + width * 4 */
+    pixeen_context *context;             /* required with buffer: a context created on the
+                                            application's device (pixeen_context_desc.vulkan) */
+    uint32_t reserved[16 - 6 - sizeof(void *) / 4]; /* must be zero (8 words on 64-bit) */
 } pixeen_picture_desc;
 
 PIXEEN_API pixeen_status pixeen_picture_load(const pixeen_picture_desc *desc, pixeen_picture **out);
@@ -381,6 +399,44 @@ typedef struct pixeen_decoders_desc {
     uint32_t reserved[16];               /* must be zero */
 } pixeen_decoders_desc;
 
+/* AUTOMATIC1111's hires fix (pixeen_generate_more.hires): generate at the request's size, upscale,
+ * then img2img at the larger size from there, seeded with the same seed, all on the GPU. */
+typedef enum pixeen_hires_upscaler {
+    PIXEEN_HIRES_UPSCALER_DEFAULT = 0,        /* "Latent", A1111's default */
+    PIXEEN_HIRES_UPSCALER_LATENT = 1,         /* "Latent": the latents interpolated bilinearly
+                                                 (torch's interpolate, no antialias); no decode */
+    PIXEEN_HIRES_UPSCALER_LATENT_NEAREST = 2, /* "Latent (nearest)" */
+    PIXEEN_HIRES_UPSCALER_LANCZOS = 3,        /* "Lanczos": the first image decoded (RGBA8, as it
+                                                 would be saved), resized with PIL's Lanczos on the
+                                                 GPU, and encoded again by the VAE */
+} pixeen_hires_upscaler;
+
+typedef struct pixeen_hires_desc {
+    float scale;                   /* default 0: 2; the second size is int(width * scale) x
+                                      int(height * scale) (used when width and height are 0) */
+    int width, height;             /* default 0: from scale. One given: the other keeps the aspect;
+                                      both: the upscale keeps the aspect and the excess is cut
+                                      from both sides (A1111's hr_resize_x / _y) */
+    int steps;                     /* default 0: the request's steps; the second pass runs exactly
+                                      this many: the last `steps` of a schedule of
+                                      int(steps / min(strength, 0.999)) steps (A1111's rule) */
+    float strength;                /* default 0: 0.7 (A1111's "Denoising strength"); 0 < s <= 1 */
+    pixeen_hires_upscaler upscaler; /* default: "Latent" */
+    uint32_t reserved[16];         /* must be zero */
+} pixeen_hires_desc;
+
+/* Where pixeen_generate_desc grows now that its own reserved words are taken: every field here
+ * was added after 0.1's first release; zero (or more = NULL) keeps the behaviour from before. */
+typedef struct pixeen_generate_more {
+    const pixeen_hires_desc *hires; /* default NULL: no hires fix. Not with `edit`; each side of
+                                       the second size is rounded down to the model's
+                                       size_multiple and must stay within 8..4096. Progress and
+                                       previews count the steps of both passes (previews change
+                                       size with the second); the image has the second size, and
+                                       `decoders.decoder` decodes both passes' images */
+    uint32_t reserved[16];          /* must be zero */
+} pixeen_generate_more;
+
 typedef struct pixeen_generate_desc {
     const char *prompt;          /* required; AUTOMATIC1111 syntax: emphasis (word:1.2) [word], LoRA tags
                                     <lora:NAME:WEIGHT> (removed before tokenizing), embedding names */
@@ -419,7 +475,10 @@ typedef struct pixeen_generate_desc {
     uint32_t seed_unsigned;      /* default 0: seed -1 asks for a random seed. 1: seed is always the
                                     seed itself, so -1 is the seed 2^64-1 (torch's largest); this
                                     field was a reserved word too */
-    uint32_t reserved[16 - 2 - 6 * (sizeof(void *) / 4)]; /* must be zero (2 words on 64-bit) */
+    uint32_t reserved[16 - 2 - 7 * (sizeof(void *) / 4) + sizeof(void *) / 8]; /* must be zero (1 word on
+                                    64-bit, where `more` is 8-aligned after it; 7 on 32-bit) */
+    const struct pixeen_generate_more *more; /* default NULL: nothing more (see pixeen_generate_more);
+                                    this pointer took the last reserved words */
 } pixeen_generate_desc;
 
 /* Generates images on the GPU. Every argument is checked before any GPU work (sizes 8..4096 in
@@ -640,13 +699,21 @@ typedef struct pixeen_generation_params {
     int width, height;
     const char *model_hash;      /* default NULL: left out */
     const char *model_name;      /* default NULL: left out */
-    float denoising_strength;    /* img2img only; default 0: left out */
-    uint32_t reserved[16];       /* must be zero */
+    float denoising_strength;    /* img2img and the hires fix; default 0: left out */
+    /* The hires fix, in AUTOMATIC1111's keys (these were reserved words: zero leaves them out).
+     * `width`/`height` above are then the first pass's size, as A1111 writes them. */
+    float hires_scale;           /* "Hires upscale: 2" (when no hires resize is given) */
+    int hires_resize_width, hires_resize_height; /* "Hires resize: WxH" (0 for a side taken from the other) */
+    int hires_steps;             /* "Hires steps: N"; 0: left out (A1111: the same as Steps) */
+    pixeen_hires_upscaler hires_upscaler; /* "Hires upscaler: Latent" ("Latent (nearest)",
+                                    "Lanczos"), written when hires_scale or a resize is given */
+    uint32_t reserved[11];       /* must be zero */
 } pixeen_generation_params;
 
 /* The A1111 "parameters" text for `params`, as a NUL-terminated secret (it holds the prompt):
  * "PROMPT\nNegative prompt: NEG\nSteps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 1,
- * Size: 512x512, Model hash: abcd1234, Model: name". */
+ * Size: 512x512, Model hash: abcd1234, Model: name[, Denoising strength: 0.7][, Hires upscale: 2,
+ * Hires steps: 10, Hires upscaler: Latent]". */
 PIXEEN_API pixeen_status pixeen_params_format(const pixeen_generation_params *params, pixeen_secret **text);
 
 /* Encodes width*height RGB8 pixels (rows top to bottom) as PNG bytes carrying `parameters`

@@ -13,8 +13,12 @@
 
 #include "api/internal.h"
 #include "models/taesd.h"
-#include "ops/pipeline_ops.h"
-#include "ops/preview.h"
+#include "ops/image_rgba8.h"
+#include "ops/latent_preview.h"
+#include "ops/latent_scale.h"
+#include "pipeline/hires.h"
+#include "pipeline/picture_gpu.h"
+#include "pipeline/run_tensor.h"
 
 PIXEEN_API pixeen_status pixeen_model_load(pixeen_context *ctx, const pixeen_model_desc *desc, pixeen_model **out) {
     error_clear();
@@ -190,6 +194,7 @@ static pixeen_status lora_list(const pixeen_generate_desc *d, txt2img_request *r
  * feeds its pipelines, in locked memory (they are the user's picture). */
 typedef struct edit_inputs {
     vault_secret *image, *mask;
+    tensor pixels; /* an init image from a VkBuffer, converted on the GPU: fp32 [1, H, W, 3] */
     edit_request req;
 } edit_inputs;
 
@@ -200,6 +205,7 @@ static float *secret_floats(vault_secret *s) { return (float *)(void *)(((uintpt
 static void edit_inputs_free(edit_inputs *e) {
     vault_secret_destroy(e->image);
     vault_secret_destroy(e->mask);
+    gpu_buffer_destroy_wiped(e->pixels.buffer);
     memset(e, 0, sizeof *e);
 }
 
@@ -246,21 +252,80 @@ static pixeen_status resolve_edit(const pixeen_model *pm, const pixeen_generate_
         return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
                          "generate: the init image is %dx%d: above the 4096x4096 limit (give a smaller -W/-H to resize it)",
                          in->width, in->height);
+    const pixeen_picture *gin = d->init_image->gpu ? d->init_image : NULL, *gmk = d->mask && d->mask->gpu ? d->mask : NULL;
+    if ((gin && gin->ctx != pm->ctx) || (gmk && gmk->ctx != pm->ctx))
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the %s's VkBuffer is on another context's device",
+                         gin && gin->ctx != pm->ctx ? "init image" : "mask");
     size_t pixels = (size_t)r->width * r->height;
     picture rin = {0}, rmk = {0};
-    pixeen_status s = picture_resize_lanczos(in, r->width, r->height, &rin);
-    if (s == PIXEEN_OK && mk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
-    if (s == PIXEEN_OK) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
+    pixeen_status s = PIXEEN_OK;
+    if (!gin) s = picture_resize_lanczos(in, r->width, r->height, &rin);
+    if (s == PIXEEN_OK && mk && !gmk) s = picture_resize_lanczos(mk, r->width, r->height, &rmk);
+    if (s == PIXEEN_OK && !gin) s = vault_secret_create(pixels * 3 * sizeof(float) + 4, &e->image);
     if (s == PIXEEN_OK && mk) s = vault_secret_create(pixels * sizeof(float) + 4, &e->mask);
+    gpu_context *gpu = pm->ctx->gpu;
+    if (s == PIXEEN_OK && gin) { /* resized and converted where it is: the pixels stay on the GPU */
+        op_picture src = {.buffer = gin->gpu, .offset = gin->offset, .width = (uint32_t)in->width,
+                          .height = (uint32_t)in->height, .images = 1, .stride = gin->stride};
+        s = run_tensor_create(gpu, DTYPE_F32, 4, (const int64_t[]){1, r->height, r->width, 3}, "init image", &e->pixels);
+        if (s == PIXEEN_OK) s = picture_gpu_convert(gpu, &src, r->width, r->height, 0, 0, false, &e->pixels);
+    }
+    if (s == PIXEEN_OK && gmk) { /* the binary mask, read back into locked memory (see pixeen_picture_desc) */
+        op_picture src = {.buffer = gmk->gpu, .offset = gmk->offset, .width = (uint32_t)mk->width,
+                          .height = (uint32_t)mk->height, .images = 1, .stride = gmk->stride};
+        tensor m = {0};
+        s = run_tensor_create(gpu, DTYPE_F32, 3, (const int64_t[]){1, r->height, r->width}, "mask", &m);
+        if (s == PIXEEN_OK) s = picture_gpu_convert(gpu, &src, r->width, r->height, 0, 0, true, &m);
+        if (s == PIXEEN_OK) s = gpu_buffer_download(gpu, m.buffer, 0, secret_floats(e->mask), pixels * sizeof(float));
+        gpu_buffer_destroy_wiped(m.buffer);
+    }
     if (s == PIXEEN_OK) {
-        picture_to_unit_range(&rin, secret_floats(e->image));
-        if (mk) picture_mask_binary(&rmk, secret_floats(e->mask));
-        e->req = (edit_request){secret_floats(e->image), mk ? secret_floats(e->mask) : NULL, strength};
+        if (!gin) picture_to_unit_range(&rin, secret_floats(e->image));
+        if (mk && !gmk) picture_mask_binary(&rmk, secret_floats(e->mask));
+        e->req = (edit_request){.image = gin ? NULL : secret_floats(e->image), .pixels = gin ? &e->pixels : NULL,
+                                .mask = mk ? secret_floats(e->mask) : NULL, .strength = strength};
         r->edit = &e->req;
     }
     picture_free(&rin);
     picture_free(&rmk);
     return s;
+}
+
+/* pixeen_generate_more: the hires fix (defaults as AUTOMATIC1111's: scale 2, strength 0.7, the
+ * request's steps, the "Latent" upscaler). Its sizes are checked here, before any GPU work. */
+static pixeen_status resolve_more(const pixeen_model *pm, const pixeen_generate_desc *d, const txt2img_request *r,
+                                  hires_request *h, bool *on) {
+    *on = false;
+    if (!d->more) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(d->more->reserved, sizeof d->more->reserved / sizeof d->more->reserved[0], "generate_more"));
+    const pixeen_hires_desc *hd = d->more->hires;
+    if (!hd) return PIXEEN_OK;
+    PX_TRY(api_check_reserved(hd->reserved, sizeof hd->reserved / sizeof hd->reserved[0], "hires"));
+    if (d->edit)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: the hires fix follows text to image; it does not go with edit");
+    if ((unsigned)hd->upscaler > PIXEEN_HIRES_UPSCALER_LANCZOS)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: unknown hires upscaler %d", (int)hd->upscaler);
+    float scale = hd->scale == 0.0f ? 2.0f : hd->scale;
+    if (!isfinite(scale) || scale <= 0.0f || scale > 16.0f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: hires scale %g (expected 0 < scale <= 16)", (double)hd->scale);
+    if (hd->width < 0 || hd->height < 0 || hd->width > 4096 || hd->height > 4096)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: hires size %dx%d (expected 0..4096 each)", hd->width, hd->height);
+    int steps = hd->steps ? hd->steps : r->sampler.steps;
+    if (steps < 1 || steps > 1000)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: %d hires steps (expected 1..1000)", hd->steps);
+    float strength = hd->strength == 0.0f ? 0.7f : hd->strength;
+    if (!isfinite(strength) || strength <= 0.0f || strength > 1.0f)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "generate: hires strength %g (expected 0 < strength <= 1)",
+                         (double)hd->strength);
+    static const hires_upscaler upscalers[] = {HIRES_LATENT, HIRES_LATENT, HIRES_LATENT_NEAREST, HIRES_LANCZOS};
+    *h = (hires_request){.scale = scale, .width = hd->width, .height = hd->height, .steps = steps, .strength = strength,
+                         .upscaler = upscalers[hd->upscaler]};
+    pixeen_model_info info;
+    pixeen_model_get_info(pm, &info);
+    hires_plan plan;
+    PX_TRY(hires_plan_make(r->width, r->height, info.size_multiple, h, &plan));
+    *on = true;
+    return PIXEEN_OK;
 }
 
 /* Previews: one small recording (the latent_preview kernel into a host-visible buffer) made on the
@@ -280,7 +345,28 @@ typedef struct preview_state {
     tensor_dtype act;
     tensor latents0;
     nn_program prog;
+    uint64_t bound_vk, bound_offset; /* where the latents the recordings read are (a hires fix's */
+    int64_t bound_shape[TENSOR_MAX_RANK]; /* second pass has others) */
 } preview_state;
+
+static void preview_free(preview_state *p);
+
+/* A new run's latents (another buffer or size): the recordings made for the last ones go. */
+static void preview_rebind(preview_state *p, const tensor *latents) {
+    uint64_t vk = 0, offset = 0;
+    gpu_buffer_vk_handle(latents->buffer, &vk, &offset);
+    offset += latents->offset;
+    bool same = p->bound_vk == vk && p->bound_offset == offset && !memcmp(p->bound_shape, latents->shape, sizeof p->bound_shape);
+    p->bound_vk = vk;
+    p->bound_offset = offset;
+    memcpy(p->bound_shape, latents->shape, sizeof p->bound_shape);
+    if (same || (!p->rec && !p->prog.rec)) return;
+    preview_free(p);
+    p->rec = NULL;
+    p->out = NULL;
+    p->rgb = NULL;
+    memset(&p->prog, 0, sizeof p->prog);
+}
 
 static tensor build_taesd_preview(nn_graph *g, void *user) {
     preview_state *p = user;
@@ -312,6 +398,7 @@ static pixeen_status on_preview_taesd(const tensor *latents, int step, int total
 
 static pixeen_status on_preview(const tensor *latents, int step, int total, void *user) {
     preview_state *p = user;
+    preview_rebind(p, latents);
     if (p->taesd) return on_preview_taesd(latents, step, total, p);
     if (!p->rec) {
         uint64_t pixels = (uint64_t)(latents->shape[1] * latents->shape[2]);
@@ -366,6 +453,9 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
     if (status == PIXEEN_OK) status = lora_list(desc, &req, &loras);
     if (status == PIXEEN_OK) status = resolve_edit(pm, desc, &req, &edit);
     if (status == PIXEEN_OK) status = resolve_decoders(pm, desc, &req);
+    hires_request hires;
+    bool with_hires = false;
+    if (status == PIXEEN_OK) status = resolve_more(pm, desc, &req, &hires, &with_hires);
     if (status != PIXEEN_OK) {
         edit_inputs_free(&edit);
         atomic_store(&ctx->busy, 0);
@@ -385,7 +475,8 @@ PIXEEN_API pixeen_status pixeen_generate(pixeen_model *pm, const pixeen_generate
         req.preview_user = &preview;
         req.preview_every = desc->preview_every;
     }
-    if (status == PIXEEN_OK) status = txt2img_run(pm->sd, &req, &img->result);
+    if (status == PIXEEN_OK)
+        status = with_hires ? hires_run(pm->sd, &req, &hires, &img->result) : txt2img_run(pm->sd, &req, &img->result);
     free(loras);
     preview_free(&preview);
     edit_inputs_free(&edit);

@@ -26,7 +26,11 @@ struct pixeen_model {
 };
 
 struct pixeen_picture {
-    picture pic; /* RGBA8 in locked memory */
+    picture pic;          /* RGBA8 in locked memory; for a GPU picture only its width and height */
+    pixeen_context *ctx;  /* a GPU picture's context, or NULL */
+    gpu_buffer *gpu;      /* the application's VkBuffer (gpu_buffer_wrap), or NULL */
+    uint64_t offset;      /* bytes to the first pixel in gpu */
+    uint32_t stride;      /* pixels from one row to the next */
 };
 
 struct pixeen_image {

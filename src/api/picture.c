@@ -54,17 +54,58 @@ static bool is_age(const vault_secret *b) {
            (b->len >= sizeof armor - 1 && !memcmp(b->data, armor, sizeof armor - 1));
 }
 
+/* A picture in the application's VkBuffer: checked, then wrapped where it is (no copy). */
+static pixeen_status load_buffer(const pixeen_picture_desc *d, pixeen_picture *p) {
+    pixeen_context *ctx = d->context;
+    if (!ctx)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: a picture in a VkBuffer needs the context of the device it is on");
+    if (!gpu_context_borrowed(ctx->gpu))
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "image: the context created its own Vulkan device, so the application's "
+                         "VkBuffer means nothing to it (share a device with pixeen_context_desc.vulkan, or give rgba)");
+    if (d->width <= 0 || d->height <= 0 || d->width > PICTURE_MAX_SIDE || d->height > PICTURE_MAX_SIDE)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: VkBuffer picture of %dx%d pixels (expected 1..%d a side)",
+                         d->width, d->height, PICTURE_MAX_SIDE);
+    uint64_t row = (uint64_t)d->width * 4, stride = d->stride ? (uint64_t)d->stride : row;
+    if (stride < row || stride % 4 || d->offset % 4)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "image: VkBuffer picture: stride %llu and offset %llu must be multiples of 4, the stride at least "
+                         "width * 4 = %llu", (unsigned long long)stride, (unsigned long long)d->offset, (unsigned long long)row);
+    uint64_t need = stride * (uint64_t)(d->height - 1) + row;
+    if (d->size < need)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT,
+                         "image: VkBuffer picture of %dx%d with rows %llu bytes apart needs %llu bytes, the buffer holds %llu",
+                         d->width, d->height, (unsigned long long)stride, (unsigned long long)need, (unsigned long long)d->size);
+    uint64_t range = gpu_context_caps(ctx->gpu)->max_storage_buffer_range;
+    if (need > range)
+        return error_set(PIXEEN_ERROR_UNSUPPORTED, "image: VkBuffer picture of %llu bytes: above this device's %llu-byte "
+                         "storage-buffer range", (unsigned long long)need, (unsigned long long)range);
+    if (d->offset > UINT64_MAX - d->size)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: VkBuffer picture: offset + size overflows");
+    PX_TRY(gpu_buffer_wrap(ctx->gpu, d->buffer, d->offset + d->size, &p->gpu));
+    p->ctx = ctx;
+    p->offset = d->offset;
+    p->stride = (uint32_t)(stride / 4);
+    p->pic.width = d->width;
+    p->pic.height = d->height;
+    p->pic.channels = 4;
+    return PIXEEN_OK;
+}
+
 PIXEEN_API pixeen_status pixeen_picture_load(const pixeen_picture_desc *d, pixeen_picture **out) {
     error_clear();
     if (!d || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: descriptor or output is NULL");
     *out = NULL;
     PX_TRY(api_check_reserved(d->reserved, sizeof d->reserved / sizeof d->reserved[0], "picture"));
-    if (!d->path == !d->rgba)
-        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: give either a path or RGBA8 pixels");
+    if ((d->path != NULL) + (d->rgba != NULL) + (d->buffer != 0) != 1)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: give one of a path, RGBA8 pixels or a VkBuffer");
+    if ((d->offset || d->size || d->context) && !d->buffer)
+        return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: offset, size and context go with a VkBuffer");
     pixeen_picture *p = calloc(1, sizeof *p);
     if (!p) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "image: out of host memory");
     pixeen_status s;
-    if (d->rgba) {
+    if (d->buffer) {
+        s = load_buffer(d, p);
+    } else if (d->rgba) {
         s = picture_from_rgba8(d->rgba, d->width, d->height, d->stride ? d->stride : (size_t)d->width * 4, &p->pic);
     } else {
         vault_secret *bytes = NULL;
@@ -97,5 +138,6 @@ PIXEEN_API pixeen_status pixeen_picture_get_size(const pixeen_picture *p, int *w
 PIXEEN_API void pixeen_picture_destroy(pixeen_picture *p) {
     if (!p) return;
     picture_free(&p->pic);
+    gpu_buffer_destroy(p->gpu); /* forgets the application's VkBuffer; never destroys it */
     free(p);
 }

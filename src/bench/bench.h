@@ -17,6 +17,15 @@
 
 typedef struct bench_case bench_case;
 
+/* Where a case runs. The cases are the one registry of operator checks: `pixeen bench` times the
+ * TIMING and BOTH ones; the check pass (bench_check, ctest's test_op_cases) validates the CHECK and
+ * BOTH ones. */
+typedef enum bench_case_use {
+    BENCH_USE_TIMING = 0, /* a shape worth timing, too slow for ctest on lavapipe */
+    BENCH_USE_CHECK = 1,  /* odd sizes and edge cases: correctness, not speed */
+    BENCH_USE_BOTH = 2,   /* a real model shape cheap enough for ctest (timed by full runs, not --quick) */
+} bench_case_use;
+
 struct bench_case {
     const char *family; /* "matmul", "conv2d", "attention", "groupnorm", "elementwise", ... */
     char name[96];      /* shape and dtype, e.g. "conv3x3 b2 320->320 64x64 f16" */
@@ -25,6 +34,7 @@ struct bench_case {
     int64_t p[12];      /* shape parameters, interpreted by the case's functions */
     int dtype;          /* tensor_dtype of activations */
     double tolerance;   /* max |gpu - ref| / max |ref| accepted by validate */
+    bench_case_use use; /* TIMING (0) unless the provider says otherwise */
 
     /* Creates buffers with seeded random inputs; *state is the case's private data. */
     pixeen_status (*setup)(bench_case *c, gpu_context *ctx, void **state);

@@ -4,7 +4,7 @@
  * NHWC latents of 64x64, 32x32, 16x16 with 320/640/1280 channels). All are memory-bound: flops
  * is 0 and bytes counts each input read once and each output written once.
  *
- * Validation compares every output element with the plain-C reference (src/ops/reference.c) run
+ * Validation compares every output element with the plain-C reference (src/ops/reference_elementwise.c) run
  * on the same inputs (fp16-rounded for fp16 cases). It leaves out broadcasting patterns other
  * than the channel bias (tests/test_op_elementwise.c covers them).
  *
@@ -17,7 +17,8 @@
 #include "bench/runner.h"
 #include "core/f16.h"
 #include "ops/ops.h"
-#include "ops/reference.h"
+#include "ops/reference_elementwise.h"
+#include "ops/reference_reduce.h"
 
 enum { BASIC_ADD = 0, BASIC_MUL = 1, BASIC_SUM = 2 };
 

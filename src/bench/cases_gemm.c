@@ -88,8 +88,8 @@ static void out_shape(const bench_case *c, int64_t *rows, int64_t *cols, int64_t
         *rows = p[1], *cols = p[3], *Ho = *Wo = 0;
         return;
     }
-    *Ho = (p[2] + 2 * p[8] - p[6]) / p[7] + 1;
-    *Wo = (p[3] + 2 * p[8] - p[6]) / p[7] + 1;
+    *Ho = (p[2] + 2 * p[8] + p[11] - p[6]) / p[7] + 1; /* p[11]: pad_end (Downsample2D's extra row and column) */
+    *Wo = (p[3] + 2 * p[8] + p[11] - p[6]) / p[7] + 1;
     *rows = p[1] * *Ho * *Wo;
     *cols = p[5];
 }
@@ -140,8 +140,23 @@ static void gemm_record(bench_case *c, void *state, gpu_recorder *rec) {
     const tensor *bias = s->bias.buffer ? &s->bias : NULL, *res = s->res.buffer ? &s->res : NULL;
     if (p[0] == KIND_MATMUL)
         op_matmul_record(rec, &s->x, &s->w, bias, NULL, &s->out, NULL);
+    else if (p[11])
+        op_conv2d_pad_end_record(rec, &s->x, &s->w, bias, res, &s->out, (uint32_t)p[7], (uint32_t)p[8],
+                                 (uint32_t)p[11], NULL);
     else
         op_conv2d_record(rec, &s->x, &s->w, bias, res, &s->out, (uint32_t)p[7], (uint32_t)p[8], NULL);
+}
+
+/* The input with pad_end zero rows and columns written out after the image, for the reference
+ * (malloc'ed; NULL when out of memory). */
+static float *padded_input(const float *x, const int64_t *p) {
+    size_t B = (size_t)p[1], H = (size_t)p[2], W = (size_t)p[3], C = (size_t)p[4], pe = (size_t)p[11];
+    float *out = calloc(B * (H + pe) * (W + pe) * C, sizeof *out);
+    if (!out) return NULL;
+    for (size_t b = 0; b < B; b++)
+        for (size_t y = 0; y < H; y++)
+            memcpy(out + ((b * (H + pe) + y) * (W + pe)) * C, x + ((b * H + y) * W) * C, W * C * sizeof *out);
+    return out;
 }
 
 static pixeen_status gemm_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
@@ -163,7 +178,16 @@ static pixeen_status gemm_validate(bench_case *c, void *state, gpu_context *ctx,
     const float *bias = s->bias.buffer ? s->hbias : NULL;
     if (p[0] == KIND_MATMUL)
         ref_matmul_rows(s->hx, s->hw, bias, NULL, 1, (size_t)p[1], (size_t)p[2], (size_t)p[3], 0, sel, n, ref);
-    else
+    else if (p[11]) {
+        float *hx = padded_input(s->hx, p);
+        if (!hx) {
+            free(ref), free(got), free(raw);
+            return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: gemm: out of host memory");
+        }
+        ref_conv2d_rows(hx, s->hw, bias, s->hres, (size_t)p[1], (size_t)(p[2] + p[11]), (size_t)(p[3] + p[11]),
+                        (size_t)p[4], (size_t)p[5], (size_t)p[6], (size_t)p[6], (size_t)p[7], (size_t)p[8], sel, n, ref);
+        free(hx);
+    } else
         ref_conv2d_rows(s->hx, s->hw, bias, s->hres, (size_t)p[1], (size_t)p[2], (size_t)p[3], (size_t)p[4],
                         (size_t)p[5], (size_t)p[6], (size_t)p[6], (size_t)p[7], (size_t)p[8], sel, n, ref);
     double max_diff = 0, max_ref = 0;
@@ -236,6 +260,26 @@ static void conv(case_list *l, const char *what, int64_t B, int64_t H, int64_t C
              es * ((double)(B * H * H * Cin) + out * (residual ? 2 : 1)) + 2.0 * (double)(Cout * k * k * Cin));
 }
 
+/* Odd sizes for the check pass (ctest's test_op_cases), not timed: window and tile edges,
+ * bias and residual, stride 2 with Downsample2D's pad_end, a 1x1 convolution (the matmul path). */
+static void check_cases(case_list *l, bool convs) {
+    for (int dt = 0; dt < 2; dt++) {
+        uint32_t first = l->n;
+        if (!convs) {
+            add_case(l, "matmul", "odd 37x45->29 bias", (int64_t[12]){KIND_MATMUL, 37, 45, 29, 1}, dt, 0, 0);
+            add_case(l, "matmul", "odd 5x8->3", (int64_t[12]){KIND_MATMUL, 5, 8, 3, 0}, dt, 0, 0);
+        } else {
+            add_case(l, "conv2d", "odd conv3x3 b2 7x7 5->6 bias residual",
+                     (int64_t[12]){KIND_CONV, 2, 7, 7, 5, 6, 3, 1, 1, 1, 1, 0}, dt, 0, 0);
+            add_case(l, "conv2d", "odd conv3x3 s2 pad_end b1 7x7 5->6 (Downsample2D)",
+                     (int64_t[12]){KIND_CONV, 1, 7, 7, 5, 6, 3, 2, 0, 1, 0, 1}, dt, 0, 0);
+            add_case(l, "conv2d", "odd conv1x1 b1 5x5 7->3", (int64_t[12]){KIND_CONV, 1, 5, 5, 7, 3, 1, 1, 0, 1, 0, 0},
+                     dt, 0, 0);
+        }
+        for (uint32_t i = first; i < l->n; i++) l->out[i].use = BENCH_USE_CHECK;
+    }
+}
+
 /* The UNet's transformer linears at one level: T tokens per image, C channels, batch 2. */
 static void unet_linears(case_list *l, int64_t T, int64_t C) {
     const int64_t B = 2;
@@ -247,6 +291,7 @@ static void unet_linears(case_list *l, int64_t T, int64_t C) {
 
 uint32_t bench_cases_matmul(bench_case *out, uint32_t max, bool quick) {
     case_list l = {out, max, 0};
+    check_cases(&l, false);
     if (quick) {
         linear(&l, "unet q/k/v/out/proj", 2 * 4096, 320, 320, true, DTYPE_F16);
         linear(&l, "unet geglu", 2 * 4096, 320, 2560, true, DTYPE_F16);
@@ -287,6 +332,7 @@ static void vae_resblock(case_list *l, int64_t H, int64_t Cin, int64_t Cout) {
 
 uint32_t bench_cases_conv2d(bench_case *out, uint32_t max, bool quick) {
     case_list l = {out, max, 0};
+    check_cases(&l, true);
     if (quick) {
         conv(&l, "unet", 2, 64, 320, 320, 3, 1, true, DTYPE_F16);
         conv(&l, "unet", 2, 16, 1280, 1280, 3, 1, true, DTYPE_F16);

@@ -110,7 +110,8 @@ done:
 static void quant_record(bench_case *c, void *state, gpu_recorder *rec) {
     (void)c;
     quant_state *s = state;
-    op_matmul_record(rec, &s->x, &s->w, NULL, NULL, &s->out, NULL);
+    /* what op_matmul_record dispatches for weights kept in their blocks */
+    op_matmul_quant_record(rec, &s->x, &s->w, NULL, NULL, &s->out, NULL);
 }
 
 static pixeen_status quant_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {

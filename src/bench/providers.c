@@ -15,10 +15,16 @@ uint32_t bench_cases_matmul(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_conv2d(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_quant.c */
 uint32_t bench_cases_matmul_quant(bench_case *out, uint32_t max, bool quick);
-/* src/bench/cases_ops2.c */
+/* src/bench/cases_attention.c */
 uint32_t bench_cases_attention(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_norm(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_sampler.c */
+uint32_t bench_cases_sampler(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_latents.c */
+uint32_t bench_cases_latents(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_layers.c */
+uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick);
 
 const bench_provider bench_providers[] = {
     {"matmul", bench_cases_matmul},
@@ -29,6 +35,9 @@ const bench_provider bench_providers[] = {
     {"norm", bench_cases_norm},
     {"elementwise", bench_cases_elementwise},
     {"basic", bench_cases_basic},
+    {"sampler", bench_cases_sampler},
+    {"layers", bench_cases_layers},
+    {"latents", bench_cases_latents},
 };
 
 const uint32_t bench_provider_count = sizeof bench_providers / sizeof bench_providers[0];

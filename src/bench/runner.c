@@ -101,6 +101,9 @@ pixeen_status bench_collect(const bench_provider *providers, uint32_t provider_c
             bench_case *c = &scratch[i];
             c->name[sizeof c->name - 1] = '\0';
             if (!case_matches(c, opt->filter)) continue;
+            if (opt->check ? c->use == BENCH_USE_TIMING : c->use == BENCH_USE_CHECK) continue;
+            /* the quick timing pass keeps its ~20 s: the small BOTH cases are timed in full runs */
+            if (!opt->check && opt->quick && c->use == BENCH_USE_BOTH) continue;
             if (n == capacity) {
                 capacity = capacity ? capacity * 2 : 64;
                 bench_case *grown = realloc(all, capacity * sizeof *grown);
@@ -293,6 +296,32 @@ done:
     r->wall_s = bench_now_s() - case_start;
     if (!r->check_s) r->check_s = r->wall_s; /* failed before timing */
     return fatal;
+}
+
+pixeen_status bench_check(gpu_context *ctx, const bench_case *proto, double *max_rel) {
+    bench_case c = *proto;
+    *max_rel = NAN;
+    if (!c.setup || !c.record || !c.validate || !c.teardown)
+        return error_set(PIXEEN_ERROR_INTERNAL, "bench: %s %s lacks a setup, record, validate or teardown function",
+                         c.family ? c.family : "?", c.name);
+    void *state = NULL;
+    gpu_recorder *rec = NULL;
+    pixeen_status status = c.setup(&c, ctx, &state);
+    if (status != PIXEEN_OK) return status;
+    status = gpu_recorder_create(ctx, &rec);
+    if (status == PIXEEN_OK) {
+        gpu_recorder_begin(rec);
+        c.record(&c, state, rec);
+        status = gpu_recorder_end(rec);
+    }
+    if (status == PIXEEN_OK) status = gpu_recorder_submit(rec);
+    if (status == PIXEEN_OK) status = c.validate(&c, state, ctx, max_rel);
+    if (status == PIXEEN_OK && !(*max_rel <= c.tolerance)) /* also catches NaN */
+        status = error_set(PIXEEN_ERROR_VALIDATION, "bench: %s %s: max |gpu - ref| / max |ref| = %.3g exceeds %.3g",
+                           c.family ? c.family : "?", c.name, *max_rel, c.tolerance);
+    gpu_recorder_destroy(rec);
+    c.teardown(&c, state);
+    return status;
 }
 
 /* ---- the whole run ---------------------------------------------------------------------- */

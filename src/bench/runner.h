@@ -37,6 +37,7 @@ uint32_t bench_cases_basic(bench_case *out, uint32_t max, bool quick);
 typedef struct bench_options {
     const char *filter; /* substring of a case's family or name; NULL or "": every case */
     bool quick;         /* the ~20-second pass: fewer cases, shorter timing */
+    bool check;         /* collect the cases of the check pass (CHECK, BOTH) instead of the timed ones */
     uint32_t repeat;    /* timed runs per case; 0: adaptive (by elapsed time) */
     const char *device; /* the selector the caller used (recorded in the report only) */
     /* For tests: tiny ceiling measurements (a few ms) instead of device-filling ones. */
@@ -133,6 +134,11 @@ void bench_report_free(bench_report *report);
  * frees it). Duplicate family+name pairs get a " #2" suffix so results stay addressable. */
 pixeen_status bench_collect(const bench_provider *providers, uint32_t provider_count, const bench_options *opt,
                             bench_case **cases, uint32_t *count);
+
+/* The check pass: sets up, records, runs once and validates one case against its tolerance, no
+ * timing. Returns PIXEEN_OK when it passed, else the failure (its message says which stage);
+ * *max_rel gets the measure (NaN when validation did not run). */
+pixeen_status bench_check(gpu_context *ctx, const bench_case *c, double *max_rel);
 
 /* Prints the cases bench_collect would run, one per line. */
 void bench_list_print(const bench_case *cases, uint32_t count, FILE *out);

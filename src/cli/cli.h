@@ -24,6 +24,7 @@ void cli_print_escaped(FILE *out, const char *text, size_t n);
 typedef struct cli_save_options {
     const pixeen_generate_desc *desc;
     const char *model_path;
+    int first_width, first_height;            /* the hires fix's first pass (A1111 writes its Size) */
     const char *save, *save_plain;            /* encrypted / plaintext output paths, or NULL */
     const char *const *recipients;
     size_t recipient_count;

@@ -52,6 +52,17 @@ int cli_save_image(pixeen_image *image, const cli_save_options *o) {
         /* img2img / inpainting: AUTOMATIC1111's "Denoising strength" */
         .denoising_strength = o->desc->edit ? (o->desc->edit->strength ? o->desc->edit->strength : 0.75f) : 0.0f,
     };
+    const pixeen_hires_desc *hires = o->desc->more ? o->desc->more->hires : NULL;
+    if (hires) { /* A1111: Size is the first pass's; the hires keys as calculate_target_resolution writes them */
+        params.width = o->first_width;
+        params.height = o->first_height;
+        params.denoising_strength = hires->strength ? hires->strength : 0.7f;
+        params.hires_resize_width = hires->width;
+        params.hires_resize_height = hires->height;
+        params.hires_scale = hires->width || hires->height ? 0.0f : hires->scale ? hires->scale : 2.0f;
+        params.hires_steps = hires->steps;
+        params.hires_upscaler = hires->upscaler;
+    }
     pixeen_seal_desc seal = {
         .recipients = o->recipients,
         .recipient_count = o->recipient_count,

@@ -1,5 +1,9 @@
 /* cmd_generate.c — `pixeen generate -m MODEL -p PROMPT [options]`: text to image, and with
- * --init-image (and --mask) img2img / inpainting.
+ * --init-image (and --mask) img2img / inpainting; --hires-* AUTOMATIC1111's hires fix.
+ * Previews: the CLI writes no picture anywhere (nothing plaintext reaches the disk), so
+ * --preview-decoder taesd:DIR decodes a full-colour preview with the TAESD after every
+ * --preview-every steps and reports its size and mean colour (with --verbose; else one line at the
+ * end): a check that the live preview works, and what an application's preview callback gets.
  * Every argument is checked before the model loads. Nothing is written unless --save (encrypted)
  * or --save-plain (an explicit plaintext export) is given. */
 #include <errno.h>
@@ -20,6 +24,11 @@ typedef struct generate_args {
     pixeen_secret *save_passphrase; /* read before generating (read_save_passphrase) */
     const char *init_image, *mask, *identity, *input_passphrase_file; /* editing inputs (maybe .age) */
     const char *decoder; /* --decoder taesd:DIR */
+    const char *preview_decoder; /* --preview-decoder taesd:DIR */
+    int preview_every;
+    int hires;                   /* --hires-fix or any --hires-* */
+    pixeen_hires_desc hires_desc;
+    pixeen_generate_more more;
     int strength_given;
     float strength;
     const char *recipients[16]; /* --recipient, in order */
@@ -75,6 +84,19 @@ static void usage(FILE *out) {
             "      --input-passphrase-file F  passphrase for passphrase-encrypted inputs (else asked)\n"
             "      --decoder taesd:DIR decode the final image with a TAESD (diffusers AutoencoderTiny folder):\n"
             "                          a fast draft instead of the model's VAE\n"
+            "      --preview-decoder taesd:DIR  full-colour previews with a TAESD while denoising; the CLI shows\n"
+            "                          no picture (nothing is written): with -v it reports each preview's size\n"
+            "                          and mean colour, else one summary line\n"
+            "      --preview-every N   a preview every N steps (default 1; the last step always has one)\n"
+            "  hires fix (AUTOMATIC1111's: generate, upscale, img2img at the larger size; any --hires-* turns it on):\n"
+            "      --hires-fix         on, with the defaults below\n"
+            "      --hires-scale F     the second size is int(W * F) x int(H * F) (default 2)\n"
+            "      --hires-width N, --hires-height N  the second size instead of a scale (one: keep the aspect;\n"
+            "                          both: upscale keeping the aspect, then cut the excess from both sides)\n"
+            "      --hires-steps N     steps of the second pass (default: --steps)\n"
+            "      --hires-strength S  denoising strength of the second pass, 0 < S <= 1 (default 0.7)\n"
+            "      --hires-upscaler U  latent (default: A1111's \"Latent\", bilinear) | latent-nearest |\n"
+            "                          lanczos (decode, resize the image with Lanczos, encode again)\n"
             "  saving (nothing is written without one of these):\n"
             "      --save OUT.png.age  encrypted (age) to --recipient age1... (repeatable), --recipients-file F,\n"
             "                          or a passphrase (--passphrase-file F, else asked on the terminal)\n"
@@ -295,6 +317,47 @@ static int parse_args(int argc, char **argv, generate_args *a) {
                 return 0;
             }
             a->decoder = val + 6;
+        } else if (!strcmp(o, "--preview-decoder")) {
+            TAKES_VALUE if (strncmp(val, "taesd:", 6) || !val[6]) {
+                fprintf(stderr, "pixeen generate: --preview-decoder takes taesd:DIR (a TAESD folder), not '%s'\n", val);
+                return 0;
+            }
+            a->preview_decoder = val + 6;
+        } else if (!strcmp(o, "--preview-every")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 1000, &v)) return 0;
+            a->preview_every = (int)v;
+        } else if (!strcmp(o, "--hires-fix")) {
+            a->hires = 1;
+        } else if (!strcmp(o, "--hires-scale") || !strcmp(o, "--hires-strength")) {
+            TAKES_VALUE char *end = NULL;
+            double f = strtod(val, &end);
+            int scale = !strcmp(o, "--hires-scale");
+            if (!end || *end || !isfinite(f) || f <= 0 || f > (scale ? 16 : 1)) {
+                fprintf(stderr, "pixeen generate: %s '%s' is not a number with 0 < %s <= %d\n", o, val, scale ? "F" : "S",
+                        scale ? 16 : 1);
+                return 0;
+            }
+            if (scale) a->hires_desc.scale = (float)f;
+            else a->hires_desc.strength = (float)f;
+            a->hires = 1;
+        } else if (!strcmp(o, "--hires-width") || !strcmp(o, "--hires-height")) {
+            TAKES_VALUE if (!parse_int(o, val, 8, 4096, &v)) return 0;
+            if (!strcmp(o, "--hires-width")) a->hires_desc.width = (int)v;
+            else a->hires_desc.height = (int)v;
+            a->hires = 1;
+        } else if (!strcmp(o, "--hires-steps")) {
+            TAKES_VALUE if (!parse_int(o, val, 1, 1000, &v)) return 0;
+            a->hires_desc.steps = (int)v;
+            a->hires = 1;
+        } else if (!strcmp(o, "--hires-upscaler")) {
+            TAKES_VALUE if (!strcmp(val, "latent")) a->hires_desc.upscaler = PIXEEN_HIRES_UPSCALER_LATENT;
+            else if (!strcmp(val, "latent-nearest")) a->hires_desc.upscaler = PIXEEN_HIRES_UPSCALER_LATENT_NEAREST;
+            else if (!strcmp(val, "lanczos")) a->hires_desc.upscaler = PIXEEN_HIRES_UPSCALER_LANCZOS;
+            else {
+                fprintf(stderr, "pixeen generate: unknown hires upscaler '%s' (latent, latent-nearest, lanczos)\n", val);
+                return 0;
+            }
+            a->hires = 1;
         } else if (!strcmp(o, "--init-image")) {
             TAKES_VALUE a->init_image = val;
         } else if (!strcmp(o, "--mask")) {
@@ -339,6 +402,23 @@ static int parse_args(int argc, char **argv, generate_args *a) {
                 a->desc.height);
         return 0;
     }
+    if (a->hires && a->init_image) {
+        fprintf(stderr, "pixeen generate: the hires fix follows text to image; it does not go with --init-image\n");
+        return 0;
+    }
+    if (a->hires && (a->hires_desc.width % 8 || a->hires_desc.height % 8)) {
+        fprintf(stderr, "pixeen generate: --hires-width and --hires-height must be multiples of 8 (got %dx%d)\n",
+                a->hires_desc.width, a->hires_desc.height);
+        return 0;
+    }
+    if (a->preview_every && !a->preview_decoder) {
+        fprintf(stderr, "pixeen generate: --preview-every goes with --preview-decoder\n");
+        return 0;
+    }
+    if (a->hires) {
+        a->more.hires = &a->hires_desc;
+        a->desc.more = &a->more;
+    }
     if ((a->mask || a->strength_given) && !a->init_image) {
         fprintf(stderr, "pixeen generate: --mask and --strength go with --init-image\n");
         return 0;
@@ -373,6 +453,28 @@ static void on_progress(int step, int total, double elapsed, void *user) {
     } else {
         fprintf(stderr, "step %d/%d, %.2f it/s, ETA %.0f s\n", step, total, rate, eta);
     }
+}
+
+/* --preview-decoder: what the previews were (the CLI shows none: nothing is written). */
+typedef struct preview_report {
+    int verbose, count, width, height, last_step;
+    double mean[3];
+} preview_report;
+
+static void on_preview(const uint8_t *rgb, int width, int height, int step, int total, void *user) {
+    preview_report *r = user;
+    double sum[3] = {0, 0, 0};
+    size_t pixels = (size_t)width * (size_t)height;
+    for (size_t i = 0; i < pixels; i++)
+        for (int c = 0; c < 3; c++) sum[c] += rgb[i * 3 + c];
+    for (int c = 0; c < 3; c++) r->mean[c] = pixels ? sum[c] / (double)pixels : 0.0;
+    r->count++;
+    r->width = width;
+    r->height = height;
+    r->last_step = step;
+    if (r->verbose)
+        fprintf(stderr, "preview at step %d/%d: %dx%d, mean RGB %.1f %.1f %.1f\n", step, total, width, height, r->mean[0],
+                r->mean[1], r->mean[2]);
 }
 
 /* Reads an editing input: a picture file, or an age file holding one (decrypted in locked memory
@@ -460,12 +562,17 @@ int cmd_generate(int argc, char **argv) {
         free_args(&a);
         return rc;
     }
-    pixeen_model *decoder = NULL;
+    pixeen_model *decoder = NULL, *preview_decoder = NULL;
     pixeen_decoders_desc decoders = {0};
-    if (a.decoder) {
-        status = pixeen_model_load(ctx, &(pixeen_model_desc){.path = a.decoder, .precision = mdesc.precision}, &decoder);
+    preview_report previews = {.verbose = a.verbose};
+    for (int which = 0; which < 2; which++) {
+        const char *dir = which ? a.preview_decoder : a.decoder;
+        pixeen_model **slot = which ? &preview_decoder : &decoder;
+        if (!dir) continue;
+        status = pixeen_model_load(ctx, &(pixeen_model_desc){.path = dir, .precision = mdesc.precision}, slot);
         if (status != PIXEEN_OK) {
-            int rc = cli_fail(status, "cannot load the TAESD decoder");
+            int rc = cli_fail(status, which ? "cannot load the TAESD preview decoder" : "cannot load the TAESD decoder");
+            pixeen_model_destroy(decoder);
             pixeen_model_destroy(model);
             pixeen_context_destroy(ctx);
             pixeen_picture_destroy(init);
@@ -473,8 +580,14 @@ int cmd_generate(int argc, char **argv) {
             free_args(&a);
             return rc;
         }
-        decoders.decoder = decoder;
         a.desc.decoders = &decoders;
+    }
+    decoders.decoder = decoder;
+    decoders.preview_decoder = preview_decoder;
+    if (preview_decoder) {
+        a.desc.preview = on_preview;
+        a.desc.preview_user = &previews;
+        a.desc.preview_every = a.preview_every;
     }
     progress_state progress = {isatty(STDERR_FILENO), a.quiet};
     a.desc.progress = on_progress;
@@ -489,7 +602,14 @@ int cmd_generate(int argc, char **argv) {
         pixeen_image_get_info(image, &info);
         if ((a.desc.seed == -1 && !a.desc.seed_unsigned) || !a.quiet)
             fprintf(stderr, "seed: %llu\n", (unsigned long long)(uint64_t)info.seed);
-        cli_save_options save = {.desc = &a.desc, .model_path = a.model, .save = a.save, .save_plain = a.save_plain,
+        if (preview_decoder && !a.verbose && !a.quiet)
+            fprintf(stderr, "previews: %d by the TAESD, %dx%d, the last at step %d\n", previews.count, previews.width,
+                    previews.height, previews.last_step);
+        pixeen_model_info minfo;
+        pixeen_model_get_info(model, &minfo);
+        cli_save_options save = {.desc = &a.desc, .model_path = a.model,
+                                 .first_width = a.desc.width ? a.desc.width : minfo.default_width,
+                                 .first_height = a.desc.height ? a.desc.height : minfo.default_height, .save = a.save, .save_plain = a.save_plain,
                                  .recipients = a.recipients, .recipient_count = a.recipient_count,
                                  .recipients_file = a.recipients_file, .passphrase = a.save_passphrase,
                                  .armor = a.armor, .force = a.force, .no_metadata = a.no_metadata, .quiet = a.quiet,
@@ -504,6 +624,7 @@ int cmd_generate(int argc, char **argv) {
     pixeen_picture_destroy(init);
     pixeen_picture_destroy(mask);
     pixeen_model_destroy(decoder);
+    pixeen_model_destroy(preview_decoder);
     pixeen_model_destroy(model);
     pixeen_context_destroy(ctx);
     free_args(&a);

@@ -460,6 +460,7 @@ pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out
     *out = NULL;
     gpu_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
+    gpu_tuning_from_env(&ctx->tuning);
     ctx->no_pipeline_cache = desc->no_pipeline_cache;
     ctx->force_staging = desc->force_staging;
     if (desc->borrowed) {
@@ -528,6 +529,8 @@ void gpu_context_destroy(gpu_context *ctx) {
 }
 
 const gpu_caps *gpu_context_caps(const gpu_context *ctx) { return &ctx->caps; }
+
+const gpu_tuning *gpu_context_tuning(const gpu_context *ctx) { return &ctx->tuning; }
 
 bool gpu_context_validation_enabled(const gpu_context *ctx) { return ctx->validation; }
 

@@ -119,6 +119,30 @@ pixeen_status gpu_context_create(const gpu_context_desc *desc, gpu_context **out
 void gpu_context_destroy(gpu_context *ctx);
 const gpu_caps *gpu_context_caps(const gpu_context *ctx);
 
+/* Tuning knobs for experiments and comparisons (README's table of environment variables), read
+ * from the environment once when a context is created, so no operator calls getenv while it
+ * records and a context's kernels do not change under it. Zero means automatic. */
+typedef enum gpu_kernel_variant {
+    GPU_KERNEL_AUTO = 0,  /* texel-buffer kernels on lavapipe, tiled ones elsewhere */
+    GPU_KERNEL_TEXEL = 1, /* PIXEEN_KERNEL_VARIANT=texel (matmul, conv2d, attention) */
+    GPU_KERNEL_TILED = 2, /* PIXEEN_KERNEL_VARIANT=tiled */
+} gpu_kernel_variant;
+
+typedef struct gpu_tuning {
+    bool no_vec4;                      /* PIXEEN_NO_VEC4 set: scalar activation kernels only */
+    gpu_kernel_variant kernel_variant; /* PIXEEN_KERNEL_VARIANT */
+    uint32_t attention_qr;             /* PIXEEN_ATTENTION_QR: query rows per invocation, 1..8 */
+    uint32_t attention_kb;             /* PIXEEN_ATTENTION_KB: keys per softmax block, 1..32 */
+    uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
+    uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
+    bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
+} gpu_tuning;
+
+/* The knobs of the environment now (what gpu_context_create stores). */
+void gpu_tuning_from_env(gpu_tuning *tuning);
+/* The context's knobs, as read when it was created. */
+const gpu_tuning *gpu_context_tuning(const gpu_context *ctx);
+
 /* Validation messages (errors and warnings) counted since process start; tests fail on any. */
 uint32_t gpu_validation_message_count(void);
 /* Whether the validation layer was actually enabled for this context. */
@@ -148,6 +172,10 @@ void gpu_buffer_destroy_wiped(gpu_buffer *buf);
 uint64_t gpu_buffer_size(const gpu_buffer *buf);
 /* The VkBuffer (as an integer handle) holding `buf`, and where `buf` starts in it. */
 void gpu_buffer_vk_handle(const gpu_buffer *buf, uint64_t *handle, uint64_t *offset);
+/* A gpu_buffer over `size` bytes of an application's VkBuffer (`handle`, on the context's
+ * borrowed device), so operators can read it where it is: zero copy in. gpu_buffer_destroy
+ * forgets it and never destroys the VkBuffer; it must not be wiped, mapped or uploaded to. */
+pixeen_status gpu_buffer_wrap(gpu_context *ctx, uint64_t handle, uint64_t size, gpu_buffer **out);
 /* Whether the context runs on an application's borrowed device. */
 bool gpu_context_borrowed(const gpu_context *ctx);
 /* Host pointer of a GPU_MEMORY_HOST buffer (NULL for device memory). */

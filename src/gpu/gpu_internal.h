@@ -32,6 +32,7 @@ typedef struct gpu_block {
     uint32_t free_count, free_capacity;
     uint32_t live;       /* buffers carved from this block */
     struct gpu_block *next;
+    bool borrowed;       /* an application's VkBuffer (gpu_buffer_wrap): never destroyed, not listed */
 } gpu_block;
 
 struct gpu_buffer {
@@ -61,6 +62,7 @@ typedef struct gpu_profile_entry {
 
 struct gpu_context {
     gpu_caps caps;
+    gpu_tuning tuning; /* read from the environment at creation */
     bool borrowed; /* instance, device and queue belong to the application: never destroyed */
     void (*lock_queue)(void *user);
     void (*unlock_queue)(void *user);

@@ -240,10 +240,35 @@ pixeen_status gpu_buffer_create(gpu_context *ctx, gpu_memory memory, uint64_t si
     return PIXEEN_OK;
 }
 
+pixeen_status gpu_buffer_wrap(gpu_context *ctx, uint64_t handle, uint64_t size, gpu_buffer **out) {
+    *out = NULL;
+    gpu_block *block = calloc(1, sizeof *block);
+    gpu_buffer *buf = calloc(1, sizeof *buf);
+    if (!block || !buf) {
+        free(block);
+        free(buf);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
+    }
+    memcpy(&block->buffer, &handle, sizeof block->buffer); /* a pointer on 64-bit targets, a uint64_t on 32-bit */
+    block->size = size;
+    block->kind = GPU_MEMORY_DEVICE;
+    block->id = ++ctx->next_block_id; /* its own identity for the recorder's hazard tracking */
+    block->live = 1;
+    block->borrowed = true;
+    *buf = (gpu_buffer){.ctx = ctx, .block = block, .offset = 0, .size = size, .reserved = size};
+    *out = buf;
+    return PIXEEN_OK;
+}
+
 void gpu_buffer_destroy(gpu_buffer *buf) {
     if (!buf) return;
     gpu_context *ctx = buf->ctx;
     gpu_block *block = buf->block;
+    if (block->borrowed) { /* the application's: only our records of it go */
+        free(block);
+        free(buf);
+        return;
+    }
     block_return(block, buf->offset, buf->reserved);
     if (--block->live == 0) {
         gpu_block **link = &ctx->blocks;

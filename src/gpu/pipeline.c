@@ -10,6 +10,7 @@
 
 #include "gpu/gpu_internal.h"
 #include "gpu/shader_table.h"
+#include "gpu/spirv_reflect.h"
 
 static VkDescriptorType descriptor_type(gpu_binding_kind kind) {
     return kind == GPU_BIND_STORAGE ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
@@ -111,6 +112,11 @@ pixeen_status gpu_pipeline_get(gpu_context *ctx, const gpu_pipeline_desc *desc, 
     if (!shader)
         return error_set(PIXEEN_ERROR_INTERNAL, "gpu: no embedded shader named '%s' (is shaders/%s.comp built?)",
                          desc->shader, desc->shader);
+    uint32_t shader_push = 0; /* the shader's own block: an operator passing another size is a bug */
+    if (spirv_push_constant_size(shader->code, shader->size, &shader_push) && shader_push != desc->push_size)
+        return error_set(PIXEEN_ERROR_INTERNAL,
+                         "gpu: pipeline '%s': the shader's push constants are %u bytes, the operator's %u",
+                         desc->shader, shader_push, desc->push_size);
     gpu_pipeline *p = calloc(1, sizeof *p);
     char *name = p ? strdup(desc->shader) : NULL;
     if (!p || !name) {

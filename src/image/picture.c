@@ -136,6 +136,32 @@ static int coeffs(int in, int out, taps **t_out, double **w_out) {
     return ksize;
 }
 
+int picture_lanczos_coeffs(int in, int out, int32_t **taps_out, float **weights_out) {
+    *taps_out = NULL;
+    *weights_out = NULL;
+    taps *t = NULL;
+    double *w = NULL;
+    int k = in > 0 && out > 0 ? coeffs(in, out, &t, &w) : -1;
+    if (k <= 0) return -1;
+    int32_t *tt = malloc((size_t)out * 2 * sizeof *tt);
+    float *ww = malloc((size_t)out * (size_t)k * sizeof *ww);
+    if (tt && ww) {
+        for (int o = 0; o < out; o++) {
+            tt[2 * o] = t[o].lo;
+            tt[2 * o + 1] = t[o].n;
+        }
+        for (size_t i = 0; i < (size_t)out * (size_t)k; i++) ww[i] = (float)w[i];
+    }
+    free(t), free(w);
+    if (!tt || !ww) {
+        free(tt), free(ww);
+        return -1;
+    }
+    *taps_out = tt;
+    *weights_out = ww;
+    return k;
+}
+
 static uint8_t clip8(double v) {
     long r = lround(v);
     return (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);

@@ -7,7 +7,7 @@
  * PICTURE_MAX_SIDE pixels a side and PICTURE_MAX_PIXELS in all (a 100000 x 100000 header is
  * refused without allocating). Every failure names the picture and what was wrong.
  * Entry points: picture_decode, picture_from_rgba8, picture_free, picture_resize_lanczos,
- * picture_to_unit_range, picture_mask_binary. */
+ * picture_lanczos_coeffs, picture_to_unit_range, picture_mask_binary. */
 #ifndef PIXEEN_IMAGE_PICTURE_H
 #define PIXEEN_IMAGE_PICTURE_H
 
@@ -42,6 +42,12 @@ void picture_free(picture *p);
  * Image.resize(..., LANCZOS) does (within one level of PIL's fixed-point rounding). The same size
  * gives an exact copy. */
 pixeen_status picture_resize_lanczos(const picture *in, int width, int height, picture *out);
+
+/* The taps picture_resize_lanczos uses along one axis of `in` samples resized to `out`, for a GPU
+ * version of it (ops/picture_ops.h): *taps = (first source sample, count) per output sample,
+ * *weights = ksize normalised weights per output sample (fp32; the host sums in fp64). Returns
+ * ksize, or -1 when out of memory (or a size is not positive). The caller frees both. */
+int picture_lanczos_coeffs(int in, int out, int32_t **taps, float **weights);
 
 /* The picture as diffusers feeds the VAE: RGB (alpha dropped, as PIL's convert("RGB")),
  * x = 2 * (v / 255) - 1, NHWC [H, W, 3] floats into `out` (width * height * 3). */

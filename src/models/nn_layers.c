@@ -1,5 +1,5 @@
 /* nn_layers.c — the nn_* layers that wrap the matrix-product, convolution and attention operators
- * (src/ops/gemm.h, src/ops/attention.h) and the support operators (src/ops/nn_support.h).
+ * (src/ops/gemm.h, src/ops/attention.h) and the support operators (src/ops/token_embedding.h, softmax.h, permute.h).
  * In the planning pass (g->rec == NULL) a layer only allocates its output. */
 #include <math.h>
 #include <string.h>
@@ -9,7 +9,9 @@
 #include "ops/conv2d_winograd.h"
 #include "ops/embedding_inject.h"
 #include "ops/gemm.h"
-#include "ops/nn_support.h"
+#include "ops/permute.h"
+#include "ops/softmax.h"
+#include "ops/token_embedding.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }
 
@@ -127,7 +129,7 @@ tensor nn_embedding(nn_graph *g, const tensor *ids, const char *prefix, const ch
     tensor pos = {0};
     if (pos_prefix) pos = nn_weight_get(g, pos_prefix, "weight", 2, (const int64_t[]){-1, table.shape[1]});
     tensor out = nn_alloc3(g, ids->shape[0], ids->shape[1], table.shape[1]);
-    if (recording(g)) op_embedding_record(g->rec, ids, &table, pos_prefix ? &pos : NULL, &out);
+    if (recording(g)) op_token_embedding_record(g->rec, ids, &table, pos_prefix ? &pos : NULL, &out);
     const tensor *side = g->weights->token_side, *side_index = g->weights->token_side_index;
     if (recording(g) && side && side_index) op_embedding_inject_record(g->rec, side_index, side, pos_prefix ? &pos : NULL, &out);
     return out;

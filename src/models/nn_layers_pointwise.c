@@ -1,11 +1,12 @@
 /* nn_layers_pointwise.c — the nn_* layers over the normalisation, activation, layout and embedding
- * operators (src/ops/norm.h, activation.h, layout.h, embedding.h, bias_per_batch.h, ops.h). */
+ * operators (src/ops/norm.h, activation.h, layout.h, timestep_embedding.h, gather_rows.h,
+ * bias_per_batch.h, ops.h). */
 #include "models/nn.h"
 #include "ops/activation.h"
 #include "ops/bias_per_batch.h"
-#include "ops/embedding.h"
+#include "ops/timestep_embedding.h"
 #include "ops/layout.h"
-#include "ops/nn_support.h"
+#include "ops/gather_rows.h"
 #include "ops/norm.h"
 
 static bool recording(const nn_graph *g) { return g->rec != NULL && g->status == PIXEEN_OK; }

@@ -114,9 +114,8 @@ static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, v
  * converted (stable-diffusion.cpp never quantizes them); 1-D norm parameters and convolution
  * kernels likewise (a few KB, or not quantized by the converter: a kernel row is kw values).
  * PIXEEN_GGUF_DEQUANTIZE=1 converts every weight to fp16 at load instead (for comparisons). */
-static bool keep_quantized(const model_weight *w, tensor_dtype *dtype) {
-    const char *off = getenv("PIXEEN_GGUF_DEQUANTIZE");
-    if (off && !strcmp(off, "1")) return false;
+static bool keep_quantized(const gpu_context *ctx, const model_weight *w, tensor_dtype *dtype) {
+    if (gpu_context_tuning(ctx)->gguf_dequantize) return false;
     if (!w->tensor || !safetensors_dtype_is_block(w->tensor->dtype) || w->ndim != 2 || w->transpose ||
         w->shape[1] <= 0 || w->first_element % (uint64_t)w->shape[1] ||
         w->tensor->shape[w->tensor->ndim - 1] != w->shape[1] || strstr(w->name, "embedding"))
@@ -159,7 +158,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         }
         out->count++;
         tensor_dtype qtype;
-        if (keep_quantized(w, &qtype)) {
+        if (keep_quantized(ctx, w, &qtype)) {
             status = upload_quantized(ctx, w, qtype, dst);
             out->bytes += tensor_bytes(&dst->t);
             out->quantized++;

@@ -9,7 +9,7 @@
 #include "models/safetensors.h"
 #include "models/taesd.h"
 #include "ops/gemm.h"
-#include "ops/taesd_ops.h"
+#include "ops/taesd_pointwise.h"
 
 /* ---- loading ---- */
 

@@ -20,10 +20,9 @@ void op_activation_record(gpu_recorder *rec, op_activation_kind kind, const tens
     }
     uint32_t es = dtype_size(x->dtype);
     /* Four elements per invocation where counts and offsets allow (see activation_vec4.comp). */
-    bool vec4 = n % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 && !getenv("PIXEEN_NO_VEC4");
+    bool vec4 = n % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 && !gpu_context_tuning(gpu_recorder_context(rec))->no_vec4;
     uint32_t unit = vec4 ? 4 * es : es, per = vec4 ? 4 : 1;
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, vec4 ? "activation_vec4" : "activation", x->dtype),
+    gpu_pipeline_desc desc = {.shader = vec4 ? OP_SHADER(ACTIVATION_VEC4, x->dtype) : OP_SHADER(ACTIVATION, x->dtype),
                               .binding_count = 2, .push_size = 12, .spec_count = 1, .spec = {(uint32_t)kind}};
     desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
     desc.bindings[1] = GPU_BIND_STORAGE;
@@ -57,8 +56,7 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
     uint32_t es = dtype_size(x->dtype);
     bool vec4 = f % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0; /* 4 columns per invocation */
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, vec4 ? "activation_geglu_vec4" : "activation_geglu", x->dtype),
+    gpu_pipeline_desc desc = {.shader = vec4 ? OP_SHADER(ACTIVATION_GEGLU_VEC4, x->dtype) : OP_SHADER(ACTIVATION_GEGLU, x->dtype),
                               .binding_count = 2, .push_size = 20, .spec_count = 1, .spec = {(uint32_t)gelu}};
     desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
     desc.bindings[1] = GPU_BIND_STORAGE;

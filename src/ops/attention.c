@@ -25,9 +25,9 @@ op_attention_variant op_attention_pick(const gpu_context *ctx, op_attention_vari
     /* The tiled kernel combines 4 lanes with subgroupShuffleXor (VK_SUBGROUP_FEATURE_SHUFFLE_BIT). */
     bool tiled_ok = caps->subgroup_size >= 4 && (caps->subgroup_ops & 0x10u);
     if (requested == OP_ATTENTION_AUTO) {
-        const char *env = getenv("PIXEEN_KERNEL_VARIANT");
-        if (env && strcmp(env, "texel") == 0) requested = OP_ATTENTION_TEXEL;
-        else if (env && strcmp(env, "tiled") == 0) requested = OP_ATTENTION_TILED;
+        gpu_kernel_variant forced = gpu_context_tuning(ctx)->kernel_variant;
+        if (forced == GPU_KERNEL_TEXEL) requested = OP_ATTENTION_TEXEL;
+        else if (forced == GPU_KERNEL_TILED) requested = OP_ATTENTION_TILED;
         else requested = caps->is_lavapipe ? OP_ATTENTION_TEXEL : OP_ATTENTION_TILED;
     }
     if (requested == OP_ATTENTION_TILED && !tiled_ok) requested = OP_ATTENTION_TEXEL;
@@ -42,17 +42,16 @@ op_attention_variant op_attention_pick(const gpu_context *ctx, op_attention_vari
  * halved while the dispatch would have fewer than 32 workgroups (lavapipe splits a dispatch
  * statically over its threads) or more than a quarter of its rows past Tq; small shapes also
  * compile much faster with small QR (QR 8 at D 80: ~8 s cold JIT, QR 1: < 1 s). */
-static void texel_tuning(uint32_t d, int64_t bh, int64_t tq, uint32_t *qr, uint32_t *kb) {
+static void texel_tuning(const gpu_tuning *knobs, uint32_t d, int64_t bh, int64_t tq, uint32_t *qr,
+                         uint32_t *kb) {
     *qr = d <= 80 ? 8 : d <= 160 ? 4 : 2;
     *kb = 4;
     for (; *qr > 1; *qr /= 2) {
         int64_t rows = 64 * (int64_t)*qr, blocks = (tq + rows - 1) / rows;
         if (bh * blocks >= 32 && (blocks * rows - tq) * 4 <= blocks * rows) break;
     }
-    const char *env = getenv("PIXEEN_ATTENTION_QR"); /* tuning knobs for benchmark experiments */
-    if (env && atoi(env) >= 1 && atoi(env) <= 8) *qr = (uint32_t)atoi(env);
-    env = getenv("PIXEEN_ATTENTION_KB");
-    if (env && atoi(env) >= 1 && atoi(env) <= 32) *kb = (uint32_t)atoi(env);
+    if (knobs->attention_qr) *qr = knobs->attention_qr; /* tuning knobs for benchmark experiments */
+    if (knobs->attention_kb) *kb = knobs->attention_kb;
 }
 
 /* Keys per shared tile of the tiled kernel: 2*BK*D fp32 values must fit 16 KiB (half of the
@@ -133,14 +132,13 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         .v_off = (uint32_t)(skip[2] / esize / div), .o_off = (uint32_t)(skip[3] / esize / div),
         .scale = (a->scale != 0 ? a->scale : 1.0f / sqrtf((float)d)) * 1.4426950408889634f,
     };
-    char name[64];
     gpu_pipeline_desc desc = {.binding_count = 4, .push_size = sizeof push};
     uint32_t rows_per_group;
     if (texel) {
         uint32_t qr, kb;
-        texel_tuning((uint32_t)d, b * a->heads, tq, &qr, &kb);
+        texel_tuning(gpu_context_tuning(ctx), (uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-        desc.shader = shader_name(name, sizeof name, "attention_texel", q->dtype);
+        desc.shader = OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
         desc.bindings[3] = GPU_BIND_STORAGE;
         desc.spec_count = 3;
@@ -149,7 +147,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         desc.spec[2] = kb;
         rows_per_group = 64 * qr;
     } else {
-        desc.shader = shader_name(name, sizeof name, "attention_tiled", q->dtype);
+        desc.shader = OP_SHADER(ATTENTION_TILED, q->dtype);
         desc.spec_count = 2;
         desc.spec[0] = (uint32_t)d;
         desc.spec[1] = tiled_keys((uint32_t)d);

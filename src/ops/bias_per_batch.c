@@ -13,8 +13,7 @@ void op_bias_per_batch_record(gpu_recorder *rec, const tensor *x, const tensor *
                                op_shape_text(x, xs, sizeof xs), op_shape_text(e, es, sizeof es), (unsigned long long)range));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "bias_per_batch", x->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(BIAS_PER_BATCH, x->dtype),
                               .binding_count = 2,
                               .push_size = 12};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);

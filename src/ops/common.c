@@ -25,3 +25,12 @@ void op_dispatch_groups(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bin
     gpu_groups_2d(gpu_recorder_context(rec), groups, &gx, &gy);
     gpu_record_dispatch(rec, pipeline, bindings, count, push, push_size, gx, gy, 1, label);
 }
+
+bool op_fits_binding(gpu_recorder *rec, const tensor *t, const char *op) {
+    if (tensor_bytes(t) > gpu_context_caps(gpu_recorder_context(rec))->max_storage_buffer_range) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: %s: a %llu-byte tensor exceeds one storage binding", op,
+                               (unsigned long long)tensor_bytes(t)));
+        return false;
+    }
+    return true;
+}

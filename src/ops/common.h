@@ -1,11 +1,13 @@
 /* common.h — helpers the operator files share: failing a recording with a message, pipeline
- * lookup, and shader names with their dtype suffix. Internal to src/ops/. */
+ * lookup, and shaders by generated identifier with their dtype variant. Internal to src/ops/. */
 #ifndef PIXEEN_OPS_COMMON_H
 #define PIXEEN_OPS_COMMON_H
 
 #include <stdio.h>
 
+#include "gpu/shader_table.h"
 #include "ops/ops.h"
+#include "shader_ids.h" /* generated: build/shaders */
 
 /* Records `status` (and its message, already set) on the recorder by recording nothing valid:
  * operators report shape errors this way so their signatures stay void, like vkCmd*. */
@@ -20,6 +22,13 @@ static inline const char *dtype_suffix(tensor_dtype dtype) { return dtype == DTY
  * shaders rebuild the flat index with linear_group_index()). */
 void op_dispatch_groups(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings, uint32_t count,
                         const void *push, uint32_t push_size, uint64_t groups, const char *label);
+
+/* Workgroups of 256 invocations covering `invocations`. */
+static inline uint64_t op_groups_of_256(uint64_t invocations) { return (invocations + 255) / 256; }
+
+/* Whether t fits one storage binding (maxStorageBufferRange); if not, fails the recording with a
+ * message naming `op` and returns false. For operators that do not split into windows. */
+bool op_fits_binding(gpu_recorder *rec, const tensor *t, const char *op);
 
 /* A binding of a whole tensor. */
 static inline gpu_binding op_bind(const tensor *t, bool write) {
@@ -39,10 +48,12 @@ static inline const char *op_shape_text(const tensor *t, char *buf, size_t size)
     return buf;
 }
 
-/* Builds "<stem>_f16"/"<stem>_f32" into buf. */
-static inline const char *shader_name(char *buf, size_t size, const char *stem, tensor_dtype dtype) {
-    snprintf(buf, size, "%s%s", stem, dtype_suffix(dtype));
-    return buf;
-}
+/* The module name of shader `id` (what gpu_pipeline_desc.shader takes). Shaders are named by the
+ * identifiers cmake/Shaders.cmake generates (shader_ids.h), so a misspelt one does not compile. */
+static inline const char *op_shader_name(shader_id id) { return shader_modules[id].name; }
+
+/* The dtype variant of a shader: OP_SHADER(SOFTMAX, dtype) is "softmax_f16" for fp16, else
+ * "softmax_f32". */
+#define OP_SHADER(STEM, dtype) op_shader_name((dtype) == DTYPE_F16 ? SHADER_##STEM##_F16 : SHADER_##STEM##_F32)
 
 #endif

@@ -22,9 +22,8 @@ void op_binary_record(gpu_recorder *rec, op_binary_kind kind, const tensor *a, c
                                (long long)n, (long long)nb, (long long)tensor_count(out), (unsigned long long)inner));
         return;
     }
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "binary", a->dtype),
+        .shader = OP_SHADER(BINARY, a->dtype),
         .binding_count = 3,
         .bindings = {GPU_BIND_STORAGE, GPU_BIND_STORAGE, GPU_BIND_STORAGE},
         .push_size = 16,

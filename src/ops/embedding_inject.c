@@ -15,8 +15,7 @@ void op_embedding_inject_record(gpu_recorder *rec, const tensor *side_index, con
                                (long long)B, (long long)T, (long long)side->shape[0], (long long)D, out->rank));
         return;
     }
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "embedding_inject", out->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(EMBEDDING_INJECT, out->dtype),
                               .binding_count = 4, .push_size = 20};
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);
     if (!pipeline) return;
@@ -29,11 +28,3 @@ void op_embedding_inject_record(gpu_recorder *rec, const tensor *side_index, con
     op_dispatch_groups(rec, pipeline, bindings, 4, &push, sizeof push, ((uint64_t)push.n + 255) / 256, "embedding_inject");
 }
 
-void ref_embedding_inject(const int32_t *side_index, int64_t B, int64_t T, const float *side, int64_t S, int64_t D,
-                          const float *pos, float *out) {
-    for (int64_t r = 0; r < B * T; r++) {
-        int32_t s = side_index[r];
-        if (s < 0 || s >= S) continue;
-        for (int64_t c = 0; c < D; c++) out[r * D + c] = side[s * D + c] + (pos ? pos[(r % T) * D + c] : 0.0f);
-    }
-}

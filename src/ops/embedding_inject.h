@@ -1,6 +1,6 @@
 /* embedding_inject.h — textual-inversion vectors put into a token-embedding output on the GPU
  * (shaders/embedding_inject.comp): where side_index >= 0, out[b, t, :] = side[index] + pos[t].
- * Recorded right after op_embedding_record on the same output. Reference: ref_embedding_inject.
+ * Recorded right after op_token_embedding_record on the same output. Reference: ref_embedding_inject.
  * Entry point: op_embedding_inject_record. */
 #ifndef PIXEEN_OPS_EMBEDDING_INJECT_H
 #define PIXEEN_OPS_EMBEDDING_INJECT_H
@@ -10,8 +10,5 @@
 /* side_index: int32 [B, T]; side: fp16 [S, D]; pos: fp16 [>= T, D] or NULL; out: [B, T, D]. */
 void op_embedding_inject_record(gpu_recorder *rec, const tensor *side_index, const tensor *side, const tensor *pos,
                                 const tensor *out);
-/* Plain-C reference on fp32 values (side and pos already rounded to fp16 by the caller). */
-void ref_embedding_inject(const int32_t *side_index, int64_t B, int64_t T, const float *side, int64_t S, int64_t D,
-                          const float *pos, float *out);
 
 #endif

@@ -76,7 +76,7 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
                               const tensor *residual, const tensor *out, uint32_t stride, uint32_t pad,
                               uint32_t pad_end, const op_gemm_tuning *tuning);
 
-/* ---- internal to the family (src/ops/matmul.c and conv2d.c) ---------------------------- */
+/* ---- internal to the family (src/ops/gemm.c, matmul.c and conv2d.c) ---------------------------- */
 
 /* Push constants of every matmul/conv2d kernel (shaders/common/gemm_push.glsl). */
 typedef struct gemm_push {
@@ -97,7 +97,8 @@ typedef struct gemm_range {
 /* One dispatch: the bound ranges (each starting at the element that push offset 0 means) and
  * the problem; gemm_dispatch aligns the bindings and fills the offsets and ntiles. */
 typedef struct gemm_job {
-    bool conv;
+    /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
+    const char *shader_texel, *shader_tiled;
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
     uint32_t vec;                         /* texel: 4 (RGBA texels along K) or 1 */

@@ -16,13 +16,11 @@ static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipe, const gpu_binding
     gpu_record_dispatch(rec, pipe, bind, count, push, push_size, gx, gy, 1, label);
 }
 
-/* vec4: the shader's _vec4 variant, reading RGBA texels (4 consecutive elements) */
-static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *stem, tensor_dtype dtype, uint32_t inputs, uint32_t push,
-                                  bool vec4) {
-    char name[96], full[48];
-    snprintf(full, sizeof full, "%s%s", stem, vec4 ? "_vec4" : "");
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, full, dtype), .binding_count = inputs + 1,
-                              .push_size = push};
+/* shader: the module (by dtype and vec4, the shader's _vec4 variant reading RGBA texels of 4
+ * consecutive elements) */
+static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *shader, tensor_dtype dtype, uint32_t inputs,
+                                  uint32_t push, bool vec4) {
+    gpu_pipeline_desc desc = {.shader = shader, .binding_count = inputs + 1, .push_size = push};
     gpu_binding_kind quad = dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
     for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = vec4 ? quad : window_texel_kind(dtype);
     desc.bindings[inputs] = GPU_BIND_STORAGE;
@@ -44,7 +42,10 @@ void op_upsample_nearest2x_record(gpu_recorder *rec, const tensor *x, const tens
     uint32_t es = dtype_size(x->dtype);
     bool vec4 = x->shape[3] % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0;
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_upsample_nearest", x->dtype, 1, 40, vec4);
+    gpu_pipeline *pipe = pipeline_for(rec,
+                                      vec4 ? OP_SHADER(LAYOUT_UPSAMPLE_NEAREST_VEC4, x->dtype)
+                                           : OP_SHADER(LAYOUT_UPSAMPLE_NEAREST, x->dtype),
+                                      x->dtype, 1, 40, vec4);
     if (!pipe) return;
     uint64_t c = (uint64_t)x->shape[3], in_rows = (uint64_t)x->shape[0] * (uint64_t)H;
     uint64_t in_row = (uint64_t)W * c, out_row = (uint64_t)Wo * c; /* elements of one row */
@@ -89,7 +90,8 @@ void op_concat_channels_record(gpu_recorder *rec, const tensor *a, const tensor 
     bool vec4 = c1 % 4 == 0 && c2 % 4 == 0 && a->offset % (4 * es) == 0 && b->offset % (4 * es) == 0 &&
                 out->offset % (4 * es) == 0;
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_concat", a->dtype, 2, 28, vec4);
+    gpu_pipeline *pipe = pipeline_for(
+        rec, vec4 ? OP_SHADER(LAYOUT_CONCAT_VEC4, a->dtype) : OP_SHADER(LAYOUT_CONCAT, a->dtype), a->dtype, 2, 28, vec4);
     if (!pipe) return;
     uint64_t c = (uint64_t)(c1 + c2), per = window_elements_for(ctx, es) / c;
     if (per == 0) {
@@ -123,7 +125,7 @@ void op_transpose_record(gpu_recorder *rec, const tensor *x, int64_t batch, int6
                                (long long)r, (long long)s, (long long)tensor_count(x), (long long)tensor_count(out)));
         return;
     }
-    gpu_pipeline *pipe = pipeline_for(rec, "layout_transpose", x->dtype, 1, 20, false);
+    gpu_pipeline *pipe = pipeline_for(rec, OP_SHADER(LAYOUT_TRANSPOSE, x->dtype), x->dtype, 1, 20, false);
     if (!pipe) return;
     uint64_t per = window / item;
     for (uint64_t b0 = 0; b0 < (uint64_t)batch; b0 += per) {

@@ -28,7 +28,7 @@ void op_lora_merge_record(gpu_recorder *rec, const tensor *w, int64_t n, int64_t
     d.rank = 2, d.shape[0] = n, d.shape[1] = k;
     op_matmul_record(rec, &x, &wt, NULL, NULL, &d, NULL);
 
-    gpu_pipeline_desc desc = {.shader = "lora_merge", .binding_count = 2,
+    gpu_pipeline_desc desc = {.shader = op_shader_name(SHADER_LORA_MERGE), .binding_count = 2,
                               .bindings = {GPU_BIND_STORAGE, GPU_BIND_TEXEL_F32}, .push_size = 16};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;

@@ -5,7 +5,7 @@
  * per-element loop's 0.2) into an fp32 scratch `delta`, then shaders/lora_merge.comp adds
  * scale * delta to W and rounds once to fp16. A convolution weight is its [Cout, kh*kw*Cin] matrix
  * in the GPU's NHWC kernel order; the caller orders `down`'s columns the same way. Checked against
- * ref_lora_merge (ops/reference_lora.h). Entry point: op_lora_merge_record. */
+ * ref_lora_merge (ops/reference_lora_merge.h). Entry point: op_lora_merge_record. */
 #ifndef PIXEEN_OPS_LORA_MERGE_H
 #define PIXEEN_OPS_LORA_MERGE_H
 

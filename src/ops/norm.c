@@ -58,7 +58,7 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
         return;
     }
     /* Statistics: as many whole batch items per dispatch as one texel binding holds. */
-    gpu_pipeline_desc sdesc = {.shader = "norm_group_stats", .binding_count = 2,
+    gpu_pipeline_desc sdesc = {.shader = op_shader_name(SHADER_NORM_GROUP_STATS), .binding_count = 2,
                                .bindings = {texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 28};
     gpu_pipeline *stats_pipe = op_pipeline(rec, &sdesc);
     if (!stats_pipe) return;
@@ -87,9 +87,8 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
     /* Four channels per invocation where C and the offsets allow (norm_group_apply_vec4.comp). */
     bool vec4 = c % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0;
     uint32_t unit = vec4 ? 4 * es : es;
-    char name[64];
     gpu_pipeline_desc adesc = {
-        .shader = shader_name(name, sizeof name, vec4 ? "norm_group_apply_vec4" : "norm_group_apply", x->dtype),
+        .shader = vec4 ? OP_SHADER(NORM_GROUP_APPLY_VEC4, x->dtype) : OP_SHADER(NORM_GROUP_APPLY, x->dtype),
         .binding_count = 5,
         .bindings = {vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : texel_kind(x->dtype),
                      texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE, GPU_BIND_STORAGE},
@@ -136,9 +135,8 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
     bool vec4 = c % 4 == 0 && x->offset % (4 * es) == 0 && out->offset % (4 * es) == 0 &&
                 gamma->offset % (4 * dtype_size(gamma->dtype)) == 0 && beta->offset % (4 * dtype_size(beta->dtype)) == 0;
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, vec4 ? "norm_layer_vec4" : "norm_layer", x->dtype), .binding_count = 4,
+        .shader = vec4 ? OP_SHADER(NORM_LAYER_VEC4, x->dtype) : OP_SHADER(NORM_LAYER, x->dtype), .binding_count = 4,
         .bindings = {texel_kind(x->dtype), texel_kind(gamma->dtype), texel_kind(beta->dtype), GPU_BIND_STORAGE},
         .push_size = 20};
     if (vec4) {

@@ -1,8 +1,9 @@
 /* ops.h — the operators: each records GPU work into a gpu_recorder and never submits.
  *
- * Each operator family lives in one file (src/ops/<family>.c) with its shaders in
- * shaders/<family>*.comp and a plain-C reference in src/ops/reference.c that the tests compare
- * against. Operators take tensors (core/tensor.h) and check their shapes: a mismatch is an
+ * Each operator lives in one file (src/ops/<op>.c) with its shaders in shaders/<op>*.comp, a
+ * plain-C reference ref_<op> in src/ops/reference_<op>.c, and cases in the registry
+ * (src/bench/cases_*.c) that ctest checks and `pixeen bench` times; this header holds the
+ * elementwise binary operator and the sum (references: reference_elementwise.h, reference_reduce.h). Operators take tensors (core/tensor.h) and check their shapes: a mismatch is an
  * internal error recorded on the recorder (sticky), reported at gpu_recorder_end().
  */
 #ifndef PIXEEN_OPS_H

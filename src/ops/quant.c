@@ -106,8 +106,7 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
     if (rows_max > 64) rows_max = rows_max / 64 * 64;
 
     gpu_pipeline_desc desc = {.binding_count = 5, .push_size = sizeof(gemm_push)};
-    char name[64];
-    desc.shader = shader_name(name, sizeof name, "matmul_q_texel", x->dtype);
+    desc.shader = OP_SHADER(MATMUL_Q_TEXEL, x->dtype);
     desc.bindings[0] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
     desc.bindings[1] = GPU_BIND_TEXEL_U32;
     tensor_dtype bd = bias ? bias->dtype : x->dtype;

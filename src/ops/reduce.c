@@ -3,9 +3,8 @@
 
 static void reduce_pass(gpu_recorder *rec, const tensor *x, uint64_t n, gpu_buffer *dst, uint64_t dst_offset) {
     gpu_context *ctx = gpu_recorder_context(rec);
-    char name[64];
     gpu_pipeline_desc desc = {
-        .shader = shader_name(name, sizeof name, "reduce_sum", x->dtype),
+        .shader = OP_SHADER(REDUCE_SUM, x->dtype),
         .binding_count = 2,
         .bindings = {GPU_BIND_STORAGE, GPU_BIND_STORAGE},
         .push_size = 4,

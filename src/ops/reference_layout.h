@@ -1,5 +1,5 @@
 /* reference_layout.h — plain-C nearest 2x upsampling, channel concatenation, transposes (layouts as
- * in layout.h) and row gathers (op_gather_rows_record, nn_support.h). */
+ * in layout.h) and row gathers (op_gather_rows_record, token_embedding.h). */
 #ifndef PIXEEN_OPS_REFERENCE_LAYOUT_H
 #define PIXEEN_OPS_REFERENCE_LAYOUT_H
 

@@ -31,6 +31,14 @@ typedef struct edit_request {
     const float *image; /* [H, W, 3] in [-1, 1] at the request's size (the caller's locked memory) */
     const float *mask;  /* NULL: img2img; else [H, W], 1 = repaint, 0 = keep (binarised) */
     float strength;     /* (0, 1] */
+    /* Starts already on the GPU (image NULL; borrowed, read during edit_prepare; not for
+     * 9-channel models; a mask only with pixels): */
+    const tensor *pixels;  /* fp32 [1 or B, H, W, 3] in [-1, 1]: B distinct pictures are encoded
+                              and sampled together, their noise drawn as one [B, C, h, w] randn */
+    const tensor *latents; /* fp32 [B, h, w, C], already times the scaling factor: the start
+                              itself (no encoder, no sample drawn) — a hires fix's upscaled latents */
+    int run_steps;         /* 0: diffusers' int(steps * strength) last steps run; else exactly this
+                              many (AUTOMATIC1111's hires rule: a longer schedule, its last steps) */
 } edit_request;
 
 typedef struct edit_state {
@@ -41,10 +49,12 @@ typedef struct edit_state {
     bool encode_image;  /* the init image's latents are needed (and their sample drawn) */
     int t_start;        /* steps of the full schedule skipped */
     int64_t B, C, h, w, H, W;
-    float *sample_noise;        /* NHWC [2, h, w, C]: the image's sample noise, the masked image's */
+    int pictures;               /* distinct pictures encoded for the start: 1, or B (GPU pixels) */
+    float *sample_noise;        /* NHWC [pictures + 1, h, w, C]: the image's sample noise (per
+                                   picture), the masked image's */
     float *init_noise;          /* NHWC [B, h, w, C], unscaled */
     tensor pixels;              /* fp32 [images, H, W, 3] */
-    tensor sample_noise_t;      /* fp32 [2, h*w*C] */
+    tensor sample_noise_t;      /* fp32 [pictures + 1, h*w*C] */
     tensor x0, noise, masked;   /* fp32 [B, h, w, C] */
     tensor mask_lat;            /* fp32 [h, w] */
     tensor mask_rows;           /* fp32 [B, h, w, 1] (9-channel input) */

@@ -9,8 +9,11 @@
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
-#include "ops/finite.h"
-#include "ops/pipeline_ops.h"
+#include "ops/finite_count.h"
+#include "ops/image_rgba8.h"
+#include "ops/latent_scale.h"
+#include "ops/sampler_step.h"
+#include "ops/token_weights.h"
 #include "pipeline/extras.h"
 #include "pipeline/run_tensor.h"
 #include "pipeline/txt2img.h"
@@ -470,10 +473,11 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         }
         *step_index = (uint32_t)k;
         status = gpu_recorder_submit(s.step.rec);
-        if (status == PIXEEN_OK && req->progress) req->progress(k + 1, s.plan->steps, now_seconds() - start, req->progress_user);
+        const int done = req->step_offset + k + 1, total = req->step_total ? req->step_total : s.plan->steps;
+        if (status == PIXEEN_OK && req->progress) req->progress(done, total, now_seconds() - start, req->progress_user);
         int every = req->preview_every > 0 ? req->preview_every : 1;
-        if (status == PIXEEN_OK && req->preview && ((k + 1) % every == 0 || k + 1 == s.plan->steps))
-            status = req->preview(&s.x, k + 1, s.plan->steps, req->preview_user);
+        if (status == PIXEEN_OK && req->preview && (done % every == 0 || k + 1 == s.plan->steps))
+            status = req->preview(&s.x, done, total, req->preview_user);
     }
 
     if (status == PIXEEN_OK && finite[0])
@@ -484,9 +488,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
                            m->act == DTYPE_F16 ? " (an fp16 overflow? try --precision fp32)" : "");
 
     /* 5. decode to RGBA8 (the result's buffer) */
-    if (status == PIXEEN_OK)
+    if (status == PIXEEN_OK && req->keep_latents) { /* a hires fix's first pass: its second starts here */
+        out->latents = s.x;
+        s.x.buffer = NULL;
+    }
+    const tensor *final_x = req->keep_latents ? &out->latents : &s.x;
+    const bool decode = !req->skip_decode;
+    if (status == PIXEEN_OK && decode)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .rgba = out->rgba, .finite = s.finite_buf};
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = final_x, .rgba = out->rgba, .finite = s.finite_buf};
     const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
@@ -496,15 +506,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
                            req->decoder->cfg.latent_channels, (long long)C);
     /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
     const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
-    if (status == PIXEEN_OK) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
-    if (status == PIXEEN_OK) status = gpu_recorder_submit(s.decode.rec);
+    if (status == PIXEEN_OK && decode) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
+    if (status == PIXEEN_OK && decode) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
         status = error_set(PIXEEN_ERROR_MODEL,
                            "txt2img: the VAE decoded %u non-finite values (NaN or infinity) from finite latents: the "
                            "VAE's numbers overflowed or are broken%s",
                            finite[1], decode_act == DTYPE_F16 ? " (an fp16 overflow? try --precision fp32)" : "");
 
-    if (status == PIXEEN_OK && req->keep_debug) {
+    if (status == PIXEEN_OK && req->keep_debug && decode) {
         size_t img_n = (size_t)tensor_count(&s.decode.output);
         float *lat = malloc((size_t)n * sizeof(float));
         out->debug_latents = malloc((size_t)n * sizeof(float));
@@ -513,7 +523,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         if (!lat || !out->debug_latents || !out->debug_image || !raw) {
             status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "txt2img: out of host memory");
         } else {
-            status = gpu_buffer_download(ctx, s.x.buffer, 0, lat, (uint64_t)n * sizeof(float));
+            status = gpu_buffer_download(ctx, final_x->buffer, 0, lat, (uint64_t)n * sizeof(float));
             if (status == PIXEEN_OK) nhwc_to_nchw(lat, out->debug_latents, B, C, h * w);
             if (status == PIXEEN_OK)
                 status = gpu_buffer_download(ctx, s.decode.output.buffer, s.decode.output.offset, raw,
@@ -542,6 +552,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
 
 void txt2img_result_free(txt2img_result *r) {
     gpu_buffer_destroy_wiped(r->rgba);
+    gpu_buffer_destroy_wiped(r->latents.buffer);
     free(r->debug_latents);
     free(r->debug_image);
     memset(r, 0, sizeof *r);

@@ -62,6 +62,11 @@ typedef struct txt2img_request {
 
     const edit_request *edit;    /* NULL: text to image; else img2img / inpainting (edit.h) */
     const taesd *decoder;        /* NULL: the model's VAE; else TAESD decodes the final image */
+    /* For a hires fix's first pass (pipeline/hires.h): */
+    bool keep_latents;           /* the result keeps the final latents on the GPU (result.latents) */
+    bool skip_decode;            /* no decode: result.rgba stays NULL (the latent upscalers) */
+    int step_offset, step_total; /* progress and previews count steps from step_offset of
+                                    step_total (0: this run's own count) */
 } txt2img_request;
 
 typedef struct txt2img_result {
@@ -70,6 +75,7 @@ typedef struct txt2img_result {
     uint64_t peak_device_bytes; /* arenas and buffers of this run, on top of the weights */
     float *debug_latents;       /* keep_debug: [B, C, h, w] */
     float *debug_image;         /* keep_debug: [B, H, W, 3], the VAE's raw output */
+    tensor latents;             /* keep_latents: fp32 [B, h, w, C] final latents, own buffer */
 } txt2img_result;
 
 pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_result *out);

@@ -1,5 +1,5 @@
-/* sampler.h — samplers as a plan of per-step scalars, computed on the host before the loop, plus
- * a plain-C reference of one step (the GPU's elementwise kernels are checked against it).
+/* sampler.h — samplers as a plan of per-step scalars (struct sampler_step, ops/abi/sampler_step.h:
+ * shared with the GPU step kernels), computed on the host before the loop.
  *
  * Every supported sampler is one generic update. With m = the model output after classifier-free
  * guidance (epsilon, or v for v-prediction models) and x the latents in the sampler's domain:
@@ -46,11 +46,10 @@
  *     for (s = 0; s < plan->steps; s++) {                         // GPU: one replayed command buffer
  *         m = guidance(unet(plan->step[s].c_in * x, plan->step[s].timestep));
  *         if (plan->step[s].flags & SAMPLER_STEP_DRAW_NOISE) rng_randn(&r, noise, n);
- *         sampler_step_reference(&plan->step[s], x, m, prev, noise, x, n); // the GPU kernel's spec
+ *         ref_sampler_step(&plan->step[s], x, m, prev, noise, x, n); // ops/reference_sampler_step.h
  *     }
  *
- * Entry points: sampler_plan_create, sampler_plan_destroy, sampler_step_reference,
- * sampler_kind_parse, sampler_kind_name.
+ * Entry points: sampler_plan_create, sampler_plan_destroy, sampler_kind_parse, sampler_kind_name.
  */
 #ifndef PIXEEN_SAMPLE_SAMPLER_H
 #define PIXEEN_SAMPLE_SAMPLER_H
@@ -58,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ops/abi/sampler_step.h" /* struct sampler_step: shared with the step kernels */
 #include "sample/schedule.h"
 
 typedef enum sampler_kind {
@@ -73,29 +73,6 @@ typedef enum sampler_karras {
     SAMPLER_KARRAS_ON = 1,
     SAMPLER_KARRAS_OFF = 2,
 } sampler_karras;
-
-/* Step flags. */
-#define SAMPLER_STEP_DRAW_NOISE 1u    /* draw one randn(latent shape) from the generator now */
-#define SAMPLER_STEP_USE_PREV 2u      /* c != 0: reads prev_denoised */
-#define SAMPLER_STEP_KEEP_DENOISED 4u /* writes this step's denoised to prev_denoised */
-
-/* One step's scalars: 16 four-byte fields (64 bytes), so an array of them can be uploaded as is
- * (std430 layout, no padding rules involved) and read by the GPU step kernels. */
-typedef struct sampler_step {
-    float timestep;   /* fed to the UNet's timestep embedding */
-    float c_in;       /* unet_input = c_in * x */
-    float dn_x;       /* denoised = dn_x * x + dn_eps * m */
-    float dn_eps;
-    float a;          /* x_next = a*x + b*denoised + c*prev_denoised + d*noise */
-    float b;
-    float c;
-    float d;
-    float sigma;      /* noise level (k-diffusion sigma) before the step; informational */
-    float sigma_next; /* after the step */
-    uint32_t flags;   /* SAMPLER_STEP_* */
-    uint32_t index;   /* step number, from 0 */
-    float reserved[4];
-} sampler_step;
 
 typedef struct sampler_desc {
     sampler_kind kind;    /* EULER */
@@ -119,13 +96,6 @@ typedef struct sampler_plan {
 pixeen_status sampler_plan_create(const schedule_config *cfg, const schedule_table *table,
                                   const sampler_desc *desc, sampler_plan **out);
 void sampler_plan_destroy(sampler_plan *plan);
-
-/* Applies one step to n floats, in float, exactly as the generic update above reads:
- * x [n], model_out [n] (guided), prev_denoised [n] (read when USE_PREV, written when
- * KEEP_DENOISED; may be NULL when neither is set), noise [n] (read when d != 0; may be NULL
- * otherwise), out [n] (may alias x). */
-void sampler_step_reference(const sampler_step *step, const float *x, const float *model_out,
-                            float *prev_denoised, const float *noise, float *out, size_t n);
 
 /* "euler", "euler_a", "dpmpp_2m", "ddim", "lcm" (also "euler-a", "dpm++2m", "dpmpp2m"). */
 pixeen_status sampler_kind_parse(const char *name, sampler_kind *out);

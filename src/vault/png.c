@@ -4,6 +4,7 @@
 #include "vault/png.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stb_image_write.h>
 #include <stdio.h>
@@ -64,6 +65,17 @@ pixeen_status vault_params_format(const pixeen_generation_params *p, vault_secre
     if (p->denoising_strength > 0) {
         format_float(denoise, sizeof denoise, p->denoising_strength);
         APPEND(", Denoising strength: %s", denoise);
+    }
+    /* A1111's calculate_target_resolution writes either key, then "Hires steps" when set, then
+     * "Hires upscaler". */
+    bool resize = p->hires_resize_width > 0 || p->hires_resize_height > 0;
+    if (resize || p->hires_scale > 0) {
+        static const char *const upscalers[] = {"Latent", "Latent", "Latent (nearest)", "Lanczos"};
+        unsigned u = (unsigned)p->hires_upscaler < 4 ? (unsigned)p->hires_upscaler : 0;
+        if (resize) APPEND(", Hires resize: %dx%d", p->hires_resize_width, p->hires_resize_height);
+        else APPEND(", Hires upscale: %g", (double)p->hires_scale);
+        if (p->hires_steps > 0) APPEND(", Hires steps: %d", p->hires_steps);
+        APPEND(", Hires upscaler: %s", upscalers[u]);
     }
 #undef APPEND
     s->len = n;
