@@ -80,8 +80,7 @@ void op_conv2d_winograd_weight_record(gpu_recorder *rec, const tensor *w, const 
     }
     int64_t Cout = w->shape[0], Cin = w->shape[3];
     uint32_t wes = dtype_size(w->dtype), wunit = 4 * wes, ues = dtype_size(u->dtype), uunit = 4 * ues;
-    char name[64];
-    gpu_pipeline_desc desc = {.shader = shader_name(name, sizeof name, "conv2d_winograd_weight", u->dtype),
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
                               .binding_count = 2,
                               .bindings = {texel4(w->dtype), GPU_BIND_STORAGE},
                               .push_size = 16};
@@ -117,10 +116,9 @@ void op_conv2d_winograd_record(gpu_recorder *rec, const tensor *x, const tensor 
         goto bad;
     uint32_t es = dtype_size(act), unit = 4 * es;
     uint32_t th = (uint32_t)((H + 1) / 2), tw = (uint32_t)((W + 1) / 2), T = (uint32_t)s.tiles;
-    char name[64];
 
     /* V = B^T d B */
-    gpu_pipeline_desc idesc = {.shader = shader_name(name, sizeof name, "conv2d_winograd_input", act),
+    gpu_pipeline_desc idesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_INPUT, act),
                                .binding_count = 2,
                                .bindings = {texel4(act), GPU_BIND_STORAGE},
                                .push_size = 32};
@@ -146,7 +144,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, const tensor *x, const tensor 
     op_matmul_record(rec, &v3, &u3, NULL, NULL, &m3, NULL);
 
     /* Y = A^T M A + bias + residual */
-    gpu_pipeline_desc odesc = {.shader = shader_name(name, sizeof name, "conv2d_winograd_output", act),
+    gpu_pipeline_desc odesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_OUTPUT, act),
                                .binding_count = 4,
                                .bindings = {texel4(act), bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
                                             texel4(act), GPU_BIND_STORAGE},
