@@ -30,8 +30,11 @@ op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int6
     return s;
 }
 
-/* The largest byte range one binding of either kind may cover, less the alignment slack. */
+/* The largest byte range one binding of either kind may cover, less the alignment slack. Without a
+ * device (a planning pass: nn_program_plan, memory_plan) the Vulkan minimum, 2^27 bytes, less the
+ * largest alignment a device may require (256 B). */
 static uint64_t binding_limit(const gpu_context *ctx) {
+    if (!ctx) return (1ull << 27) - 256 - 16;
     const gpu_caps *caps = gpu_context_caps(ctx);
     uint64_t limit = caps->max_storage_buffer_range, texel = (uint64_t)caps->max_texel_buffer_elements * 2;
     if (texel < limit) limit = texel;
