@@ -9,7 +9,8 @@
 // the chunk's scales are decoded once, then 8 groups of 4 values are unpacked and multiplied with
 // 4-wide x texels. Arithmetic is scalar fp32 (lavapipe: vec4 arithmetic is slower).
 // Every group's value is level * s - m, with (s, m) per half chunk (16 values) so the K-quants whose
-// scales cover 16 values (Q2_K, Q3_K, Q6_K) fit the same loop.
+// scales cover 16 values (Q2_K, Q3_K, Q6_K) fit the same loop. Q6_K's blocks are regrouped at upload
+// so that a chunk is 6 whole words, fetched once per chunk and column (ggml's layout took 16 fetches).
 // Geometry: as gemm_texel.glsl (invocation i: row tile i / ntiles, column tile i % ntiles).
 // Bindings: 0 x (RGBA texels, fp16 or fp32), 1 w (R32UI), 2 bias (R texels), 3 residual (R), 4 out.
 // Push constants: common/gemm_push.glsl (w_off in words). Specialization: 0 workgroup size, 1 TM,
@@ -154,13 +155,17 @@ vec4 levels(int b, uint cib, uint g, uint aux) {
         uint lo = (word(b + 12 + int(8u * n + g)) >> ((cib & 1u) * 4u)) & 0x0F0F0F0Fu;
         uint q = lo | (((word(b + 4 + int(g)) >> cib) & 0x01010101u) << 4);
         return vec4(float(q & 0xFFu), float((q >> 8) & 0xFFu), float((q >> 16) & 0xFFu), float(q >> 24));
-    } else { // Q6_K: the four 6-bit levels assembled as bytes of one word, then converted
-        uint n = cib >> 2, qq = cib & 3u;
-        uint lo = (word(b + int(16u * n + g + (qq & 1u) * 8u)) >> ((qq >> 1) * 4u)) & 0x0F0F0F0Fu;
-        uint hi = (word(b + 32 + int(8u * n + g)) >> (2u * qq)) & 0x03030303u;
-        uint q = lo | (hi << 4);
-        return vec4(float(q & 0xFFu), float((q >> 8) & 0xFFu), float((q >> 16) & 0xFFu), float(q >> 24)) - 32.0;
     }
+    return vec4(0.0); // Q6_K: levels_q6k from the chunk's words
+}
+
+// Q6_K in its GPU layout (src/ops/quant.h): values 4g .. 4g+3 of a chunk from its nibble word g & 3
+// and its high-bit word g >> 2, the four 6-bit levels assembled as bytes of one word.
+vec4 levels_q6k(uint lo_word, uint hi_word, uint g) {
+    uint lo = (lo_word >> ((g >> 2) * 4u)) & 0x0F0F0F0Fu;
+    uint hi = (hi_word >> (2u * (g & 3u))) & 0x03030303u;
+    uint q = lo | (hi << 4);
+    return vec4(float(q & 0xFFu), float((q >> 8) & 0xFFu), float((q >> 16) & 0xFFu), float(q >> 24)) - 32.0;
 }
 
 void main() {
@@ -186,15 +191,22 @@ void main() {
         int wb[TN];
         float sa[TN], ma[TN], sb[TN], mb[TN];
         uint aux[TN];
+        uint q6[TN][6]; // Q6_K: the chunk's 4 nibble words and 2 high-bit words, fetched once
         [[unroll]] for (uint j = 0; j < TN; j++) {
             wb[j] = wrow[j] + int(blk * WB);
             chunk_params(wb[j], cib, sa[j], ma[j], sb[j], mb[j], aux[j]);
+            if (QTYPE == Q6_K) {
+                [[unroll]] for (uint w = 0; w < 4u; w++) q6[j][w] = word(wb[j] + int(4u * cib + w));
+                q6[j][4] = word(wb[j] + int(32u + 2u * cib));
+                q6[j][5] = word(wb[j] + int(33u + 2u * cib));
+            }
         }
         [[unroll]] for (uint g = 0; g < 8u; g++) {
             vec4 a[TM];
             [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c * 8u + g));
             [[unroll]] for (uint j = 0; j < TN; j++) {
-                vec4 b = levels(wb[j], cib, g, aux[j]) * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
+                vec4 l = QTYPE == Q6_K ? levels_q6k(q6[j][g & 3u], q6[j][4u + (g >> 2)], g) : levels(wb[j], cib, g, aux[j]);
+                vec4 b = l * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
                 [[unroll]] for (uint i = 0; i < TM; i++) {
                     acc[i][j] += a[i].x * b.x;
                     acc[i][j] += a[i].y * b.y;

@@ -36,6 +36,13 @@ int main(void) {
     if (!b) TEST_SKIP("libpixeen.so not built");
     CHECK(n >= sizeof(Elf64_Ehdr) && !memcmp(b, ELFMAG, SELFMAG) && b[EI_CLASS] == ELFCLASS64);
     if (n < sizeof(Elf64_Ehdr) || b[EI_CLASS] != ELFCLASS64) return test_finish();
+    /* Test support (tools/support: test-model writer, BPE trainer) is not shipped: not even a hidden
+     * symbol of it is in the library. */
+    static const char test_support[] = "testmodel_";
+    int has_test_support = 0;
+    for (size_t i = 0; i + sizeof test_support - 1 <= n && !has_test_support; i++)
+        has_test_support = !memcmp(b + i, test_support, sizeof test_support - 1);
+    CHECK(!has_test_support);
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(void *)b;
     CHECK(eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) <= n);
     const Elf64_Shdr *sh = (const Elf64_Shdr *)(void *)(b + eh->e_shoff);

@@ -11,7 +11,7 @@
 
 #include "api/internal.h"
 #include "api_test.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 static pixeen_context *ctx;
 static pixeen_model *sd;

@@ -9,7 +9,7 @@
  * vocabulary, and a tokenizer whose vocabulary disagrees with the text encoder is refused.
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include "cli_test.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 /* test_data_path made absolute: the commands run inside the scratch folder. */
 static const char *data_abs(const char *rel) {

@@ -8,6 +8,8 @@
  *   rounding), the refusals (unknown type, a file that is not a model: nothing written), and a NaN
  *   block scale in a weight that stays quantized (the load fails naming the tensor and block), and
  *   LoRA on a GGUF base (refused: LoRA merges into fp16 weights, these stay quantized).
+ *   With ../shared/fixtures: pixeen quantize of the diffusers folder (a GGUF in diffusers names,
+ *   unet./vae./te.), inspect, and generate from it against the same reference.
  * The executable comes from $PIXEEN_TEST_BIN/src/pixeen; the test skips (77) while it is not built. */
 #include <dirent.h>
 
@@ -52,6 +54,25 @@ done:
     safetensors_close(b);
 }
 
+/* generate from `model` as a user does; the PNG against diffusers on the dequantized q8_0 weights */
+static void generate_and_compare(const char *model, const char *what) {
+    char out[16384];
+    CHECK(cli_run("generate -m '%s' --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photograph of an astronaut "
+                  "riding a horse' -n 'blurry, low quality' -W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler "
+                  "--schedule discrete --save-plain out.png --force",
+                  model, root) == 0);
+    cli_slurp("err.txt", out, sizeof out);
+    if (out[0]) printf("%s", out);
+    FILE *f = fopen(test_data_path("gguf/ref-q8_0/pipe_euler_32_image.bin"), "rb");
+    static float ref[64 * 64 * 3];
+    CHECK(f && fread(ref, 4, 64 * 64 * 3, f) == 64 * 64 * 3);
+    if (f) fclose(f);
+    double mean = cli_png_mean_diff("out.png", ref, 64, 64);
+    printf("generate from %s: image mean |diff| %.4f (tol %.4f)\n", what, mean, 4.5 / 255);
+    CHECK(mean < 4.5 / 255); /* 4/255 in fp16 plus half a step of the 8-bit PNG */
+    unlink(cli_path("out.png"));
+}
+
 int main(void) {
     cli_test_begin("gguf");
     if (!realpath(test_data_path("."), root)) TEST_SKIP("no tests/data");
@@ -78,33 +99,24 @@ int main(void) {
     cli_slurp("out.txt", out, sizeof out);
     CHECK(strstr(out, "unet:") && strstr(out, "Q8_0 (") && strstr(out, "F16 ("));
 
-    snprintf(args, sizeof args,
-             "generate -m rt.q8_0.gguf --tokenizer '%s/sd15-tiny/model/tokenizer' -p 'a photograph of an astronaut "
-             "riding a horse' -n 'blurry, low quality' -W 64 -H 64 --steps 4 --cfg 7.5 --seed 1234 --sampler euler "
-             "--schedule discrete --save-plain out.png",
-             root);
-    CHECK(cli_run("%s", args) == 0);
-    cli_slurp("err.txt", out, sizeof out);
-    if (out[0]) printf("%s", out);
-    snprintf(path, sizeof path, "%s/out.png", cli_dir);
-    int w = 0, h = 0, ch = 0;
-    static unsigned char png[1 << 20];
-    FILE *pf = fopen(path, "rb");
-    size_t png_len = pf ? fread(png, 1, sizeof png, pf) : 0;
-    if (pf) fclose(pf);
-    unsigned char *img = stbi_load_from_memory(png, (int)png_len, &w, &h, &ch, 3);
-    CHECK(img && w == 64 && h == 64);
-    FILE *f = fopen(test_data_path("gguf/ref-q8_0/pipe_euler_32_image.bin"), "rb");
-    static float ref[64 * 64 * 3];
-    CHECK(f && fread(ref, 4, 64 * 64 * 3, f) == 64 * 64 * 3);
-    if (f) fclose(f);
-    if (img) {
-        double sum = 0;
-        for (int i = 0; i < 64 * 64 * 3; i++) sum += fabs(img[i] / 255.0 - ref[i]);
-        double mean = sum / (64 * 64 * 3);
-        printf("generate from the quantized round trip: image mean |diff| %.4f (tol %.4f)\n", mean, 4.5 / 255);
-        CHECK(mean < 4.5 / 255); /* 4/255 in fp16 plus half a step of the 8-bit PNG */
-        stbi_image_free(img);
+    generate_and_compare("rt.q8_0.gguf", "the quantized round trip");
+
+    /* A diffusers folder (the fixture's fp32 one, in ../shared) quantizes to a GGUF in diffusers
+     * names, as stable-diffusion.cpp's converter writes one (unet., vae., te.), and generates the
+     * same picture (its VAE attention, 2-D there, is quantized too: within the same tolerance). */
+    const char *folder = test_shared_path("fixtures/sd15-tiny/model/unet/diffusion_pytorch_model.safetensors");
+    char folder_dir[4096];
+    if (folder) snprintf(folder_dir, sizeof folder_dir, "%s", test_shared_path("fixtures/sd15-tiny/model"));
+    if (!folder) {
+        printf("skip: ../shared/fixtures/sd15-tiny/model absent: quantize of a diffusers folder not checked\n");
+    } else {
+        snprintf(args, sizeof args, "quantize '%s' d.q8_0.gguf --type q8_0", folder_dir);
+        CHECK(cli_run("%s", args) == 0);
+        CHECK(cli_run("inspect d.q8_0.gguf") == 0);
+        cli_slurp("out.txt", out, sizeof out);
+        CHECK(strstr(out, "layout: single file, diffusers names") && strstr(out, "Q8_0 ("));
+        generate_and_compare("d.q8_0.gguf", "a diffusers folder quantized (diffusers names)");
+        unlink(cli_path("d.q8_0.gguf"));
     }
     /* LoRA on a GGUF base is refused (it merges into fp16 weights; these stay quantized): no image */
     snprintf(args, sizeof args,

@@ -1,7 +1,8 @@
-/* test_core.c — error messages, status names, and the fp16/bf16 conversions. */
+/* test_core.c — error messages, status names, the fp16/bf16 conversions and the bounded file read. */
 #include "test.h"
 
 #include "core/f16.h"
+#include "core/file_read.h"
 
 static void test_errors(void) {
     CHECK(error_set(PIXEEN_ERROR_FORMAT, "npy: %s: bad magic", "x.npy") == PIXEEN_ERROR_FORMAT);
@@ -37,8 +38,40 @@ static void test_f16(void) {
     CHECK(bf16_to_f32(0xc040) == -3.0f);
 }
 
+/* core/file_read: the whole file, NUL-terminated; refused over the limit; a missing file says so. */
+static void test_file_read(void) {
+    char dir[] = "/tmp/pixeen-file-read-XXXXXX";
+    if (!mkdtemp(dir)) {
+        printf("file_read: cannot create a scratch folder: skipped\n");
+        return;
+    }
+    char path[256];
+    snprintf(path, sizeof path, "%s/f", dir);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    for (int i = 0; i < 200000; i++) fputc('a' + i % 26, f); /* several 64 KiB pieces */
+    fclose(f);
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(file_read_bounded(path, 200000, &text, &len) == FILE_READ_OK);
+    CHECK(text && len == 200000 && text[199999] == 'a' + 199999 % 26 && text[200000] == 0);
+    free(text);
+    CHECK(file_read_bounded(path, 199999, &text, &len) == FILE_READ_TOO_LARGE);
+    CHECK(text == NULL && len == 0);
+    f = fopen(path, "wb");
+    if (f) fclose(f);
+    CHECK(file_read_bounded(path, 10, &text, &len) == FILE_READ_OK);
+    CHECK(text && len == 0 && text[0] == 0);
+    free(text);
+    unlink(path);
+    CHECK(file_read_bounded(path, 10, &text, &len) == FILE_READ_CANNOT_OPEN && errno == ENOENT);
+    rmdir(dir);
+}
+
 int main(void) {
     test_errors();
     test_f16();
+    test_file_read();
     return test_finish();
 }

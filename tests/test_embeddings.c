@@ -7,7 +7,11 @@
  *  - the issue's check, end to end on the tiny SD 1.5 model (default fp16): an embedding file
  *    holding the token-embedding rows of "astronaut riding" reproduces the prompt written with
  *    those words exactly (same final latents and image bits), in the prompt and in the negative
- *    prompt; a pickled .pt of that name is not loaded (warning) and leaves the word as text. */
+ *    prompt; a pickled .pt of that name is not loaded (warning) and leaves the word as text;
+ *  - the same on the tiny SDXL model with an SDXL embedding: clip_l holds the first encoder's rows,
+ *    clip_g the second's (OpenCLIP bigG); both are injected, each into its own encoder, and the
+ *    result is the words' bit for bit; with clip_g holding other rows it is not (so the second
+ *    encoder reads clip_g, not the name as text or clip_l). */
 #include <unistd.h>
 
 #include "gpu_test.h"
@@ -236,6 +240,66 @@ static void test_pipeline(gpu_context *ctx) {
     sd_model_free(m);
 }
 
+/* The token-embedding rows of `text` in text encoder c, tokenized by that encoder's tokenizer. */
+static float *token_rows(sd_model *m, int e, model_component c, const char *text, size_t *n, int64_t *D) {
+    int32_t *ids = NULL;
+    CHECK_OK(tokenizer_encode(m->tokenizers[e], text, strlen(text), &ids, n));
+    const model_weight *table = model_weight_find(m->files, c, "text_model.embeddings.token_embedding.weight");
+    CHECK(table && *n >= 1);
+    *D = table ? table->shape[1] : 0;
+    float *rows = malloc((size_t)((int64_t)*n * *D) * 4);
+    for (size_t i = 0; table && i < *n; i++)
+        CHECK_OK(model_weight_read_f32(table, (uint64_t)(ids[i] * *D), (uint64_t)*D, rows + i * (size_t)*D));
+    free(ids);
+    return rows;
+}
+
+static void test_pipeline_sdxl(gpu_context *ctx) {
+    sd_model *m = NULL;
+    char model_path[4096], tok1[4096], tok2[4096];
+    snprintf(model_path, sizeof model_path, "%s", test_data_path("sdxl-tiny/sdxl-tiny.fp16.safetensors"));
+    snprintf(tok1, sizeof tok1, "%s", test_data_path("sdxl-tiny/model/tokenizer"));
+    snprintf(tok2, sizeof tok2, "%s", test_data_path("sdxl-tiny/model/tokenizer_2"));
+    CHECK_OK(sd_model_load_with(ctx, &(sd_model_options){.path = model_path, .tokenizer_dirs = {tok1, tok2}, .act = DTYPE_F16},
+                                &m));
+    if (!m) return;
+    CHECK(m->family->encoder_count == 2);
+    size_t nl = 0, ng = 0;
+    int64_t Dl = 0, Dg = 0;
+    float *l = token_rows(m, 0, MODEL_TEXT_ENCODER, "astronaut riding", &nl, &Dl);
+    float *g = token_rows(m, 1, MODEL_TEXT_ENCODER_2, "astronaut riding", &ng, &Dg);
+    CHECK(nl == ng && nl >= 2); /* (the tiny encoders are equally wide, 32; real ones 768 and 1280) */
+    float *other = malloc(ng * (size_t)Dg * 4); /* the same rows in reverse order */
+    for (size_t i = 0; i < ng; i++) memcpy(other + i * (size_t)Dg, g + (ng - 1 - i) * (size_t)Dg, (size_t)Dg * 4);
+    char dir_ok[128], dir_bad[128], path[256];
+    snprintf(dir_ok, sizeof dir_ok, "%s/sdxl", scratch);
+    snprintf(dir_bad, sizeof dir_bad, "%s/sdxl-other-g", scratch);
+    CHECK(mkdir(dir_ok, 0700) == 0 && mkdir(dir_bad, 0700) == 0);
+    st_entry e[2] = {{"clip_g", "F32", 2, {(int64_t)ng, Dg}, g}, {"clip_l", "F32", 2, {(int64_t)nl, Dl}, l}};
+    snprintf(path, sizeof path, "%s/zqxjk.safetensors", dir_ok);
+    CHECK(st_write(path, e, 2));
+    e[0].data = other;
+    snprintf(path, sizeof path, "%s/zqxjk.safetensors", dir_bad);
+    CHECK(st_write(path, e, 2));
+    printf("SDXL embedding 'zqxjk': %zu vectors of %lld (clip_l) and %lld (clip_g)\n", nl, (long long)Dl, (long long)Dg);
+
+    run_out words, emb, neg_words, neg_emb, wrong_g;
+    run(m, "a photograph of an astronaut riding a horse", "blurry", dir_ok, &words);
+    run(m, "a photograph of an zqxjk a horse", "blurry", dir_ok, &emb);
+    run(m, "a horse", "astronaut riding, blurry", dir_ok, &neg_words);
+    run(m, "a horse", "zqxjk, blurry", dir_ok, &neg_emb);
+    run(m, "a photograph of an zqxjk a horse", "blurry", dir_bad, &wrong_g);
+    CHECK(same(&words, &emb));
+    CHECK(same(&neg_words, &neg_emb));
+    CHECK(wrong_g.latents && !same(&words, &wrong_g));
+    printf("SDXL embedding reproduces the words exactly: prompt %s, negative prompt %s; other clip_g rows %s\n",
+           same(&words, &emb) ? "yes" : "NO", same(&neg_words, &neg_emb) ? "yes" : "NO",
+           same(&words, &wrong_g) ? "SAME (clip_g ignored?)" : "differ");
+    free(words.latents), free(emb.latents), free(neg_words.latents), free(neg_emb.latents), free(wrong_g.latents);
+    free(l), free(g), free(other);
+    sd_model_free(m);
+}
+
 int main(void) {
     test_files();
     gpu_context *ctx = gpu_test_context();
@@ -244,6 +308,7 @@ int main(void) {
     test_kernel(ctx, DTYPE_F32, 2, 77, 5, 33);
     test_kernel(ctx, DTYPE_F16, 3, 7, 1, 768);
     test_pipeline(ctx);
+    test_pipeline_sdxl(ctx);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
     CHECK(system(cmd) == 0);

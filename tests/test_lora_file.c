@@ -226,9 +226,7 @@ static void test_folder(void) {
     CHECK(strstr(error_message(), "no LoRA named 'missing'"));
     CHECK_OK(extra_file_find(dir, "missing", "embedding", false, out, sizeof out, &found));
     CHECK(!found);
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(test_remove_tree(dir) == 0);
 }
 
 int main(void) {

@@ -20,7 +20,7 @@
 #include "api_test.h"
 #include "core/f16.h"
 #include "models/safetensors.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 static pixeen_context *ctx;
 static char root[64];

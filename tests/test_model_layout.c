@@ -5,13 +5,17 @@
  *    with the same values;
  *  - test models written by the maker in both layouts (same seed): the same tensors, same values;
  *  - the name map for full SD 1.5 / SD 2.x / SDXL shapes: known keys and parameter counts;
- *  - missing and mis-shaped tensors are reported by name with both shapes. */
+ *  - missing and mis-shaped tensors are reported by name with both shapes;
+ *  - single files in diffusers names (stable-diffusion.cpp's prefixes unet./vae./te./te.1., and a
+ *    bare UNet): the SD 1.x, SD 2.x and SDXL fixtures rewritten in them open with the same family,
+ *    configurations and values (OpenCLIP's fused attention and transposed projection included). */
 #include <cjson/cJSON.h>
 #include <unistd.h>
 
 #include "core/f16.h"
 #include "models/model.h"
-#include "models/testmodel.h"
+#include "models/quantize.h"
+#include "testmodel.h"
 #include "test.h"
 
 static char *slurp(const char *path, size_t *len) {
@@ -505,6 +509,108 @@ static void test_other_families(char *root) {
     CHECK(strstr(error_message(), "StableDiffusion3Pipeline") != NULL);
 }
 
+static void same_configs(const model *a, const model *b) {
+    CHECK(model_get_family(a) == model_get_family(b));
+    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) CHECK(model_has(a, c) == model_has(b, c));
+    CHECK(same_unet(model_unet_config(a), model_unet_config(b)));
+    if (model_has(a, MODEL_VAE)) CHECK(same_vae(model_vae_config(a), model_vae_config(b)));
+    for (int c = 0; c < 2; c++) {
+        model_component mc = c ? MODEL_TEXT_ENCODER_2 : MODEL_TEXT_ENCODER;
+        if (!model_has(a, mc)) continue;
+        /* projection_dim is only read with has_projection (SD 2.x's original file stores an unused one) */
+        clip_config x = *model_clip_config(a, mc), y = *model_clip_config(b, mc);
+        if (!x.has_projection && !y.has_projection) x.projection_dim = y.projection_dim = 0;
+        CHECK(same_clip(&x, &y));
+    }
+}
+
+/* Writes a safetensors file with only the UNet's tensors of `in` under `prefix` (a UNet-only file). */
+static void strip_to_unet(const char *in, const char *out, const char *prefix) {
+    safetensors_file *f = NULL;
+    CHECK_OK(safetensors_open(in, &f));
+    if (!f) return;
+    FILE *dst = NULL;
+    /* a safetensors file: names and data as they are, only the UNet's */
+    size_t n = safetensors_count(f), kept = 0;
+    cJSON *header = cJSON_CreateObject();
+    uint64_t offset = 0;
+    for (size_t i = 0; i < n; i++) {
+        const safetensors_tensor *t = safetensors_at(f, i);
+        if (strncmp(t->name, "unet.", 5) || t->dtype != SAFETENSORS_F16) continue;
+        char name[512];
+        snprintf(name, sizeof name, "%s%s", prefix, t->name + 5);
+        cJSON *e = cJSON_AddObjectToObject(header, name);
+        cJSON_AddStringToObject(e, "dtype", "F16");
+        cJSON *shape = cJSON_AddArrayToObject(e, "shape");
+        for (int d = 0; d < t->ndim; d++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
+        cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)offset));
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(offset + t->nbytes)));
+        offset += t->nbytes;
+        kept++;
+    }
+    char *text = cJSON_PrintUnformatted(header);
+    uint64_t hlen = strlen(text);
+    dst = fopen(out, "wb");
+    CHECK(dst != NULL && kept > 0);
+    if (dst) {
+        fwrite(&hlen, 8, 1, dst);
+        fwrite(text, 1, hlen, dst);
+        for (size_t i = 0; i < n; i++) {
+            const safetensors_tensor *t = safetensors_at(f, i);
+            if (strncmp(t->name, "unet.", 5) || t->dtype != SAFETENSORS_F16) continue;
+            void *buf = malloc(t->nbytes);
+            CHECK_OK(safetensors_read_raw(f, t, 0, t->nbytes, buf));
+            fwrite(buf, 1, t->nbytes, dst);
+            free(buf);
+        }
+        fclose(dst);
+    }
+    free(text);
+    cJSON_Delete(header);
+    safetensors_close(f);
+}
+
+static void test_diffusers_names(const char *root) {
+    static const char *const files[] = {"sd15-tiny/sd15-tiny.fp16.safetensors", "sd21-tiny/sd21-tiny.fp16.safetensors",
+                                        "sdxl-tiny/sdxl-tiny.fp16.safetensors"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char out[2100], unet_only[2100];
+        snprintf(out, sizeof out, "%s/diffusers-names-%zu.gguf", root, i);
+        CHECK_OK(model_quantize_names(test_data_path(files[i]), out, "f16", QUANTIZE_NAMES_DIFFUSERS, NULL));
+        model *a = NULL, *b = NULL;
+        CHECK_OK(model_open(test_data_path(files[i]), &a));
+        CHECK_OK(model_open(out, &b));
+        if (a && b) {
+            CHECK(!model_has_diffusers_names(a) && model_has_diffusers_names(b));
+            same_configs(a, b);
+            compare_models(a, b, false);
+            printf("%s in diffusers names: %s, same configurations and values\n", files[i],
+                   model_family_name(model_get_family(b)));
+        }
+        model_close(b);
+        b = NULL;
+        /* quantize keeps diffusers names (AUTO), and refuses to write them back as original names */
+        CHECK(model_quantize_names(out, out, "f16", QUANTIZE_NAMES_ORIGINAL, NULL) == PIXEEN_ERROR_UNSUPPORTED);
+        error_clear();
+        /* a UNet-only file in bare diffusers names (as ComfyUI-GGUF's converter keeps them) */
+        snprintf(unet_only, sizeof unet_only, "%s/unet-only-%zu.safetensors", root, i);
+        strip_to_unet(out, unet_only, "");
+        CHECK_OK(model_open(unet_only, &b));
+        if (a && b) {
+            CHECK(model_get_family(a) == model_get_family(b));
+            CHECK(model_has(b, MODEL_UNET) && !model_has(b, MODEL_VAE) && !model_has(b, MODEL_TEXT_ENCODER));
+            /* (the tiny SDXL's pooled width cannot be told without its second encoder) */
+            if (model_get_family(a) != MODEL_FAMILY_SDXL) CHECK(same_unet(model_unet_config(a), model_unet_config(b)));
+            CHECK(model_require(b, MODEL_VAE, "text to image") == PIXEEN_ERROR_MODEL);
+            CHECK(strstr(error_message(), "diffusers names") != NULL);
+            error_clear();
+        }
+        model_close(a);
+        model_close(b);
+    }
+}
+
 int main(void) {
     test_fixture_single();
     const char *cache = getenv("XDG_CACHE_HOME");
@@ -519,6 +625,7 @@ int main(void) {
     test_other_families(root);
     test_name_map();
     test_full_size_configs();
+    test_diffusers_names(root);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0);

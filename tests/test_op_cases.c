@@ -2,7 +2,7 @@
  * `pixeen bench` (src/bench/providers.c) marked for checking (BENCH_USE_CHECK: odd sizes;
  * BENCH_USE_BOTH: real model shapes cheap enough here) is set up, recorded, run once and validated
  * against its plain-C reference within its tolerance (bench_check). With PIXEEN_TEST_QUICK=1 the
- * providers' quick subsets run. tests/registry/check_op_cases.cmake (test_op_cases_cover) checks
+ * providers' quick subsets run. tests/structure/check_op_cases.cmake (test_op_cases_cover) checks
  * that every op_*_record has a case. */
 #include "bench/runner.h"
 #include "gpu_test.h"

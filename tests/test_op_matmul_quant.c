@@ -138,8 +138,28 @@ static void test_layout(void) {
         bool after_d = types[t] == GGML_Q4_0 || types[t] == GGML_Q5_0 || types[t] == GGML_Q8_0;
         for (int b = 0; b < 2; b++) {
             const uint8_t *f = file + b * fb, *g = gpu + b * gb;
-            if (after_d) CHECK(!memcmp(g, f, 2) && !memcmp(g + 4, f + 2, fb - 2));
-            else CHECK(!memcmp(g, f, fb));
+            if (types[t] == GGML_Q6_K) {
+                /* regrouped per 32-value chunk (quant.h): decode every value from the GPU words as the
+                 * header describes them; they must equal ggml's dequantization of the file block */
+                float ref[256];
+                ggml_dequantize(GGML_Q6_K, f, 1, ref);
+                CHECK(!memcmp(g + 192, f + 192, 18) && g[210] == 0 && g[211] == 0);
+                float d = f16_to_f32((uint16_t)(g[208] | g[209] << 8));
+                int wrong = 0;
+                for (int v = 0; v < 256; v++) {
+                    int c = v / 32, i = v % 32, lo, hi;
+                    lo = i < 16 ? g[16 * c + i] & 15 : g[16 * c + i - 16] >> 4;
+                    int h = i / 16, k = (i % 16) / 4, byte = i % 4;
+                    hi = (g[128 + 8 * c + 4 * h + byte] >> (2 * k)) & 3;
+                    float x = d * (float)(int8_t)g[192 + v / 16] * (float)((lo | hi << 4) - 32);
+                    wrong += x != ref[v];
+                }
+                CHECK(wrong == 0);
+            } else if (after_d) {
+                CHECK(!memcmp(g, f, 2) && !memcmp(g + 4, f + 2, fb - 2));
+            } else {
+                CHECK(!memcmp(g, f, fb));
+            }
         }
     }
 }

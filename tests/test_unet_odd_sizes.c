@@ -15,7 +15,7 @@
 #include "api_test.h"
 #include "core/npy.h"
 #include "models/model.h"
-#include "models/testmodel.h"
+#include "testmodel.h"
 #include "ops/reference_elementwise.h"
 #include "ops/reference_activation.h"
 #include "ops/reference_attention.h"

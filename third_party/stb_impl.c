@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
+
 static void *stbiw_wipe_malloc(size_t size) {
     size_t *p = malloc(size + 16);
     if (!p) return NULL;
@@ -17,7 +19,7 @@ static void *stbiw_wipe_malloc(size_t size) {
 static void stbiw_wipe_free(void *ptr) {
     if (!ptr) return;
     char *p = (char *)ptr - 16;
-    explicit_bzero(p, 16 + *(size_t *)(void *)p);
+    platform_wipe(p, 16 + *(size_t *)(void *)p);
     free(p);
 }
 

@@ -1,5 +1,5 @@
 /* make_test_model.c — writes a random-weight Stable Diffusion model with the real tensor names
- * and shapes (see src/models/testmodel.h).
+ * and shapes (see tools/support/testmodel.h).
  *
  *   make_test_model [--config sd15-tiny|sd15|sd2-tiny|sdxl-tiny|sd21|sdxl] [--layout diffusers|single] [--dtype f32|f16]
  *                   [--seed N] OUT
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 static int usage(void) {
     fprintf(stderr, "usage: make_test_model [--config sd15-tiny|sd15|sd2-tiny|sdxl-tiny|sd21|sdxl] [--layout diffusers|single] "

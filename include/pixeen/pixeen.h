@@ -48,6 +48,13 @@
  * Descriptors: every *_desc struct may be zero-initialised ({0}, or NULL where the function says
  * so) to mean "all defaults"; each field's default is written beside it.
  *
+ * Stability: the tool functions the `pixeen` command line is built from are exported but UNSTABLE:
+ * their signatures and output may change in any release, 1.x included. They are the printers
+ * taking a FILE * (pixeen_devices_print, pixeen_context_profile_print, pixeen_model_inspect,
+ * pixeen_tokenize_print, pixeen_bench_compare), pixeen_model_quantize, pixeen_bench_run,
+ * pixeen_file_write_atomic, pixeen_file_read and pixeen_passphrase_read. Everything else follows
+ * the version rules (0.x: the minor version; then the major).
+ *
  * This header includes neither vulkan.h nor sodium.h, and is valid C99 and C++.
  */
 #ifndef PIXEEN_PIXEEN_H
@@ -61,7 +68,9 @@
 extern "C" {
 #endif
 
-#if defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
+#if defined(PIXEEN_BUILDING_LIBRARY) && defined(_WIN32)
+#define PIXEEN_API __declspec(dllexport) /* functions only: callers need no dllimport */
+#elif defined(PIXEEN_BUILDING_LIBRARY) && defined(__GNUC__)
 #define PIXEEN_API __attribute__((visibility("default")))
 #else
 #define PIXEEN_API
@@ -556,21 +565,22 @@ PIXEEN_API void pixeen_image_destroy(pixeen_image *image);
 
 /* ---- models and prompts (reading checkpoints, tokenizing; no GPU) ------------------------- */
 
-/* Prints what the model at `path` is, without touching the GPU: its layout (a diffusers folder
- * or a single-file original-layout .safetensors), the detected family (SD 1.x, SD 2.x, SDXL,
+/* Prints what the model at `path` is, without touching the GPU: its layout (a diffusers folder,
+ * a single file in the original layout or in diffusers names), the detected family (SD 1.x, SD 2.x, SDXL,
  * inpainting), each network with its parameter count, stored dtypes and configuration, unused
  * stored tensors, the tokenizer found, and the files' metadata. Reads only the headers (well
  * under a second for any size). Fails with PIXEEN_ERROR_FORMAT or PIXEEN_ERROR_MODEL naming the
  * file and tensor when the model is malformed or incomplete. */
 PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out);
 
-/* Writes the single-file checkpoint at `path` (original-layout .safetensors, or a .gguf) as a GGUF
+/* Writes the checkpoint at `path` (a single .safetensors or .gguf, or a diffusers folder) as a GGUF
  * file at `out_path` with its weights quantized to `type` ("q8_0", "q5_1", "q5_0", "q4_1", "q4_0",
- * "q6_K", "q5_K", "q4_K", or "f16"/"f32"), by stable-diffusion.cpp's conventions (same names;
- * biases, embeddings, time embeddings and tensors whose rows are not whole blocks keep their stored
- * type), so the file loads in both programs. Written atomically (temporary file, fsync, rename);
- * `log` (may be NULL) receives a one-line summary. No GPU. PIXEEN_ERROR_INVALID_ARGUMENT for an
- * unknown type, PIXEEN_ERROR_UNSUPPORTED for a diffusers folder, the model's errors otherwise. */
+ * "q6_K", "q5_K", "q4_K", or "f16"/"f32"), by stable-diffusion.cpp's conventions (a single file's
+ * names as stored; a diffusers folder's weights in diffusers names under its converter's prefixes
+ * unet., vae., te., te.1.; biases, embeddings, time embeddings and tensors whose rows are not whole
+ * blocks keep their stored type), so the file loads in both programs. Written atomically
+ * (temporary file, fsync, rename); `log` (may be NULL) receives a one-line summary. No GPU.
+ * PIXEEN_ERROR_INVALID_ARGUMENT for an unknown type, the model's errors otherwise. */
 PIXEEN_API pixeen_status pixeen_model_quantize(const char *path, const char *out_path, const char *type, FILE *log);
 
 /* pixeen_tokenize_print's options; {0} means: no model, tokenizer from the data folder. */

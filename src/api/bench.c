@@ -4,7 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "core/platform.h"
 
 #include "api/internal.h"
 #include "bench/runner.h"

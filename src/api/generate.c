@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include "core/platform.h"
 
 #include "api/internal.h"
 #include "models/taesd.h"
@@ -137,7 +138,7 @@ static pixeen_status resolve_request(const pixeen_model *pm, const pixeen_genera
     int64_t seed = d->seed;
     if (seed == -1 && !d->seed_unsigned) {
         uint32_t random_seed = 0;
-        if (getrandom(&random_seed, sizeof random_seed, 0) != (ssize_t)sizeof random_seed)
+        if (platform_random_bytes(&random_seed, sizeof random_seed) != 0)
             return error_set(PIXEEN_ERROR_IO, "generate: the system could not provide a random seed");
         seed = random_seed;
     }
@@ -420,7 +421,7 @@ static void preview_free(preview_state *p) {
     gpu_recorder_destroy(p->rec);
     if (p->taesd) {
         nn_program_free(&p->prog);
-        if (p->rgb) explicit_bzero(p->rgb, (size_t)p->width * (size_t)p->height * 3);
+        if (p->rgb) platform_wipe(p->rgb, (size_t)p->width * (size_t)p->height * 3);
         free(p->rgb);
         gpu_buffer_destroy_wiped(p->out); /* it shows the image being made */
         return;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/secure_mem.h"
 #include "core/text_escape.h"
 #include "models/model.h"
 #include "models/quantize.h"
@@ -71,7 +72,8 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
     fputs("model:  ", out);
     print_escaped(out, model_path(m), 1024);
     fputc('\n', out);
-    fprintf(out, "layout: %s\n", single ? "single file, original layout" : "diffusers folder");
+    fprintf(out, "layout: %s\n", !single ? "diffusers folder" : model_has_diffusers_names(m) ? "single file, diffusers names"
+                                                                                            : "single file, original layout");
     fprintf(out, "family: %s%s\n", model_family_name(model_get_family(m)), model_is_inpainting(m) ? " inpainting" : "");
     uint64_t total = 0;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
@@ -211,7 +213,7 @@ PIXEEN_API pixeen_status pixeen_tokenize_print(const pixeen_tokenize_desc *desc,
         }
         ch.count = chunks;
         ch.token_count = n;
-        free(ids);
+        secure_free(ids, n * sizeof *ids);
     } else {
         st = prompt_encode(tok, prompt, len, &ch);
     }

@@ -4,13 +4,12 @@
  * in another secret, and the file's bytes are wiped. Entry points: pixeen_picture_load,
  * pixeen_picture_get_size, pixeen_picture_destroy. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <pixeen/pixeen.h>
+
+#include "core/platform.h"
 
 #include "api/internal.h"
 #include "image/picture.h"

@@ -35,10 +35,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+#include "core/platform.h"
 
 #include "bench/runner.h"
 
@@ -300,7 +300,7 @@ pixeen_status bench_report_write_json(const bench_report *report, const char *pa
         status = error_set(PIXEEN_ERROR_IO, "bench: cannot create '%s': %s", tmp, strerror(errno));
         goto done;
     }
-    fchmod(fd, 0644); /* mkstemp makes 0600; results are meant to be shared (best effort) */
+    platform_set_mode(fd, 0644); /* mkstemp makes 0600; results are meant to be shared (best effort) */
     size_t len = strlen(text), written = 0;
     while (written < len) {
         ssize_t w = write(fd, text + written, len - written);
@@ -314,7 +314,7 @@ pixeen_status bench_report_write_json(const bench_report *report, const char *pa
         ok = false;
         saved = errno;
     }
-    if (!ok || rename(tmp, path) != 0) {
+    if (!ok || platform_rename_replace(tmp, path) != 0) {
         if (ok) saved = errno;
         unlink(tmp);
         status = error_set(PIXEEN_ERROR_IO, "bench: cannot write '%s': %s", path, strerror(saved));

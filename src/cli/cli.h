@@ -4,6 +4,7 @@
 #define PIXEEN_CLI_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <pixeen/pixeen.h>
 
@@ -48,5 +49,14 @@ int cmd_generate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
 int cmd_bench(int argc, char **argv);
+
+/* Sets an environment variable for the library to read (POSIX setenv; Windows _putenv_s). */
+static inline int cli_setenv(const char *name, const char *value) {
+#if defined(_WIN32)
+    return _putenv_s(name, value);
+#else
+    return setenv(name, value, 1);
+#endif
+}
 
 #endif

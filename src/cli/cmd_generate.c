@@ -143,7 +143,11 @@ static int parse_lora(const char *val, generate_args *a) {
             len = (size_t)(colon - val);
         }
     }
-    a->lora_paths[n] = strndup(val, len);
+    a->lora_paths[n] = malloc(len + 1);
+    if (a->lora_paths[n]) {
+        memcpy(a->lora_paths[n], val, len);
+        a->lora_paths[n][len] = 0;
+    }
     if (!a->lora_paths[n] || !len) {
         fprintf(stderr, "pixeen generate: --lora '%s' names no file\n", val);
         free(a->lora_paths[n]);
@@ -539,7 +543,7 @@ int cmd_generate(int argc, char **argv) {
     pixeen_edit_desc edit = {.init_image = init, .mask = mask, .strength = a.strength};
     if (init) a.desc.edit = &edit;
     /* --verbose: the library's info messages (model memory, arena sizes, timings) on stderr. */
-    if (a.verbose) setenv("PIXEEN_LOG", "info", 0);
+    if (a.verbose && !getenv("PIXEEN_LOG")) cli_setenv("PIXEEN_LOG", "info");
     pixeen_context *ctx = NULL;
     pixeen_status status = pixeen_context_create(&(pixeen_context_desc){.device = a.device}, &ctx);
     if (status != PIXEEN_OK) {

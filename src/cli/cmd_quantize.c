@@ -6,9 +6,10 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: pixeen quantize IN OUT.gguf --type q8_0|q5_1|q5_0|q4_1|q4_0|q6_K|q5_K|q4_K|f16\n"
-               "Writes the single-file checkpoint IN (.safetensors in the original layout, or a .gguf) as GGUF\n"
-               "with its weights quantized the way stable-diffusion.cpp's converter does (same names; biases,\n"
-               "embeddings, time embeddings and convolution kernels keep their type), readable by both.\n"
+               "Writes the checkpoint IN (a .safetensors or .gguf file, or a diffusers folder) as GGUF with its\n"
+               "weights quantized the way stable-diffusion.cpp's converter does (a file's names as stored, a\n"
+               "folder's diffusers names under unet./vae./te./te.1.; biases, embeddings, time embeddings and\n"
+               "convolution kernels keep their type), readable by both.\n"
                "The output is written atomically. The GPU is not used.\n");
 }
 

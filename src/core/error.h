@@ -10,7 +10,10 @@
 
 #include <pixeen/pixeen.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* mingw-w64 with __USE_MINGW_ANSI_STDIO: C99 formats, not msvcrt's (CMakeLists.txt). */
+#define PX_PRINTF(fmt_index, first_arg) __attribute__((format(gnu_printf, fmt_index, first_arg)))
+#elif defined(__GNUC__)
 #define PX_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #else
 #define PX_PRINTF(fmt_index, first_arg)

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/platform.h"
 #include "core/npy.h"
 
 /* magic (6) + version (2): the header length field follows. */

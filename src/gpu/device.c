@@ -71,6 +71,17 @@ static bool layer_available(const char *name) {
     return found;
 }
 
+static bool instance_extension_available(const char *name) {
+    uint32_t count = 0;
+    if (vkEnumerateInstanceExtensionProperties(NULL, &count, NULL) != VK_SUCCESS || count == 0) return false;
+    VkExtensionProperties *props = calloc(count, sizeof *props);
+    bool found = false;
+    if (props && vkEnumerateInstanceExtensionProperties(NULL, &count, props) == VK_SUCCESS)
+        for (uint32_t i = 0; i < count && !found; i++) found = strcmp(props[i].extensionName, name) == 0;
+    free(props);
+    return found;
+}
+
 pixeen_status gpu_instance_create(bool validation, VkInstance *instance, VkDebugUtilsMessengerEXT *messenger,
                                   bool *validation_enabled) {
     if (volkInitialize() != VK_SUCCESS)
@@ -87,7 +98,13 @@ pixeen_status gpu_instance_create(bool validation, VkInstance *instance, VkDebug
         log_warn("validation requested but %s is not installed (Debian: vulkan-validationlayers)", validation_layer);
 
     const char *layers[] = {validation_layer};
-    const char *extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+    const char *extensions[2];
+    uint32_t extension_count = 0;
+    if (use_validation) extensions[extension_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    /* MoltenVK (macOS) is a "portability" driver: the loader lists it only for instances that enable
+     * VK_KHR_portability_enumeration and ask for portability drivers. Untested: no Mac has run this. */
+    bool portability = instance_extension_available(VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME);
+    if (portability) extensions[extension_count++] = VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME;
     VkApplicationInfo app = {
         .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
         .pApplicationName = "pixeen",
@@ -108,8 +125,9 @@ pixeen_status gpu_instance_create(bool validation, VkInstance *instance, VkDebug
         .pApplicationInfo = &app,
         .enabledLayerCount = use_validation ? 1 : 0,
         .ppEnabledLayerNames = layers,
-        .enabledExtensionCount = use_validation ? 1 : 0,
+        .enabledExtensionCount = extension_count,
         .ppEnabledExtensionNames = extensions,
+        .flags = portability ? VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR : 0,
     };
     VkResult result = vkCreateInstance(&info, NULL, instance);
     if (result == VK_ERROR_INCOMPATIBLE_DRIVER)
@@ -333,6 +351,11 @@ static pixeen_status create_device(gpu_context *ctx) {
     const char *extensions[2];
     uint32_t extension_count = 0;
     if (caps->push_descriptors) extensions[extension_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
+    /* A portability-subset device (MoltenVK) must have the extension enabled (Vulkan spec,
+     * VK_KHR_portability_subset); the features it may lack are ones Pixeen does not use (triangle
+     * fans, image view swizzles, ...). Untested on such a device. */
+    static const char portability_subset[] = "VK_KHR_portability_subset";
+    if (has_extension(ctx->physical, portability_subset)) extensions[extension_count++] = portability_subset;
     float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,

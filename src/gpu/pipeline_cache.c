@@ -8,12 +8,10 @@
  * stored: no prompts, images or keys ever reach it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/platform.h"
 #include "core/log.h"
 #include "gpu/gpu_internal.h"
 
@@ -23,7 +21,7 @@
 
 static bool cache_path(const gpu_context *ctx, char *path, size_t size, bool create_dir) {
     const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
+    const char *home = platform_home_dir();
     char dir[3072];
     if (xdg && xdg[0] == '/')
         snprintf(dir, sizeof dir, "%s/pixeen", xdg);
@@ -130,7 +128,7 @@ void gpu_pipeline_cache_save(gpu_context *ctx) {
     if (fd >= 0) {
         ok = ok && fsync(fd) == 0;
         ok = close(fd) == 0 && ok;
-        ok = ok && rename(tmp, path) == 0;
+        ok = ok && platform_rename_replace(tmp, path) == 0;
         if (!ok) unlink(tmp);
     }
     if (!ok) log_warn("gpu: could not write pipeline cache %s", path);

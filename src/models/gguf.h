@@ -1,4 +1,5 @@
-/* gguf.h — reading GGUF files (ggml's container, https://github.com/ggerganov/ggml docs/gguf.md)
+/* gguf.h — reading GGUF files (ggml's container, specified in
+ * https://github.com/ggerganov/ggml/blob/master/docs/gguf.md)
  * as strictly as safetensors.
  *
  * A file is: magic "GGUF", uint32 version (2 or 3 read; 1 used 32-bit counts and is refused),

@@ -3,12 +3,11 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <sys/stat.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "core/platform.h"
 
 #include "models/ggml_quant.h"
 
@@ -160,12 +159,12 @@ pixeen_status gguf_write_file(const char *path, const gguf_out_tensor *tensors, 
         free(tmp);
         return st;
     }
-    fchmod(fd, 0644);
+    platform_set_mode(fd, 0644);
     sink s = {.fd = fd, .path = path};
     pixeen_status st = write_all(&s, tensors, count, kv, kv_count, alignment, fill, user);
     if (!st && fsync(fd) != 0) st = error_set(PIXEEN_ERROR_IO, "gguf: cannot flush '%s': %s", path, strerror(errno));
     if (close(fd) != 0 && !st) st = error_set(PIXEEN_ERROR_IO, "gguf: cannot close '%s': %s", path, strerror(errno));
-    if (!st && rename(tmp, path) != 0)
+    if (!st && platform_rename_replace(tmp, path) != 0)
         st = error_set(PIXEEN_ERROR_IO, "gguf: cannot rename onto '%s': %s", path, strerror(errno));
     if (st) unlink(tmp);
     else {
@@ -174,11 +173,7 @@ pixeen_status gguf_write_file(const char *path, const gguf_out_tensor *tensors, 
         char *slash = dir ? strrchr(dir, '/') : NULL;
         if (dir) {
             if (slash) *slash = 0;
-            int dfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY);
-            if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-            }
+            platform_fsync_dir(slash ? (*dir ? dir : "/") : ".");
         }
         free(dir);
     }

@@ -112,11 +112,6 @@ static pixeen_status detect_unet(const safetensors_file *f, layout_detected *d) 
         int rest = u->projection_class_embeddings_input_dim - pooled;
         u->addition_time_embed_dim = rest > 0 && rest % 6 == 0 ? rest / 6 : 256;
     }
-    u->norm_num_groups = 32;
-    u->norm_eps = 1e-5f;
-    u->act_fn = MODEL_ACT_SILU;
-    u->flip_sin_to_cos = true;
-    u->freq_shift = 0;
     return PIXEEN_OK;
 }
 
@@ -133,15 +128,11 @@ static void detect_vae(const safetensors_file *f, layout_detected *d) {
     v->in_channels = dim(get(f, V "encoder.conv_in.weight"), 1);
     v->out_channels = dim(get(f, V "decoder.conv_out.weight"), 0);
     v->latent_channels = dim(get(f, V "decoder.conv_in.weight"), 1);
-    v->norm_num_groups = 32;
-    v->norm_eps = 1e-6f;
-    v->act_fn = MODEL_ACT_SILU;
-    v->scaling_factor = d->family == MODEL_FAMILY_SDXL ? 0.13025f : 0.18215f;
-    v->downscale = n > 0 ? 1 << (n - 1) : 1;
 }
 
-/* OpenAI CLIP in Hugging Face layout under `prefix` (SD 1.x, SDXL's first encoder). */
-static bool detect_clip_hf(const safetensors_file *f, const char *prefix, clip_config *c) {
+/* OpenAI CLIP in Hugging Face layout under `prefix` (SD 1.x, SDXL's first encoder; every encoder of
+ * a file in diffusers names). */
+bool layout_detect_clip_hf(const safetensors_file *f, const char *prefix, clip_config *c) {
     const safetensors_tensor *tok = get(f, "%stext_model.embeddings.token_embedding.weight", prefix);
     if (!tok) return false;
     c->vocab_size = dim(tok, 0);
@@ -203,8 +194,8 @@ static pixeen_status refuse_other_families(const safetensors_file *f) {
 
 pixeen_status layout_detect(const safetensors_file *f, layout_detected *d) {
     memset(d, 0, sizeof *d);
-    const char *path = safetensors_path(f);
     PX_TRY(refuse_other_families(f));
+    if (layout_has_diffusers_names(f)) return layout_detect_diffusers(f, d);
     bool te2 = get(f, "conditioner.embedders.1.model.token_embedding.weight") != NULL;
     if (te2 || get(f, U "label_emb.0.0.weight")) d->family = MODEL_FAMILY_SDXL;
     else if (get(f, "cond_stage_model.model.token_embedding.weight")) d->family = MODEL_FAMILY_SD2;
@@ -216,7 +207,26 @@ pixeen_status layout_detect(const safetensors_file *f, layout_detected *d) {
         int x = d->unet.cross_attention_dim;
         d->family = x == 2048 ? MODEL_FAMILY_SDXL : x == 1024 ? MODEL_FAMILY_SD2 : MODEL_FAMILY_SD1;
     }
+    detect_vae(f, d);
+    clip_config *c0 = &d->clip[0], *c1 = &d->clip[1];
+    switch (d->family) {
+    case MODEL_FAMILY_SD2: d->present[MODEL_TEXT_ENCODER] = detect_openclip(f, "cond_stage_model.model.", false, c0); break;
+    case MODEL_FAMILY_SDXL:
+        d->present[MODEL_TEXT_ENCODER] = layout_detect_clip_hf(f, "conditioner.embedders.0.transformer.", c0);
+        d->present[MODEL_TEXT_ENCODER_2] = detect_openclip(f, "conditioner.embedders.1.model.", true, c1);
+        break;
+    default: d->present[MODEL_TEXT_ENCODER] = layout_detect_clip_hf(f, "cond_stage_model.transformer.", c0); break;
+    }
+    return layout_detect_finish(safetensors_path(f), d);
+}
+
+pixeen_status layout_detect_finish(const char *path, layout_detected *d) {
     unet_config *u = &d->unet;
+    u->norm_num_groups = 32;
+    u->norm_eps = 1e-5f;
+    u->act_fn = MODEL_ACT_SILU;
+    u->flip_sin_to_cos = true;
+    u->freq_shift = 0;
     /* Test models: a UNet narrower than 320 channels at its first level (no released SD 1.x, 2.x or
      * SDXL checkpoint is) follows the conventions of the fixtures' maker, which uses diffusers' own
      * pipeline-test configurations: 16-wide heads for SD 2.x and SDXL, 8 norm groups in SDXL's UNet.
@@ -237,20 +247,16 @@ pixeen_status layout_detect(const safetensors_file *f, layout_detected *d) {
                          path);
     pixeen_status st = unet_config_validate(u, "unet derived from shapes");
     if (st) return error_wrap(st, "model: '%s': ", path);
-    detect_vae(f, d);
     if (d->present[MODEL_VAE]) {
-        d->vae.sample_size = u->sample_size * d->vae.downscale;
-        st = vae_config_validate(&d->vae, "vae derived from shapes");
+        vae_config *v = &d->vae;
+        v->norm_num_groups = 32;
+        v->norm_eps = 1e-6f;
+        v->act_fn = MODEL_ACT_SILU;
+        v->scaling_factor = d->family == MODEL_FAMILY_SDXL ? 0.13025f : 0.18215f;
+        v->downscale = v->n_levels > 0 ? 1 << (v->n_levels - 1) : 1;
+        v->sample_size = u->sample_size * v->downscale;
+        st = vae_config_validate(v, "vae derived from shapes");
         if (st) return error_wrap(st, "model: '%s': ", path);
-    }
-    clip_config *c0 = &d->clip[0], *c1 = &d->clip[1];
-    switch (d->family) {
-    case MODEL_FAMILY_SD2: d->present[MODEL_TEXT_ENCODER] = detect_openclip(f, "cond_stage_model.model.", false, c0); break;
-    case MODEL_FAMILY_SDXL:
-        d->present[MODEL_TEXT_ENCODER] = detect_clip_hf(f, "conditioner.embedders.0.transformer.", c0);
-        d->present[MODEL_TEXT_ENCODER_2] = detect_openclip(f, "conditioner.embedders.1.model.", true, c1);
-        break;
-    default: d->present[MODEL_TEXT_ENCODER] = detect_clip_hf(f, "cond_stage_model.transformer.", c0); break;
     }
     for (int i = 0; i < 2; i++) {
         clip_config *c = &d->clip[i];

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "core/platform.h"
 #include "core/log.h"
 #include "models/lora_file.h"
 #include "models/lora_names.h"
@@ -31,7 +31,7 @@ typedef struct applied {
     dev_t dev;
     ino_t ino;
     off_t size;
-    struct timespec mtime;
+    int64_t mtime_ns;
     float te, unet;
 } applied;
 
@@ -292,7 +292,7 @@ static pixeen_status describe(const lora_request *list, size_t count, applied **
         a->dev = st.st_dev;
         a->ino = st.st_ino;
         a->size = st.st_size;
-        a->mtime = st.st_mtim;
+        a->mtime_ns = platform_mtime_ns(&st);
         a->te = list[i].te_weight;
         a->unet = list[i].unet_weight;
     }
@@ -303,7 +303,7 @@ static bool same(const applied *a, size_t na, const applied *b, size_t nb) {
     if (na != nb) return false;
     for (size_t i = 0; i < na; i++)
         if (strcmp(a[i].path, b[i].path) || a[i].dev != b[i].dev || a[i].ino != b[i].ino || a[i].size != b[i].size ||
-            a[i].mtime.tv_sec != b[i].mtime.tv_sec || a[i].mtime.tv_nsec != b[i].mtime.tv_nsec || a[i].te != b[i].te ||
+            a[i].mtime_ns != b[i].mtime_ns || a[i].te != b[i].te ||
             a[i].unet != b[i].unet)
             return false;
     return true;

@@ -1,108 +1,20 @@
-/* model.c — opens a diffusers folder or a single-file checkpoint and binds every tensor the
- * networks need (model_spec.c) to its stored tensor, through the name map for single files.
- * Entry points: see model.h. */
-#include "models/model.h"
+/* model.c — the model object: opening (model_open dispatches to model_open_single.c or
+ * model_open_diffusers.c), binding every tensor the networks need (model_spec.c) to its stored
+ * tensor, through the name map for single files, and the accessors. Entry points: see model.h. */
+#include "models/model_internal.h"
 
-#include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/platform.h"
+#include "models/layout_names.h"
 
-/* config.json files are a few KB; 16 MB is a generous bound against reading a wrong huge file. */
-#define CONFIG_MAX_BYTES (16u << 20)
 /* How many problems one error message lists before "and N more". */
 #define PROBLEMS_LISTED 4
-
-typedef struct model_part {
-    bool present;
-    safetensors_file *file; /* owned (diffusers) or borrowed from model.single */
-    spec_list spec;
-    model_weight *weights;  /* parallel to spec.items */
-    char **extras;
-    size_t extra_count;
-    char *tokenizer_dir;
-} model_part;
-
-struct model {
-    char *path;
-    model_layout layout;
-    model_family family;
-    bool inpainting;
-    safetensors_file *single;
-    model_part parts[MODEL_COMPONENT_COUNT];
-    clip_config clip[2];
-    unet_config unet;
-    vae_config vae;
-};
-
-static char *str_dup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
-static char *path_join(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-static bool is_file(const char *p) {
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool is_dir(const char *p) {
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Reads a whole small text file (config.json, model_index.json), NUL-terminated. */
-static pixeen_status read_text(const char *path, char **out, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(PIXEEN_ERROR_IO, "model: cannot open '%s': %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: reading '%s'", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + size, 1, 4096, f);
-        size += got;
-        if (size > CONFIG_MAX_BYTES) {
-            free(buf);
-            fclose(f);
-            return error_set(PIXEEN_ERROR_FORMAT, "model: '%s' is larger than %u bytes (not a config)", path,
-                             CONFIG_MAX_BYTES);
-        }
-        if (got < 4096) break;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return error_set(PIXEEN_ERROR_IO, "model: error reading '%s'", path);
-    }
-    buf[size] = 0;
-    *out = buf;
-    *len = size;
-    return PIXEEN_OK;
-}
 
 void model_close(model *m) {
     if (!m) return;
@@ -166,9 +78,30 @@ static int compare_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Binds part->spec to the tensors of part->file. `prefix` selects the component's keys in a
- * single file (NULL for a diffusers component file, whose keys are diffusers names). */
-static pixeen_status bind_part(model *m, model_component c, const char *prefix) {
+/* ComfyUI-GGUF's convert.py stores SD UNet tensors whose rows are not whole 256-value blocks as
+ * [n / 256, 256] and records the shape in a `comfy.gguf.orig_shape.<name>` array. */
+static bool has_comfy_reshape(const safetensors_file *f, const char *name) {
+    char key[LAYOUT_KEY_MAX + 32];
+    snprintf(key, sizeof key, "comfy.gguf.orig_shape.%s", name);
+    return safetensors_metadata_get(f, key) != NULL;
+}
+
+/* True when `name` is under another component's prefix that is longer than c's ("te.1." inside
+ * "te.", or anything inside a bare UNet's ""): that component's tensor, not an extra of c. */
+static bool under_longer_prefix(const model *m, model_component c, const char *name) {
+    size_t plen = strlen(m->parts[c].prefix);
+    for (int o = 0; o < MODEL_COMPONENT_COUNT; o++) {
+        const char *q = m->parts[o].prefix;
+        if (o != (int)c && m->parts[o].present && q && m->parts[o].file == m->parts[c].file && strlen(q) > plen &&
+            !strncmp(name, q, strlen(q)))
+            return true;
+    }
+    return false;
+}
+
+/* Binds part->spec to the tensors of part->file (see model_internal.h). */
+pixeen_status model_bind_part(model *m, model_component c, bool original) {
+    const char *prefix = m->parts[c].prefix;
     model_part *part = &m->parts[c];
     const safetensors_file *f = part->file;
     layout_context ctx = {m->family, &m->unet, &m->vae,
@@ -194,11 +127,11 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         }
         w->file = f;
         original_ref ref;
-        if (prefix) {
+        if (original) {
             PX_TRY(layout_original_ref(&ctx, c, s, &ref));
         } else {
             memset(&ref, 0, sizeof ref);
-            snprintf(ref.key, sizeof ref.key, "%s", s->name);
+            snprintf(ref.key, sizeof ref.key, "%s%s", prefix, s->name);
             ref.ndim = s->ndim;
             memcpy(ref.shape, s->shape, sizeof ref.shape);
         }
@@ -206,7 +139,7 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         char want[96], found[96];
         format_shape(want, sizeof want, ref.ndim, ref.shape);
         if (!t) {
-            if (prefix) problem(&pr, "tensor '%s' (key '%s') %s missing", s->name, ref.key, want);
+            if (prefix[0]) problem(&pr, "tensor '%s' (key '%s') %s missing", s->name, ref.key, want);
             else problem(&pr, "tensor '%s' %s missing", s->name, want);
             continue;
         }
@@ -216,7 +149,10 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
             const char *hint = "";
             if (c == MODEL_UNET && !strcmp(s->name, "conv_in.weight") && t->ndim == 4 && t->shape[1] == 9)
                 hint = " (an inpainting checkpoint?)";
-            problem(&pr, "tensor '%s' has shape %s, expected %s%s", prefix ? ref.key : s->name, found, want, hint);
+            if (has_comfy_reshape(f, t->name))
+                hint = " (ComfyUI-GGUF stored it reshaped to rows of 256, comfy.gguf.orig_shape: not supported; "
+                       "convert the original checkpoint with pixeen quantize)";
+            problem(&pr, "tensor '%s' has shape %s, expected %s%s", ref.key, found, want, hint);
             continue;
         }
         if (!safetensors_dtype_is_weight(t->dtype)) {
@@ -229,17 +165,17 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
         w->transpose = ref.transpose;
     }
     /* Extras: stored under this component but used by no network. */
-    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t plen = strlen(prefix);
     for (size_t i = 0; i < n_file && !pr.count; i++) {
         const safetensors_tensor *t = safetensors_at(f, i);
-        if (used[i] || (prefix && strncmp(t->name, prefix, plen))) continue;
+        if (used[i] || strncmp(t->name, prefix, plen) || under_longer_prefix(m, c, t->name)) continue;
         char **grown = realloc(part->extras, (part->extra_count + 1) * sizeof *grown);
         if (!grown) {
             free(used);
             return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: extras");
         }
         part->extras = grown;
-        part->extras[part->extra_count] = str_dup(t->name);
+        part->extras[part->extra_count] = model_str_dup(t->name);
         if (!part->extras[part->extra_count]) {
             free(used);
             return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: extras");
@@ -263,7 +199,7 @@ static pixeen_status bind_part(model *m, model_component c, const char *prefix) 
     return PIXEEN_OK;
 }
 
-static pixeen_status build_spec(model *m, model_component c) {
+pixeen_status model_build_spec(model *m, model_component c) {
     model_part *p = &m->parts[c];
     switch (c) {
     case MODEL_TEXT_ENCODER: return spec_clip(&m->clip[0], &p->spec);
@@ -274,230 +210,11 @@ static pixeen_status build_spec(model *m, model_component c) {
     }
 }
 
-/* `<dir>/<sub>/vocab.json` exists: returns "<dir>/<sub>" (malloc'ed), else NULL. */
-static char *tokenizer_in(const char *dir, const char *sub) {
-    char *t = path_join(dir, sub);
-    char *v = t ? path_join(t, "vocab.json") : NULL;
-    bool ok = is_file(v);
-    free(v);
-    if (!ok) {
-        free(t);
-        return NULL;
-    }
-    return t;
-}
-
-/* The tokenizer of a single file, from a diffusers folder beside it: <dir>/<sub> (the file sits in
- * a diffusers folder), <dir>/<stem>/<sub> (a folder named like the file), else the first sibling
- * folder, in name order, that is a diffusers folder (model_index.json) with <sub>/. SD models of
- * one family share their CLIP vocabulary, so any such folder serves. */
-static char *find_tokenizer_beside(const char *dir, const char *file, const char *sub) {
-    char *t = tokenizer_in(dir, sub);
-    if (t) return t;
-    const char *base = strrchr(file, '/');
-    char stem[1024];
-    snprintf(stem, sizeof stem, "%s", base ? base + 1 : file);
-    char *dot = strstr(stem, ".safetensors");
-    if (!dot) dot = strstr(stem, ".gguf");
-    if (dot) *dot = 0;
-    if ((dot = strstr(stem, ".fp16"))) *dot = 0;
-    char *sd = path_join(dir, stem);
-    t = sd ? tokenizer_in(sd, sub) : NULL;
-    free(sd);
-    if (t) return t;
-    struct dirent **names = NULL;
-    int n = scandir(dir, &names, NULL, alphasort);
-    for (int i = 0; i < n; i++) {
-        if (!t && names[i]->d_name[0] != '.') {
-            char *candidate = path_join(dir, names[i]->d_name);
-            char *index = candidate ? path_join(candidate, "model_index.json") : NULL;
-            if (is_file(index)) t = tokenizer_in(candidate, sub);
-            free(index);
-            free(candidate);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return t;
-}
-
-static pixeen_status open_single(model *m) {
-    PX_TRY(safetensors_open(m->path, &m->single));
-    layout_detected d;
-    PX_TRY(layout_detect(m->single, &d));
-    m->layout = MODEL_LAYOUT_SINGLE_FILE;
-    m->family = d.family;
-    m->inpainting = d.inpainting;
-    m->clip[0] = d.clip[0];
-    m->clip[1] = d.clip[1];
-    m->unet = d.unet;
-    m->vae = d.vae;
-    /* A diffusers folder beside the file (or the folder holding it) may provide the tokenizer. */
-    char *dir = str_dup(m->path);
-    if (!dir) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: path");
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    else snprintf(dir, strlen(dir) + 1, ".");
-    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
-        if (!d.present[c]) continue;
-        model_part *p = &m->parts[c];
-        p->present = true;
-        p->file = m->single;
-        if (c == MODEL_TEXT_ENCODER || c == MODEL_TEXT_ENCODER_2)
-            p->tokenizer_dir = find_tokenizer_beside(dir, m->path, c == MODEL_TEXT_ENCODER ? "tokenizer" : "tokenizer_2");
-        pixeen_status st = build_spec(m, (model_component)c);
-        if (!st) st = bind_part(m, (model_component)c, layout_component_prefix(m->family, (model_component)c));
-        if (st) {
-            free(dir);
-            return st;
-        }
-    }
-    free(dir);
-    return PIXEEN_OK;
-}
-
-/* Weights of a diffusers component folder: the plain file, else the .fp16 variant. */
-static char *find_weights(const char *dir) {
-    static const char *names[] = {"diffusion_pytorch_model.safetensors", "model.safetensors",
-                                  "diffusion_pytorch_model.fp16.safetensors", "model.fp16.safetensors"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char *p = path_join(dir, names[i]);
-        if (is_file(p)) return p;
-        free(p);
-    }
-    return NULL;
-}
-
-static pixeen_status open_component(model *m, model_component c) {
-    char *dir = path_join(m->path, model_component_name(c));
-    char *cfg = dir ? path_join(dir, "config.json") : NULL;
-    char *weights = dir ? find_weights(dir) : NULL;
-    pixeen_status st = PIXEEN_OK;
-    char *json = NULL;
-    size_t len = 0;
-    if (!dir || !cfg) {
-        st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: path");
-        goto done;
-    }
-    if (!is_dir(dir)) goto done; /* absent component */
-    if (!is_file(cfg)) {
-        st = error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no config.json", dir);
-        goto done;
-    }
-    if (!weights) {
-        st = error_set(PIXEEN_ERROR_MODEL,
-                       "model: '%s' has no weights (expected diffusion_pytorch_model.safetensors, "
-                       "model.safetensors or a .fp16.safetensors variant; .bin pickles are not read)",
-                       dir);
-        goto done;
-    }
-    if ((st = read_text(cfg, &json, &len))) goto done;
-    switch (c) {
-    case MODEL_TEXT_ENCODER: st = clip_config_from_json(json, len, cfg, &m->clip[0]); break;
-    case MODEL_TEXT_ENCODER_2: st = clip_config_from_json(json, len, cfg, &m->clip[1]); break;
-    case MODEL_UNET: st = unet_config_from_json(json, len, cfg, &m->unet); break;
-    default: st = vae_config_from_json(json, len, cfg, &m->vae); break;
-    }
-    if (st) goto done;
-    model_part *p = &m->parts[c];
-    if ((st = safetensors_open(weights, &p->file))) goto done;
-    p->present = true;
-    if ((st = build_spec(m, c))) goto done;
-    st = bind_part(m, c, NULL);
-done:
-    free(json);
-    free(weights);
-    free(cfg);
-    free(dir);
-    return st;
-}
-
-/* The family a diffusers pipeline class implies (SD 1.x and 2.x share their classes: told apart
- * by the text encoder afterwards). Pipelines of other families are refused by name. */
-static pixeen_status family_from_class(const char *path, const char *cls, model_family *out) {
-    static const char *const others[] = {"StableDiffusion3", "Flux", "PixArt", "Kandinsky", "StableCascade",
-                                         "Wuerstchen", "Sana", "AuraFlow", "HunyuanDiT", "Lumina", "Kolors",
-                                         "StableVideo", "Upscale", "IFPipeline", "StableUnCLIP", "DiT", "Latte"};
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-        if (strstr(cls, others[i]))
-            return error_set(PIXEEN_ERROR_UNSUPPORTED,
-                             "model: '%s' is a %s (model_index.json); Pixeen runs SD 1.x, SD 2.x and SDXL", path, cls);
-    if (strstr(cls, "StableDiffusionXL")) {
-        *out = MODEL_FAMILY_SDXL;
-        return PIXEEN_OK;
-    }
-    if (strstr(cls, "StableDiffusion") || strstr(cls, "LatentConsistencyModel") || !cls[0]) {
-        *out = MODEL_FAMILY_SD1; /* SD 2.x is recognised by its text encoder below */
-        return PIXEEN_OK;
-    }
-    return error_set(PIXEEN_ERROR_UNSUPPORTED,
-                     "model: '%s' is a %s (model_index.json), not a pipeline Pixeen knows (SD 1.x, SD 2.x, SDXL)", path,
-                     cls);
-}
-
-static pixeen_status open_diffusers(model *m) {
-    m->layout = MODEL_LAYOUT_DIFFUSERS;
-    char *index = path_join(m->path, "model_index.json");
-    if (!index) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: path");
-    char *json = NULL;
-    size_t len = 0;
-    pixeen_status st = is_file(index) ? read_text(index, &json, &len)
-                                      : error_set(PIXEEN_ERROR_MODEL,
-                                                  "model: '%s' is a folder without model_index.json (expected a "
-                                                  "diffusers folder or a .safetensors file)",
-                                                  m->path);
-    const char *cls = "";
-    cJSON *root = NULL;
-    if (!st) {
-        root = cJSON_ParseWithLength(json, len);
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "_class_name");
-        if (!cJSON_IsObject(root))
-            st = error_set(PIXEEN_ERROR_FORMAT, "model: '%s' is not a JSON object", index);
-        else if (cJSON_IsString(name))
-            cls = name->valuestring;
-    }
-    if (!st) st = family_from_class(m->path, cls, &m->family);
-    if (!st) {
-        m->inpainting = strstr(cls, "Inpaint") != NULL;
-        for (int c = 0; c < MODEL_COMPONENT_COUNT && !st; c++) st = open_component(m, (model_component)c);
-    }
-    if (!st && !m->parts[MODEL_UNET].present)
-        st = error_set(PIXEEN_ERROR_MODEL, "model: '%s' has no unet/ folder", m->path);
-    if (!st && m->family == MODEL_FAMILY_SDXL && !m->parts[MODEL_TEXT_ENCODER].present &&
-        m->parts[MODEL_TEXT_ENCODER_2].present)
-        st = error_set(PIXEEN_ERROR_UNSUPPORTED,
-                       "model: '%s' is an SDXL refiner (only text_encoder_2, aesthetic-score conditioning); Pixeen runs "
-                       "SDXL base models, not the refiner",
-                       m->path);
-    if (!st) {
-        /* SD 2.x: OpenCLIP's text encoder (gelu; SD 1.x's OpenAI CLIP uses quick_gelu), 1024 wide */
-        if (m->family != MODEL_FAMILY_SDXL &&
-            (m->unet.cross_attention_dim == 1024 ||
-             (m->parts[MODEL_TEXT_ENCODER].present && m->clip[0].hidden_act == MODEL_ACT_GELU)))
-            m->family = MODEL_FAMILY_SD2;
-        if (m->unet.in_channels == 9) m->inpainting = true;
-        for (int c = 0; c < 2; c++) {
-            char *tok = path_join(m->path, c ? "tokenizer_2" : "tokenizer");
-            char *vocab = tok ? path_join(tok, "vocab.json") : NULL;
-            if (is_file(vocab)) {
-                m->parts[c ? MODEL_TEXT_ENCODER_2 : MODEL_TEXT_ENCODER].tokenizer_dir = tok;
-                tok = NULL;
-            }
-            free(tok);
-            free(vocab);
-        }
-    }
-    cJSON_Delete(root);
-    free(json);
-    free(index);
-    return st;
-}
-
 pixeen_status model_open(const char *path, model **out) {
     if (!path || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "model: null argument");
     *out = NULL;
     model *m = calloc(1, sizeof *m);
-    if (!m || !(m->path = str_dup(path))) {
+    if (!m || !(m->path = model_str_dup(path))) {
         free(m);
         return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "model: object");
     }
@@ -511,9 +228,9 @@ pixeen_status model_open(const char *path, model **out) {
         else if (e == ELOOP) st = error_set(PIXEEN_ERROR_IO, "model: '%s' is a loop of symbolic links", path);
         else st = error_set(PIXEEN_ERROR_IO, "model: cannot read '%s': %s", path, strerror(e));
     } else if (S_ISDIR(sb.st_mode)) {
-        st = open_diffusers(m);
+        st = model_open_diffusers(m);
     } else if (S_ISREG(sb.st_mode)) {
-        st = open_single(m);
+        st = model_open_single(m);
     } else {
         /* A model is memory-mapped and read in place: a device or a pipe cannot be one. */
         st = error_set(PIXEEN_ERROR_IO,
@@ -531,6 +248,7 @@ pixeen_status model_open(const char *path, model **out) {
 
 const char *model_path(const model *m) { return m->path; }
 model_layout model_get_layout(const model *m) { return m->layout; }
+bool model_has_diffusers_names(const model *m) { return m->layout == MODEL_LAYOUT_DIFFUSERS || m->diffusers_names; }
 model_family model_get_family(const model *m) { return m->family; }
 bool model_is_inpainting(const model *m) { return m->inpainting; }
 
@@ -546,6 +264,10 @@ static const char *component_title(model_component c) {
 
 void model_component_where(const model *m, model_component c, char *buf, size_t size) {
     if (m->layout == MODEL_LAYOUT_DIFFUSERS) snprintf(buf, size, "its %s/ folder is missing", model_component_name(c));
+    else if (m->diffusers_names)
+        snprintf(buf, size, "no %s in diffusers names (prefixes %s)", model_component_name(c),
+                 c == MODEL_VAE ? "'vae.', 'first_stage_model.'" : c == MODEL_TEXT_ENCODER ? "'te.', 'text_encoder.'" :
+                 c == MODEL_TEXT_ENCODER_2 ? "'te.1.', 'text_encoder_2.'" : "'unet.', none");
     else snprintf(buf, size, "no tensor name starts with '%s'", layout_component_prefix(m->family, c));
 }
 
@@ -608,26 +330,25 @@ static pixeen_status check_range(const model_weight *w, uint64_t first, uint64_t
     return PIXEEN_OK;
 }
 
-/* Transposed storage (OpenCLIP's text_projection, a few MB): element (r, c) of the diffusers
- * [R, C] tensor is stored at c * R + r. Read one stored element at a time: slow but rare. */
-pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst) {
+/* Both element types through one path (dst: uint16_t fp16 when half, else float). Transposed
+ * storage (OpenCLIP's text_projection, a few MB): element (r, c) of the diffusers [R, C] tensor is
+ * stored at c * R + r, so it is read one stored element at a time: slow but rare. */
+static pixeen_status read_elements(const model_weight *w, uint64_t first, uint64_t count, void *dst, bool half) {
     PX_TRY(check_range(w, first, count, dst));
-    if (!w->transpose) return safetensors_read_f32(w->file, w->tensor, w->first_element + first, count, dst);
-    uint64_t rows = (uint64_t)w->shape[0], cols = (uint64_t)w->shape[1];
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t e = first + i, r = e / cols, c = e % cols;
-        PX_TRY(safetensors_read_f32(w->file, w->tensor, w->first_element + c * rows + r, 1, dst + i));
+    uint64_t runs = w->transpose ? count : 1, run = w->transpose ? 1 : count;
+    uint64_t rows = (uint64_t)w->shape[0], cols = w->transpose ? (uint64_t)w->shape[1] : 1;
+    for (uint64_t i = 0; i < runs; i++) {
+        uint64_t e = first + i, at = w->transpose ? (e % cols) * rows + e / cols : first;
+        PX_TRY(half ? safetensors_read_f16(w->file, w->tensor, w->first_element + at, run, (uint16_t *)dst + i)
+                    : safetensors_read_f32(w->file, w->tensor, w->first_element + at, run, (float *)dst + i));
     }
     return PIXEEN_OK;
 }
 
+pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst) {
+    return read_elements(w, first, count, dst, false);
+}
+
 pixeen_status model_weight_read_f16(const model_weight *w, uint64_t first, uint64_t count, uint16_t *dst) {
-    PX_TRY(check_range(w, first, count, dst));
-    if (!w->transpose) return safetensors_read_f16(w->file, w->tensor, w->first_element + first, count, dst);
-    uint64_t rows = (uint64_t)w->shape[0], cols = (uint64_t)w->shape[1];
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t e = first + i, r = e / cols, c = e % cols;
-        PX_TRY(safetensors_read_f16(w->file, w->tensor, w->first_element + c * rows + r, 1, dst + i));
-    }
-    return PIXEEN_OK;
+    return read_elements(w, first, count, dst, true);
 }

@@ -15,9 +15,13 @@
  * networks do not use are kept as "extras" (listed by model_extra_*), never an error: real
  * checkpoints carry EMA copies, schedule buffers and position_ids.
  * Weights are looked up by component and diffusers name, and streamed through the mapping.
- * A single file may be GGUF (stable-diffusion.cpp's quantized models, original-layout names): the
- * safetensors layer reads it as the same kind of table, with ggml block dtypes (gguf.h).
- * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner, GGUF files in diffusers names.
+ * A single file may be GGUF (stable-diffusion.cpp's quantized models): the safetensors layer reads
+ * it as the same kind of table, with ggml block dtypes (gguf.h). A single file (GGUF or
+ * safetensors) may also hold diffusers names under component prefixes, as stable-diffusion.cpp's
+ * converter writes a diffusers folder (unet., vae., te., te.1.) or as UNet-only files carry them
+ * (layout_detect_diffusers.c); the networks then find their tensors by the same diffusers names.
+ * Left out: sharded checkpoints, .ckpt (pickle: never), SDXL refiner, ComfyUI-GGUF's reshaped
+ * tensors (comfy.gguf.orig_shape).
  * LoRA is models/lora.h.
  */
 #ifndef PIXEEN_MODELS_MODEL_H
@@ -51,6 +55,8 @@ void model_close(model *m);
 
 const char *model_path(const model *m);
 model_layout model_get_layout(const model *m);
+/* True for a diffusers folder and for a single file whose tensors carry diffusers names. */
+bool model_has_diffusers_names(const model *m);
 model_family model_get_family(const model *m);
 bool model_is_inpainting(const model *m);
 bool model_has(const model *m, model_component c);
@@ -84,7 +90,8 @@ const char *model_tokenizer_dir(const model *m, model_component c);
 pixeen_status model_weight_read_f16(const model_weight *w, uint64_t first, uint64_t count, uint16_t *dst);
 pixeen_status model_weight_read_f32(const model_weight *w, uint64_t first, uint64_t count, float *dst);
 
-/* Internal to models/: derive family and configs from a single file (layout_detect.c). */
+/* Internal to models/: derive family and configs from a single file (layout_detect.c; files in
+ * diffusers names: layout_detect_diffusers.c). */
 typedef struct layout_detected {
     model_family family;
     bool inpainting;
@@ -92,7 +99,19 @@ typedef struct layout_detected {
     clip_config clip[2];
     unet_config unet;
     vae_config vae;
+    /* Diffusers names (model_spec.h's) under a per-component prefix, e.g. "unet.", instead of the
+     * original layout's keys: bound without layout_original_ref. */
+    bool diffusers_names;
+    const char *prefix[MODEL_COMPONENT_COUNT]; /* static strings; set when diffusers_names */
 } layout_detected;
 pixeen_status layout_detect(const safetensors_file *file, layout_detected *out);
+/* The parts of layout_detect both namings share: what shapes cannot tell (heads, groups, eps,
+ * sample sizes, the VAE scaling factor) from the family, then validation. */
+pixeen_status layout_detect_finish(const char *path, layout_detected *d);
+/* A CLIP text encoder in Hugging Face names under `prefix`; false when it has no token embedding. */
+bool layout_detect_clip_hf(const safetensors_file *f, const char *prefix, clip_config *c);
+/* True when the file's UNet is stored in diffusers names (conv_in.weight, down_blocks.*). */
+bool layout_has_diffusers_names(const safetensors_file *f);
+pixeen_status layout_detect_diffusers(const safetensors_file *f, layout_detected *d);
 
 #endif

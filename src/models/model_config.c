@@ -296,7 +296,7 @@ pixeen_status unet_config_validate(const unet_config *c, const char *what) {
     PX_TRY(range(what, "in_channels", c->in_channels, 1, 64));
     PX_TRY(range(what, "out_channels", c->out_channels, 1, 64));
     PX_TRY(range(what, "sample_size", c->sample_size, 1, 4096));
-    PX_TRY(range(what, "layers_per_block", c->layers_per_block, 1, 16));
+    PX_TRY(range(what, "layers_per_block", c->layers_per_block, 1, MODEL_MAX_LAYERS_PER_BLOCK));
     PX_TRY(range(what, "cross_attention_dim", c->cross_attention_dim, 1, MAX_CHANNELS));
     PX_TRY(range(what, "norm_num_groups", c->norm_num_groups, 1, MAX_CHANNELS));
     PX_TRY(range(what, "addition_time_embed_dim", c->addition_time_embed_dim, 0, MAX_CHANNELS));
@@ -325,7 +325,7 @@ pixeen_status vae_config_validate(const vae_config *c, const char *what) {
     PX_TRY(range(what, "in_channels", c->in_channels, 1, 64));
     PX_TRY(range(what, "out_channels", c->out_channels, 1, 64));
     PX_TRY(range(what, "latent_channels", c->latent_channels, 1, 64));
-    PX_TRY(range(what, "layers_per_block", c->layers_per_block, 1, 16));
+    PX_TRY(range(what, "layers_per_block", c->layers_per_block, 1, MODEL_MAX_LAYERS_PER_BLOCK));
     PX_TRY(range(what, "norm_num_groups", c->norm_num_groups, 1, MAX_CHANNELS));
     PX_TRY(range(what, "sample_size", c->sample_size, 1, 16384));
     for (int i = 0; i < c->n_levels; i++) {

@@ -18,6 +18,9 @@
 
 /* Levels of a UNet or VAE: SD 1.x/2.x have 4, SDXL 3. Six leaves room for odd test models. */
 #define MODEL_MAX_LEVELS 6
+/* Resnets per UNet down level: SD uses 2; 16 bounds what a config may ask (unet.c sizes its skip
+ * list from it). */
+#define MODEL_MAX_LAYERS_PER_BLOCK 16
 
 typedef enum model_act { MODEL_ACT_SILU = 0, MODEL_ACT_GELU, MODEL_ACT_QUICK_GELU } model_act;
 const char *model_act_name(model_act act);

@@ -55,6 +55,7 @@ typedef struct nn_arena {
     gpu_buffer *buffer; /* NULL while planning */
     uint64_t capacity;  /* bytes of `buffer` */
     uint64_t top, peak; /* highest byte in use now / ever */
+    uint64_t largest;   /* the largest single activation (what one binding must cover) */
     nn_arena_range *free;
     uint32_t free_count, free_capacity;
 } nn_arena;
@@ -68,6 +69,7 @@ typedef struct nn_graph {
     const nn_weights *weights;
     tensor_dtype act;         /* activation dtype (fp16 default, fp32 for parity) */
     pixeen_status status;     /* first error (sticky) */
+    double flops;             /* planning pass: 2 x multiply-adds of the products and attentions planned */
 } nn_graph;
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
@@ -147,5 +149,14 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
                                void *user, nn_program *out);
 /* Clears the arena (it held activations: private data) and frees everything. */
 void nn_program_free(nn_program *prog);
+
+/* The planning pass alone (nothing recorded, nothing allocated on the device): the arena
+ * nn_program_build would allocate for the same builder and inputs, its largest single activation
+ * and the FLOPs planned. `weights` need names and shapes only (buffers may be NULL). */
+typedef struct nn_plan {
+    uint64_t arena_bytes, largest_bytes;
+    double flops;
+} nn_plan;
+pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out);
 
 #endif

@@ -88,6 +88,7 @@ tensor nn_alloc_dtype(nn_graph *g, tensor_dtype dtype, uint32_t rank, const int6
                              (unsigned long long)(t.offset + size), (unsigned long long)g->arena->capacity));
         return t;
     }
+    if (size > g->arena->largest) g->arena->largest = size;
     t.buffer = g->arena->buffer;
     return t;
 }

@@ -32,6 +32,7 @@ tensor nn_linear(nn_graph *g, const tensor *x, const char *prefix, const tensor 
     memcpy(shape, x->shape, sizeof shape);
     shape[x->rank - 1] = N;
     tensor out = nn_alloc(g, x->rank, shape);
+    if (!g->rec) g->flops += 2.0 * (double)M * (double)N * (double)K;
     if (recording(g)) {
         tensor x2 = nn_view(*x, 2, (const int64_t[]){M, K});
         tensor o2 = nn_view(out, 2, (const int64_t[]){M, N});
@@ -51,6 +52,7 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
     tensor bias = nn_weight_get(g, prefix, "bias", 1, (const int64_t[]){Cout});
     int64_t Ho = (H + 2 * pad - kh) / stride + 1, Wo = (W + 2 * pad - kw) / stride + 1;
     tensor out = nn_alloc4(g, B, Ho, Wo, Cout);
+    if (!g->rec) g->flops += 2.0 * (double)(B * Ho * Wo) * (double)Cout * (double)(Cin * kh * kw);
     if (recording(g)) {
         tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
         op_conv2d_record(g->rec, x, &wk, &bias, residual, &out, (uint32_t)stride, (uint32_t)pad, NULL);
@@ -92,6 +94,7 @@ static tensor attention_unfused(nn_graph *g, const tensor *q, const tensor *k, c
 
 tensor nn_attention(nn_graph *g, const tensor *q, const tensor *k, const tensor *v, int heads, bool causal) {
     int64_t D = q->shape[2] / heads;
+    if (!g->rec) g->flops += 4.0 * (double)q->shape[0] * (double)q->shape[1] * (double)k->shape[1] * (double)q->shape[2]; /* QK^T and PV */
     /* The fused kernel (scores never in memory) takes head dims that are multiples of 4 up to 256:
      * every UNet attention of SD 1.x/2.x. CLIP's causal mask and the VAE's single 512-wide head
      * go through explicit products. */

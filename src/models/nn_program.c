@@ -35,6 +35,15 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
     return PIXEEN_OK;
 }
 
+pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out) {
+    nn_arena arena = {0};
+    nn_graph g = {.arena = &arena, .weights = weights, .act = act};
+    build(&g, user);
+    *out = (nn_plan){arena.peak, arena.largest, g.flops};
+    free(arena.free);
+    return g.status;
+}
+
 void nn_program_free(nn_program *prog) {
     gpu_recorder_destroy(prog->rec);
     gpu_buffer_destroy_wiped(prog->arena.buffer);

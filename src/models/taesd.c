@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
+
+#include "core/file_read.h"
+#include "core/platform.h"
 
 #include "models/safetensors.h"
 #include "models/taesd.h"
@@ -13,14 +15,11 @@
 
 /* ---- loading ---- */
 
+/* A small config file, or NULL (missing, unreadable or over `limit`: then it is not TAESD's). */
 static char *read_text(const char *path, size_t limit) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(limit + 1);
-    size_t n = buf ? fread(buf, 1, limit, f) : 0;
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
+    char *text = NULL;
+    size_t len = 0;
+    return file_read_bounded(path, limit, &text, &len) == FILE_READ_OK ? text : NULL;
 }
 
 bool taesd_is_folder(const char *path) {

@@ -4,8 +4,9 @@
 #include "models/resnet.h"
 #include "models/unet.h"
 
-/* Up to 4 levels x (layers_per_block + 1) skips + conv_in: bounded by the config's limits. */
-#define MAX_SKIPS (MODEL_MAX_LEVELS * 8 + 1)
+/* conv_in, then per down level its resnets and (but the last) a downsampler: bounded by the
+ * config's limits (model_config.c checks levels and layers_per_block against these). */
+#define MAX_SKIPS (1 + MODEL_MAX_LEVELS * (MODEL_MAX_LAYERS_PER_BLOCK + 1))
 
 static tensor resnet(nn_graph *g, const unet_config *c, const char *p, const tensor *x, const tensor *emb_silu) {
     return resnet_block(g, p, x, emb_silu, c->norm_num_groups, c->norm_eps);

@@ -27,9 +27,41 @@ bool quant_dtype_of_ggml(uint32_t ggml_type, tensor_dtype *out) {
     return true;
 }
 
+/* Q6_K's GPU layout (quant.h): the 6-bit levels of each 32-value chunk regrouped so that the kernel
+ * reads a chunk as 6 whole words (ggml spreads a chunk's bits over 16 words shared with 3 other
+ * chunks); scales and d stay where ggml has them. */
+static void q6_k_to_gpu(const uint8_t *src, uint8_t *dst) {
+    const uint8_t *ql = src, *qh = src + 128;
+    uint8_t level[256];
+    for (int n = 0; n < 2; n++)
+        for (int l = 0; l < 32; l++) {
+            const uint8_t lo0 = ql[64 * n + l], lo1 = ql[64 * n + l + 32], h = qh[32 * n + l];
+            level[128 * n + l] = (uint8_t)((lo0 & 15) | (h & 3) << 4);
+            level[128 * n + l + 32] = (uint8_t)((lo1 & 15) | ((h >> 2) & 3) << 4);
+            level[128 * n + l + 64] = (uint8_t)((lo0 >> 4) | ((h >> 4) & 3) << 4);
+            level[128 * n + l + 96] = (uint8_t)((lo1 >> 4) | ((h >> 6) & 3) << 4);
+        }
+    memset(dst, 0, 212);
+    for (int c = 0; c < 8; c++) {
+        const uint8_t *v = level + 32 * c;
+        for (int i = 0; i < 16; i++) { /* nibble word w = i / 4, byte b = i % 4: values i and 16 + i */
+            dst[16 * c + i] = (uint8_t)((v[i] & 15) | (v[16 + i] & 15) << 4);
+        }
+        for (int half = 0; half < 2; half++) /* byte b, bits 2k..2k+1: value 16 half + 4k + b */
+            for (int k = 0; k < 4; k++)
+                for (int b = 0; b < 4; b++)
+                    dst[128 + 8 * c + 4 * half + b] |= (uint8_t)((v[16 * half + 4 * k + b] >> 4) << (2 * k));
+    }
+    memcpy(dst + 192, src + 192, 18); /* 16 int8 scales, fp16 d; 2 bytes of padding follow */
+}
+
 void quant_blocks_to_gpu(uint32_t ggml_type, const uint8_t *src, size_t n_blocks, uint8_t *dst) {
     int l = layout_of(ggml_type);
     if (l < 0) return;
+    if (ggml_type == 14) {
+        for (size_t i = 0; i < n_blocks; i++) q6_k_to_gpu(src + 210 * i, dst + 212 * i);
+        return;
+    }
     uint32_t fb = layouts[l].file_bytes, pad = layouts[l].pad_at;
     uint32_t gb = tensor_quant_block_bytes((tensor_dtype)(DTYPE_QUANT + ggml_type));
     for (size_t i = 0; i < n_blocks; i++, src += fb, dst += gb) {

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
+#include "core/secure_mem.h"
 #include "models/vae_encoder.h"
 #include "ops/latent_blend.h"
 #include "ops/latent_sample.h"
@@ -231,7 +233,7 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
                     host[(size_t)at * px + (size_t)i * 3 + c] = e->req->mask[i] < 0.5f ? e->req->image[i * 3 + c] : 0.0f;
         st = run_tensor_create(ctx, DTYPE_F32, 4, (const int64_t[]){images, e->H, e->W, 3}, "edit pictures", &e->pixels);
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->pixels.buffer, 0, host, tensor_bytes(&e->pixels));
-        explicit_bzero(host, px * (size_t)images * sizeof(float));
+        platform_wipe(host, px * (size_t)images * sizeof(float));
         free(host);
     }
 
@@ -263,7 +265,7 @@ pixeen_status edit_prepare(sd_model *m, edit_state *e, const sampler_plan *plan,
         if (st == PIXEEN_OK) st = run_tensor_create(ctx, DTYPE_F32, 4, (const int64_t[]){B, h, w, 1}, "latent mask rows", &e->mask_rows);
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, e->mask_rows.buffer, 0, ml, tensor_bytes(&e->mask_rows));
     }
-    free(ml);
+    secure_free(ml, ml ? (size_t)(B * h * w) * sizeof(float) : 0); /* the user's mask, downsampled */
     if (st == PIXEEN_OK && e->nine)
         st = run_tensor_create(ctx, m->act, 4, (const int64_t[]){halves * B, h, w, C + 1}, "inpainting inputs", &e->extra);
 
@@ -308,8 +310,8 @@ void edit_record_after_update(nn_graph *g, const edit_state *e, gpu_buffer *stat
 
 void edit_free(edit_state *e) {
     size_t n = (size_t)(e->B * e->h * e->w * e->C), ns = (size_t)((e->pictures + 1) * e->h * e->w * e->C);
-    if (e->init_noise) explicit_bzero(e->init_noise, n * sizeof(float));
-    if (e->sample_noise) explicit_bzero(e->sample_noise, ns * sizeof(float));
+    if (e->init_noise) platform_wipe(e->init_noise, n * sizeof(float));
+    if (e->sample_noise) platform_wipe(e->sample_noise, ns * sizeof(float));
     free(e->init_noise);
     free(e->sample_noise);
     gpu_buffer_destroy_wiped(e->pixels.buffer);

@@ -1,16 +1,16 @@
 /* extra_files.c — see extra_files.h. */
 #include "pipeline/extra_files.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "core/platform.h"
 
 #define SEARCH_DEPTH 4
 
 pixeen_status extra_dir_default(const char *kind, char *out, size_t size) {
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = platform_home_dir();
     int n;
     if (xdg && xdg[0] == '/') n = snprintf(out, size, "%s/pixeen/%s", xdg, kind);
     else if (home && home[0]) n = snprintf(out, size, "%s/.local/share/pixeen/%s", home, kind);

@@ -2,12 +2,11 @@
 #include "pipeline/extras.h"
 
 #include <strings.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/platform.h"
 #include "core/log.h"
 #include "models/embedding_file.h"
 #include "pipeline/extra_files.h"

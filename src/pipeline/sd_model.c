@@ -1,8 +1,8 @@
 /* sd_model.c — see sd_model.h. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/platform.h"
 #include "core/log.h"
 #include "models/lora.h"
 #include "pipeline/sd_model.h"

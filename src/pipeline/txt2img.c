@@ -6,6 +6,7 @@
 
 #include "core/f16.h"
 #include "core/log.h"
+#include "core/secure_mem.h"
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
@@ -25,6 +26,14 @@
 static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the whole process (every lavapipe thread included): on a shared machine it says what
+ * a step costs where wall time says how long it waited. */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -189,6 +198,23 @@ static tensor build_decode(nn_graph *g, void *user) {
     return img; /* stays allocated: the arena's last tensor, read back only in debug runs */
 }
 
+/* The decode's arena, planned before the steps (planning records and allocates nothing): a size
+ * whose decode needs one buffer beyond the device's largest allocation (SDXL's fp32 VAE at
+ * 1024x1024 plans 2816 MiB; lavapipe 22.3 allows 2048) fails at once, not after the denoising. */
+static pixeen_status decode_check(gpu_context *ctx, const nn_weights *w, tensor_dtype act, decode_build *d, int width,
+                                  int height) {
+    uint64_t limit = gpu_context_caps(ctx)->max_memory_allocation;
+    nn_plan plan;
+    PX_TRY(nn_program_plan(w, act, build_decode, d, &plan));
+    if (limit && plan.arena_bytes > limit)
+        return error_set(PIXEEN_ERROR_GPU_OUT_OF_MEMORY,
+                         "txt2img: decoding %dx%d needs one buffer of %llu MiB for the %s activations (largest %llu MiB), "
+                         "over this device's largest allocation (%llu MiB): use a smaller size",
+                         width, height, (unsigned long long)(plan.arena_bytes >> 20), d->taesd ? "TAESD's" : "VAE's",
+                         (unsigned long long)(plan.largest_bytes >> 20), (unsigned long long)(limit >> 20));
+    return PIXEEN_OK;
+}
+
 /* ---- the run -------------------------------------------------------------------------------- */
 
 typedef struct run_state {
@@ -317,10 +343,10 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras
             w->token_side = &s->side_t[e];
             w->token_side_index = &s->side_index_t[e];
         }
-        if (ids) memset(ids, 0, (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids); /* the prompt, as ids */
-        free(ids);
-        free(weights);
-        free(side);
+        /* The prompt, as ids, weights and embedding positions: wiped (core/secure_mem.h). */
+        secure_free(ids, ids ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *ids : 0);
+        secure_free(weights, weights ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *weights : 0);
+        secure_free(side, side ? (size_t)rows * TOKENIZER_CONTEXT * sizeof *side : 0);
         text_build *tb = &s->tb[e];
         *tb = (text_build){.cfg = ccfg, .enc = enc, .ids = s->ids_t[e], .weights = s->weights_t[e], .eos_rows = s->eos_t[e],
                            .prev = e ? &s->text[e - 1].output : NULL, .clip_skip = req->clip_skip};
@@ -403,6 +429,10 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const bool zero_uncond = cfg && fam->zero_negative_when_absent && !req->negative_prompt;
     if (status == PIXEEN_OK) status = encode_text(m, &plain, &ex, cfg, zero_uncond, &s, &chunks);
     extras_free(&ex);
+    /* phase times for the log: text encoders, the step's recording, first step (lavapipe compiles
+     * shaders at their first dispatch), the other steps, the decode */
+    double t_text = now_seconds(), t_recorded = t_text, t_first = t_text, t_steps = t_text;
+    double c_recorded = cpu_seconds(), c_first = c_recorded, c_steps = c_recorded;
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
         /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */
@@ -465,6 +495,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         sb.time_ids = s.time_ids;
         status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
     }
+    /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
+    const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
+    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = &s.x, .finite = s.finite_buf};
+    if (status == PIXEEN_OK && !req->skip_decode &&
+        (!req->decoder || (req->decoder->cfg.downscale == vcfg->downscale && req->decoder->cfg.latent_channels == C)))
+        status = decode_check(ctx, dw, decode_act, &db, req->width, req->height);
+    t_recorded = t_first = now_seconds();
+    c_recorded = c_first = cpu_seconds();
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
     for (int k = 0; status == PIXEEN_OK && k < s.plan->steps; k++) {
         if (req->cancel && atomic_load(req->cancel)) {
@@ -473,12 +512,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         }
         *step_index = (uint32_t)k;
         status = gpu_recorder_submit(s.step.rec);
+        if (k == 0) t_first = now_seconds(), c_first = cpu_seconds();
         const int done = req->step_offset + k + 1, total = req->step_total ? req->step_total : s.plan->steps;
         if (status == PIXEEN_OK && req->progress) req->progress(done, total, now_seconds() - start, req->progress_user);
         int every = req->preview_every > 0 ? req->preview_every : 1;
         if (status == PIXEEN_OK && req->preview && (done % every == 0 || k + 1 == s.plan->steps))
             status = req->preview(&s.x, done, total, req->preview_user);
     }
+    t_steps = now_seconds();
+    c_steps = cpu_seconds();
 
     if (status == PIXEEN_OK && finite[0])
         status = error_set(PIXEEN_ERROR_MODEL,
@@ -496,16 +538,14 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const bool decode = !req->skip_decode;
     if (status == PIXEEN_OK && decode)
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, (uint64_t)B * req->width * req->height * 4, "image", &out->rgba);
-    decode_build db = {.cfg = vcfg, .taesd = req->decoder, .latents = final_x, .rgba = out->rgba, .finite = s.finite_buf};
-    const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
+    db.latents = final_x;
+    db.rgba = out->rgba;
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.downscale != vcfg->downscale)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder upscales by %d, the model's VAE by %d",
                            req->decoder->cfg.downscale, vcfg->downscale);
     if (status == PIXEEN_OK && req->decoder && req->decoder->cfg.latent_channels != C)
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder takes %d latent channels, the model makes %lld",
                            req->decoder->cfg.latent_channels, (long long)C);
-    /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
-    const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
     if (status == PIXEEN_OK && decode) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
     if (status == PIXEEN_OK && decode) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
@@ -545,6 +585,12 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
              req->height, s.plan ? s.plan->steps : 0, now_seconds() - start, (double)out->peak_device_bytes / (1 << 20),
              (double)text_bytes / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
              (double)s.decode.arena.capacity / (1 << 20));
+    int later = s.plan && s.plan->steps > 1 ? s.plan->steps - 1 : 0;
+    log_info("txt2img: text %.2f s, step recorded %.2f s, first step %.2f s (%.2f CPU-s), %d more at %.2f s each (%.2f "
+             "CPU-s), decode %.2f s; device memory peak so far %.1f MiB (weights, arenas and buffers)",
+             t_text - start, t_recorded - t_text, t_first - t_recorded, c_first - c_recorded, later,
+             later ? (t_steps - t_first) / later : 0.0, later ? (c_steps - c_first) / later : 0.0, now_seconds() - t_steps,
+             (double)gpu_memory_peak(ctx) / (1 << 20));
     run_state_free(&s);
     if (status != PIXEEN_OK) txt2img_result_free(out);
     return status;

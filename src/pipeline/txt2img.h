@@ -8,8 +8,9 @@
  * order) -> the step (sampler input, UNet, guidance + sampler update) recorded once and replayed
  * `steps` times, the host writing only the step index between submits -> VAE decode -> RGBA8, which
  * stays on the GPU. Nothing is read back unless the caller asks (pixeen_image_read / save).
- * Left out: prompt emphasis weights are parsed but not yet applied to the embeddings (the chunking
- * of long prompts is applied). img2img and inpainting: `edit` (pipeline/edit.h).
+ * Prompt emphasis ("(word:1.2)") scales the text encoder's output per token (op_token_weights,
+ * only when the prompt uses it); long prompts run as chunks of 75 tokens. img2img and inpainting:
+ * `edit` (pipeline/edit.h).
  * Entry points: txt2img_run, txt2img_result_free. */
 #ifndef PIXEEN_PIPELINE_TXT2IMG_H
 #define PIXEEN_PIPELINE_TXT2IMG_H

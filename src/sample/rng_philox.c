@@ -27,6 +27,7 @@
  */
 #include <math.h>
 
+#include "core/platform.h"
 #include "sample/rng.h"
 
 /* Philox4x32 multipliers and Weyl key increments (Salmon et al. 2011, as in curand and Random123). */
@@ -69,8 +70,8 @@ pixeen_status rng_philox_randn(rng *r, float *out, size_t count) {
         uint32_t c[4] = {(uint32_t)r->philox_offset, (uint32_t)(r->philox_offset >> 32),
                          (uint32_t)i, 0u};
         rng_philox4x32_10(c, k0, k1);
-        float u = fmaf((float)c[0], inv32, inv32 / 2.0f);
-        float v = fmaf((float)c[1], inv32_2pi, inv32_2pi / 2.0f);
+        float u = platform_fmaf((float)c[0], inv32, inv32 / 2.0f);
+        float v = platform_fmaf((float)c[1], inv32_2pi, inv32_2pi / 2.0f);
         float l = logf(u);
         float s = sqrtf(-2.0f * l);
         float sv = sinf(v);

@@ -19,7 +19,7 @@
  *  - AVX2 (RNG_TORCH_CPU): float arithmetic throughout, with log and sincos from avx_mathfun.h
  *    (Cephes polynomials, Pommier/Garberoglio). PyTorch is built by GCC with -mfma and its
  *    default -ffp-contract=fast, so every multiply whose only use is an add became a fused
- *    multiply-add in the shipped binary; this file spells those fusions out with fmaf(). Where
+ *    multiply-add in the shipped binary; this file spells those fusions out with platform_fmaf(). Where
  *    two products feed one add (y*z + e*q1 in log; y*z - z/2 in cos), the first in source order is
  *    the fused one. The result is bit-exact with every file of fixtures/rng/ref (checked in
  *    tests/test_rng.c); without the fusions about 1% of values differ by one ulp.
@@ -35,6 +35,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/platform.h"
 #include "sample/rng.h"
 
 /* ---- mt19937 (Matsumoto & Nishimura 1998; the constants are the algorithm's) ---------------- */
@@ -118,20 +119,20 @@ static float avx2_logf(float x) {
     }
     float z = x * x;
     float y = 7.0376836292E-2f;
-    y = fmaf(y, x, -1.1514610310E-1f);
-    y = fmaf(y, x, 1.1676998740E-1f);
-    y = fmaf(y, x, -1.2420140846E-1f);
-    y = fmaf(y, x, 1.4249322787E-1f);
-    y = fmaf(y, x, -1.6668057665E-1f);
-    y = fmaf(y, x, 2.0000714765E-1f);
-    y = fmaf(y, x, -2.4999993993E-1f);
-    y = fmaf(y, x, 3.3333331174E-1f);
+    y = platform_fmaf(y, x, -1.1514610310E-1f);
+    y = platform_fmaf(y, x, 1.1676998740E-1f);
+    y = platform_fmaf(y, x, -1.2420140846E-1f);
+    y = platform_fmaf(y, x, 1.4249322787E-1f);
+    y = platform_fmaf(y, x, -1.6668057665E-1f);
+    y = platform_fmaf(y, x, 2.0000714765E-1f);
+    y = platform_fmaf(y, x, -2.4999993993E-1f);
+    y = platform_fmaf(y, x, 3.3333331174E-1f);
     y = y * x;
     float t = e * -2.12194440e-4f; /* ln2 - 0.693359375, the small part of e*ln2 */
-    y = fmaf(y, z, t);
-    y = fmaf(-z, 0.5f, y);
+    y = platform_fmaf(y, z, t);
+    y = platform_fmaf(-z, 0.5f, y);
     x = x + y;
-    x = fmaf(e, 0.693359375f, x); /* the large part of e*ln2, exact in float */
+    x = platform_fmaf(e, 0.693359375f, x); /* the large part of e*ln2, exact in float */
     return x;
 }
 
@@ -146,26 +147,26 @@ static void avx2_sincosf(float x, float *s, float *c) {
     y = (float)j;
     uint32_t swap_sign_sin = ((uint32_t)j & 4u) << 29;
     int use_cos_poly_for_sin = (j & 2) != 0;
-    x = fmaf(y, -0.78515625f, x);
-    x = fmaf(y, -2.4187564849853515625e-4f, x);
-    x = fmaf(y, -3.77489497744594108e-8f, x);
+    x = platform_fmaf(y, -0.78515625f, x);
+    x = platform_fmaf(y, -2.4187564849853515625e-4f, x);
+    x = platform_fmaf(y, -3.77489497744594108e-8f, x);
     uint32_t sign_cos = ((uint32_t)(~(j - 2)) & 4u) << 29;
     sign_sin ^= swap_sign_sin;
 
     float z = x * x;
     float yc = 2.443315711809948E-005f;
-    yc = fmaf(yc, z, -1.388731625493765E-003f);
-    yc = fmaf(yc, z, 4.166664568298827E-002f);
+    yc = platform_fmaf(yc, z, -1.388731625493765E-003f);
+    yc = platform_fmaf(yc, z, 4.166664568298827E-002f);
     yc = yc * z;
     float half_z = z * 0.5f;
-    yc = fmaf(yc, z, -half_z);
+    yc = platform_fmaf(yc, z, -half_z);
     yc = yc + 1.0f;
 
     float ys = -1.9515295891E-4f;
-    ys = fmaf(ys, z, 8.3321608736E-3f);
-    ys = fmaf(ys, z, -1.6666654611E-1f);
+    ys = platform_fmaf(ys, z, 8.3321608736E-3f);
+    ys = platform_fmaf(ys, z, -1.6666654611E-1f);
     ys = ys * z;
-    ys = fmaf(ys, x, x);
+    ys = platform_fmaf(ys, x, x);
 
     float sin_v = use_cos_poly_for_sin ? yc : ys;
     float cos_v = use_cos_poly_for_sin ? ys : yc;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
 #include "sample/schedule.h"
 
 /* torch's Vectorized<float>::size() on AVX2; its vectorised loop takes two vectors at a time. */
@@ -182,11 +183,11 @@ static void torch_linspace_f32(float start, float end, int n, float *out) {
     int halfway = n / 2;
     int vec_end = n - n % (2 * TORCH_VEC);
     for (int idx = 0; idx < vec_end; idx += TORCH_VEC) {
-        float base = idx < halfway ? fmaf(step, (float)idx, start) : fmaf(-step, (float)(n - idx - 1), end);
-        for (int i = 0; i < TORCH_VEC; i++) out[idx + i] = fmaf((float)i, step, base);
+        float base = idx < halfway ? platform_fmaf(step, (float)idx, start) : platform_fmaf(-step, (float)(n - idx - 1), end);
+        for (int i = 0; i < TORCH_VEC; i++) out[idx + i] = platform_fmaf((float)i, step, base);
     }
     for (int idx = vec_end; idx < n; idx++)
-        out[idx] = idx < halfway ? fmaf(step, (float)idx, start) : fmaf(-step, (float)(n - idx - 1), end);
+        out[idx] = idx < halfway ? platform_fmaf(step, (float)idx, start) : platform_fmaf(-step, (float)(n - idx - 1), end);
 }
 
 /* diffusers' betas_for_alpha_bar with the cosine alpha-bar, in double, then float32. */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/secure_mem.h"
+
 static bool is_word(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -91,10 +93,11 @@ static pixeen_status parse_lora(const char *tag, size_t tag_len, const char *arg
 
 void prompt_extra_free(prompt_extra *e) {
     if (!e) return;
-    if (e->text) memset(e->text, 0, e->text_len);
-    free(e->text);
-    for (size_t i = 0; i < e->lora_count; i++) free(e->loras[i].name);
-    free(e->loras);
+    /* The prompt's text and the LoRA names it asked for: wiped (core/secure_mem.h). */
+    secure_free(e->text, e->text ? e->text_len + 1 : 0);
+    for (size_t i = 0; e->loras && i < e->lora_count; i++)
+        secure_free(e->loras[i].name, e->loras[i].name ? strlen(e->loras[i].name) + 1 : 0);
+    secure_free(e->loras, e->loras ? PROMPT_EXTRA_MAX_TAGS * sizeof *e->loras : 0);
     memset(e, 0, sizeof *e);
 }
 

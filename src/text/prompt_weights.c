@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
+#include "core/secure_mem.h"
 #include "text/unicode.h"
 
 typedef struct seg_list {
@@ -17,7 +19,7 @@ typedef struct seg_list {
 static pixeen_status seg_push(seg_list *l, const char *text, size_t len, double weight) {
     if (l->count == l->capacity) {
         size_t cap = l->capacity ? l->capacity * 2 : 16;
-        prompt_segment *n = realloc(l->items, cap * sizeof *n);
+        prompt_segment *n = secure_grow(l->items, l->count * sizeof *n, cap * sizeof *n);
         if (!n) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "prompt: segments");
         l->items = n;
         l->capacity = cap;
@@ -30,9 +32,10 @@ static pixeen_status seg_push(seg_list *l, const char *text, size_t len, double 
     return PIXEEN_OK;
 }
 
+/* Segments are the prompt's text and weights: wiped on release (core/secure_mem.h). */
 void prompt_segments_free(prompt_segment *segments, size_t count) {
-    for (size_t i = 0; i < count; i++) free(segments[i].text);
-    free(segments);
+    for (size_t i = 0; segments && i < count; i++) secure_free(segments[i].text, segments[i].len + 1);
+    secure_free(segments, count * sizeof *segments);
 }
 
 /* Python's \s at s[i] (Unicode); returns its byte length or 0. */
@@ -154,8 +157,8 @@ pixeen_status prompt_parse(const char *s, size_t len, prompt_segment **segments,
         for (size_t p = round[k]; p < l.count; p++) l.items[p].weight *= PROMPT_ROUND_FACTOR;
     for (size_t k = 0; !st && k < n_square; k++)
         for (size_t p = square[k]; p < l.count; p++) l.items[p].weight /= PROMPT_ROUND_FACTOR;
-    free(round);
-    free(square);
+    secure_free(round, round ? (len + 1) * sizeof *round : 0);
+    secure_free(square, square ? (len + 1) * sizeof *square : 0);
     if (!st && l.count == 0) st = seg_push(&l, "", 0, 1.0);
     /* merge neighbours of identical weight */
     for (size_t k = 0; !st && k + 1 < l.count;) {
@@ -164,7 +167,7 @@ pixeen_status prompt_parse(const char *s, size_t len, prompt_segment **segments,
             continue;
         }
         prompt_segment *a = &l.items[k], *b = &l.items[k + 1];
-        char *joined = realloc(a->text, a->len + b->len + 1);
+        char *joined = secure_grow(a->text, a->len + 1, a->len + b->len + 1);
         if (!joined) {
             st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "prompt: segments");
             break;
@@ -172,7 +175,7 @@ pixeen_status prompt_parse(const char *s, size_t len, prompt_segment **segments,
         memcpy(joined + a->len, b->text, b->len + 1);
         a->text = joined;
         a->len += b->len;
-        free(b->text);
+        secure_free(b->text, b->len + 1);
         memmove(b, b + 1, (l.count - k - 2) * sizeof *b);
         l.count--;
     }
@@ -195,9 +198,10 @@ static float weight_to_float(double w) {
 
 void prompt_chunks_free(prompt_chunks *c) {
     if (!c) return;
-    free(c->ids);
-    free(c->weights);
-    free(c->side);
+    /* Rows [0, count) were written (next_chunk); the token ids spell the prompt. */
+    secure_free(c->ids, c->count * sizeof *c->ids);
+    secure_free(c->weights, c->count * sizeof *c->weights);
+    secure_free(c->side, c->side ? c->count * sizeof *c->side : 0);
     memset(c, 0, sizeof *c);
 }
 
@@ -222,11 +226,11 @@ static pixeen_status next_chunk(builder *b, bool is_last) {
                          PROMPT_MAX_CHUNKS, PROMPT_CHUNK_TOKENS, PROMPT_MAX_CHUNKS, PROMPT_MAX_CHUNKS * PROMPT_CHUNK_TOKENS);
     if (o->count == b->capacity) {
         size_t cap = b->capacity ? b->capacity * 2 : 4;
-        void *ids = realloc(o->ids, cap * sizeof *o->ids);
+        void *ids = secure_grow(o->ids, o->count * sizeof *o->ids, cap * sizeof *o->ids);
         if (ids) o->ids = ids;
-        void *w = realloc(o->weights, cap * sizeof *o->weights);
+        void *w = secure_grow(o->weights, o->count * sizeof *o->weights, cap * sizeof *o->weights);
         if (w) o->weights = w;
-        void *side = b->with_side ? realloc(o->side, cap * sizeof *o->side) : o->side;
+        void *side = b->with_side ? secure_grow(o->side, o->count * sizeof *o->side, cap * sizeof *o->side) : o->side;
         if (side) o->side = side;
         if (!ids || !w || (b->with_side && !side)) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "prompt: chunks");
         b->capacity = cap;
@@ -275,7 +279,7 @@ pixeen_status prompt_encode_embeddings(const tokenizer *tok, const char *text, s
         int32_t *ids = NULL;
         size_t n = 0;
         if (tokenizer_encode(tok, ",", 1, &ids, &n) == PIXEEN_OK && n == 1) comma = ids[0];
-        free(ids);
+        secure_free(ids, n * sizeof *ids);
     }
     pixeen_status st = PIXEEN_OK;
     for (size_t s = 0; s < n_segs && !st; s++) {
@@ -305,6 +309,9 @@ pixeen_status prompt_encode_embeddings(const tokenizer *tok, const char *text, s
                 memcpy(b.mult, m, moved * sizeof *m);
                 memcpy(b.side, sd, moved * sizeof *sd);
                 b.n = moved;
+                platform_wipe(t, sizeof t);
+                platform_wipe(m, sizeof m);
+                platform_wipe(sd, sizeof sd);
             }
             if (!st && b.n == PROMPT_CHUNK_TOKENS) st = next_chunk(&b, false);
             if (!st && !emb) {
@@ -324,9 +331,10 @@ pixeen_status prompt_encode_embeddings(const tokenizer *tok, const char *text, s
                 p += emb->id_count - 1;
             }
         }
-        free(ids);
+        secure_free(ids, n * sizeof *ids);
     }
     if (!st && (b.n || out->count == 0)) st = next_chunk(&b, true);
+    platform_wipe(&b, sizeof b); /* the last chunk's tokens and weights */
     prompt_segments_free(segs, n_segs);
     if (st) prompt_chunks_free(out);
     return st;

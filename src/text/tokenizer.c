@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file_read.h"
+#include "core/platform.h"
+#include "core/secure_mem.h"
 #include "text/unicode.h"
 
 /* Largest id accepted in vocab.json: CLIP has 49408 tokens; 2^20 (20x that) bounds the id ->
@@ -267,38 +270,17 @@ static pixeen_status read_file(const char *dir, const char *name, bool optional,
     *out = NULL;
     *len = 0;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    switch (file_read_bounded(path, MAX_FILE_BYTES, out, len)) {
+    case FILE_READ_OK: return PIXEEN_OK;
+    case FILE_READ_CANNOT_OPEN:
         if (optional && errno == ENOENT) return PIXEEN_OK;
         return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: cannot open '%s': %s", path, strerror(errno));
+    case FILE_READ_TOO_LARGE:
+        return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: '%s' is over %u bytes", path, MAX_FILE_BYTES);
+    case FILE_READ_NO_MEMORY: return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: reading '%s'", path);
+    case FILE_READ_FAILED: break;
     }
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            char *nb = cap <= MAX_FILE_BYTES * 2u ? realloc(buf, cap) : NULL;
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: reading '%s'", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + size, 1, 65536, f);
-        size += got;
-        if (size > MAX_FILE_BYTES) {
-            free(buf);
-            fclose(f);
-            return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: '%s' is over %u bytes", path, MAX_FILE_BYTES);
-        }
-        if (got < 65536) break;
-    }
-    fclose(f);
-    buf[size] = 0;
-    *out = buf;
-    *len = size;
-    return PIXEEN_OK;
+    return error_set(PIXEEN_ERROR_TOKENIZER, "tokenizer: error reading '%s': %s", path, strerror(errno));
 }
 
 pixeen_status tokenizer_load(const char *dir, tokenizer **out) {
@@ -337,7 +319,7 @@ typedef struct id_list {
 static pixeen_status push_id(id_list *l, int32_t id) {
     if (*l->count == l->capacity) {
         size_t cap = l->capacity ? l->capacity * 2 : 64;
-        int32_t *n = realloc(*l->ids, cap * sizeof *n);
+        int32_t *n = secure_grow(*l->ids, *l->count * sizeof *n, cap * sizeof *n);
         if (!n) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "tokenizer: ids");
         *l->ids = n;
         l->capacity = cap;
@@ -418,10 +400,11 @@ static pixeen_status bpe_word(const tokenizer *t, const uint32_t *cps, size_t n,
         st = push_id(out, id);
     }
 done:
-    free(w);
-    free(sym);
-    free(next);
-    free(key);
+    /* The prompt's words, their pieces and merge keys: wiped (core/secure_mem.h). */
+    secure_free(w, w ? max_bytes : 0);
+    secure_free(sym, sym ? (n * 4 + 1) * sizeof *sym : 0);
+    secure_free(next, next ? (n * 4 + 1) * sizeof *next : 0);
+    secure_free(key, key ? max_bytes * 2 + 2 : 0);
     return st;
 }
 
@@ -492,7 +475,7 @@ static pixeen_status encode_segment(const tokenizer *t, const uint8_t *s, size_t
         }
     }
     pixeen_status st = encode_normalised(t, cps, n, out);
-    free(cps);
+    secure_free(cps, (len * 3 + 1) * sizeof *cps);
     return st;
 }
 
@@ -530,7 +513,7 @@ pixeen_status tokenizer_encode_padded(const tokenizer *t, const char *text, size
     size_t count = 0;
     pixeen_status st = tokenizer_encode(t, text, len, &ids, &count);
     if (st) {
-        free(ids);
+        secure_free(ids, count * sizeof *ids);
         return st;
     }
     size_t keep = count < TOKENIZER_CONTEXT - 2 ? count : TOKENIZER_CONTEXT - 2;
@@ -539,6 +522,6 @@ pixeen_status tokenizer_encode_padded(const tokenizer *t, const char *text, size
     out[1 + keep] = t->eos;
     for (size_t i = keep + 2; i < TOKENIZER_CONTEXT; i++) out[i] = t->pad;
     if (n_ids) *n_ids = count;
-    free(ids);
+    secure_free(ids, count * sizeof *ids);
     return PIXEEN_OK;
 }

@@ -42,8 +42,9 @@ int32_t tokenizer_vocab_size(const tokenizer *t); /* largest id + 1 */
 /* The vocabulary string of an id (byte-encoded, e.g. "photo</w>"), or NULL. */
 const char *tokenizer_piece(const tokenizer *t, int32_t id);
 
-/* Appends the ids of `text` (UTF-8, len bytes; no start/end tokens) to *ids (realloc'ed; the
- * caller frees) and updates *count. Invalid UTF-8 is PIXEEN_ERROR_INVALID_ARGUMENT. */
+/* Appends the ids of `text` (UTF-8, len bytes; no start/end tokens) to *ids (grown; the caller
+ * releases it with secure_free(*ids, *count * sizeof **ids): ids spell the prompt) and updates
+ * *count. Invalid UTF-8 is PIXEEN_ERROR_INVALID_ARGUMENT. */
 pixeen_status tokenizer_encode(const tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *count);
 
 /* HF's tokenizer(text, padding="max_length", max_length=77, truncation=True): start, the first

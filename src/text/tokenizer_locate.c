@@ -3,7 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+
+#include "core/platform.h"
 
 #include "text/tokenizer_builtin.h"
 
@@ -33,7 +34,7 @@ pixeen_status tokenizer_locate(const char *explicit_dir, const char *model_dir, 
     }
     const char *name = openclip ? "openclip" : "clip";
     char data[4096];
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = platform_home_dir();
     if (xdg && xdg[0]) snprintf(data, sizeof data, "%s/pixeen/tokenizers/%s", xdg, name);
     else snprintf(data, sizeof data, "%s/.local/share/pixeen/tokenizers/%s", home ? home : ".", name);
     if (has_files(data)) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/platform.h"
 #include "vault/age.h"
 #include "vault/armor.h"
 #include "vault/file.h"
@@ -126,7 +127,7 @@ pixeen_status vault_file_uses_passphrase(const char *path, int *uses) {
 }
 
 pixeen_status vault_identity_default_path(char *buf, size_t size) {
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = platform_home_dir();
     int n;
     if (xdg && xdg[0] == '/') n = snprintf(buf, size, "%s/pixeen/identity.txt", xdg);
     else if (home && home[0]) n = snprintf(buf, size, "%s/.config/pixeen/identity.txt", home);

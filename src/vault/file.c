@@ -4,20 +4,14 @@
  * vault_file_remove, vault_file_sweep_temporaries, vault_file_abort_temporaries, vault_mkdirs. */
 #include "vault/file.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/log.h"
+#include "core/platform.h"
 
 #define TEMP_PREFIX ".pixeen-tmp-"
 enum {
@@ -47,14 +41,6 @@ static void dir_of(const char *path, char *dir, size_t size) {
     if (!slash) snprintf(dir, size, ".");
     else if (slash == path) snprintf(dir, size, "/");
     else snprintf(dir, size, "%.*s", (int)(slash - path), path);
-}
-
-static int fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
 }
 
 /* ---- temporaries of saves in progress ------------------------------------------------------ */
@@ -94,7 +80,7 @@ static int temp_create(const char *dir, int slot, char *tmp, size_t size) {
     size_t path_size = slot >= 0 ? sizeof temp_slots[slot].path : size;
     for (int attempt = 0; attempt < TEMP_NAME_TRIES; attempt++) {
         uint8_t rnd[TEMP_SUFFIX_LEN];
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) return -1;
+        if (platform_random_bytes(rnd, sizeof rnd) != 0) return -1;
         char suffix[TEMP_SUFFIX_LEN + 1];
         for (int i = 0; i < TEMP_SUFFIX_LEN; i++) suffix[i] = letters[rnd[i] % (sizeof letters - 1)];
         suffix[TEMP_SUFFIX_LEN] = 0;
@@ -109,7 +95,7 @@ static int temp_create(const char *dir, int slot, char *tmp, size_t size) {
         /* Locked before anything is written: a sweeper that took the lock between our open and our
          * flock has removed the name, so the name must still be this file once the lock is ours. */
         struct stat by_fd, by_name;
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &by_fd) == 0 && lstat(path, &by_name) == 0 &&
+        if (platform_lock_exclusive_nowait(fd) == 0 && fstat(fd, &by_fd) == 0 && lstat(path, &by_name) == 0 &&
             by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
             if (path != tmp) snprintf(tmp, size, "%s", path);
             return fd;
@@ -126,11 +112,11 @@ static void temp_slot_release(int slot) {
 
 pixeen_status vault_file_sweep_temporaries(const char *dir, int *removed) {
     if (removed) *removed = 0;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = platform_dir_open(dir);
     if (dfd < 0) return PIXEEN_OK;
     DIR *d = fdopendir(dfd);
     if (!d) {
-        close(dfd);
+        platform_dir_close(dfd);
         return PIXEEN_OK;
     }
     struct dirent *e;
@@ -142,7 +128,7 @@ pixeen_status vault_file_sweep_temporaries(const char *dir, int *removed) {
         struct stat st, again;
         int ours = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
         /* The lock is free only when the process that wrote the file is gone. */
-        if (ours && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstatat(dfd, e->d_name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
+        if (ours && platform_lock_exclusive_nowait(fd) == 0 && fstatat(dfd, e->d_name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
             again.st_ino == st.st_ino && again.st_dev == st.st_dev) {
             char shown[4096 + 300];
             snprintf(shown, sizeof shown, "%s/%s", dir, e->d_name);
@@ -242,7 +228,7 @@ pixeen_status vault_file_write_atomic(const char *path, const uint8_t *data, siz
         if (force) {
             /* Again, just before: what was checked at the start may have been replaced since. */
             status = check_target(path, 1);
-            if (status == PIXEEN_OK && rename(tmp, path) != 0) status = io_error("cannot rename into", path);
+            if (status == PIXEEN_OK && platform_rename_replace(tmp, path) != 0) status = io_error("cannot rename into", path);
         } else if (link(tmp, path) == 0) {
             unlink(tmp); /* link() refuses an existing target, atomically: no overwrite race */
         } else if (errno == EEXIST) {
@@ -251,7 +237,7 @@ pixeen_status vault_file_write_atomic(const char *path, const uint8_t *data, siz
             /* File systems without hard links (FAT, some FUSE): check, then rename. */
             if (lstat(path, &st) == 0)
                 status = error_set(PIXEEN_ERROR_EXISTS, "vault: %s already exists (refusing to replace it)", path);
-            else if (rename(tmp, path) != 0)
+            else if (platform_rename_replace(tmp, path) != 0)
                 status = io_error("cannot rename into", path);
         } else {
             status = io_error("cannot link into", path);
@@ -265,7 +251,7 @@ pixeen_status vault_file_write_atomic(const char *path, const uint8_t *data, siz
     temp_slot_release(slot);
     if (close(fd) != 0 && status == PIXEEN_OK) status = io_error("cannot close", path);
     if (status != PIXEEN_OK) return status;
-    if (fsync_dir(dir) != 0) return io_error("cannot flush folder", dir);
+    if (platform_fsync_dir(dir) != 0) return io_error("cannot flush folder", dir);
     return PIXEEN_OK;
 }
 
@@ -305,8 +291,7 @@ static pixeen_status read_some(int fd, const char *path, uint8_t *dst, size_t wa
         ssize_t r = read(fd, dst, want);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd p = {.fd = fd, .events = POLLIN};
-            if (poll(&p, 1, -1) < 0 && errno != EINTR) return io_error("cannot wait for", path);
+            if (platform_wait_readable(fd) != 0 && errno != EINTR) return io_error("cannot wait for", path);
             continue;
         }
         if (r < 0) return io_error("cannot read", path);

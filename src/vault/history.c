@@ -5,18 +5,15 @@
  * Entry points: vault_history_dir, _add, _list, _export, _delete, _purge. */
 #include "vault/history.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/log.h"
+#include "core/platform.h"
 #include "vault/age_file.h"
 #include "vault/file.h"
 #include "vault/keys.h"
@@ -35,7 +32,7 @@ static int id_valid(const char *id) {
 }
 
 pixeen_status vault_history_dir(char *buf, size_t size) {
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = platform_home_dir();
     int n;
     if (xdg && xdg[0] == '/') n = snprintf(buf, size, "%s/pixeen/history", xdg);
     else if (home && home[0]) n = snprintf(buf, size, "%s/.local/share/pixeen/history", home);
@@ -307,7 +304,7 @@ static pixeen_status remove_entry(int dirfd, const char *dir, const char *id) {
 
 static int open_history_dir(char *dir, size_t size) {
     if (vault_history_dir(dir, size) != PIXEEN_OK) return -1;
-    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return platform_dir_open(dir);
 }
 
 pixeen_status vault_history_delete(const char *id) {
@@ -318,8 +315,8 @@ pixeen_status vault_history_delete(const char *id) {
     int dfd = open_history_dir(dir, sizeof dir);
     if (dfd < 0) return error_set(PIXEEN_ERROR_IO, "history: cannot open %s: %s", dir, strerror(errno));
     pixeen_status s = remove_entry(dfd, dir, id);
-    fsync(dfd);
-    close(dfd);
+    platform_fsync_dir(dir);
+    platform_dir_close(dfd);
     return s;
 }
 
@@ -339,8 +336,8 @@ pixeen_status vault_history_purge(void) {
     }
     batch_result b = {0};
     for (size_t i = 0; i < count; i++) batch_note(&b, remove_entry(dfd, dir, ids[i]));
-    fsync(dfd);
-    close(dfd);
+    platform_fsync_dir(dir);
+    platform_dir_close(dfd);
     free_ids(ids, count);
     return batch_finish(&b, "deleted", count);
 }

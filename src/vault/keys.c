@@ -4,14 +4,13 @@
 #include "vault/keys.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "core/platform.h"
 
 #include "vault/bech32.h"
 #include "vault/file.h"

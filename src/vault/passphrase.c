@@ -3,37 +3,32 @@
 #include "vault/passphrase.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
+#include "core/platform.h"
 #include "vault/keys.h"
 
 /* The terminal's settings while echo is off, for vault_passphrase_abort: a Ctrl-C at the prompt
  * ends the process through a signal handler, and the shell would otherwise be left without echo. */
-static struct termios tty_saved;
+static platform_tty_state tty_saved;
 static volatile sig_atomic_t tty_saved_fd = -1;
 
 void vault_passphrase_abort(void) {
     int fd = tty_saved_fd;
-    if (fd >= 0) tcsetattr(fd, TCSANOW, &tty_saved); /* async-signal-safe (POSIX) */
+    if (fd >= 0) platform_tty_restore_now(fd, &tty_saved); /* async-signal-safe */
 }
 
 /* Reads one line from the terminal `fd` into s (without the newline). */
 static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
-    struct termios old, quiet;
+    platform_tty_state old;
     /* Echo goes off before the prompt appears, so nothing typed in answer to it is ever echoed. */
-    int have_termios = tcgetattr(fd, &old) == 0;
+    int have_termios = platform_tty_save(fd, &old);
     if (have_termios) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        quiet.c_lflag |= ICANON;
         tty_saved = old;
         tty_saved_fd = fd; /* set before echo goes off: a signal from here on restores it */
-        tcsetattr(fd, TCSAFLUSH, &quiet);
+        platform_tty_echo_off(fd, &old);
     }
     s->len = 0;
     pixeen_status status = PIXEEN_OK;
@@ -51,7 +46,7 @@ static pixeen_status tty_line(int fd, const char *prompt, vault_secret *s) {
     }
     sodium_memzero(&c, sizeof c);
     if (have_termios) {
-        tcsetattr(fd, TCSAFLUSH, &old);
+        platform_tty_restore(fd, &old);
         tty_saved_fd = -1;
     }
     ssize_t echoed = write(fd, "\n", 1); /* the newline the user typed was not echoed */
@@ -74,7 +69,7 @@ pixeen_status vault_passphrase_read(const char *file, const char *prompt, int co
             status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "vault: passphrase in %s is too long", file);
         vault_secret_destroy(text);
     } else {
-        int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        int fd = platform_tty_open();
         if (fd < 0)
             return error_set(PIXEEN_ERROR_IO, "vault: no terminal to ask for the passphrase (%s); use "
                              "--passphrase-file", strerror(errno));

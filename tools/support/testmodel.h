@@ -1,6 +1,7 @@
 /* testmodel.h — writes random-weight Stable Diffusion models with the real tensor names and
  * shapes (from model_spec.h, mapped through layout_names.h for single files), for tests, the demo
- * and benchmarks. tools/make_test_model.c is its command line.
+ * and benchmarks. tools/make_test_model.c is its command line. Not part of libpixeen: it is the
+ * test-support library pixeen_test_support (tools/CMakeLists.txt), linked by tools/ and tests/.
  *
  * Configurations: "sd15-tiny" (the shapes of ../shared/fixtures/sd15-tiny: 32/64 channels, CLIP
  * width 32 with MLP 37, vocab 1000), "sd15" (full Stable Diffusion 1.5: 1.07 G parameters) and
@@ -22,8 +23,8 @@
  * corpus (deterministic): 256 byte symbols, their "</w>" forms, merges, start and end tokens.
  * Data is generated and written in 4 MiB slices: a 4 GB model never sits in memory.
  * Entry points: testmodel_configs, testmodel_write. */
-#ifndef PIXEEN_MODELS_TESTMODEL_H
-#define PIXEEN_MODELS_TESTMODEL_H
+#ifndef PIXEEN_TOOLS_TESTMODEL_H
+#define PIXEEN_TOOLS_TESTMODEL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* testmodel.c — random-weight model writer (see testmodel.h). */
-#include "models/testmodel.h"
+#include "testmodel.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/platform.h"
 #include "core/f16.h"
 #include "models/layout_names.h"
 #include "models/model_spec.h"
