@@ -854,6 +854,31 @@ PIXEEN_API pixeen_status pixeen_bench_run(const pixeen_bench_desc *desc);
  * PIXEEN_ERROR_IO when one cannot be read. Needs no GPU. */
 PIXEEN_API pixeen_status pixeen_bench_compare(const char *path_a, const char *path_b, FILE *out);
 
+/* What `pixeen bench --pipeline` runs: 256 and 512 px, 3 timed runs per piece, table on stdout. */
+typedef struct pixeen_bench_pipeline_desc {
+    const char *model;     /* required: a model as pixeen_model_load takes it (for real figures the
+                              full-size test model from `make_test_model --config sd15`) */
+    const char *device;    /* as pixeen_bench_desc */
+    const char *json_path; /* also write the results as JSON (pixeen_bench_compare reads it) */
+    int quick;             /* non-zero: 64 px, 1 timed run: a check that every piece runs */
+    int repeat;            /* timed runs per piece; 0: 3 (1 with quick) */
+    pixeen_precision precision; /* activations; default fp16 */
+    FILE *out;             /* NULL: stdout */
+    const char *filter;    /* only the pieces whose name contains it ("unet step b2 512x512",
+                              "vae decode b1 256x256", "text encoder b2"); NULL: all */
+    uint32_t reserved[16]; /* must be zero */
+} pixeen_bench_pipeline_desc;
+
+/* Times the pieces of a generation on the model's real graphs, each recorded once and replayed as
+ * a generation replays it: the text encoder(s) on 2 prompts (CFG), one UNet step at batch 2 (CFG)
+ * and the VAE decode at batch 1, per image size, with the per-operator breakdown of each piece
+ * (GPU timestamps summed by operator label, as $PIXEEN_PROFILE=1 reports them). Every output is
+ * checked finite after its untimed first run (which also compiles the pipelines). Results are
+ * the same JSON as pixeen_bench_run's (family "pipeline" for the pieces, "pipeline.op" for the
+ * breakdown), so pixeen_bench_compare puts two runs side by side. Returns PIXEEN_OK, or the
+ * error that stopped it (a model that does not load, a non-finite output: PIXEEN_ERROR_VALIDATION). */
+PIXEEN_API pixeen_status pixeen_bench_pipeline(const pixeen_bench_pipeline_desc *desc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
  * Rows for the providers that exist on main today: basic (cases_basic.c). When the elementwise
  * family's own provider lands, the basic row may stay (it is cheap: about 2 s) or go.
  */
+#include "bench/cases_winograd.h"
 #include "bench/runner.h"
 
 /* src/bench/cases_gemm.c */
@@ -31,6 +32,7 @@ const bench_provider bench_providers[] = {
     {"matmul", bench_cases_matmul},
     {"matmul_q", bench_cases_matmul_quant},
     {"conv2d", bench_cases_conv2d},
+    {"conv2d_winograd", bench_cases_conv2d_winograd},
     {"attention", bench_cases_attention},
     {"norm", bench_cases_norm},
     {"elementwise", bench_cases_elementwise},

@@ -413,7 +413,7 @@ static void driver_version_string(const gpu_caps *caps, char *buf, size_t size) 
         snprintf(buf, size, "%u.%u.%u", (v >> 22) & 0x7F, (v >> 12) & 0x3FF, v & 0xFFF);
 }
 
-static void fill_device(const gpu_caps *caps, bench_device_info *d) {
+void bench_device_fill(const gpu_caps *caps, bench_device_info *d) {
     snprintf(d->name, sizeof d->name, "%s", caps->name);
     snprintf(d->type, sizeof d->type, "%s", device_type_name(caps->type));
     snprintf(d->driver_name, sizeof d->driver_name, "%s", caps->driver_name);
@@ -437,7 +437,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     time_t clock_now = time(NULL);
     struct tm utc;
     if (gmtime_r(&clock_now, &utc)) strftime(report->date, sizeof report->date, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    fill_device(gpu_context_caps(ctx), &report->device);
+    bench_device_fill(gpu_context_caps(ctx), &report->device);
     snprintf(report->filter, sizeof report->filter, "%s", opt->filter ? opt->filter : "");
     snprintf(report->device_selector, sizeof report->device_selector, "%s", opt->device ? opt->device : "");
     const char *lp = getenv("LP_NUM_THREADS");

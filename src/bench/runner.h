@@ -155,6 +155,8 @@ pixeen_status bench_ceilings_measure(gpu_context *ctx, const bench_options *opt,
 pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_case *cases, uint32_t count,
                         FILE *out, bench_report *report);
 
+/* The report's description of a device (name, type, driver and its decoded version, Vulkan version). */
+void bench_device_fill(const gpu_caps *caps, bench_device_info *d);
 /* Seconds on a monotonic clock. */
 double bench_now_s(void);
 /* Submits the recording once and returns its time in ms: GPU timestamps when the recorder has

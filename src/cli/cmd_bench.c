@@ -10,6 +10,8 @@ static void bench_usage(FILE *out) {
     fprintf(out,
             "usage: pixeen bench [--quick] [--filter TEXT] [--device INDEX|NAME] [--json FILE] [--repeat N]\n"
             "                    [--time-limit SECONDS] [--list]\n"
+            "       pixeen bench --pipeline [-m MODEL] [--quick] [--filter PIECE] [--repeat N] [--precision fp16|fp32]\n"
+            "                    [--json FILE]\n"
             "       pixeen bench --compare A.json B.json\n"
             "Measures the device's FMA and bandwidth ceilings, then validates and times every operator\n"
             "benchmark case (GPU timestamps, median of repeated runs) and reports time, GFLOP/s or GB/s\n"
@@ -23,13 +25,22 @@ static void bench_usage(FILE *out) {
             "                   (default 150, 25 with --quick; 0: no limit)\n"
             "  --list           list the cases and exit\n"
             "  --compare A B    print two JSON result files side by side (ratio B/A)\n"
+            "  --pipeline       time a generation's pieces on a model's real graphs instead: the text\n"
+            "                   encoder, one UNet step (batch 2, CFG) and the VAE decode at 256 and 512 px\n"
+            "                   (--quick: 64 px, one run), each with its per-operator breakdown\n"
+            "  -m MODEL         the model for --pipeline (required; for real figures a checkpoint or the\n"
+            "                   full-size `build/tools/make_test_model --config sd15`)\n"
+            "  --precision P    --pipeline's activations: fp16 (default) or fp32\n"
+            "                   (with --pipeline, --filter picks pieces: \"unet step b2 512x512\", \"256x256\")\n"
             "Exit status: 0 all cases passed, 1 a case failed validation or an error, 2 usage.\n"
             "On lavapipe leave LP_NUM_THREADS unset: the bench measures the driver as users run it.\n");
 }
 
 int cmd_bench(int argc, char **argv) {
     pixeen_bench_desc desc = {0};
-    const char *compare_a = NULL, *compare_b = NULL;
+    const char *compare_a = NULL, *compare_b = NULL, *model = NULL;
+    bool pipeline = false;
+    pixeen_precision precision = PIXEEN_PRECISION_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         bool has_value = i + 1 < argc;
@@ -38,6 +49,17 @@ int cmd_bench(int argc, char **argv) {
             return 0;
         } else if (!strcmp(arg, "--quick")) {
             desc.quick = 1;
+        } else if (!strcmp(arg, "--pipeline")) {
+            pipeline = true;
+        } else if ((!strcmp(arg, "-m") || !strcmp(arg, "--model")) && has_value) {
+            model = argv[++i];
+        } else if (!strcmp(arg, "--precision") && has_value) {
+            const char *p = argv[++i];
+            if (strcmp(p, "fp16") && strcmp(p, "fp32")) {
+                fprintf(stderr, "pixeen bench: --precision takes fp16 or fp32, not '%s'\n", p);
+                return 2;
+            }
+            precision = strcmp(p, "fp32") ? PIXEEN_PRECISION_FP16 : PIXEEN_PRECISION_FP32;
         } else if (!strcmp(arg, "--list")) {
             desc.list = 1;
         } else if (!strcmp(arg, "--filter") && has_value) {
@@ -67,7 +89,8 @@ int cmd_bench(int argc, char **argv) {
             compare_b = argv[++i];
         } else {
             bool known = !strcmp(arg, "--filter") || !strcmp(arg, "--device") || !strcmp(arg, "--json") ||
-                         !strcmp(arg, "--repeat") || !strcmp(arg, "--compare") || !strcmp(arg, "--time-limit");
+                         !strcmp(arg, "--repeat") || !strcmp(arg, "--compare") || !strcmp(arg, "--time-limit") ||
+                         !strcmp(arg, "-m") || !strcmp(arg, "--model") || !strcmp(arg, "--precision");
             if (known)
                 fprintf(stderr, "pixeen bench: %s needs %s\n\n", arg,
                         !strcmp(arg, "--compare") ? "two JSON files" : "a value");
@@ -80,6 +103,22 @@ int cmd_bench(int argc, char **argv) {
     if (compare_a) {
         pixeen_status status = pixeen_bench_compare(compare_a, compare_b, stdout);
         return status == PIXEEN_OK ? 0 : cli_fail(status, "bench --compare");
+    }
+    if (pipeline) {
+        if (desc.list || desc.time_limit_s != 0) {
+            fprintf(stderr, "pixeen bench: --pipeline takes -m, --quick, --filter, --repeat, --precision, --json and "
+                            "--device\n");
+            return 2;
+        }
+        pixeen_bench_pipeline_desc p = {.model = model, .device = desc.device, .json_path = desc.json_path,
+                                        .quick = desc.quick, .repeat = desc.repeat, .precision = precision,
+                                        .filter = desc.filter};
+        pixeen_status status = pixeen_bench_pipeline(&p);
+        return status == PIXEEN_OK ? 0 : cli_fail(status, "bench --pipeline");
+    }
+    if (model || precision != PIXEEN_PRECISION_DEFAULT) {
+        fprintf(stderr, "pixeen bench: -m and --precision go with --pipeline\n");
+        return 2;
     }
     pixeen_status status = pixeen_bench_run(&desc);
     if (status != PIXEEN_OK) return cli_fail(status, "bench");

@@ -284,5 +284,12 @@ double gpu_recorder_last_ns(const gpu_recorder *rec);
 /* Prints per-label totals (count, total ms, share) accumulated by all recorders of `ctx`. */
 void gpu_profile_print(gpu_context *ctx, FILE *out);
 void gpu_profile_reset(gpu_context *ctx);
+/* The per-label totals gathered so far (unsorted): how many labels, and label i's name (valid
+ * until the next reset or submit), dispatch count and total GPU time in ns. */
+/* Recorders created from now on time their dispatches as with $PIXEEN_PROFILE=1 (the pipeline
+ * benchmark's per-operator breakdown), or stop doing so. */
+void gpu_context_set_profiling(gpu_context *ctx, bool on);
+uint32_t gpu_profile_count(const gpu_context *ctx);
+void gpu_profile_get(const gpu_context *ctx, uint32_t i, const char **label, uint64_t *count, double *total_ns);
 
 #endif

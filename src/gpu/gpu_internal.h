@@ -103,6 +103,7 @@ struct gpu_context {
     /* profiling totals by label */
     gpu_profile_entry *profile;
     uint32_t profile_count, profile_capacity;
+    bool profile_all; /* gpu_context_set_profiling: every new recorder times its dispatches */
 };
 
 /* memory.c */

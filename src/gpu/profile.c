@@ -47,3 +47,14 @@ void gpu_profile_print(gpu_context *ctx, FILE *out) {
 }
 
 void gpu_profile_reset(gpu_context *ctx) { ctx->profile_count = 0; }
+
+uint32_t gpu_profile_count(const gpu_context *ctx) { return ctx->profile_count; }
+
+void gpu_profile_get(const gpu_context *ctx, uint32_t i, const char **label, uint64_t *count, double *total_ns) {
+    const gpu_profile_entry *e = &ctx->profile[i];
+    *label = e->label;
+    *count = (uint64_t)e->count;
+    *total_ns = e->total_ns;
+}
+
+void gpu_context_set_profiling(gpu_context *ctx, bool on) { ctx->profile_all = on; }

@@ -114,7 +114,7 @@ pixeen_status gpu_recorder_create(gpu_context *ctx, gpu_recorder **out) {
         return status;
     }
     const char *profile = getenv("PIXEEN_PROFILE");
-    rec->timing = profile && strcmp(profile, "0") != 0 && ctx->caps.timestamps;
+    rec->timing = ((profile && strcmp(profile, "0") != 0) || ctx->profile_all) && ctx->caps.timestamps;
     *out = rec;
     return PIXEEN_OK;
 }

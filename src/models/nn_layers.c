@@ -6,6 +6,7 @@
 
 #include "models/nn.h"
 #include "ops/attention.h"
+#include "ops/conv2d_winograd.h"
 #include "ops/embedding_inject.h"
 #include "ops/gemm.h"
 #include "ops/permute.h"
@@ -53,6 +54,25 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
     int64_t Ho = (H + 2 * pad - kh) / stride + 1, Wo = (W + 2 * pad - kw) / stride + 1;
     tensor out = nn_alloc4(g, B, Ho, Wo, Cout);
     if (!g->rec) g->flops += 2.0 * (double)(B * Ho * Wo) * (double)Cout * (double)(Cin * kh * kw);
+    uint64_t quad = 4 * (uint64_t)dtype_size(g->act); /* the transforms read and write 4 channels at a time */
+    if (kh == 3 && kw == 3 && stride == 1 && pad == 1 && x->offset % quad == 0 &&
+        (!residual || residual->offset % quad == 0) && bias.offset % dtype_size(bias.dtype) == 0 &&
+        op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype)) {
+        /* Winograd F(2x2, 3x3) where it measured faster (src/ops/conv2d_winograd.h). The weight
+         * transform is part of the recording, so it always reads the current weights (LoRA). */
+        op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
+        tensor u = nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, g->act, 1, &s.v);
+        tensor m = nn_alloc_dtype(g, g->act, 1, &s.m);
+        if (recording(g)) {
+            tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
+            op_conv2d_winograd_weight_record(g->rec, &wk, &u);
+            op_conv2d_winograd_record(g->rec, x, &u, &bias, residual, &out, &v, &m);
+        }
+        nn_release(g, &m);
+        nn_release(g, &v);
+        nn_release(g, &u);
+        return out;
+    }
     if (recording(g)) {
         tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
         op_conv2d_record(g->rec, x, &wk, &bias, residual, &out, (uint32_t)stride, (uint32_t)pad, NULL);

@@ -1,0 +1,190 @@
+/* conv2d_winograd.c — Winograd F(2x2, 3x3) convolution (see conv2d_winograd.h): the weight, input
+ * and output transforms (shaders/conv2d_winograd_{weight,input,output}.comp) around the GEMM
+ * family's batched matrix product, which does the multiplications (16 batches of T x Cin by
+ * Cin x Cout) with whichever tiling the device uses.
+ *
+ * Leaves out: F(4x4, 3x3) (fp16 activations would lose about 3 bits to its larger transform
+ * constants), strides and paddings other than 1, row windows (a convolution whose scratch does not
+ * fit one binding takes the direct path). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/bind.h"
+#include "ops/common.h"
+#include "ops/conv2d_winograd.h"
+#include "ops/gemm.h"
+
+/* Where it measured faster on lavapipe (`pixeen bench --filter winograd`, Mesa 22.3 and 25.0, see
+ * the README's bench section): 1.5-3x at every SD shape from 32 tiles up (the UNet's 8x8 level at
+ * batch 2), 0.4x at 8 tiles (4x4 at batch 2: the weight transform then costs more than the saved
+ * products) and 0.5x for conv_in's 4 input channels (the transforms cost more than K = 36 saves). */
+#define MIN_TILES 32
+#define MIN_CIN 64
+
+op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout) {
+    op_winograd_sizes s;
+    s.tiles = B * ((H + 1) / 2) * ((W + 1) / 2);
+    s.u = 16 * Cout * Cin;
+    s.v = 16 * s.tiles * Cin;
+    s.m = 16 * s.tiles * Cout;
+    return s;
+}
+
+/* The largest byte range one binding of either kind may cover, less the alignment slack. */
+static uint64_t binding_limit(const gpu_context *ctx) {
+    const gpu_caps *caps = gpu_context_caps(ctx);
+    uint64_t limit = caps->max_storage_buffer_range, texel = (uint64_t)caps->max_texel_buffer_elements * 2;
+    if (texel < limit) limit = texel;
+    uint64_t slack = caps->min_storage_offset_alignment > caps->min_texel_offset_alignment
+                         ? caps->min_storage_offset_alignment
+                         : caps->min_texel_offset_alignment;
+    return limit > slack + 16 ? limit - slack - 16 : 0;
+}
+
+bool op_conv2d_winograd_supported(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
+                                  tensor_dtype act, tensor_dtype w_dtype) {
+    if (B <= 0 || H <= 0 || W <= 0 || Cin <= 0 || Cout <= 0 || Cin % 4 || Cout % 4) return false;
+    if ((act != DTYPE_F16 && act != DTYPE_F32) || (w_dtype != DTYPE_F16 && w_dtype != DTYPE_F32)) return false;
+    op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
+    uint64_t limit = binding_limit(ctx), es = dtype_size(act), wes = dtype_size(w_dtype);
+    uint64_t pixels = (uint64_t)(B * H * W);
+    return (uint64_t)s.v * es <= limit && (uint64_t)s.m * es <= limit && (uint64_t)s.u * es <= limit && (uint64_t)s.u / 16 * 9 * wes <= limit &&
+           pixels * (uint64_t)(Cin > Cout ? Cin : Cout) * es <= limit && s.tiles * (Cin > Cout ? Cin : Cout) / 4 < (1ll << 31);
+}
+
+bool op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
+                               tensor_dtype act, tensor_dtype w_dtype) {
+    const char *env = getenv("PIXEEN_CONV_WINOGRAD");
+    if (env && strcmp(env, "0") == 0) return false;
+    if (!op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, w_dtype)) return false;
+    if (env && strcmp(env, "1") == 0) return true;
+    return op_conv2d_winograd_sizes(B, H, W, Cin, Cout).tiles >= MIN_TILES && Cin >= MIN_CIN;
+}
+
+static gpu_binding_kind texel4(tensor_dtype dtype) {
+    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+}
+
+void op_conv2d_winograd_weight_record(gpu_recorder *rec, const tensor *w, const tensor *u) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    if (w->rank != 4 || w->shape[1] != 3 || w->shape[2] != 3 || w->shape[0] <= 0 || w->shape[3] % 4 ||
+        w->shape[3] <= 0 || (w->dtype != DTYPE_F16 && w->dtype != DTYPE_F32) ||
+        (u->dtype != DTYPE_F16 && u->dtype != DTYPE_F32) ||
+        tensor_count(u) < 16 * w->shape[0] * w->shape[3]) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: winograd weight: w [%lld %lld %lld %lld] (expected [Cout, 3, 3, Cin], Cin %% 4 == 0) "
+                               "or u of %lld elements (expected 16 * Cout * Cin, fp16 or fp32)",
+                               (long long)w->shape[0], (long long)w->shape[1], (long long)w->shape[2],
+                               (long long)w->shape[3], (long long)tensor_count(u)));
+        return;
+    }
+    int64_t Cout = w->shape[0], Cin = w->shape[3];
+    uint32_t wes = dtype_size(w->dtype), wunit = 4 * wes, ues = dtype_size(u->dtype), uunit = 4 * ues;
+    gpu_pipeline_desc desc = {.shader = OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
+                              .binding_count = 2,
+                              .bindings = {texel4(w->dtype), GPU_BIND_STORAGE},
+                              .push_size = 16};
+    gpu_pipeline *pipe = op_pipeline(rec, &desc);
+    if (!pipe) return;
+    uint64_t ws, us;
+    gpu_binding b[2] = {
+        bind_range(ctx, BIND_TEXEL, wunit, w->buffer, w->offset, (uint64_t)tensor_count(w) * wes, false, &ws),
+        bind_range(ctx, BIND_STORAGE, uunit, u->buffer, u->offset, (uint64_t)16 * Cout * Cin * ues, true, &us),
+    };
+    if (ws % wunit || us % uunit) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: winograd weight: w or u not aligned to 4 elements"));
+        return;
+    }
+    struct { uint32_t c4, n, w_off, u_off; } push = {(uint32_t)(Cin / 4), (uint32_t)Cout, (uint32_t)(ws / wunit),
+                                                     (uint32_t)(us / uunit)};
+    op_dispatch_groups(rec, pipe, b, 2, &push, sizeof push, ((uint64_t)Cout * (uint64_t)(Cin / 4) + 63) / 64,
+                       "conv2d_winograd_weight");
+}
+
+void op_conv2d_winograd_record(gpu_recorder *rec, const tensor *x, const tensor *u, const tensor *bias,
+                               const tensor *residual, const tensor *out, const tensor *v, const tensor *m) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    if (x->rank != 4 || out->rank != 4) goto bad;
+    int64_t B = x->shape[0], H = x->shape[1], W = x->shape[2], Cin = x->shape[3], Cout = out->shape[3];
+    op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
+    tensor_dtype act = x->dtype;
+    if (out->shape[0] != B || out->shape[1] != H || out->shape[2] != W || out->dtype != act ||
+        !op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, u->dtype) || tensor_count(u) < s.u ||
+        v->dtype != act || m->dtype != act || tensor_count(v) < s.v || tensor_count(m) < s.m ||
+        (bias && tensor_count(bias) != Cout) ||
+        (residual && (tensor_count(residual) != tensor_count(out) || residual->dtype != act)))
+        goto bad;
+    uint32_t es = dtype_size(act), unit = 4 * es;
+    uint32_t th = (uint32_t)((H + 1) / 2), tw = (uint32_t)((W + 1) / 2), T = (uint32_t)s.tiles;
+
+    /* V = B^T d B */
+    gpu_pipeline_desc idesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_INPUT, act),
+                               .binding_count = 2,
+                               .bindings = {texel4(act), GPU_BIND_STORAGE},
+                               .push_size = 32};
+    gpu_pipeline *ipipe = op_pipeline(rec, &idesc);
+    if (!ipipe) return;
+    uint64_t xs, vs;
+    gpu_binding ib[2] = {
+        bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset, (uint64_t)tensor_count(x) * es, false, &xs),
+        bind_range(ctx, BIND_STORAGE, unit, v->buffer, v->offset, (uint64_t)s.v * es, true, &vs),
+    };
+    if (xs % unit || vs % unit) goto misaligned;
+    struct { uint32_t H, W, c4, th, tw, tiles, x_off, v_off; } ipush = {
+        (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / unit)};
+    op_dispatch_groups(rec, ipipe, ib, 2, &ipush, sizeof ipush, ((uint64_t)T * (uint64_t)(Cin / 4) + 63) / 64,
+                       "conv2d_winograd_input");
+
+    /* M = V U^T: 16 batches, per-batch weights */
+    tensor v3 = *v, u3 = *u, m3 = *m;
+    v3.rank = u3.rank = m3.rank = 3;
+    memcpy(v3.shape, (int64_t[3]){16, s.tiles, Cin}, sizeof(int64_t[3]));
+    memcpy(u3.shape, (int64_t[3]){16, Cout, Cin}, sizeof(int64_t[3]));
+    memcpy(m3.shape, (int64_t[3]){16, s.tiles, Cout}, sizeof(int64_t[3]));
+    op_matmul_record(rec, &v3, &u3, NULL, NULL, &m3, NULL);
+
+    /* Y = A^T M A + bias + residual */
+    gpu_pipeline_desc odesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_OUTPUT, act),
+                               .binding_count = 4,
+                               .bindings = {texel4(act), bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
+                                            texel4(act), GPU_BIND_STORAGE},
+                               .push_size = 44};
+    if (!bias) odesc.bindings[1] = texel4(act) == GPU_BIND_TEXEL_F16X4 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+    gpu_pipeline *opipe = op_pipeline(rec, &odesc);
+    if (!opipe) return;
+    uint64_t ms, bs = 0, rs, os;
+    uint64_t out_bytes = (uint64_t)tensor_count(out) * es;
+    gpu_binding ob[4];
+    ob[0] = bind_range(ctx, BIND_TEXEL, unit, m->buffer, m->offset, (uint64_t)s.m * es, false, &ms);
+    if (bias) {
+        uint32_t bes = dtype_size(bias->dtype);
+        ob[1] = bind_range(ctx, BIND_TEXEL, bes, bias->buffer, bias->offset, (uint64_t)Cout * bes, false, &bs);
+        bs /= bes;
+    } else { /* never read: any small range of the activation dtype */
+        ob[1] = bind_range(ctx, BIND_TEXEL, es, m->buffer, m->offset, es, false, &bs);
+        bs = 0;
+    }
+    const tensor *r = residual ? residual : x;
+    ob[2] = bind_range(ctx, BIND_TEXEL, unit, r->buffer, r->offset, residual ? out_bytes : unit, false, &rs);
+    ob[3] = bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, out_bytes, true, &os);
+    if (ms % unit || rs % unit || os % unit) goto misaligned;
+    struct { uint32_t H, W, n4, th, tw, tiles, m_off, b_off, r_off, o_off, flags; } opush = {
+        (uint32_t)H, (uint32_t)W, (uint32_t)(Cout / 4), th, tw, T, (uint32_t)(ms / unit), (uint32_t)bs,
+        (uint32_t)(rs / unit), (uint32_t)(os / unit), (bias ? 1u : 0u) | (residual ? 2u : 0u)};
+    op_dispatch_groups(rec, opipe, ob, 4, &opush, sizeof opush, ((uint64_t)T * (uint64_t)(Cout / 4) + 63) / 64,
+                       "conv2d_winograd_output");
+    return;
+misaligned:
+    op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                           "ops: winograd conv: x, v, m, residual or out does not start on a 4-element boundary"));
+    return;
+bad:
+    op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                           "ops: winograd conv: x [%lld %lld %lld %lld], out [%lld %lld %lld %lld], u/v/m of %lld/%lld/%lld "
+                           "elements: shapes, dtypes or sizes do not fit a 3x3 stride-1 pad-1 convolution with Cin and "
+                           "Cout multiples of 4 within one binding",
+                           (long long)x->shape[0], (long long)x->shape[1], (long long)x->shape[2], (long long)x->shape[3],
+                           (long long)out->shape[0], (long long)out->shape[1], (long long)out->shape[2],
+                           (long long)out->shape[3], (long long)tensor_count(u), (long long)tensor_count(v),
+                           (long long)tensor_count(m)));
+}

@@ -1,0 +1,148 @@
+/* test_op_conv2d_winograd.c — the Winograd F(2x2, 3x3) convolution (op_conv2d_winograd_*) against
+ * the direct convolution's plain-C reference (ref_conv2d_rows, double accumulation), fp32 and fp16
+ * activations: odd sizes (one pixel, odd heights and widths that cut a 2x2 tile, batch 2, bias and
+ * residual on and off) and the SD 1.5 UNet / VAE shapes (sampled output pixels, as test_op_conv2d).
+ * The GEMM in the middle runs on both tilings (texel and tiled, through PIXEEN_KERNEL_VARIANT).
+ * Also: the speed rule's choice is a pure function of the shape (off below the tile threshold,
+ * off for Cin % 4), and PIXEEN_CONV_WINOGRAD=0 turns it off. */
+#include <stdlib.h>
+
+#include "gpu_test.h"
+#include "ops/conv2d_winograd.h"
+#include "ops/reference_gemm.h"
+
+/* Tolerances (inputs, weights, bias, residual uniform in [-1, 1]); K = 9 * Cin.
+ * fp32: as the direct convolution (4e-7 * K for fp32 partial sums against double), plus the
+ *   transforms' own fp32 rounding: the 16 products of a tile are summed with +-1 weights (A^T M A)
+ *   from values up to ~4x the output's size, so 4e-7 * K * 4.
+ * fp16: u, v (the transformed weights and input) and m (the 16 products) are stored as fp16, each
+ *   rounding half an ulp (2^-11 relative) of values up to ~4x the output's size; the output sums 9
+ *   of the m values with +-1 weights, so the roundings add up to a few ulp of max |ref| (measured:
+ *   1.2-1.6 ulp at every shape here, NMSE ~4e-7 against the direct path's ~1e-7). Held to 4 ulp of
+ *   max |ref| and NMSE 2e-6; a wrong tap or transform gives errors of the size of the output. */
+#define TOL_ACC_PER_K 4e-7
+#define TOL_NMSE_F32 1e-9
+#define TOL_NMSE_F16 2e-6
+
+typedef struct wino_case {
+    const char *what;
+    int64_t B, H, W, Cin, Cout;
+    bool bias, residual;
+    tensor_dtype dtype;
+    bool sample;
+} wino_case;
+
+static void round_f16(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = f32_round_f16(x[i]);
+}
+
+static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
+    setenv("PIXEEN_KERNEL_VARIANT", variant, 1);
+    size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * 9 * c->Cin);
+    size_t npix = (size_t)(c->B * c->H * c->W), no = npix * (size_t)c->Cout, cout = (size_t)c->Cout;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *bias = malloc(cout * 4), *res = malloc(no * 4);
+    float *got = malloc(no * 4);
+    unsigned seed = (unsigned)(c->H * 1000 + c->Cin * 10 + c->Cout + c->B);
+    test_fill_random(x, nx, seed, -1, 1);
+    test_fill_random(w, nw, seed + 1, -1, 1);
+    test_fill_random(bias, cout, seed + 2, -1, 1);
+    test_fill_random(res, no, seed + 3, -1, 1);
+    if (c->dtype == DTYPE_F16) round_f16(x, nx), round_f16(res, no);
+    round_f16(w, nw), round_f16(bias, cout); /* weights and bias are fp16 on the GPU */
+    op_winograd_sizes s = op_conv2d_winograd_sizes(c->B, c->H, c->W, c->Cin, c->Cout);
+    tensor tx = gpu_test_tensor(ctx, c->dtype, x, (int64_t)nx), tw = gpu_test_tensor(ctx, DTYPE_F16, w, (int64_t)nw);
+    tensor tb = gpu_test_tensor(ctx, DTYPE_F16, bias, c->Cout), tr = gpu_test_tensor(ctx, c->dtype, res, (int64_t)no);
+    tensor to = gpu_test_tensor(ctx, c->dtype, NULL, (int64_t)no);
+    tensor tu = gpu_test_tensor(ctx, c->dtype, NULL, s.u), tv = gpu_test_tensor(ctx, c->dtype, NULL, s.v);
+    tensor tm = gpu_test_tensor(ctx, c->dtype, NULL, s.m);
+    tx.rank = tw.rank = tr.rank = to.rank = 4;
+    memcpy(tx.shape, (int64_t[4]){c->B, c->H, c->W, c->Cin}, sizeof tx.shape);
+    memcpy(tw.shape, (int64_t[4]){c->Cout, 3, 3, c->Cin}, sizeof tw.shape);
+    memcpy(to.shape, (int64_t[4]){c->B, c->H, c->W, c->Cout}, sizeof to.shape);
+    memcpy(tr.shape, to.shape, sizeof tr.shape);
+    CHECK(op_conv2d_winograd_supported(ctx, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype, DTYPE_F16));
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_conv2d_winograd_weight_record(rec, &tw, &tu);
+    op_conv2d_winograd_record(rec, &tx, &tu, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tv, &tm);
+    CHECK_OK(gpu_recorder_end(rec));
+    CHECK_OK(gpu_recorder_submit(rec));
+    gpu_test_read(ctx, &to, got);
+
+    size_t step = c->sample ? 13 : 1, count = (npix + step - 1) / step + 1;
+    size_t *rows = malloc(count * sizeof *rows), n = 0;
+    for (size_t r = 0; r < npix; r += step) rows[n++] = r;
+    if (rows[n - 1] != npix - 1) rows[n++] = npix - 1;
+    float *ref = malloc(n * cout * 4), *sel = malloc(n * cout * 4);
+    ref_conv2d_rows(x, w, c->bias ? bias : NULL, c->residual ? res : NULL, (size_t)c->B, (size_t)c->H, (size_t)c->W,
+                    (size_t)c->Cin, cout, 3, 3, 1, 1, rows, n, ref);
+    for (size_t i = 0; i < n; i++) memcpy(sel + i * cout, got + rows[i] * cout, cout * 4);
+    double max_abs, nmse, max_ref = 0;
+    test_compare(sel, ref, n * cout, &max_abs, &nmse);
+    for (size_t i = 0; i < n * cout; i++) max_ref = fmax(max_ref, fabs(ref[i]));
+    double K = (double)(9 * c->Cin);
+    double tol = 4 * TOL_ACC_PER_K * K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref * 4 / 2048 : 0);
+    double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
+    printf("winograd %-5s %-22s B=%lld %lldx%lld %lld->%lld %s%s%s (%u dispatches): max_abs %.3g (%.2f ulp of max|ref| "
+           "in fp16; tol %.3g) nmse %.3g (tol %.0e)\n",
+           variant, c->what, (long long)c->B, (long long)c->H, (long long)c->W, (long long)c->Cin,
+           (long long)c->Cout, c->dtype == DTYPE_F16 ? "f16" : "f32", c->bias ? " +bias" : "",
+           c->residual ? " +res" : "", gpu_recorder_dispatch_count(rec), max_abs, max_abs / (max_ref / 2048), tol,
+           nmse, tol_nmse);
+    CHECK(max_abs <= tol);
+    CHECK(nmse <= tol_nmse);
+    gpu_recorder_destroy(rec);
+    tensor *all[] = {&tx, &tw, &tb, &tr, &to, &tu, &tv, &tm};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gpu_buffer_destroy(all[i]->buffer);
+    free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
+}
+
+/* The choice: a function of the shape and the environment only. */
+static void check_choice(gpu_context *ctx) {
+    unsetenv("PIXEEN_CONV_WINOGRAD");
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, DTYPE_F16, DTYPE_F16));   /* 32 tiles */
+    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16)); /* 8 tiles */
+    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, DTYPE_F16, DTYPE_F16));   /* conv_in */
+    CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 3, 320, DTYPE_F16, DTYPE_F16));   /* Cin % 4 */
+    CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 128, 3, DTYPE_F16, DTYPE_F16));   /* Cout % 4 */
+    CHECK(!op_conv2d_winograd_supported(ctx, 1, 1024, 1024, 128, 128, DTYPE_F32, DTYPE_F16)); /* v > a binding */
+    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
+    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
+    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16));
+    unsetenv("PIXEEN_CONV_WINOGRAD");
+}
+
+int main(void) {
+    gpu_context *ctx = gpu_test_context();
+    const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
+    check_choice(ctx);
+    const wino_case odd[] = {
+        {"one pixel", 1, 1, 1, 4, 4, true, true, F32, false},
+        {"odd H and W", 1, 5, 7, 8, 12, true, false, F32, false},
+        {"odd H, even W, batch 2", 2, 7, 6, 12, 8, false, true, F16, false},
+        {"even H, odd W", 1, 6, 9, 4, 20, true, true, F16, false},
+        {"2x1 image", 2, 2, 1, 16, 4, true, false, F32, false},
+        {"odd everything f16", 2, 13, 17, 12, 36, true, true, F16, false},
+    };
+    /* Real SD 1.5 shapes, the cheapest first (the tiled and quick passes run only that one). */
+    const wino_case sd[] = {
+        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, true, true, F16, true},
+        {"SD conv 320 64x64", 2, 64, 64, 320, 320, true, true, F16, true},
+        {"SD up 2560->1280 8x8", 2, 8, 8, 2560, 1280, true, false, F16, true},
+        {"SD conv_in 4->320", 2, 64, 64, 4, 320, true, false, F16, true},
+        {"VAE conv 512 64x64", 1, 64, 64, 512, 512, true, true, F16, true},
+        {"SD conv 320 32x32 f32", 2, 32, 32, 320, 320, true, true, F32, true},
+    };
+    const char *variants[] = {"texel", "tiled"};
+    for (int v = 0; v < 2; v++) {
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], variants[v]);
+        /* The tiled GEMM is 3-4x slower on lavapipe: one SD shape proves it there; the sanitized
+         * pass (PIXEEN_TEST_QUICK) runs one SD shape per tiling. */
+        for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variants[v]);
+    }
+    unsetenv("PIXEEN_KERNEL_VARIANT");
+    return gpu_test_finish(ctx);
+}
