@@ -6,7 +6,7 @@
  *     the only difference allowed is the GPU Lanczos's rare one-level roundings
  *     (test_op_picture), measured here as image mean |diff|;
  *   - the latent upscaler equals its composition by hand through the pipeline: txt2img keeping its
- *     latents, torch's bilinear interpolate on the host (op_latent_upscale_reference), img2img from
+ *     latents, torch's bilinear interpolate on the host (ref_latent_upscale), img2img from
  *     those latents: bit for bit;
  *   - deterministic; progress counts both passes; previews follow the second pass's size;
  *   - A1111's size and step rules (hires_plan_make) on cases worked by hand;
@@ -16,6 +16,7 @@
 #include "api/internal.h"
 #include "api_test.h"
 #include "ops/picture_ops.h"
+#include "ops/reference_picture_ops.h"
 #include "pipeline/hires.h"
 #include "pipeline/run_tensor.h"
 
@@ -123,7 +124,7 @@ static void test_latent_composition(pixeen_model *pm) {
     size_t n1 = (size_t)(lh * lw * C), n2 = n1 * 4;
     float *lat = malloc(n1 * 4), *up = malloc(n2 * 4);
     CHECK_OK(gpu_buffer_download(m->ctx, first.latents.buffer, 0, lat, n1 * 4));
-    op_latent_upscale_reference(lat, 1, lh, lw, C, 2 * lh, 2 * lw, 0, 0, 2 * lh, 2 * lw, OP_LATENT_BILINEAR, up);
+    ref_latent_upscale(lat, 1, lh, lw, C, 2 * lh, 2 * lw, 0, 0, 2 * lh, 2 * lw, OP_LATENT_BILINEAR, up);
     tensor start = {0};
     CHECK_OK(run_tensor_create(m->ctx, DTYPE_F32, 4, (const int64_t[]){1, 2 * lh, 2 * lw, C}, "start", &start));
     CHECK_OK(gpu_buffer_upload(m->ctx, start.buffer, 0, up, n2 * 4));

@@ -8,11 +8,14 @@
  *   picture_gpu_convert  resize + [-1, 1] floats vs picture_resize_lanczos + picture_to_unit_range
  *                     (the same bound, 2/255 in floats), a window of it, and the binary mask vs
  *                     picture_mask_binary (exact: integer luma)
- *   latent_upscale    torch's bilinear and nearest interpolate (op_latent_upscale_reference), with
- *                     a window; 1e-6 relative (the same fp32 formula). */
+ *   latent_upscale    torch's bilinear and nearest interpolate (ref_latent_upscale in
+ *                     ops/reference_picture_ops.c), with a window; 1e-6 relative (the same fp32
+ *                     formula). The operator-case registry (src/bench/cases_pictures.c) checks all
+ *                     three against ops/reference_picture_ops.h too. */
 #include "gpu_test.h"
 #include "image/picture.h"
 #include "ops/picture_ops.h"
+#include "ops/reference_picture_ops.h"
 #include "pipeline/picture_gpu.h"
 
 static void random_picture(picture *p, int w, int h, unsigned seed) {
@@ -148,7 +151,7 @@ static void check_upscale(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &to, got);
-    op_latent_upscale_reference(x, B, h, w, C, th, tw, y0, x0, oh, ow, mode, ref);
+    ref_latent_upscale(x, B, h, w, C, th, tw, y0, x0, oh, ow, mode, ref);
     double worst = 0;
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - ref[i]) / fmax(1.0, fabs(ref[i])));
     printf("latent_upscale %s B=%lld %lldx%lld -> %lldx%lld window %lldx%lld at %lld,%lld C=%lld: max rel %.3g\n",
@@ -164,11 +167,11 @@ static void check_upscale(gpu_context *ctx, int64_t B, int64_t h, int64_t w, int
 static void check_reference_by_hand(void) {
     const float in[4] = {0, 1, 2, 3};
     float out[16];
-    op_latent_upscale_reference(in, 1, 2, 2, 1, 4, 4, 0, 0, 4, 4, OP_LATENT_BILINEAR, out);
+    ref_latent_upscale(in, 1, 2, 2, 1, 4, 4, 0, 0, 4, 4, OP_LATENT_BILINEAR, out);
     const float row0[4] = {0.0f, 0.25f, 0.75f, 1.0f}, col[4] = {0.0f, 0.5f, 1.5f, 2.0f};
     for (int y = 0; y < 4; y++)
         for (int x = 0; x < 4; x++) CHECK(fabsf(out[y * 4 + x] - (row0[x] + col[y])) < 1e-6f);
-    op_latent_upscale_reference(in, 1, 2, 2, 1, 3, 3, 0, 0, 3, 3, OP_LATENT_NEAREST, out);
+    ref_latent_upscale(in, 1, 2, 2, 1, 3, 3, 0, 0, 3, 3, OP_LATENT_NEAREST, out);
     const float nearest[9] = {0, 0, 1, 0, 0, 1, 2, 2, 3}; /* floor(dst * 2/3) */
     for (int i = 0; i < 9; i++) CHECK(out[i] == nearest[i]);
 }

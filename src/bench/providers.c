@@ -23,6 +23,8 @@ uint32_t bench_cases_elementwise(bench_case *out, uint32_t max, bool quick);
 uint32_t bench_cases_sampler(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_latents.c */
 uint32_t bench_cases_latents(bench_case *out, uint32_t max, bool quick);
+/* src/bench/cases_pictures.c */
+uint32_t bench_cases_pictures(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_layers.c */
 uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick);
 /* src/bench/cases_tile.c */
@@ -40,6 +42,7 @@ const bench_provider bench_providers[] = {
     {"sampler", bench_cases_sampler},
     {"layers", bench_cases_layers},
     {"latents", bench_cases_latents},
+    {"pictures", bench_cases_pictures},
     {"tile", bench_cases_tile},
 };
 

@@ -31,10 +31,10 @@ op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int6
 }
 
 /* The largest byte range one binding of either kind may cover, less the alignment slack. Without a
- * device (a planning pass: nn_program_plan, memory_plan) the Vulkan minimum, 2^27 bytes, less the
- * largest alignment a device may require (256 B). */
+ * device (a plan made before any GPU exists: tools/memory_plan, nn_program_plan) the smallest range
+ * every Vulkan device offers: maxStorageBufferRange's required minimum, 2^27 bytes. */
 static uint64_t binding_limit(const gpu_context *ctx) {
-    if (!ctx) return (1ull << 27) - 256 - 16;
+    if (!ctx) return ((uint64_t)1 << 27) - 256 - 16;
     const gpu_caps *caps = gpu_context_caps(ctx);
     uint64_t limit = caps->max_storage_buffer_range, texel = (uint64_t)caps->max_texel_buffer_elements * 2;
     if (texel < limit) limit = texel;

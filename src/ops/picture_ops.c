@@ -1,6 +1,4 @@
 /* picture_ops.c — see picture_ops.h. */
-#include <math.h>
-
 #include "ops/common.h"
 #include "ops/picture_ops.h"
 
@@ -84,37 +82,4 @@ void op_latent_upscale_record(gpu_recorder *rec, const tensor *in, int64_t th, i
               mode == OP_LATENT_BILINEAR, (float)in->shape[1] / (float)th, (float)in->shape[2] / (float)tw};
     gpu_binding b[2] = {op_bind(in, false), op_bind(out, true)};
     op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, groups_of_256(push.n), "latent_upscale");
-}
-
-static int64_t nearest_index(int64_t dst, int64_t in, int64_t out, float scale) {
-    if (out == in) return dst;
-    if (out == 2 * in) return dst >> 1;
-    int64_t s = (int64_t)floorf((float)dst * scale);
-    return s < in - 1 ? s : in - 1;
-}
-
-void op_latent_upscale_reference(const float *in, int64_t B, int64_t h, int64_t w, int64_t C, int64_t th, int64_t tw,
-                                 int64_t y0, int64_t x0, int64_t out_h, int64_t out_w, op_latent_upscale_mode mode,
-                                 float *out) {
-    float sh = (float)h / (float)th, sw = (float)w / (float)tw;
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t oy = 0; oy < out_h; oy++)
-            for (int64_t ox = 0; ox < out_w; ox++)
-                for (int64_t c = 0; c < C; c++) {
-                    const float *plane = in + b * h * w * C;
-                    int64_t y = oy + y0, x = ox + x0;
-                    float *o = out + ((b * out_h + oy) * out_w + ox) * C + c;
-                    if (mode == OP_LATENT_NEAREST) {
-                        *o = plane[(nearest_index(y, h, th, sh) * w + nearest_index(x, w, tw, sw)) * C + c];
-                        continue;
-                    }
-                    float fy = sh * ((float)y + 0.5f) - 0.5f, fx = sw * ((float)x + 0.5f) - 0.5f;
-                    fy = fy < 0 ? 0 : fy;
-                    fx = fx < 0 ? 0 : fx;
-                    int64_t y0i = (int64_t)fy, x0i = (int64_t)fx;
-                    int64_t y1i = y0i < h - 1 ? y0i + 1 : y0i, x1i = x0i < w - 1 ? x0i + 1 : x0i;
-                    float l1h = fy - (float)y0i, l1w = fx - (float)x0i, l0h = 1.0f - l1h, l0w = 1.0f - l1w;
-                    *o = l0h * (l0w * plane[(y0i * w + x0i) * C + c] + l1w * plane[(y0i * w + x1i) * C + c]) +
-                         l1h * (l0w * plane[(y1i * w + x0i) * C + c] + l1w * plane[(y1i * w + x1i) * C + c]);
-                }
 }

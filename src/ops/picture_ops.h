@@ -7,7 +7,8 @@
  *                               the binary inpainting mask (picture_mask_binary), from a window
  *   op_latent_upscale_record    AUTOMATIC1111's "Latent" upscalers (torch's interpolate, bilinear
  *                               or nearest) and its window
- * Plain-C reference: op_latent_upscale_reference; the picture ones are checked against src/image. */
+ * Plain-C references: ops/reference_picture_ops.h (ref_picture_lanczos, ref_picture_unit,
+ * ref_latent_upscale); tests/test_op_picture.c also checks the picture ones against src/image. */
 #ifndef PIXEEN_OPS_PICTURE_OPS_H
 #define PIXEEN_OPS_PICTURE_OPS_H
 
@@ -42,8 +43,5 @@ typedef enum op_latent_upscale_mode { OP_LATENT_NEAREST = 0, OP_LATENT_BILINEAR 
  * fp32 [B, out_h, out_w, C]. */
 void op_latent_upscale_record(gpu_recorder *rec, const tensor *in, int64_t th, int64_t tw, int64_t y0, int64_t x0,
                               op_latent_upscale_mode mode, const tensor *out);
-void op_latent_upscale_reference(const float *in, int64_t B, int64_t h, int64_t w, int64_t C, int64_t th, int64_t tw,
-                                 int64_t y0, int64_t x0, int64_t out_h, int64_t out_w, op_latent_upscale_mode mode,
-                                 float *out);
 
 #endif
