@@ -31,7 +31,7 @@ op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int6
 }
 
 /* The largest byte range one binding of either kind may cover, less the alignment slack. Without a
- * device (a plan made before any GPU exists: tools/memory_plan, nn_program_plan) the smallest range
+ * device (a plan made before any GPU exists: tools/memory_plan.c, nn_program_plan) the smallest range
  * every Vulkan device offers: maxStorageBufferRange's required minimum, 2^27 bytes. */
 static uint64_t binding_limit(const gpu_context *ctx) {
     if (!ctx) return ((uint64_t)1 << 27) - 256 - 16;
