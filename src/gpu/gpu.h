@@ -136,6 +136,8 @@ typedef struct gpu_tuning {
     uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
     uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
+    uint32_t gemm_packed;              /* PIXEEN_GEMM_PACKED=1|0: fp16 texel GEMM operands fetched 8 values
+                                          per texel (1) or 4 (2); 0: the driver table's choice */
 } gpu_tuning;
 
 /* The knobs of the environment now (what gpu_context_create stores). */
@@ -207,6 +209,7 @@ typedef enum gpu_binding_kind {
     GPU_BIND_TEXEL_F32 = 3,   /* uniform texel buffer, R32F */
     GPU_BIND_TEXEL_F16 = 4,   /* uniform texel buffer, R16F */
     GPU_BIND_TEXEL_U32 = 5,   /* uniform texel buffer, R32UI: raw words (quantized weight blocks) */
+    GPU_BIND_TEXEL_U32X4 = 6, /* uniform texel buffer, RGBA32UI: 16 raw bytes (8 packed fp16 values) */
 } gpu_binding_kind;
 
 #define GPU_MAX_BINDINGS 8

@@ -36,4 +36,7 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     t->tune_conv2d_count = parse_list(getenv("PIXEEN_TUNE_CONV2D"), t->tune_conv2d, 5);
     const char *dequantize = getenv("PIXEEN_GGUF_DEQUANTIZE");
     t->gguf_dequantize = dequantize && strcmp(dequantize, "1") == 0;
+    const char *packed = getenv("PIXEEN_GEMM_PACKED");
+    if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
+    if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
 }

@@ -39,6 +39,8 @@ typedef struct op_gemm_tuning {
     op_gemm_variant variant;
     uint32_t tm, tn, wg; /* texel (lavapipe default 16, 16, 8) */
     uint32_t bm, bn, bk; /* tiled (default 64, 64, 16 with tm = tn = 4) */
+    uint32_t packed;     /* texel, fp16 operands: 1 fetch 8 values per texel (RGBA32UI), 2 never;
+                            0 device default (gpu_tuning's table) */
 } op_gemm_tuning;
 
 /* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
@@ -99,9 +101,11 @@ typedef struct gemm_range {
 typedef struct gemm_job {
     /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
     const char *shader_texel, *shader_tiled;
+    const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8); NULL: none */
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
-    uint32_t vec;                         /* texel: 4 (RGBA texels along K) or 1 */
+    uint32_t vec;                         /* texel: 8 (packed fp16, shader_texel_packed), 4 (RGBA
+                                             texels along K) or 1 */
     uint32_t batches;                     /* gl_WorkGroupID.z range */
     gemm_range x, w, bias, res, out;
     gemm_push push;
