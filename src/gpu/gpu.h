@@ -140,6 +140,18 @@ typedef struct gpu_tuning {
                                           per texel (1) or 4 (2); 0: the driver table's choice */
 } gpu_tuning;
 
+/* Per-driver defaults of kernel choices, from measurements (the table in tuning.c: keyed by
+ * VkDriverId and a driverVersion range, never by device name or CPU model). The environment
+ * knobs above override them for bench experiments. Zero fields mean "the operator's default". */
+typedef struct gpu_driver_tuning {
+    const char *name;        /* the row, for logs and bench reports ("lavapipe, Mesa >= 23") */
+    uint32_t gemm_tm, gemm_tn; /* texel GEMM register block (matmul; 0: 16 x 16) */
+    bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
+} gpu_driver_tuning;
+
+/* The row for a driver (a row of zeros, named "default", when none matches). */
+const gpu_driver_tuning *gpu_driver_tuning_for(uint32_t driver_id, uint32_t driver_version);
+
 /* The knobs of the environment now (what gpu_context_create stores). */
 void gpu_tuning_from_env(gpu_tuning *tuning);
 /* The context's knobs, as read when it was created. */

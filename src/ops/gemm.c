@@ -28,7 +28,11 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
          * per workgroup = one subgroup: as fast as 16..64 here, the most workgroups for lavapipe's
          * static split over threads, and one pipeline for every problem size. */
         t.tm = 16, t.tn = 16, t.wg = 8;
-        t.packed = knobs->gemm_packed ? knobs->gemm_packed : 2;
+        /* The driver table's choices (src/gpu/tuning.c: measured per driver version). The
+         * packed block applies to matmul only: conv2d_texel reads RGBA16F texels. */
+        const gpu_driver_tuning *row = gpu_driver_tuning_for(caps->driver_id, caps->driver_version);
+        if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
+        t.packed = knobs->gemm_packed ? knobs->gemm_packed : !conv && row->gemm_packed ? 1 : 2;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
