@@ -204,9 +204,16 @@ void main() {
         [[unroll]] for (uint g = 0; g < 8u; g++) {
             vec4 a[TM];
             [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c * 8u + g));
+            // Every column's weights of the group before the multiply-adds: Mesa 25's lavapipe calls
+            // a function per texel fetch, and a call between two FMA blocks spills what they keep in
+            // registers (see gemm_texel.glsl).
+            vec4 bj[TN];
             [[unroll]] for (uint j = 0; j < TN; j++) {
                 vec4 l = QTYPE == Q6_K ? levels_q6k(q6[j][g & 3u], q6[j][4u + (g >> 2)], g) : levels(wb[j], cib, g, aux[j]);
-                vec4 b = l * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
+                bj[j] = l * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
+            }
+            [[unroll]] for (uint j = 0; j < TN; j++) {
+                vec4 b = bj[j];
                 [[unroll]] for (uint i = 0; i < TM; i++) {
                     acc[i][j] += a[i].x * b.x;
                     acc[i][j] += a[i].y * b.y;
