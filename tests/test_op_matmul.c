@@ -150,6 +150,26 @@ static void check_offsets(gpu_context *ctx, mm_kernel kernel, int64_t pad_x, int
     free(x), free(w), free(got), free(ref);
 }
 
+/* The per-driver table finds rows by driverID and, for lavapipe, the Mesa release in driverInfo
+ * (its driverVersion is 1 on every release). */
+static void check_driver_table(void) {
+    struct { uint32_t id; const char *info; const char *row; } cases[] = {
+        {13, "Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)", "lavapipe, Mesa >= 25"},
+        {13, "Mesa 26.1.0", "lavapipe, Mesa >= 25"},
+        {13, "Mesa 24.2.8-1 (LLVM 17.0.6)", "lavapipe, Mesa 23-24 (unmeasured)"},
+        {13, "Mesa 22.3.6 (LLVM 15.0.6)", "lavapipe, Mesa < 23"},
+        {13, "no version here", "lavapipe, Mesa < 23"},
+        {1, "Mesa 25.0.7", "default"}, /* RADV: no row */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gpu_caps caps = {.driver_id = cases[i].id, .driver_version = 1};
+        snprintf(caps.driver_info, sizeof caps.driver_info, "%s", cases[i].info);
+        const gpu_driver_tuning *row = gpu_driver_tuning_for(&caps);
+        printf("driver table: id %u \"%s\" -> \"%s\"\n", cases[i].id, cases[i].info, row->name);
+        CHECK(strcmp(row->name, cases[i].row) == 0);
+    }
+}
+
 /* Shape errors are reported at gpu_recorder_end, not by crashing. */
 static void check_bad_shape(gpu_context *ctx) {
     float one = 1;
@@ -261,5 +281,6 @@ int main(void) {
         check_offsets(ctx, kernel, 8, 16);
     }
     check_bad_shape(ctx);
+    check_driver_table();
     return gpu_test_finish(ctx);
 }

@@ -149,8 +149,10 @@ typedef struct gpu_driver_tuning {
     bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
 } gpu_driver_tuning;
 
-/* The row for a driver (a row of zeros, named "default", when none matches). */
-const gpu_driver_tuning *gpu_driver_tuning_for(uint32_t driver_id, uint32_t driver_version);
+/* The row for a device's driver (a row of zeros, named "default", when none matches). The version
+ * is driverVersion, except for Mesa's drivers, whose driverVersion is not Mesa's release (lavapipe
+ * reports 1 on both 22.3 and 25.0): there it is parsed from driverInfo ("Mesa 25.0.7-..."). */
+const gpu_driver_tuning *gpu_driver_tuning_for(const gpu_caps *caps);
 
 /* The knobs of the environment now (what gpu_context_create stores). */
 void gpu_tuning_from_env(gpu_tuning *tuning);
