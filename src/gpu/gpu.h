@@ -236,10 +236,13 @@ typedef struct gpu_compile_report {
     double slowest_seconds; /* the slowest pipeline's time, and its shader */
     char slowest[64];
 } gpu_compile_report;
-/* Makes the driver compile every pipeline created since the last call, now: each is dispatched
- * once with zero workgroups and dummy bindings (lavapipe compiles at a pipeline's first dispatch,
- * not at its creation), so the first real submission runs at full speed and `-v` can say what the
- * compiles cost. Waits for it all. `report` may be NULL. */
+/* Dispatches every pipeline created since the last call once, now, with zero workgroups and dummy
+ * bindings, each in its own timed submission, and waits: lavapipe compiles a pipeline at its first
+ * dispatch, so this measures what each pipeline's compile costs (PIXEEN_PIPELINE_TIMES, txt2img.c).
+ * It is not a warm-up: Mesa 22.3's llvmpipe keys a compiled variant on the bound resources' state,
+ * and the real first dispatch compiled again (measured at SD 1.5's text encoder: 10.7 CPU-s for the
+ * first real submit after this, 1.3 for the next; a power-of-two dummy size or not made no
+ * difference). A warm-up would have to replay the real recording's bindings. `report` may be NULL. */
 pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report);
 
 /* ---- recording ------------------------------------------------------------------------- */

@@ -1,12 +1,12 @@
-/* pipeline_compile.c — compiles pipelines ahead of their first real dispatch.
+/* pipeline_compile.c — what each pipeline's compile costs, measured one by one.
  *
  * lavapipe (llvmpipe) compiles a compute shader at the first dispatch that uses it, not at
- * vkCreateComputePipelines (shared/notes/lavapipe.md): 33-330 ms a pipeline with Mesa's disk cache
- * cold, inside whatever submission happens to dispatch it first. gpu_pipelines_compile dispatches
- * every pipeline created since its last call once, with zero workgroups and dummy bindings of the
- * right kinds: the driver compiles (or loads from its disk cache) and runs nothing. Each pipeline is
- * its own submission, timed, so `-v` can say which pipelines the cold start pays for.
- * On drivers that compile at creation the dispatches cost microseconds and change nothing.
+ * vkCreateComputePipelines (shared/notes/lavapipe.md), inside whatever submission dispatches it
+ * first. gpu_pipelines_compile dispatches every pipeline created since its last call once, with zero
+ * workgroups and dummy bindings of the right kinds, each in its own timed submission: the driver
+ * compiles and runs nothing. See gpu.h for why this measures and does not warm up (the variant it
+ * compiles is not the one the real bindings select on Mesa 22.3).
+ * On drivers that compile at creation the dispatches cost microseconds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,8 @@ static double seconds_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* 256 bytes: whole texels of every kind, and within every device's minimum binding limits. */
-#define DUMMY_BYTES 256
+/* 240 bytes: whole texels of every kind (16, 8, 4 and 2 bytes), and no power of two in any of those units (see gpu_pipelines_compile). */
+#define DUMMY_BYTES 240
 
 pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report) {
     gpu_compile_report r = {0};

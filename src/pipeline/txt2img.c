@@ -38,7 +38,13 @@ static double cpu_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* $PIXEEN_PIPELINE_TIMES=1: each program's new pipelines are compiled one by one before its first
+ * submit, timed, and logged (`-v`; per pipeline with PIXEEN_LOG=debug) — a measurement of what a cold
+ * start pays for, not a speed-up: on Mesa 22.3's lavapipe the real first dispatch compiles again
+ * (gpu_pipelines_compile's contract comment), so this makes the run slower. */
 static pixeen_status compile_logged(gpu_context *ctx, const char *what) {
+    const char *env = getenv("PIXEEN_PIPELINE_TIMES");
+    if (!env || !strcmp(env, "0")) return PIXEEN_OK;
     gpu_compile_report r;
     PX_TRY(gpu_pipelines_compile(ctx, &r));
     if (r.pipelines)
