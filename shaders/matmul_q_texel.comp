@@ -17,6 +17,7 @@
 // 2 TN, 3 QTYPE (ggml type number).
 // @variant _f32 -DT=float
 // @variant _f16 -DT=float16_t
+// @variant _f16_packed -DT=float16_t -DPACKED_X
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
@@ -30,7 +31,15 @@ layout(constant_id = 1) const uint TM = 16;
 layout(constant_id = 2) const uint TN = 8;
 layout(constant_id = 3) const uint QTYPE = 8;
 
+#ifdef PACKED_X
+// fp16 x bound as RGBA32UI: one fetch brings two groups (8 values); half the fetch calls of RGBA16F
+// on Mesa 25 (see gemm_texel.glsl). The host picks it where x's rows start on 16-byte texels.
+layout(binding = 0) uniform utextureBuffer xs;
+const uint GS = 2u; // groups per step
+#else
 layout(binding = 0) uniform textureBuffer xs;
+const uint GS = 1u;
+#endif
 layout(binding = 1) uniform utextureBuffer ws;
 layout(binding = 2) uniform textureBuffer bs;
 layout(binding = 3) uniform textureBuffer rs;
@@ -183,7 +192,7 @@ void main() {
     int wrow[TN];
     [[unroll]] for (uint j = 0; j < TN; j++) wrow[j] = int(p.w_off + min(n0 + j, N - 1) * row_words);
     int xb[TM];
-    [[unroll]] for (uint i = 0; i < TM; i++) xb[i] = int((p.x_off + min(m0 + i, M - 1) * K) / 4u);
+    [[unroll]] for (uint i = 0; i < TM; i++) xb[i] = int((p.x_off + min(m0 + i, M - 1) * K) / (4u * GS));
 
     const uint chunks = K / 32u;
     for (uint c = 0; c < chunks; c++) {
@@ -201,17 +210,38 @@ void main() {
                 q6[j][5] = word(wb[j] + int(33u + 2u * cib));
             }
         }
-        [[unroll]] for (uint g = 0; g < 8u; g++) {
-            vec4 a[TM];
-            [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c * 8u + g));
-            [[unroll]] for (uint j = 0; j < TN; j++) {
-                vec4 l = QTYPE == Q6_K ? levels_q6k(q6[j][g & 3u], q6[j][4u + (g >> 2)], g) : levels(wb[j], cib, g, aux[j]);
-                vec4 b = l * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
-                [[unroll]] for (uint i = 0; i < TM; i++) {
-                    acc[i][j] += a[i].x * b.x;
-                    acc[i][j] += a[i].y * b.y;
-                    acc[i][j] += a[i].z * b.z;
-                    acc[i][j] += a[i].w * b.w;
+        [[unroll]] for (uint g0 = 0; g0 < 8u; g0 += GS) {
+            vec4 a[GS][TM];
+#ifdef PACKED_X
+            [[unroll]] for (uint i = 0; i < TM; i++) {
+                uvec4 t = texelFetch(xs, xb[i] + int(c * 4u + g0 / 2u));
+                a[0][i] = vec4(unpackHalf2x16(t.x), unpackHalf2x16(t.y));
+                a[1][i] = vec4(unpackHalf2x16(t.z), unpackHalf2x16(t.w));
+            }
+#else
+            [[unroll]] for (uint i = 0; i < TM; i++) a[0][i] = texelFetch(xs, xb[i] + int(c * 8u + g0));
+#endif
+            // Every column's weights of the step before the multiply-adds: Mesa 25's lavapipe calls
+            // a function per texel fetch, and a call between two FMA blocks spills what they keep in
+            // registers (see gemm_texel.glsl).
+            vec4 bj[GS][TN];
+            [[unroll]] for (uint h = 0; h < GS; h++) {
+                uint g = g0 + h;
+                [[unroll]] for (uint j = 0; j < TN; j++) {
+                    vec4 l = QTYPE == Q6_K ? levels_q6k(q6[j][g & 3u], q6[j][4u + (g >> 2)], g)
+                                           : levels(wb[j], cib, g, aux[j]);
+                    bj[h][j] = l * (g < 4u ? sa[j] : sb[j]) - (g < 4u ? ma[j] : mb[j]);
+                }
+            }
+            [[unroll]] for (uint h = 0; h < GS; h++) {
+                [[unroll]] for (uint j = 0; j < TN; j++) {
+                    vec4 b = bj[h][j];
+                    [[unroll]] for (uint i = 0; i < TM; i++) {
+                        acc[i][j] += a[h][i].x * b.x;
+                        acc[i][j] += a[h][i].y * b.y;
+                        acc[i][j] += a[h][i].z * b.z;
+                        acc[i][j] += a[h][i].w * b.w;
+                    }
                 }
             }
         }

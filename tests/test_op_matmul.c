@@ -39,7 +39,15 @@ static void round_f16(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = f32_round_f16(x[i]);
 }
 
-static void run(gpu_context *ctx, const mm_case *c, op_gemm_variant variant) {
+/* The kernel a run forces: texel with fp16 operands packed 8 per texel (RGBA32UI, where K % 8 == 0
+ * and both are fp16), texel with RGBA16F/RGBA32F texels, or tiled. */
+typedef enum mm_kernel { MM_TEXEL_PACKED, MM_TEXEL, MM_TILED } mm_kernel;
+static const char *kernel_name(mm_kernel k) { return k == MM_TILED ? "tiled" : k == MM_TEXEL ? "texel" : "packed"; }
+static op_gemm_tuning kernel_tuning(mm_kernel k) {
+    return (op_gemm_tuning){.variant = k == MM_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL, .packed = k == MM_TEXEL_PACKED ? 1 : 2};
+}
+
+static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
     size_t nx = (size_t)(c->B * c->M * c->K), nw = (size_t)((c->per_batch ? c->B : 1) * c->N * c->K);
     size_t no = (size_t)(c->B * c->M * c->N);
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *bias = malloc((size_t)c->N * 4), *res = malloc(no * 4);
@@ -63,7 +71,7 @@ static void run(gpu_context *ctx, const mm_case *c, op_gemm_variant variant) {
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
-    op_gemm_tuning tuning = {.variant = variant};
+    op_gemm_tuning tuning = kernel_tuning(kernel);
     op_matmul_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tuning);
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
@@ -84,7 +92,7 @@ static void run(gpu_context *ctx, const mm_case *c, op_gemm_variant variant) {
     double tol = TOL_ACC_PER_K * (double)c->K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref / 2048 : 0);
     double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
     printf("matmul %-6s %-26s B=%lld M=%lld K=%lld N=%lld %s w%s%s%s%s: max_abs %.3g (tol %.3g) nmse %.3g (tol %.0e)\n",
-           variant == OP_GEMM_TILED ? "tiled" : "texel", c->what, (long long)c->B, (long long)c->M, (long long)c->K,
+           kernel_name(kernel), c->what, (long long)c->B, (long long)c->M, (long long)c->K,
            (long long)c->N, c->dtype == DTYPE_F16 ? "f16" : "f32", c->w_dtype == DTYPE_F16 ? "f16" : "f32",
            c->per_batch ? " per-batch" : "", c->bias ? " +bias" : "", c->residual ? " +res" : "", max_abs, tol, nmse,
            tol_nmse);
@@ -99,11 +107,12 @@ static void run(gpu_context *ctx, const mm_case *c, op_gemm_variant variant) {
     free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
 }
 
-/* Tensors that start at an odd element of their buffer (views into a larger allocation): the
- * bindings are aligned down and the remainder passed as an element offset; an offset that breaks
- * RGBA texels makes the texel path fall back to scalar texels. */
-static void check_offsets(gpu_context *ctx, op_gemm_variant variant) {
-    const int64_t M = 19, K = 24, N = 21, pad_x = 3, pad_w = 5, pad_o = 1;
+/* Tensors that start inside their buffer (views into a larger allocation): the bindings are
+ * aligned down and the remainder passed as an element offset; an offset that breaks packed or RGBA
+ * texels makes the texel path fall back to narrower texels (pads 3, 5: scalar; 4, 12: RGBA; 8, 16:
+ * packed stays). */
+static void check_offsets(gpu_context *ctx, mm_kernel kernel, int64_t pad_x, int64_t pad_w) {
+    const int64_t M = 19, K = 24, N = 21, pad_o = 1;
     float *x = calloc((size_t)(M * K + pad_x), 4), *w = calloc((size_t)(N * K + pad_w), 4);
     float *got = malloc((size_t)(M * N + pad_o) * 4), *ref = malloc((size_t)(M * N) * 4);
     test_fill_random(x + pad_x, (size_t)(M * K), 11, -1, 1);
@@ -119,7 +128,8 @@ static void check_offsets(gpu_context *ctx, op_gemm_variant variant) {
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
-    op_matmul_record(rec, &tx, &tw, NULL, NULL, &to, &(op_gemm_tuning){.variant = variant});
+    op_gemm_tuning tuning = kernel_tuning(kernel);
+    op_matmul_record(rec, &tx, &tw, NULL, NULL, &to, &tuning);
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     tensor whole = to;
@@ -129,8 +139,8 @@ static void check_offsets(gpu_context *ctx, op_gemm_variant variant) {
     double max_abs, nmse;
     test_compare(got + pad_o, ref, (size_t)(M * N), &max_abs, &nmse);
     double tol = TOL_ACC_PER_K * (double)K + 1e-6 + 8.0 / 2048; /* |ref| < 8 here */
-    printf("matmul %-6s unaligned tensor offsets (3, 5, 1 elements): max_abs %.3g (tol %.3g) nmse %.3g\n",
-           variant == OP_GEMM_TILED ? "tiled" : "texel", max_abs, tol, nmse);
+    printf("matmul %-6s tensor offsets (%lld, %lld, 1 elements): max_abs %.3g (tol %.3g) nmse %.3g\n",
+           kernel_name(kernel), (long long)pad_x, (long long)pad_w, max_abs, tol, nmse);
     CHECK(max_abs <= tol);
     CHECK(nmse <= TOL_NMSE_F16);
     gpu_recorder_destroy(rec);
@@ -138,6 +148,26 @@ static void check_offsets(gpu_context *ctx, op_gemm_variant variant) {
     gpu_buffer_destroy(tw.buffer);
     gpu_buffer_destroy(to.buffer);
     free(x), free(w), free(got), free(ref);
+}
+
+/* The per-driver table finds rows by driverID and, for lavapipe, the Mesa release in driverInfo
+ * (its driverVersion is 1 on every release). */
+static void check_driver_table(void) {
+    struct { uint32_t id; const char *info; const char *row; } cases[] = {
+        {13, "Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)", "lavapipe, Mesa >= 25"},
+        {13, "Mesa 26.1.0", "lavapipe, Mesa >= 25"},
+        {13, "Mesa 24.2.8-1 (LLVM 17.0.6)", "lavapipe, Mesa 23-24 (unmeasured)"},
+        {13, "Mesa 22.3.6 (LLVM 15.0.6)", "lavapipe, Mesa < 23"},
+        {13, "no version here", "lavapipe, Mesa < 23"},
+        {1, "Mesa 25.0.7", "default"}, /* RADV: no row */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gpu_caps caps = {.driver_id = cases[i].id, .driver_version = 1};
+        snprintf(caps.driver_info, sizeof caps.driver_info, "%s", cases[i].info);
+        const gpu_driver_tuning *row = gpu_driver_tuning_for(&caps);
+        printf("driver table: id %u \"%s\" -> \"%s\"\n", cases[i].id, cases[i].info, row->name);
+        CHECK(strcmp(row->name, cases[i].row) == 0);
+    }
 }
 
 /* Shape errors are reported at gpu_recorder_end, not by crashing. */
@@ -229,6 +259,9 @@ int main(void) {
         {"per-batch w (f32)", 3, 45, 40, 29, true, false, false, F32, F32, false},
         {"per-batch w (f16)", 3, 45, 41, 29, true, true, true, F16, F16, false},
         {"narrow N", 1, 130, 64, 3, false, true, false, F32, F16, false},
+        {"odd, K % 8 == 0", 2, 77, 40, 33, false, true, true, F16, F16, false},
+        {"per-batch w, K % 8 == 0", 3, 45, 48, 29, true, true, false, F16, F16, false},
+        {"narrow N, K % 8 == 0", 1, 130, 64, 3, false, true, true, F16, F16, false},
     };
     const mm_case sd[] = {
         {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F16, F16, true},
@@ -236,14 +269,18 @@ int main(void) {
         {"SD GEGLU proj", 1, 4096, 320, 2560, false, true, false, F16, F16, true},
         {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F32, F16, true},
     };
-    for (int v = 0; v < 2; v++) {
-        op_gemm_variant variant = v ? OP_GEMM_TILED : OP_GEMM_TEXEL;
-        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], variant);
-        /* The tiled path is 3-4x slower on lavapipe: one SD shape proves it there. */
-        /* PIXEEN_TEST_QUICK (the sanitized CI pass): one SD shape per tiling; the plain pass runs all. */
-        for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variant);
-        check_offsets(ctx, variant);
+    for (int v = 0; v < 3; v++) {
+        mm_kernel kernel = (mm_kernel)v;
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], kernel);
+        /* The tiled path is 3-4x slower on lavapipe and the RGBA texel path is the packed one's
+         * fallback: one SD shape proves each. PIXEEN_TEST_QUICK (the sanitized CI pass): one SD
+         * shape per kernel; the plain pass runs all with the packed kernel (lavapipe's default). */
+        for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], kernel);
+        check_offsets(ctx, kernel, 3, 5);
+        check_offsets(ctx, kernel, 4, 12);
+        check_offsets(ctx, kernel, 8, 16);
     }
     check_bad_shape(ctx);
+    check_driver_table();
     return gpu_test_finish(ctx);
 }

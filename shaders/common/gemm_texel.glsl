@@ -3,7 +3,8 @@
 // gather there; SSBO and shared loads are per-lane loops — see /work/shared/notes/lavapipe.md).
 //
 // Each invocation owns TM consecutive GEMM rows x TN consecutive columns and walks K in steps of
-// VEC (4: RGBA texels, needs K % 4 == 0 — conv: Cin % 4 == 0; 1: R texels, any K). Arithmetic is
+// VEC (8: PACKED, fp16 pairs in RGBA32UI texels, matmul only, needs K % 8 == 0; 4: RGBA texels,
+// needs K % 4 == 0 — conv: Cin % 4 == 0; 1: R texels, any K). Arithmetic is
 // scalar (vec4 arithmetic is ~2x slower on lavapipe), accumulation fp32.
 // Geometry: invocation i of the dispatch (workgroups split over x/y, see linear_index.glsl) takes
 // row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
@@ -26,8 +27,14 @@ layout(constant_id = 5) const uint KW = 1;
 layout(constant_id = 6) const uint STRIDE = 1;
 layout(constant_id = 7) const uint PAD = 0;
 
+#ifdef PACKED
+// fp16 operands bound as RGBA32UI: one fetch brings 8 consecutive K values (4 half pairs).
+layout(binding = 0) uniform utextureBuffer xs;
+layout(binding = 1) uniform utextureBuffer ws;
+#else
 layout(binding = 0) uniform textureBuffer xs;
 layout(binding = 1) uniform textureBuffer ws;
+#endif
 layout(binding = 2) uniform textureBuffer bs;
 layout(binding = 3) uniform textureBuffer rs;
 layout(std430, binding = 4) writeonly buffer O { T o[]; };
@@ -54,7 +61,41 @@ void main() {
         [[unroll]] for (uint j = 0; j < TN; j++) acc[i][j] = 0.0;
 
     int wb[TN]; // texel index of each column's weight row
-#ifndef CONV
+#if defined(PACKED) && !defined(CONV)
+    // VEC is 8 here: K % 8 == 0 and every row starts on a 16-byte texel. Mesa 25's lavapipe calls
+    // a separately compiled fetch function per texelFetch (Mesa 22 inlines it) and each call spills
+    // the live vector registers: half as many fetches per multiply-add is what counts there.
+    const uint kv = K / 8;
+    [[unroll]] for (uint j = 0; j < TN; j++)
+        wb[j] = int((p.w_off + bz * p.w_bs + min(n0 + j, N - 1) * K) / 8);
+    int xb[TM];
+    [[unroll]] for (uint i = 0; i < TM; i++)
+        xb[i] = int((p.x_off + bz * p.x_bs + min(m0 + i, M - 1) * K) / 8);
+    for (uint k = 0; k < kv; k++) {
+        // Every fetch of the step before its multiply-adds: on Mesa 25 a fetch is a call, and a
+        // call between two FMA blocks spills and reloads what the blocks keep in registers.
+        uvec4 a[TM], bws[TN];
+        [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(k));
+        [[unroll]] for (uint j = 0; j < TN; j++) bws[j] = texelFetch(ws, wb[j] + int(k));
+        [[unroll]] for (uint j = 0; j < TN; j++) {
+            uvec4 bw = bws[j];
+            vec2 b0 = unpackHalf2x16(bw.x), b1 = unpackHalf2x16(bw.y);
+            vec2 b2 = unpackHalf2x16(bw.z), b3 = unpackHalf2x16(bw.w);
+            [[unroll]] for (uint i = 0; i < TM; i++) {
+                vec2 a0 = unpackHalf2x16(a[i].x), a1 = unpackHalf2x16(a[i].y);
+                vec2 a2 = unpackHalf2x16(a[i].z), a3 = unpackHalf2x16(a[i].w);
+                acc[i][j] += a0.x * b0.x;
+                acc[i][j] += a0.y * b0.y;
+                acc[i][j] += a1.x * b1.x;
+                acc[i][j] += a1.y * b1.y;
+                acc[i][j] += a2.x * b2.x;
+                acc[i][j] += a2.y * b2.y;
+                acc[i][j] += a3.x * b3.x;
+                acc[i][j] += a3.y * b3.y;
+            }
+        }
+    }
+#elif !defined(CONV)
     const uint kv = K / VEC;
     [[unroll]] for (uint j = 0; j < TN; j++)
         wb[j] = int((p.w_off + bz * p.w_bs + min(n0 + j, N - 1) * K) / VEC);

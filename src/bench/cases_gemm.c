@@ -268,6 +268,7 @@ static void check_cases(case_list *l, bool convs) {
         if (!convs) {
             add_case(l, "matmul", "odd 37x45->29 bias", (int64_t[12]){KIND_MATMUL, 37, 45, 29, 1}, dt, 0, 0);
             add_case(l, "matmul", "odd 5x8->3", (int64_t[12]){KIND_MATMUL, 5, 8, 3, 0}, dt, 0, 0);
+            add_case(l, "matmul", "odd 37x40->29 bias", (int64_t[12]){KIND_MATMUL, 37, 40, 29, 1}, dt, 0, 0);
         } else {
             add_case(l, "conv2d", "odd conv3x3 b2 7x7 5->6 bias residual",
                      (int64_t[12]){KIND_CONV, 2, 7, 7, 5, 6, 3, 1, 1, 1, 1, 0}, dt, 0, 0);

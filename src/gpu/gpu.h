@@ -136,7 +136,23 @@ typedef struct gpu_tuning {
     uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
     uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
+    uint32_t gemm_packed;              /* PIXEEN_GEMM_PACKED=1|0: fp16 texel GEMM operands fetched 8 values
+                                          per texel (1) or 4 (2); 0: the driver table's choice */
 } gpu_tuning;
+
+/* Per-driver defaults of kernel choices, from measurements (the table in tuning.c: keyed by
+ * VkDriverId and a driverVersion range, never by device name or CPU model). The environment
+ * knobs above override them for bench experiments. Zero fields mean "the operator's default". */
+typedef struct gpu_driver_tuning {
+    const char *name;        /* the row, for logs and bench reports ("lavapipe, Mesa >= 23") */
+    uint32_t gemm_tm, gemm_tn; /* texel GEMM register block (matmul; 0: 16 x 16) */
+    bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
+} gpu_driver_tuning;
+
+/* The row for a device's driver (a row of zeros, named "default", when none matches). The version
+ * is driverVersion, except for Mesa's drivers, whose driverVersion is not Mesa's release (lavapipe
+ * reports 1 on both 22.3 and 25.0): there it is parsed from driverInfo ("Mesa 25.0.7-..."). */
+const gpu_driver_tuning *gpu_driver_tuning_for(const gpu_caps *caps);
 
 /* The knobs of the environment now (what gpu_context_create stores). */
 void gpu_tuning_from_env(gpu_tuning *tuning);
@@ -207,6 +223,7 @@ typedef enum gpu_binding_kind {
     GPU_BIND_TEXEL_F32 = 3,   /* uniform texel buffer, R32F */
     GPU_BIND_TEXEL_F16 = 4,   /* uniform texel buffer, R16F */
     GPU_BIND_TEXEL_U32 = 5,   /* uniform texel buffer, R32UI: raw words (quantized weight blocks) */
+    GPU_BIND_TEXEL_U32X4 = 6, /* uniform texel buffer, RGBA32UI: 16 raw bytes (8 packed fp16 values) */
 } gpu_binding_kind;
 
 #define GPU_MAX_BINDINGS 8

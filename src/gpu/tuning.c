@@ -1,4 +1,6 @@
-/* tuning.c — the tuning knobs of the environment, read once per context (see gpu.h, gpu_tuning). */
+/* tuning.c — the tuning knobs of the environment, read once per context (see gpu.h, gpu_tuning),
+ * and the per-driver table of kernel choices (gpu_driver_tuning_for). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,4 +38,69 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     t->tune_conv2d_count = parse_list(getenv("PIXEEN_TUNE_CONV2D"), t->tune_conv2d, 5);
     const char *dequantize = getenv("PIXEEN_GGUF_DEQUANTIZE");
     t->gguf_dequantize = dequantize && strcmp(dequantize, "1") == 0;
+    const char *packed = getenv("PIXEEN_GEMM_PACKED");
+    if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
+    if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
+}
+
+/* ---- per-driver table ------------------------------------------------------------------------- */
+
+#define MESA_VERSION(major, minor) ((uint32_t)(major) << 22 | (uint32_t)(minor) << 12) /* VK_MAKE_VERSION */
+#define DRIVER_ID_MESA_LLVMPIPE 13u                                                   /* VkDriverId */
+
+typedef struct driver_row {
+    uint32_t driver_id;
+    uint32_t version_min, version_max; /* inclusive; Mesa drivers: MESA_VERSION of the release */
+    gpu_driver_tuning tuning;
+} driver_row;
+
+/* Measured 2026-12-06 on the 2-core AVX-512 machine, both drivers in one session with four builds
+ * sharing the cores (load average 8-11, so single runs vary by ~20%): `pixeen bench`, SD 1.5's
+ * GEGLU linear 2048x320->2560 fp16, single-threaded lavapipe (LP_NUM_THREADS=0, the steadiest under
+ * load), ms per product:
+ *                                    Mesa 22.3.6      Mesa 25.0.7
+ *   16x16, RGBA16F texels (before)    397-483          733-787
+ *   16x16, packed, fetch interleaved  392-529          622-684
+ *   16x16, packed, fetches first      379-388          291-361
+ *   16x8,  packed, fetches first      273              273
+ *   (8x16: 401 / 329; 12x12: 398 / 295; 16x12: 388 / 489)
+ * Default threads, 8192x320->2560: Mesa 22 1155 -> 935 ms, Mesa 25 2023 -> 912 ms; q/k/v
+ * 8192x320->320: Mesa 22 162 -> 99 ms, Mesa 25 279 -> 72 ms (before -> after, same binary).
+ * Why Mesa 25 differs: its lavapipe compiles texel fetches as separate functions and calls one per
+ * texelFetch (`callq *288(%rax)` in GALLIVM_DEBUG=asm), where Mesa 22 inlines a vectorised fetch.
+ * Every call spills the live vector registers (the SysV ABI keeps none across calls): the 16x16
+ * kernel ran at ~0.5x Mesa 22's speed. Fetching 8 fp16 values per call (RGBA32UI, unpacked in
+ * registers) and issuing all of a step's fetches before its multiply-adds (no call between two FMA
+ * blocks) recovers it; Mesa 22 gains from the same kernel, less. */
+static const driver_row driver_rows[] = {
+    /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed. */
+    {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
+     {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
+    /* Mesa 23 and 24: not measured; both neighbours want the same choices. */
+    {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
+     {.name = "lavapipe, Mesa 23-24 (unmeasured)", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
+    /* Mesa 22.3.6 (Debian 12): inlined fetches; the same kernel measured fastest here too. */
+    {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
+     {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
+};
+
+/* Mesa's release from driverInfo ("Mesa 22.3.6", "Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"), encoded
+ * as MESA_VERSION; 0 when driverInfo names no Mesa release. */
+static uint32_t mesa_release(const char *info) {
+    unsigned major = 0, minor = 0;
+    const char *at = strstr(info, "Mesa ");
+    if (!at || sscanf(at + 5, "%u.%u", &major, &minor) != 2 || major > 1000 || minor > 1000) return 0;
+    return MESA_VERSION(major, minor);
+}
+
+const gpu_driver_tuning *gpu_driver_tuning_for(const gpu_caps *caps) {
+    static const gpu_driver_tuning none = {.name = "default"};
+    uint32_t driver_id = caps->driver_id, driver_version = caps->driver_version;
+    if (driver_id == DRIVER_ID_MESA_LLVMPIPE) driver_version = mesa_release(caps->driver_info);
+    for (size_t i = 0; i < sizeof driver_rows / sizeof driver_rows[0]; i++) {
+        const driver_row *r = &driver_rows[i];
+        if (r->driver_id == driver_id && driver_version >= r->version_min && driver_version <= r->version_max)
+            return &r->tuning;
+    }
+    return &none;
 }

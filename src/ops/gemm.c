@@ -23,11 +23,17 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
     if (knobs->kernel_variant == GPU_KERNEL_TILED) t.variant = OP_GEMM_TILED;
     if (override && override->variant) t.variant = override->variant;
     if (t.variant == OP_GEMM_TEXEL) {
-        /* 16 x 16 outputs per invocation (256 fp32 accumulators): measured best on lavapipe among
+        /* Convolutions (and matmuls on drivers without a table row): 16 x 16 outputs per invocation
+         * (256 fp32 accumulators): measured best on Mesa 22's lavapipe among
          * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 8 invocations
          * per workgroup = one subgroup: as fast as 16..64 here, the most workgroups for lavapipe's
          * static split over threads, and one pipeline for every problem size. */
         t.tm = 16, t.tn = 16, t.wg = 8;
+        /* The driver table's choices (src/gpu/tuning.c: measured per driver version). The
+         * packed block applies to matmul only: conv2d_texel reads RGBA16F texels. */
+        const gpu_driver_tuning *row = gpu_driver_tuning_for(caps);
+        if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
+        t.packed = knobs->gemm_packed ? knobs->gemm_packed : !conv && row->gemm_packed ? 1 : 2;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
@@ -44,6 +50,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         if (override->bm) t.bm = override->bm;
         if (override->bn) t.bn = override->bn;
         if (override->bk) t.bk = override->bk;
+        if (override->packed) t.packed = override->packed;
     }
     /* Legal set: register blocks up to 16 x 16 (more spills), workgroups within the device's limit,
      * tiled shared memory within the device's. */
@@ -100,6 +107,7 @@ static gpu_binding align_range(const gpu_caps *caps, gemm_range r, uint32_t esiz
 }
 
 static gpu_binding_kind texel_kind(tensor_dtype dtype, uint32_t vec) {
+    if (vec == 8) return GPU_BIND_TEXEL_U32X4;
     if (vec == 4) return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
     return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
 }
@@ -129,7 +137,9 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     uint64_t groups;
     uint32_t vec = job->vec;
     if (variant == OP_GEMM_TEXEL) {
-        if (push.x_off % vec || push.w_off % vec) vec = 1; /* a window start that breaks RGBA texels */
+        /* A window start that breaks the texels: the next narrower ones. */
+        if (vec == 8 && (push.x_off % 8 || push.w_off % 8)) vec = 4;
+        if (push.x_off % vec || push.w_off % vec) vec = 1;
         /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
          * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
          * distinct pipelines. */
@@ -143,7 +153,7 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         uint32_t wg = t->wg;
         while (wg > 8 && invocations * job->batches / wg < 32) wg /= 2;
         groups = (invocations + wg - 1) / wg;
-        stem = job->shader_texel;
+        stem = vec == 8 ? job->shader_texel_packed : job->shader_texel;
         desc.bindings[0] = texel_kind(job->dtype, vec);
         desc.bindings[1] = texel_kind(job->w_dtype, vec);
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);

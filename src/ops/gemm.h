@@ -12,8 +12,10 @@
  *          read from storage buffers: the path for real GPUs.
  * The variant is chosen per device (caps.is_lavapipe picks texel) and can be forced with
  * PIXEEN_KERNEL_VARIANT=texel|tiled (tests use this to prove both on lavapipe). Tile sizes are
- * specialization constants; defaults per device, overridable with PIXEEN_TUNE_MATMUL /
- * PIXEEN_TUNE_CONV2D (see op_gemm_tuning_get).
+ * specialization constants; defaults per driver (gpu_driver_tuning_for's table), overridable with
+ * PIXEEN_TUNE_MATMUL / PIXEEN_TUNE_CONV2D (see op_gemm_tuning_get). The texel matmul has a packed
+ * form for fp16 x and w (8 values per RGBA32UI fetch, K % 8 == 0), chosen by the same table or
+ * PIXEEN_GEMM_PACKED.
  *
  * dtypes: x, residual and out share one dtype (fp16 or fp32); w and bias are fp16 or fp32 each
  * (checkpoint weights are fp16; a per-batch w may be an fp32 activation). Tensors larger than
@@ -39,10 +41,12 @@ typedef struct op_gemm_tuning {
     op_gemm_variant variant;
     uint32_t tm, tn, wg; /* texel (lavapipe default 16, 16, 8) */
     uint32_t bm, bn, bk; /* tiled (default 64, 64, 16 with tm = tn = 4) */
+    uint32_t packed;     /* texel, fp16 operands: 1 fetch 8 values per texel (RGBA32UI), 2 never;
+                            0 device default (gpu_tuning's table) */
 } op_gemm_tuning;
 
 /* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
- * defaults, then $PIXEEN_KERNEL_VARIANT, then $PIXEEN_TUNE_MATMUL / $PIXEEN_TUNE_CONV2D as
+ * defaults (the driver table's for the texel matmul), then $PIXEEN_KERNEL_VARIANT, $PIXEEN_GEMM_PACKED, then $PIXEEN_TUNE_MATMUL / $PIXEEN_TUNE_CONV2D as
  * "TM,TN,WG" (texel) or "BM,BN,BK,TM,TN" (tiled), then `override` fields that are non-zero
  * (override may be NULL). Sizes are clamped to the legal set (tm, tn in 1..16; bm % tm == 0 ...). */
 op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_gemm_tuning *override);
@@ -99,9 +103,11 @@ typedef struct gemm_range {
 typedef struct gemm_job {
     /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
     const char *shader_texel, *shader_tiled;
+    const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8); NULL: none */
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
-    uint32_t vec;                         /* texel: 4 (RGBA texels along K) or 1 */
+    uint32_t vec;                         /* texel: 8 (packed fp16, shader_texel_packed), 4 (RGBA
+                                             texels along K) or 1 */
     uint32_t batches;                     /* gl_WorkGroupID.z range */
     gemm_range x, w, bias, res, out;
     gemm_push push;

@@ -33,9 +33,12 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     op_gemm_tuning t = op_gemm_tuning_get(ctx, false, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
     uint32_t vec = K % 4 == 0 && x->offset % (4 * es) == 0 && w->offset % (4 * wes) == 0 ? 4 : 1;
+    bool packed = t.packed == 1 && x->dtype == DTYPE_F16 && w->dtype == DTYPE_F16 && K % 8 == 0 &&
+                  x->offset % 16 == 0 && w->offset % 16 == 0;
     uint64_t w_batch_bytes = (uint64_t)N * K * wes;
     uint64_t limit;
     op_gemm_variant variant = gemm_pick_variant(ctx, &t, vec, w_batch_bytes, w->dtype, &limit);
+    if (packed && variant == OP_GEMM_TEXEL) vec = 8;
     if (w_batch_bytes > limit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                                "ops: matmul: weight of %lld x %lld is %llu bytes, over one binding's %llu",
@@ -56,6 +59,7 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         .vec = vec,
         .shader_texel = OP_SHADER(MATMUL_TEXEL, x->dtype),
         .shader_tiled = OP_SHADER(MATMUL_TILED, x->dtype),
+        .shader_texel_packed = op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED),
         .kh = 1, .kw = 1, .stride = 1, .pad = 0,
     };
     job.push.N = (uint32_t)N;

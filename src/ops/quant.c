@@ -138,8 +138,12 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
     if (rows_max > 64) rows_max = rows_max / 64 * 64;
 
     gpu_pipeline_desc desc = {.binding_count = 5, .push_size = sizeof(gemm_push)};
-    desc.shader = OP_SHADER(MATMUL_Q_TEXEL, x->dtype);
-    desc.bindings[0] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+    /* fp16 x whose rows start on 16-byte texels (K % 32 == 0 keeps every window's start there):
+     * 8 values per fetch (RGBA32UI), the driver table's packed choice as in the fp16 matmul. */
+    bool packed = x->dtype == DTYPE_F16 && x->offset % 16 == 0 && t.variant == OP_GEMM_TEXEL && t.packed == 1;
+    uint32_t x_texel = packed ? 8 : 4; /* elements per x texel */
+    desc.shader = packed ? op_shader_name(SHADER_MATMUL_Q_TEXEL_F16_PACKED) : OP_SHADER(MATMUL_Q_TEXEL, x->dtype);
+    desc.bindings[0] = packed ? GPU_BIND_TEXEL_U32X4 : x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
     desc.bindings[1] = GPU_BIND_TEXEL_U32;
     tensor_dtype bd = bias ? bias->dtype : x->dtype;
     desc.bindings[2] = bd == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
@@ -172,12 +176,12 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
         else if (ok)
             ok = bind_aligned(caps, x->buffer, x->offset, es, es, false, &b[3], &push.r_off);
         if (ok) ok = bind_aligned(caps, out->buffer, o_off, o_bytes, es, true, &b[4], &push.o_off);
-        if (!ok || push.x_off % 4) {
+        if (!ok || push.x_off % x_texel) {
             op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: quantized matmul: operands not aligned to texels"));
             return;
         }
         /* texel bindings must be whole texels */
-        b[0].size = b[0].size / (4 * es) * (4 * es);
+        b[0].size = b[0].size / (x_texel * es) * (x_texel * es);
         b[1].size = b[1].size / 4 * 4;
         push.ntiles = (push.N + tn - 1) / tn;
         uint64_t invocations = (uint64_t)((push.M + tm - 1) / tm) * push.ntiles;
