@@ -60,7 +60,7 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
         op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype)) {
         /* Winograd F(2x2, 3x3) where it measured faster (src/ops/conv2d_winograd.h). The weight
          * transform is part of the recording, so it always reads the current weights (LoRA). */
-        op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
+        op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, B, H, W, Cin, Cout, g->act);
         tensor u = nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, g->act, 1, &s.v);
         tensor m = nn_alloc_dtype(g, g->act, 1, &s.m);
         if (recording(g)) {
