@@ -2,9 +2,11 @@
  * the direct convolution's plain-C reference (ref_conv2d_rows, double accumulation), fp32 and fp16
  * activations: odd sizes (one pixel, odd heights and widths that cut a 2x2 tile, batch 2, bias and
  * residual on and off) and the SD 1.5 UNet / VAE shapes (sampled output pixels, as test_op_conv2d).
- * The GEMM in the middle runs on both tilings (texel and tiled, through PIXEEN_KERNEL_VARIANT).
- * Also: the speed rule's choice is a pure function of the shape (off below the tile threshold,
- * off for Cin % 4), and PIXEEN_CONV_WINOGRAD=0 turns it off. */
+ * The GEMM in the middle runs on both tilings (texel and tiled, the context's kernel_variant).
+ * Passes: small scratch forces several passes over the tiles (odd sizes, the last pass short, and
+ * a real VAE channel count). Also: the speed rule's choice is a pure function of the shape (off
+ * below the tile threshold, off for Cin % 4), and the tuning's conv_winograd
+ * (PIXEEN_CONV_WINOGRAD) turns it off or forces it. */
 #include <stdlib.h>
 
 #include "gpu_test.h"
@@ -38,7 +40,7 @@ static void round_f16(float *x, size_t n) {
 }
 
 static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
-    setenv("PIXEEN_KERNEL_VARIANT", variant, 1);
+    gpu_context_tuning_edit(ctx)->kernel_variant = strcmp(variant, "tiled") == 0 ? GPU_KERNEL_TILED : GPU_KERNEL_TEXEL;
     size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * 9 * c->Cin);
     size_t npix = (size_t)(c->B * c->H * c->W), no = npix * (size_t)c->Cout, cout = (size_t)c->Cout;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *bias = malloc(cout * 4), *res = malloc(no * 4);
@@ -100,9 +102,10 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
 }
 
-/* The choice: a function of the shape and the environment only. */
+/* The choice: a function of the shape and the context's tuning only. */
 static void check_choice(gpu_context *ctx) {
-    unsetenv("PIXEEN_CONV_WINOGRAD");
+    gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
+    knobs->conv_winograd = GPU_WINOGRAD_AUTO;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, DTYPE_F16, DTYPE_F16));   /* 32 tiles */
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16)); /* 8 tiles */
@@ -116,11 +119,22 @@ static void check_choice(gpu_context *ctx) {
     CHECK(big.tiles == 128 * 128 && big.chunk < big.tiles && big.chunk > big.tiles / 4);
     CHECK(big.v * 2 <= (64 << 20) && big.m <= big.v);
     CHECK(op_conv2d_winograd_sizes(ctx, 1, 256, 256, 128, 128, DTYPE_F16).chunk == 128 * 128);
-    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
+    knobs->conv_winograd = GPU_WINOGRAD_OFF;
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
-    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
+    knobs->conv_winograd = GPU_WINOGRAD_FORCED;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16));
+    knobs->conv_winograd = GPU_WINOGRAD_AUTO;
+    /* the environment, as a new context reads it */
+    gpu_tuning from_env;
+    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_OFF);
+    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_FORCED);
     unsetenv("PIXEEN_CONV_WINOGRAD");
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_AUTO);
 }
 
 int main(void) {
@@ -154,6 +168,6 @@ int main(void) {
          * pass (PIXEEN_TEST_QUICK) runs one SD shape per tiling. */
         for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variants[v]);
     }
-    unsetenv("PIXEEN_KERNEL_VARIANT");
+    gpu_context_tuning_edit(ctx)->kernel_variant = GPU_KERNEL_AUTO;
     return gpu_test_finish(ctx);
 }

@@ -128,6 +128,12 @@ typedef enum gpu_kernel_variant {
     GPU_KERNEL_TILED = 2, /* PIXEEN_KERNEL_VARIANT=tiled */
 } gpu_kernel_variant;
 
+typedef enum gpu_winograd_choice {
+    GPU_WINOGRAD_AUTO = 0,   /* where it measured faster (op_conv2d_winograd_wanted) */
+    GPU_WINOGRAD_OFF = 1,    /* PIXEEN_CONV_WINOGRAD=0: the direct implicit GEMM everywhere */
+    GPU_WINOGRAD_FORCED = 2, /* PIXEEN_CONV_WINOGRAD=1: wherever it can run (tests) */
+} gpu_winograd_choice;
+
 typedef struct gpu_tuning {
     bool no_vec4;                      /* PIXEEN_NO_VEC4 set: scalar activation kernels only */
     gpu_kernel_variant kernel_variant; /* PIXEEN_KERNEL_VARIANT */
@@ -136,12 +142,16 @@ typedef struct gpu_tuning {
     uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
     uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
+    gpu_winograd_choice conv_winograd; /* PIXEEN_CONV_WINOGRAD */
 } gpu_tuning;
 
 /* The knobs of the environment now (what gpu_context_create stores). */
 void gpu_tuning_from_env(gpu_tuning *tuning);
 /* The context's knobs, as read when it was created. */
 const gpu_tuning *gpu_context_tuning(const gpu_context *ctx);
+/* The same, to change: for tests and A/B tools that compare choices within one context. Affects
+ * what is recorded afterwards only. */
+gpu_tuning *gpu_context_tuning_edit(gpu_context *ctx);
 
 /* Validation messages (errors and warnings) counted since process start; tests fail on any. */
 uint32_t gpu_validation_message_count(void);

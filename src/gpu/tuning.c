@@ -36,4 +36,7 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     t->tune_conv2d_count = parse_list(getenv("PIXEEN_TUNE_CONV2D"), t->tune_conv2d, 5);
     const char *dequantize = getenv("PIXEEN_GGUF_DEQUANTIZE");
     t->gguf_dequantize = dequantize && strcmp(dequantize, "1") == 0;
+    const char *winograd = getenv("PIXEEN_CONV_WINOGRAD");
+    if (winograd && strcmp(winograd, "0") == 0) t->conv_winograd = GPU_WINOGRAD_OFF;
+    if (winograd && strcmp(winograd, "1") == 0) t->conv_winograd = GPU_WINOGRAD_FORCED;
 }

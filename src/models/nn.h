@@ -29,10 +29,22 @@ typedef struct nn_weight {
     tensor t;     /* fp16; conv kernels reordered to [Cout, kh, kw, Cin] */
 } nn_weight;
 
+/* Winograd-transformed 3x3 kernels (G g G^T, [16, Cout, Cin]; src/ops/conv2d_winograd.h), made
+ * at first use by nn_conv2d and kept with the weights, so a step replays no weight transform.
+ * Per weight one tensor for fp16 and one for fp32 activations (the transform is stored in the
+ * activation dtype); buffer NULL until used. Costs 16/9 of the kernels that take Winograd, in the
+ * activation dtype. Anything that changes a weight in place (LoRA) calls nn_weights_winograd_refresh. */
+typedef struct nn_winograd_cache {
+    tensor *u;      /* [2 * count]: u[2 i] for fp16 activations, u[2 i + 1] for fp32 */
+    size_t count;
+    uint64_t bytes; /* device memory held */
+} nn_winograd_cache;
+
 typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
+    nn_winograd_cache *winograd; /* NULL (tables built by hand, plans): the transform runs every step */
     size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
     /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
      * whose token_side_index >= 0 take that row of token_side instead of their token's embedding. */
@@ -44,6 +56,9 @@ typedef struct nn_weights {
  * (the file is never read whole into memory). 4-D convolution kernels are reordered for NHWC. */
 pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_component component, nn_weights *out);
 void nn_weights_free(nn_weights *w);
+/* Recomputes every transformed kernel cached in w->winograd from the current weights, in place
+ * (recordings that read them stay valid), in one submit. For after an in-place weight change. */
+pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w);
 
 /* ---- the activation arena ---- */
 
@@ -90,6 +105,12 @@ tensor nn_weight_get(nn_graph *g, const char *prefix, const char *suffix, uint32
 bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
 /* The stored weight `<prefix>.<suffix>`, or NULL (no error). */
 const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix);
+
+/* The Winograd-transformed kernel of `stored` (a weight of g's table, [Cout, Cin, 3, 3] reordered
+ * to [Cout, 3, 3, Cin]) for g's activation dtype, from the table's cache: made now (one submit)
+ * when absent. Fails the graph and returns an empty tensor on error. Recording pass only, and only
+ * when g->weights->winograd is set. */
+tensor nn_winograd_weight(nn_graph *g, const tensor *stored);
 
 /* Sets the graph's status (first error wins) and returns it. */
 pixeen_status nn_fail(nn_graph *g, pixeen_status status);

@@ -67,10 +67,10 @@ bool op_conv2d_winograd_supported(const gpu_context *ctx, int64_t B, int64_t H, 
 
 bool op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
                                tensor_dtype act, tensor_dtype w_dtype) {
-    const char *env = getenv("PIXEEN_CONV_WINOGRAD");
-    if (env && strcmp(env, "0") == 0) return false;
+    gpu_winograd_choice choice = ctx ? gpu_context_tuning(ctx)->conv_winograd : GPU_WINOGRAD_AUTO;
+    if (choice == GPU_WINOGRAD_OFF) return false;
     if (!op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, w_dtype)) return false;
-    if (env && strcmp(env, "1") == 0) return true;
+    if (choice == GPU_WINOGRAD_FORCED) return true;
     return op_conv2d_winograd_sizes(ctx, B, H, W, Cin, Cout, act).tiles >= MIN_TILES && Cin >= MIN_CIN;
 }
 

@@ -36,8 +36,8 @@ op_winograd_sizes op_conv2d_winograd_sizes(const gpu_context *ctx, int64_t B, in
 /* Whether the Winograd path handles this convolution on ctx's device and should be used instead of
  * the direct implicit GEMM: a 3x3 stride-1 pad-1 kernel, Cin and Cout multiples of 4, fp16 or fp32,
  * u, x and out within one binding, and a problem where it measured faster (enough tiles to
- * amortise the transforms; see conv2d_winograd.c). $PIXEEN_CONV_WINOGRAD=0 turns it off, =1 forces
- * it wherever it can run (tests). */
+ * amortise the transforms; see conv2d_winograd.c). The context's tuning (gpu_tuning.conv_winograd,
+ * $PIXEEN_CONV_WINOGRAD when it was created) can turn it off or force it wherever it can run. */
 bool op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
                                tensor_dtype act, tensor_dtype w_dtype);
 /* The same without the speed rule: only whether it can run. */
