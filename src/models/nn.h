@@ -85,6 +85,7 @@ typedef struct nn_graph {
     tensor_dtype act;         /* activation dtype (fp16 default, fp32 for parity) */
     pixeen_status status;     /* first error (sticky) */
     double flops;             /* planning pass: 2 x multiply-adds of the products and attentions planned */
+    uint64_t winograd_bytes;  /* planning pass: transformed kernels its convolutions read from the weights' cache */
 } nn_graph;
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
@@ -177,6 +178,7 @@ void nn_program_free(nn_program *prog);
 typedef struct nn_plan {
     uint64_t arena_bytes, largest_bytes;
     double flops;
+    uint64_t winograd_bytes; /* the Winograd kernels it would add to the weights' cache (when it has one) */
 } nn_plan;
 pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out);
 

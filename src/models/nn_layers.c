@@ -63,6 +63,7 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
          * LoRA merges); a table without one (built by hand) transforms in every step. */
         op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, B, H, W, Cin, Cout, g->act);
         bool cached = g->weights->winograd != NULL;
+        if (cached && !g->rec) g->winograd_bytes += (uint64_t)s.u * dtype_size(g->act);
         tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, g->act, 1, &s.v);
         tensor m = nn_alloc_dtype(g, g->act, 1, &s.m);
         if (recording(g)) {
