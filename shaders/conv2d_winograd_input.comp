@@ -5,7 +5,8 @@
 // V = B^T d B, stored as 16 matrices V[k][t][c] (k = 4i + j) so the products with the transformed
 // weights are one batched matrix product of 16 batches.
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-// One invocation per (tile, channel quad); consecutive invocations take consecutive quads of one
+// A pass covers tiles t0 .. t0 + tiles - 1 (large images take several: the scratch V stays within
+// one binding). One invocation per (tile, channel quad); consecutive invocations take consecutive quads of one
 // tile, so the 16 stores of a workgroup are contiguous runs. fp32 arithmetic (exact for fp16
 // inputs: sums of at most 4 values of the same binade range).
 // Bindings: 0 x (texel RGBA, NHWC), 1 V (storage of V4 = vec4 or f16vec4, written).
@@ -25,17 +26,18 @@ layout(push_constant) uniform Push {
     uint H, W;     // input (= output) size
     uint c4;       // Cin / 4
     uint th, tw;   // tiles per column / row: ceil(H / 2), ceil(W / 2)
-    uint tiles;    // T = B * th * tw
+    uint tiles;    // tiles of this pass (V holds them: V[k][t - t0][c])
     uint x_off;    // texels (4 channels) from the start of the x binding
     uint v_off;    // quads from the start of the V binding
+    uint t0;       // the pass's first tile (of B * th * tw)
 } p;
 
 void main() {
     const uint c4 = p.c4, T = p.tiles, H = p.H, W = p.W, tw = p.tw, th = p.th;
     uint idx = linear_group_index() * 64 + gl_LocalInvocationID.x;
     if (idx >= T * c4) return;
-    uint t = idx / c4, c = idx - t * c4;
-    uint per = th * tw, b = t / per, r = t - b * per, ty = r / tw, tx = r - ty * tw;
+    uint t = idx / c4, c = idx - t * c4, tg = p.t0 + t;
+    uint per = th * tw, b = tg / per, r = tg - b * per, ty = r / tw, tx = r - ty * tw;
     int iy0 = int(2 * ty) - 1, ix0 = int(2 * tx) - 1;
     vec4 d[4][4];
     [[unroll]] for (int i = 0; i < 4; i++) {

@@ -4,7 +4,7 @@
 // pixels Y = A^T M A, plus bias and residual (the direct convolution's epilogue), written NHWC;
 // pixels past an odd-sized edge are dropped.
 //   A^T = [1 1 1 0; 0 1 -1 -1]
-// One invocation per (tile, output-channel quad). fp32 arithmetic.
+// A pass covers tiles t0 .. t0 + tiles - 1. One invocation per (tile, output-channel quad). fp32 arithmetic.
 // Bindings: 0 M (texel RGBA), 1 bias (R texel), 2 residual (texel RGBA), 3 out (storage of V4,
 // written). Bias/residual are bound to a harmless range when flags lack them.
 // @variant _f32 -DV4=vec4
@@ -25,20 +25,21 @@ layout(push_constant) uniform Push {
     uint H, W;     // output size
     uint n4;       // Cout / 4
     uint th, tw;   // tiles per column / row
-    uint tiles;    // T
+    uint tiles;    // tiles of this pass (M holds them: M[k][t - t0][n])
     uint m_off;    // texels from the start of the M binding
     uint b_off;    // elements from the start of the bias binding
     uint r_off;    // texels from the start of the residual binding
     uint o_off;    // quads from the start of the out binding
     uint flags;    // 1: bias, 2: residual
+    uint t0;       // the pass's first tile (of B * th * tw)
 } p;
 
 void main() {
     const uint n4 = p.n4, T = p.tiles, H = p.H, W = p.W, tw = p.tw, th = p.th;
     uint idx = linear_group_index() * 64 + gl_LocalInvocationID.x;
     if (idx >= T * n4) return;
-    uint t = idx / n4, c = idx - t * n4;
-    uint per = th * tw, b = t / per, r = t - b * per, ty = r / tw, tx = r - ty * tw;
+    uint t = idx / n4, c = idx - t * n4, tg = p.t0 + t;
+    uint per = th * tw, b = tg / per, r = tg - b * per, ty = r / tw, tx = r - ty * tw;
     const uint stride = T * n4;
     int m0 = int(p.m_off + t * n4 + c);
     vec4 m[4][4];

@@ -2,9 +2,11 @@
  * the direct convolution's plain-C reference (ref_conv2d_rows, double accumulation), fp32 and fp16
  * activations: odd sizes (one pixel, odd heights and widths that cut a 2x2 tile, batch 2, bias and
  * residual on and off) and the SD 1.5 UNet / VAE shapes (sampled output pixels, as test_op_conv2d).
- * The GEMM in the middle runs on both tilings (texel and tiled, through PIXEEN_KERNEL_VARIANT).
- * Also: the speed rule's choice is a pure function of the shape (off below the tile threshold,
- * off for Cin % 4), and PIXEEN_CONV_WINOGRAD=0 turns it off. */
+ * The GEMM in the middle runs on both tilings (texel and tiled, the context's kernel_variant).
+ * Passes: small scratch forces several passes over the tiles (odd sizes, the last pass short, and
+ * a real VAE channel count). Also: the speed rule's choice is a pure function of the shape (off
+ * below the tile threshold, off for Cin % 4), and the tuning's conv_winograd
+ * (PIXEEN_CONV_WINOGRAD) turns it off or forces it. */
 #include <stdlib.h>
 
 #include "gpu_test.h"
@@ -30,6 +32,7 @@ typedef struct wino_case {
     bool bias, residual;
     tensor_dtype dtype;
     bool sample;
+    int64_t pass_tiles; /* scratch for this many tiles per pass (0: what op_conv2d_winograd_sizes says) */
 } wino_case;
 
 static void round_f16(float *x, size_t n) {
@@ -37,7 +40,7 @@ static void round_f16(float *x, size_t n) {
 }
 
 static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
-    setenv("PIXEEN_KERNEL_VARIANT", variant, 1);
+    gpu_context_tuning_edit(ctx)->kernel_variant = strcmp(variant, "tiled") == 0 ? GPU_KERNEL_TILED : GPU_KERNEL_TEXEL;
     size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * 9 * c->Cin);
     size_t npix = (size_t)(c->B * c->H * c->W), no = npix * (size_t)c->Cout, cout = (size_t)c->Cout;
     float *x = malloc(nx * 4), *w = malloc(nw * 4), *bias = malloc(cout * 4), *res = malloc(no * 4);
@@ -49,7 +52,8 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     test_fill_random(res, no, seed + 3, -1, 1);
     if (c->dtype == DTYPE_F16) round_f16(x, nx), round_f16(res, no);
     round_f16(w, nw), round_f16(bias, cout); /* weights and bias are fp16 on the GPU */
-    op_winograd_sizes s = op_conv2d_winograd_sizes(c->B, c->H, c->W, c->Cin, c->Cout);
+    op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype);
+    if (c->pass_tiles) s.v = 16 * c->pass_tiles * c->Cin, s.m = 16 * c->pass_tiles * c->Cout; /* several passes */
     tensor tx = gpu_test_tensor(ctx, c->dtype, x, (int64_t)nx), tw = gpu_test_tensor(ctx, DTYPE_F16, w, (int64_t)nw);
     tensor tb = gpu_test_tensor(ctx, DTYPE_F16, bias, c->Cout), tr = gpu_test_tensor(ctx, c->dtype, res, (int64_t)no);
     tensor to = gpu_test_tensor(ctx, c->dtype, NULL, (int64_t)no);
@@ -84,7 +88,7 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     double K = (double)(9 * c->Cin);
     double tol = 4 * TOL_ACC_PER_K * K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref * 4 / 2048 : 0);
     double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
-    printf("winograd %-5s %-22s B=%lld %lldx%lld %lld->%lld %s%s%s (%u dispatches): max_abs %.3g (%.2f ulp of max|ref| "
+    printf("winograd %-5s %-26s B=%lld %lldx%lld %lld->%lld %s%s%s (%u dispatches): max_abs %.3g (%.2f ulp of max|ref| "
            "in fp16; tol %.3g) nmse %.3g (tol %.0e)\n",
            variant, c->what, (long long)c->B, (long long)c->H, (long long)c->W, (long long)c->Cin,
            (long long)c->Cout, c->dtype == DTYPE_F16 ? "f16" : "f32", c->bias ? " +bias" : "",
@@ -98,21 +102,39 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
 }
 
-/* The choice: a function of the shape and the environment only. */
+/* The choice: a function of the shape and the context's tuning only. */
 static void check_choice(gpu_context *ctx) {
-    unsetenv("PIXEEN_CONV_WINOGRAD");
+    gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
+    knobs->conv_winograd = GPU_WINOGRAD_AUTO;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, DTYPE_F16, DTYPE_F16));   /* 32 tiles */
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16)); /* 8 tiles */
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, DTYPE_F16, DTYPE_F16));   /* conv_in */
     CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 3, 320, DTYPE_F16, DTYPE_F16));   /* Cin % 4 */
     CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 128, 3, DTYPE_F16, DTYPE_F16));   /* Cout % 4 */
-    CHECK(!op_conv2d_winograd_supported(ctx, 1, 1024, 1024, 128, 128, DTYPE_F32, DTYPE_F16)); /* v > a binding */
-    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
+    CHECK(!op_conv2d_winograd_supported(ctx, 1, 1024, 1024, 128, 128, DTYPE_F32, DTYPE_F16)); /* x > a binding */
+    /* The VAE's 256-channel 256x256 convolution: passes that keep v and m within 64 MiB. */
+    CHECK(op_conv2d_winograd_wanted(ctx, 1, 256, 256, 256, 256, DTYPE_F16, DTYPE_F16));
+    op_winograd_sizes big = op_conv2d_winograd_sizes(ctx, 1, 256, 256, 256, 128, DTYPE_F16);
+    CHECK(big.tiles == 128 * 128 && big.chunk < big.tiles && big.chunk > big.tiles / 4);
+    CHECK(big.v * 2 <= (64 << 20) && big.m <= big.v);
+    CHECK(op_conv2d_winograd_sizes(ctx, 1, 256, 256, 128, 128, DTYPE_F16).chunk == 128 * 128);
+    knobs->conv_winograd = GPU_WINOGRAD_OFF;
     CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
-    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
+    knobs->conv_winograd = GPU_WINOGRAD_FORCED;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16));
+    knobs->conv_winograd = GPU_WINOGRAD_AUTO;
+    /* the environment, as a new context reads it */
+    gpu_tuning from_env;
+    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_OFF);
+    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_FORCED);
     unsetenv("PIXEEN_CONV_WINOGRAD");
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_AUTO);
 }
 
 int main(void) {
@@ -120,21 +142,24 @@ int main(void) {
     const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
     check_choice(ctx);
     const wino_case odd[] = {
-        {"one pixel", 1, 1, 1, 4, 4, true, true, F32, false},
-        {"odd H and W", 1, 5, 7, 8, 12, true, false, F32, false},
-        {"odd H, even W, batch 2", 2, 7, 6, 12, 8, false, true, F16, false},
-        {"even H, odd W", 1, 6, 9, 4, 20, true, true, F16, false},
-        {"2x1 image", 2, 2, 1, 16, 4, true, false, F32, false},
-        {"odd everything f16", 2, 13, 17, 12, 36, true, true, F16, false},
+        {"one pixel", 1, 1, 1, 4, 4, true, true, F32, false, 0},
+        {"odd H and W", 1, 5, 7, 8, 12, true, false, F32, false, 0},
+        {"odd H, even W, batch 2", 2, 7, 6, 12, 8, false, true, F16, false, 0},
+        {"even H, odd W", 1, 6, 9, 4, 20, true, true, F16, false, 0},
+        {"2x1 image", 2, 2, 1, 16, 4, true, false, F32, false, 0},
+        {"odd everything f16", 2, 13, 17, 12, 36, true, true, F16, false, 0},
+        {"5 passes, last short f16", 2, 13, 17, 12, 36, true, true, F16, false, 29},
+        {"3 passes of 1 tile f32", 1, 3, 5, 8, 4, true, true, F32, false, 1},
     };
     /* Real SD 1.5 shapes, the cheapest first (the tiled and quick passes run only that one). */
     const wino_case sd[] = {
-        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, true, true, F16, true},
-        {"SD conv 320 64x64", 2, 64, 64, 320, 320, true, true, F16, true},
-        {"SD up 2560->1280 8x8", 2, 8, 8, 2560, 1280, true, false, F16, true},
-        {"SD conv_in 4->320", 2, 64, 64, 4, 320, true, false, F16, true},
-        {"VAE conv 512 64x64", 1, 64, 64, 512, 512, true, true, F16, true},
-        {"SD conv 320 32x32 f32", 2, 32, 32, 320, 320, true, true, F32, true},
+        {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, true, true, F16, true, 0},
+        {"SD conv 320 64x64", 2, 64, 64, 320, 320, true, true, F16, true, 0},
+        {"SD up 2560->1280 8x8", 2, 8, 8, 2560, 1280, true, false, F16, true, 0},
+        {"SD conv_in 4->320", 2, 64, 64, 4, 320, true, false, F16, true, 0},
+        {"VAE conv 512 64x64", 1, 64, 64, 512, 512, true, true, F16, true, 0},
+        {"SD conv 320 32x32 f32", 2, 32, 32, 320, 320, true, true, F32, true, 0},
+        {"VAE 256->128 in 3 passes", 1, 40, 40, 256, 128, true, false, F16, true, 150},
     };
     const char *variants[] = {"texel", "tiled"};
     for (int v = 0; v < 2; v++) {
@@ -143,6 +168,6 @@ int main(void) {
          * pass (PIXEEN_TEST_QUICK) runs one SD shape per tiling. */
         for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variants[v]);
     }
-    unsetenv("PIXEEN_KERNEL_VARIANT");
+    gpu_context_tuning_edit(ctx)->kernel_variant = GPU_KERNEL_AUTO;
     return gpu_test_finish(ctx);
 }

@@ -102,9 +102,12 @@ int main(int argc, char **argv) {
            mib(step.largest_bytes), step.flops * 1e-9);
     printf("  arena    VAE decode%s  %9.1f MiB   largest activation %7.1f MiB   %8.1f GFLOP\n", vae_fp32 ? " fp32" : "     ",
            mib(decode.arena_bytes), mib(decode.largest_bytes), decode.flops * 1e-9);
-    printf("  total    weights %.1f MiB + arenas %.1f MiB = %.2f GiB\n", mib(weights),
-           mib(step.arena_bytes + decode.arena_bytes),
-           (double)(weights + step.arena_bytes + decode.arena_bytes) / (1 << 30));
+    uint64_t winograd = step.winograd_bytes + decode.winograd_bytes;
+    printf("  weights  Winograd kernels%9.1f MiB   (transformed 3x3 kernels: UNet %.1f, VAE decoder %.1f)\n",
+           mib(winograd), mib(step.winograd_bytes), mib(decode.winograd_bytes));
+    printf("  total    weights %.1f MiB + Winograd kernels %.1f MiB + arenas %.1f MiB = %.2f GiB\n", mib(weights),
+           mib(winograd), mib(step.arena_bytes + decode.arena_bytes),
+           (double)(weights + winograd + step.arena_bytes + decode.arena_bytes) / (1 << 30));
     model_close(m);
     return 0;
 }

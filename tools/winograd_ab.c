@@ -74,14 +74,9 @@ int main(int argc, char **argv) {
         if (st == PIXEEN_OK)
             st = fill(ctx, m->act, 3, (const int64_t[]){2, 77, in.unet->cross_attention_dim}, 2, false, &in.context);
     }
-    const char *saved = getenv("PIXEEN_CONV_WINOGRAD");
+    gpu_winograd_choice saved = ctx ? gpu_context_tuning(ctx)->conv_winograd : GPU_WINOGRAD_AUTO;
     for (int v = 0; v < 2 && st == PIXEEN_OK; v++) {
-        if (v == 0)
-            setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
-        else if (saved)
-            setenv("PIXEEN_CONV_WINOGRAD", saved, 1);
-        else
-            unsetenv("PIXEEN_CONV_WINOGRAD");
+        gpu_context_tuning_edit(ctx)->conv_winograd = v == 0 ? GPU_WINOGRAD_OFF : saved;
         st = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build, &in, &prog[v]);
         if (st == PIXEEN_OK) st = gpu_recorder_submit(prog[v].rec); /* compiles: not timed */
         if (st == PIXEEN_OK)

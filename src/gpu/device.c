@@ -556,6 +556,8 @@ const gpu_caps *gpu_context_caps(const gpu_context *ctx) { return &ctx->caps; }
 
 const gpu_tuning *gpu_context_tuning(const gpu_context *ctx) { return &ctx->tuning; }
 
+gpu_tuning *gpu_context_tuning_edit(gpu_context *ctx) { return &ctx->tuning; }
+
 bool gpu_context_validation_enabled(const gpu_context *ctx) { return ctx->validation; }
 
 bool gpu_context_borrowed(const gpu_context *ctx) { return ctx->borrowed; }

@@ -128,6 +128,12 @@ typedef enum gpu_kernel_variant {
     GPU_KERNEL_TILED = 2, /* PIXEEN_KERNEL_VARIANT=tiled */
 } gpu_kernel_variant;
 
+typedef enum gpu_winograd_choice {
+    GPU_WINOGRAD_AUTO = 0,   /* where it measured faster (op_conv2d_winograd_wanted) */
+    GPU_WINOGRAD_OFF = 1,    /* PIXEEN_CONV_WINOGRAD=0: the direct implicit GEMM everywhere */
+    GPU_WINOGRAD_FORCED = 2, /* PIXEEN_CONV_WINOGRAD=1: wherever it can run (tests) */
+} gpu_winograd_choice;
+
 typedef struct gpu_tuning {
     bool no_vec4;                      /* PIXEEN_NO_VEC4 set: scalar activation kernels only */
     gpu_kernel_variant kernel_variant; /* PIXEEN_KERNEL_VARIANT */
@@ -138,6 +144,7 @@ typedef struct gpu_tuning {
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
     uint32_t gemm_packed;              /* PIXEEN_GEMM_PACKED=1|0: fp16 texel GEMM operands fetched 8 values
                                           per texel (1) or 4 (2); 0: the driver table's choice */
+    gpu_winograd_choice conv_winograd; /* PIXEEN_CONV_WINOGRAD */
 } gpu_tuning;
 
 /* Per-driver defaults of kernel choices, from measurements (the table in tuning.c: keyed by
@@ -158,6 +165,9 @@ const gpu_driver_tuning *gpu_driver_tuning_for(const gpu_caps *caps);
 void gpu_tuning_from_env(gpu_tuning *tuning);
 /* The context's knobs, as read when it was created. */
 const gpu_tuning *gpu_context_tuning(const gpu_context *ctx);
+/* The same, to change: for tests and A/B tools that compare choices within one context. Affects
+ * what is recorded afterwards only. */
+gpu_tuning *gpu_context_tuning_edit(gpu_context *ctx);
 
 /* Validation messages (errors and warnings) counted since process start; tests fail on any. */
 uint32_t gpu_validation_message_count(void);

@@ -41,6 +41,9 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     const char *packed = getenv("PIXEEN_GEMM_PACKED");
     if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
     if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
+    const char *winograd = getenv("PIXEEN_CONV_WINOGRAD");
+    if (winograd && strcmp(winograd, "0") == 0) t->conv_winograd = GPU_WINOGRAD_OFF;
+    if (winograd && strcmp(winograd, "1") == 0) t->conv_winograd = GPU_WINOGRAD_FORCED;
 }
 
 /* ---- per-driver table ------------------------------------------------------------------------- */

@@ -37,6 +37,7 @@ typedef struct applied {
 
 struct lora_state {
     const model *model;
+    nn_weights *weights;    /* the model's, [MODEL_COMPONENT_COUNT]: their Winograd kernels follow every change */
     lora_name_map *names;   /* built once per model */
     backup *backups;
     size_t backup_count, backup_capacity;
@@ -238,7 +239,14 @@ static pixeen_status merge_batch(gpu_context *ctx, lora_state *s, plan_item *ite
     return st;
 }
 
-pixeen_status lora_restore(gpu_context *ctx, lora_state *s) {
+/* The merged or restored weights' Winograd kernels (nn.h, nn_winograd_cache) made anew. */
+static pixeen_status refresh_transforms(gpu_context *ctx, nn_weights weights[MODEL_COMPONENT_COUNT]) {
+    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) PX_TRY(nn_weights_winograd_refresh(ctx, &weights[c]));
+    return PIXEEN_OK;
+}
+
+/* Copies the originals back; `refresh`: the Winograd kernels too (not when a merge follows). */
+static pixeen_status restore(gpu_context *ctx, lora_state *s, bool refresh) {
     if (!s) return PIXEEN_OK;
     for (size_t i = 0; i < s->applied_count; i++) free(s->applied[i].path);
     free(s->applied);
@@ -262,8 +270,10 @@ pixeen_status lora_restore(gpu_context *ctx, lora_state *s) {
     for (size_t i = 0; i < s->backup_count; i++) gpu_buffer_destroy(s->backups[i].copy);
     log_info("lora: %zu original weights restored in %.1f ms", s->backup_count, now_ms() - t0);
     s->backup_count = 0;
-    return PIXEEN_OK;
+    return refresh && s->weights ? refresh_transforms(ctx, s->weights) : PIXEEN_OK;
 }
+
+pixeen_status lora_restore(gpu_context *ctx, lora_state *s) { return restore(ctx, s, true); }
 
 void lora_state_free(lora_state *s) {
     if (!s) return;
@@ -322,6 +332,7 @@ pixeen_status lora_apply(gpu_context *ctx, const model *m, nn_weights weights[MO
         if (!*state) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "lora: out of host memory");
         (*state)->model = m;
     }
+    (*state)->weights = weights;
     lora_state *s = *state;
     applied *want = NULL;
     pixeen_status st = describe(list, count, &want);
@@ -340,7 +351,7 @@ pixeen_status lora_apply(gpu_context *ctx, const model *m, nn_weights weights[MO
         if (st == PIXEEN_OK) st = plan_file(s, weights, files[i], &list[i], &items, &n_items, &cap);
     }
     /* Planned and checked: only now do the weights change. */
-    if (st == PIXEEN_OK) st = lora_restore(ctx, s);
+    if (st == PIXEEN_OK) st = restore(ctx, s, n_items == 0);
     double t1 = now_ms();
     gpu_recorder *rec = NULL;
     gpu_buffer *scratch = NULL;
@@ -374,6 +385,7 @@ pixeen_status lora_apply(gpu_context *ctx, const model *m, nn_weights weights[MO
     for (size_t i = 0; i < count; i++) lora_file_close(files ? files[i] : NULL);
     free(files);
     free(items);
+    if (st == PIXEEN_OK && n_items) st = refresh_transforms(ctx, weights);
     if (st != PIXEEN_OK) {
         free_applied(want, count);
         pixeen_status saved = st;

@@ -19,6 +19,8 @@
  * module, the layer and both shapes. Modules that name no layer of this model are a warning (their
  * count and the first names), as AUTOMATIC1111 skips them. On any error the originals are back.
  * Weights must be the plain fp16 tensors of models/nn.h (quantized weights are not merged here).
+ * Every change (merge or restore) also recomputes the weights' cached Winograd kernels
+ * (nn_weights_winograd_refresh), in place, so recorded steps see the merged weights.
  * Entry points: lora_apply, lora_restore, lora_state_free, lora_state_merged_modules. */
 #ifndef PIXEEN_MODELS_LORA_H
 #define PIXEEN_MODELS_LORA_H
@@ -38,7 +40,8 @@ typedef struct lora_state lora_state;
  * count 0). *state may be NULL the first time; it is created when needed. */
 pixeen_status lora_apply(gpu_context *ctx, const model *m, nn_weights weights[MODEL_COMPONENT_COUNT], lora_state **state,
                          const lora_request *list, size_t count);
-/* Copies the original weights back and frees the copies (nothing to do when none is merged). */
+/* Copies the original weights back (and their Winograd kernels, for the weights the last
+ * lora_apply was given) and frees the copies (nothing to do when none is merged). */
 pixeen_status lora_restore(gpu_context *ctx, lora_state *state);
 /* Frees the copies without restoring (the weights are being freed too). NULL is a no-op. */
 void lora_state_free(lora_state *state);

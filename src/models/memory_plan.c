@@ -30,13 +30,17 @@ static pixeen_status shapes_only(spec_list *spec, nn_weights *out) {
     }
     out->count = spec->count;
     qsort(out->items, out->count, sizeof *out->items, weight_name_cmp);
+    /* an empty Winograd cache, as an uploaded table has: the transformed kernels are then planned
+     * outside the arena (winograd_bytes), as nn_program_build does */
+    out->winograd = calloc(1, sizeof *out->winograd);
+    if (!out->winograd) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "memory plan: out of host memory");
     return PIXEEN_OK;
 }
 
 static pixeen_status plan_run(const nn_weights *w, tensor_dtype act, nn_build_fn build, void *user, memory_plan *out) {
     nn_plan plan;
     pixeen_status st = nn_program_plan(w, act, build, user, &plan);
-    *out = (memory_plan){plan.arena_bytes, plan.largest_bytes, plan.flops};
+    *out = (memory_plan){plan.arena_bytes, plan.largest_bytes, plan.flops, plan.winograd_bytes};
     return st;
 }
 
@@ -69,6 +73,7 @@ pixeen_status memory_plan_unet(const unet_config *c, int64_t batch, int64_t late
     unet_inputs in = {c, batch, latent_h, latent_w, context_tokens};
     if (st == PIXEEN_OK) st = plan_run(&w, act, plan_unet_build, &in, out);
     free(w.items);
+    free(w.winograd);
     spec_list_free(&spec);
     return st;
 }
@@ -97,6 +102,7 @@ pixeen_status memory_plan_vae_decode(const vae_config *c, int64_t batch, int64_t
     vae_inputs in = {c, batch, latent_h, latent_w};
     if (st == PIXEEN_OK) st = plan_run(&w, act, plan_vae_build, &in, out);
     free(w.items);
+    free(w.winograd);
     spec_list_free(&spec);
     return st;
 }

@@ -22,6 +22,8 @@ typedef struct memory_plan {
     uint64_t arena_bytes;   /* the activation arena's peak: the one buffer nn_program_build allocates */
     uint64_t largest_bytes; /* the largest single activation (what one binding must cover) */
     double flops;           /* 2 x multiply-adds of its matrix products, convolutions and attentions */
+    uint64_t winograd_bytes; /* the transformed 3x3 kernels its Winograd convolutions keep with the
+                              * weights (nn.h, nn_winograd_cache): device memory beside weights and arena */
 } memory_plan;
 
 /* One UNet evaluation (the denoising step's arena, less the sampler's few bytes): sample

@@ -29,6 +29,17 @@ typedef struct nn_weight {
     tensor t;     /* fp16; conv kernels reordered to [Cout, kh, kw, Cin] */
 } nn_weight;
 
+/* Winograd-transformed 3x3 kernels (G g G^T, [16, Cout, Cin]; src/ops/conv2d_winograd.h), made
+ * at first use by nn_conv2d and kept with the weights, so a step replays no weight transform.
+ * Per weight one tensor for fp16 and one for fp32 activations (the transform is stored in the
+ * activation dtype); buffer NULL until used. Costs 16/9 of the kernels that take Winograd, in the
+ * activation dtype. Anything that changes a weight in place (LoRA) calls nn_weights_winograd_refresh. */
+typedef struct nn_winograd_cache {
+    tensor *u;      /* [2 * count]: u[2 i] for fp16 activations, u[2 i + 1] for fp32 */
+    size_t count;
+    uint64_t bytes; /* device memory held */
+} nn_winograd_cache;
+
 /* Where a load's time went (seconds of wall time on the loading thread), for the `-v` line. */
 typedef struct nn_load_times {
     double read;    /* from the mapped file into host memory, converted to fp16 (page faults included) */
@@ -41,6 +52,7 @@ typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
+    nn_winograd_cache *winograd; /* NULL (tables built by hand, plans): the transform runs every step */
     size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
     nn_load_times times; /* of nn_weights_upload */
     /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
@@ -53,6 +65,9 @@ typedef struct nn_weights {
  * (the file is never read whole into memory). 4-D convolution kernels are reordered for NHWC. */
 pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_component component, nn_weights *out);
 void nn_weights_free(nn_weights *w);
+/* Recomputes every transformed kernel cached in w->winograd from the current weights, in place
+ * (recordings that read them stay valid), in one submit. For after an in-place weight change. */
+pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w);
 
 /* ---- the activation arena ---- */
 
@@ -79,6 +94,7 @@ typedef struct nn_graph {
     tensor_dtype act;         /* activation dtype (fp16 default, fp32 for parity) */
     pixeen_status status;     /* first error (sticky) */
     double flops;             /* planning pass: 2 x multiply-adds of the products and attentions planned */
+    uint64_t winograd_bytes;  /* planning pass: transformed kernels its convolutions read from the weights' cache */
 } nn_graph;
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
@@ -99,6 +115,12 @@ tensor nn_weight_get(nn_graph *g, const char *prefix, const char *suffix, uint32
 bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
 /* The stored weight `<prefix>.<suffix>`, or NULL (no error). */
 const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix);
+
+/* The Winograd-transformed kernel of `stored` (a weight of g's table, [Cout, Cin, 3, 3] reordered
+ * to [Cout, 3, 3, Cin]) for g's activation dtype, from the table's cache: made now (one submit)
+ * when absent. Fails the graph and returns an empty tensor on error. Recording pass only, and only
+ * when g->weights->winograd is set. */
+tensor nn_winograd_weight(nn_graph *g, const tensor *stored);
 
 /* Sets the graph's status (first error wins) and returns it. */
 pixeen_status nn_fail(nn_graph *g, pixeen_status status);
@@ -165,6 +187,7 @@ void nn_program_free(nn_program *prog);
 typedef struct nn_plan {
     uint64_t arena_bytes, largest_bytes;
     double flops;
+    uint64_t winograd_bytes; /* the Winograd kernels it would add to the weights' cache (when it has one) */
 } nn_plan;
 pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out);
 

@@ -39,7 +39,7 @@ pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_bu
     nn_arena arena = {0};
     nn_graph g = {.arena = &arena, .weights = weights, .act = act};
     build(&g, user);
-    *out = (nn_plan){arena.peak, arena.largest, g.flops};
+    *out = (nn_plan){arena.peak, arena.largest, g.flops, g.winograd_bytes};
     free(arena.free);
     return g.status;
 }

@@ -278,6 +278,13 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         return status;
     }
     qsort(out->items, out->count, sizeof *out->items, by_name);
+    out->winograd = calloc(1, sizeof *out->winograd);
+    if (out->winograd) out->winograd->u = calloc(2 * (out->count ? out->count : 1), sizeof *out->winograd->u);
+    if (!out->winograd || !out->winograd->u) {
+        nn_weights_free(out);
+        return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
+    }
+    out->winograd->count = out->count;
     return PIXEEN_OK;
 }
 
@@ -285,6 +292,11 @@ void nn_weights_free(nn_weights *w) {
     for (size_t i = 0; i < w->count; i++) {
         gpu_buffer_destroy(w->items[i].t.buffer);
         free(w->items[i].name);
+    }
+    if (w->winograd) {
+        for (size_t i = 0; w->winograd->u && i < 2 * w->winograd->count; i++) gpu_buffer_destroy(w->winograd->u[i].buffer);
+        free(w->winograd->u);
+        free(w->winograd);
     }
     free(w->items);
     memset(w, 0, sizeof *w);

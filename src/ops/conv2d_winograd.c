@@ -4,8 +4,8 @@
  * Cin x Cout) with whichever tiling the device uses.
  *
  * Leaves out: F(4x4, 3x3) (fp16 activations would lose about 3 bits to its larger transform
- * constants), strides and paddings other than 1, row windows (a convolution whose scratch does not
- * fit one binding takes the direct path). */
+ * constants), strides and paddings other than 1. A convolution whose scratch would not fit
+ * SCRATCH_CAP runs in passes over consecutive tiles (the transforms take the first tile t0). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +20,10 @@
  * products) and 0.5x for conv_in's 4 input channels (the transforms cost more than K = 36 saves). */
 #define MIN_TILES 32
 #define MIN_CIN 64
-
-op_winograd_sizes op_conv2d_winograd_sizes(int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout) {
-    op_winograd_sizes s;
-    s.tiles = B * ((H + 1) / 2) * ((W + 1) / 2);
-    s.u = 16 * Cout * Cin;
-    s.v = 16 * s.tiles * Cin;
-    s.m = 16 * s.tiles * Cout;
-    return s;
-}
+/* The scratch v and m of one pass at most this many bytes each: a larger image (the VAE's 256- and
+ * 128-channel convolutions at 256x256 and up) runs in several passes of whole tiles instead of
+ * growing the activation arena (64 MiB: the VAE's 128-channel 256x256 convolution in one pass). */
+#define SCRATCH_CAP ((uint64_t)64 << 20)
 
 /* The largest byte range one binding of either kind may cover, less the alignment slack. Without a
  * device (a plan made before any GPU exists: tools/memory_plan.c, nn_program_plan) the smallest range
@@ -44,11 +39,26 @@ static uint64_t binding_limit(const gpu_context *ctx) {
     return limit > slack + 16 ? limit - slack - 16 : 0;
 }
 
+op_winograd_sizes op_conv2d_winograd_sizes(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin,
+                                           int64_t Cout, tensor_dtype act) {
+    op_winograd_sizes s;
+    s.tiles = B * ((H + 1) / 2) * ((W + 1) / 2);
+    uint64_t cap = binding_limit(ctx);
+    if (cap > SCRATCH_CAP) cap = SCRATCH_CAP;
+    uint64_t per_tile = 16 * (uint64_t)(Cin > Cout ? Cin : Cout) * dtype_size(act);
+    int64_t most = per_tile ? (int64_t)(cap / per_tile) : s.tiles;
+    s.chunk = s.tiles < most ? s.tiles : most < 1 ? 1 : most;
+    s.u = 16 * Cout * Cin;
+    s.v = 16 * s.chunk * Cin;
+    s.m = 16 * s.chunk * Cout;
+    return s;
+}
+
 bool op_conv2d_winograd_supported(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
                                   tensor_dtype act, tensor_dtype w_dtype) {
     if (B <= 0 || H <= 0 || W <= 0 || Cin <= 0 || Cout <= 0 || Cin % 4 || Cout % 4) return false;
     if ((act != DTYPE_F16 && act != DTYPE_F32) || (w_dtype != DTYPE_F16 && w_dtype != DTYPE_F32)) return false;
-    op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
+    op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, B, H, W, Cin, Cout, act);
     uint64_t limit = binding_limit(ctx), es = dtype_size(act), wes = dtype_size(w_dtype);
     uint64_t pixels = (uint64_t)(B * H * W);
     return (uint64_t)s.v * es <= limit && (uint64_t)s.m * es <= limit && (uint64_t)s.u * es <= limit && (uint64_t)s.u / 16 * 9 * wes <= limit &&
@@ -57,11 +67,11 @@ bool op_conv2d_winograd_supported(const gpu_context *ctx, int64_t B, int64_t H, 
 
 bool op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin, int64_t Cout,
                                tensor_dtype act, tensor_dtype w_dtype) {
-    const char *env = getenv("PIXEEN_CONV_WINOGRAD");
-    if (env && strcmp(env, "0") == 0) return false;
+    gpu_winograd_choice choice = ctx ? gpu_context_tuning(ctx)->conv_winograd : GPU_WINOGRAD_AUTO;
+    if (choice == GPU_WINOGRAD_OFF) return false;
     if (!op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, w_dtype)) return false;
-    if (env && strcmp(env, "1") == 0) return true;
-    return op_conv2d_winograd_sizes(B, H, W, Cin, Cout).tiles >= MIN_TILES && Cin >= MIN_CIN;
+    if (choice == GPU_WINOGRAD_FORCED) return true;
+    return op_conv2d_winograd_sizes(ctx, B, H, W, Cin, Cout, act).tiles >= MIN_TILES && Cin >= MIN_CIN;
 }
 
 static gpu_binding_kind texel4(tensor_dtype dtype) {
@@ -109,73 +119,88 @@ void op_conv2d_winograd_record(gpu_recorder *rec, const tensor *x, const tensor 
     gpu_context *ctx = gpu_recorder_context(rec);
     if (x->rank != 4 || out->rank != 4) goto bad;
     int64_t B = x->shape[0], H = x->shape[1], W = x->shape[2], Cin = x->shape[3], Cout = out->shape[3];
-    op_winograd_sizes s = op_conv2d_winograd_sizes(B, H, W, Cin, Cout);
     tensor_dtype act = x->dtype;
+    op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, B, H, W, Cin, Cout, act);
     if (out->shape[0] != B || out->shape[1] != H || out->shape[2] != W || out->dtype != act ||
         !op_conv2d_winograd_supported(ctx, B, H, W, Cin, Cout, act, u->dtype) || tensor_count(u) < s.u ||
-        v->dtype != act || m->dtype != act || tensor_count(v) < s.v || tensor_count(m) < s.m ||
+        v->dtype != act || m->dtype != act || tensor_count(v) < 16 * Cin || tensor_count(m) < 16 * Cout ||
         (bias && tensor_count(bias) != Cout) ||
         (residual && (tensor_count(residual) != tensor_count(out) || residual->dtype != act)))
         goto bad;
+    /* Tiles per pass: as many as the scratch given holds, at most the sizes' chunk (smaller scratch
+     * means more passes: what the tests use to check passes at small sizes). */
+    int64_t chunk = s.chunk;
+    if (tensor_count(v) / (16 * Cin) < chunk) chunk = tensor_count(v) / (16 * Cin);
+    if (tensor_count(m) / (16 * Cout) < chunk) chunk = tensor_count(m) / (16 * Cout);
     uint32_t es = dtype_size(act), unit = 4 * es;
-    uint32_t th = (uint32_t)((H + 1) / 2), tw = (uint32_t)((W + 1) / 2), T = (uint32_t)s.tiles;
+    uint32_t th = (uint32_t)((H + 1) / 2), tw = (uint32_t)((W + 1) / 2);
 
-    /* V = B^T d B */
     gpu_pipeline_desc idesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_INPUT, act),
                                .binding_count = 2,
                                .bindings = {texel4(act), GPU_BIND_STORAGE},
-                               .push_size = 32};
+                               .push_size = 36};
     gpu_pipeline *ipipe = op_pipeline(rec, &idesc);
     if (!ipipe) return;
-    uint64_t xs, vs;
-    gpu_binding ib[2] = {
-        bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset, (uint64_t)tensor_count(x) * es, false, &xs),
-        bind_range(ctx, BIND_STORAGE, unit, v->buffer, v->offset, (uint64_t)s.v * es, true, &vs),
-    };
-    if (xs % unit || vs % unit) goto misaligned;
-    struct { uint32_t H, W, c4, th, tw, tiles, x_off, v_off; } ipush = {
-        (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / unit)};
-    op_dispatch_groups(rec, ipipe, ib, 2, &ipush, sizeof ipush, ((uint64_t)T * (uint64_t)(Cin / 4) + 63) / 64,
-                       "conv2d_winograd_input");
-
-    /* M = V U^T: 16 batches, per-batch weights */
-    tensor v3 = *v, u3 = *u, m3 = *m;
-    v3.rank = u3.rank = m3.rank = 3;
-    memcpy(v3.shape, (int64_t[3]){16, s.tiles, Cin}, sizeof(int64_t[3]));
-    memcpy(u3.shape, (int64_t[3]){16, Cout, Cin}, sizeof(int64_t[3]));
-    memcpy(m3.shape, (int64_t[3]){16, s.tiles, Cout}, sizeof(int64_t[3]));
-    op_matmul_record(rec, &v3, &u3, NULL, NULL, &m3, NULL);
-
-    /* Y = A^T M A + bias + residual */
     gpu_pipeline_desc odesc = {.shader = OP_SHADER(CONV2D_WINOGRAD_OUTPUT, act),
                                .binding_count = 4,
                                .bindings = {texel4(act), bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
                                             texel4(act), GPU_BIND_STORAGE},
-                               .push_size = 44};
+                               .push_size = 48};
     if (!bias) odesc.bindings[1] = texel4(act) == GPU_BIND_TEXEL_F16X4 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);
     if (!opipe) return;
-    uint64_t ms, bs = 0, rs, os;
+
+    /* The bindings every pass shares: x, bias, residual and out whole. */
+    uint64_t xs, bs = 0, rs, os;
     uint64_t out_bytes = (uint64_t)tensor_count(out) * es;
-    gpu_binding ob[4];
-    ob[0] = bind_range(ctx, BIND_TEXEL, unit, m->buffer, m->offset, (uint64_t)s.m * es, false, &ms);
+    gpu_binding xb = bind_range(ctx, BIND_TEXEL, unit, x->buffer, x->offset, (uint64_t)tensor_count(x) * es, false, &xs);
+    gpu_binding bb;
     if (bias) {
         uint32_t bes = dtype_size(bias->dtype);
-        ob[1] = bind_range(ctx, BIND_TEXEL, bes, bias->buffer, bias->offset, (uint64_t)Cout * bes, false, &bs);
+        bb = bind_range(ctx, BIND_TEXEL, bes, bias->buffer, bias->offset, (uint64_t)Cout * bes, false, &bs);
         bs /= bes;
     } else { /* never read: any small range of the activation dtype */
-        ob[1] = bind_range(ctx, BIND_TEXEL, es, m->buffer, m->offset, es, false, &bs);
+        bb = bind_range(ctx, BIND_TEXEL, es, m->buffer, m->offset, es, false, &bs);
         bs = 0;
     }
     const tensor *r = residual ? residual : x;
-    ob[2] = bind_range(ctx, BIND_TEXEL, unit, r->buffer, r->offset, residual ? out_bytes : unit, false, &rs);
-    ob[3] = bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, out_bytes, true, &os);
-    if (ms % unit || rs % unit || os % unit) goto misaligned;
-    struct { uint32_t H, W, n4, th, tw, tiles, m_off, b_off, r_off, o_off, flags; } opush = {
-        (uint32_t)H, (uint32_t)W, (uint32_t)(Cout / 4), th, tw, T, (uint32_t)(ms / unit), (uint32_t)bs,
-        (uint32_t)(rs / unit), (uint32_t)(os / unit), (bias ? 1u : 0u) | (residual ? 2u : 0u)};
-    op_dispatch_groups(rec, opipe, ob, 4, &opush, sizeof opush, ((uint64_t)T * (uint64_t)(Cout / 4) + 63) / 64,
-                       "conv2d_winograd_output");
+    gpu_binding rb = bind_range(ctx, BIND_TEXEL, unit, r->buffer, r->offset, residual ? out_bytes : unit, false, &rs);
+    gpu_binding outb = bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, out_bytes, true, &os);
+    if (xs % unit || rs % unit || os % unit) goto misaligned;
+
+    for (int64_t t0 = 0; t0 < s.tiles; t0 += chunk) {
+        uint32_t T = (uint32_t)(s.tiles - t0 < chunk ? s.tiles - t0 : chunk);
+
+        /* V = B^T d B for tiles t0 .. t0 + T - 1 */
+        uint64_t vs, ms;
+        gpu_binding ib[2] = {
+            xb, bind_range(ctx, BIND_STORAGE, unit, v->buffer, v->offset, (uint64_t)16 * T * Cin * es, true, &vs)};
+        if (vs % unit) goto misaligned;
+        struct { uint32_t H, W, c4, th, tw, tiles, x_off, v_off, t0; } ipush = {
+            (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / unit),
+            (uint32_t)t0};
+        op_dispatch_groups(rec, ipipe, ib, 2, &ipush, sizeof ipush, ((uint64_t)T * (uint64_t)(Cin / 4) + 63) / 64,
+                           "conv2d_winograd_input");
+
+        /* M = V U^T: 16 batches, per-batch weights */
+        tensor v3 = *v, u3 = *u, m3 = *m;
+        v3.rank = u3.rank = m3.rank = 3;
+        memcpy(v3.shape, (int64_t[3]){16, T, Cin}, sizeof(int64_t[3]));
+        memcpy(u3.shape, (int64_t[3]){16, Cout, Cin}, sizeof(int64_t[3]));
+        memcpy(m3.shape, (int64_t[3]){16, T, Cout}, sizeof(int64_t[3]));
+        op_matmul_record(rec, &v3, &u3, NULL, NULL, &m3, NULL);
+
+        /* Y = A^T M A + bias + residual */
+        gpu_binding ob[4] = {
+            bind_range(ctx, BIND_TEXEL, unit, m->buffer, m->offset, (uint64_t)16 * T * Cout * es, false, &ms), bb, rb,
+            outb};
+        if (ms % unit) goto misaligned;
+        struct { uint32_t H, W, n4, th, tw, tiles, m_off, b_off, r_off, o_off, flags, t0; } opush = {
+            (uint32_t)H, (uint32_t)W, (uint32_t)(Cout / 4), th, tw, T, (uint32_t)(ms / unit), (uint32_t)bs,
+            (uint32_t)(rs / unit), (uint32_t)(os / unit), (bias ? 1u : 0u) | (residual ? 2u : 0u), (uint32_t)t0};
+        op_dispatch_groups(rec, opipe, ob, 4, &opush, sizeof opush, ((uint64_t)T * (uint64_t)(Cout / 4) + 63) / 64,
+                           "conv2d_winograd_output");
+    }
     return;
 misaligned:
     op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
