@@ -79,51 +79,15 @@ static inline int cli_shell(const char *line) {
 }
 
 #ifdef PIXEEN_FSYNC_PAUSE_LIB
-#include <signal.h>
-#include <sys/stat.h>
-/* Runs `pixeen ARGS` in the scratch folder held still by tests/preload/fsync_pause.c at its first
- * fsync of a save's temporary (.pixeen-tmp-*), sends `sig` there, and returns the wait status (-1
- * if it ended before it was held: then no save reached its temporary). The held temporary's path
- * goes to temp. Needs the preload library (PIXEEN_FSYNC_PAUSE_LIB, set by tests/CMakeLists.txt). */
+#include "held_save.h"
+/* Runs `pixeen ARGS` in the scratch folder held at its first save's temporary (held_save.h), sends
+ * `sig` there, and returns the wait status (-1 if it ended before it was held). The held
+ * temporary's path goes to temp. */
 static inline int cli_run_signalled_mid_save(const char *args, int sig, char *temp, size_t temp_size) {
     char mark[1200], cmd[20000];
     snprintf(mark, sizeof mark, "%s/pause-mark", cli_dir);
-    unlink(mark);
     snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s > out.txt 2> err.txt < /dev/null", cli_dir, cli_exe, args);
-    temp[0] = 0;
-    pid_t pid = fork();
-    if (pid == 0) {
-        char asan[1024];
-        setenv("LD_PRELOAD", PIXEEN_FSYNC_PAUSE_LIB, 1);
-        setenv("PIXEEN_TEST_PAUSE_MARK", mark, 1);
-        setenv("PIXEEN_TEST_PAUSE_AT", "1", 1);
-        /* a sanitized pixeen: the wrapper is preloaded before the ASan runtime */
-        const char *old = getenv("ASAN_OPTIONS");
-        snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", old ? old : "", old && old[0] ? ":" : "");
-        setenv("ASAN_OPTIONS", asan, 1);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    /* Waits until the save is held (bounded only against a hang; no timing is asserted). */
-    for (int i = 0; i < 6000; i++) {
-        struct stat st;
-        if (stat(mark, &st) == 0 && st.st_size > 0) break;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "  pixeen %s ended before its save was held (status %d)\n", args, status);
-            return -1;
-        }
-        usleep(100 * 1000);
-    }
-    FILE *f = fopen(mark, "r");
-    if (f) {
-        if (!fgets(temp, (int)temp_size, f)) temp[0] = 0;
-        fclose(f);
-    }
-    unlink(mark);
-    kill(pid, sig);
-    waitpid(pid, &status, 0);
-    return status;
+    return held_save_run(cmd, mark, 1, sig, false, NULL, NULL, temp, temp_size);
 }
 #endif
 
