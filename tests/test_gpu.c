@@ -1,5 +1,6 @@
 /* test_gpu.c — the GPU layer: device capabilities, sub-allocation, uploads and downloads (direct
- * and through staging), barrier insertion, replay, the pipeline cache, and error reporting. */
+ * and through staging), barrier insertion, replay, compiling pipelines ahead, the pipeline cache, and
+ * error reporting. */
 #include <unistd.h>
 
 #include "gpu_test.h"
@@ -88,6 +89,37 @@ static void test_barriers_and_replay(gpu_context *ctx) {
     gpu_buffer_destroy(t2.buffer);
 }
 
+/* gpu_pipelines_compile dispatches each new pipeline once (zero workgroups, dummy bindings), counts
+ * it, never again, and leaves the pipelines working. */
+static void test_pipelines_compile(gpu_context *ctx) {
+    uint32_t before = gpu_pipeline_count(ctx);
+    CHECK(before > 0); /* test_barriers_and_replay made the binary operators' pipelines */
+    gpu_compile_report r;
+    CHECK_OK(gpu_pipelines_compile(ctx, &r));
+    CHECK(r.pipelines == before);
+    CHECK(r.slowest[0] != '\0' && r.seconds >= r.slowest_seconds);
+    CHECK_OK(gpu_pipelines_compile(ctx, &r));
+    CHECK(r.pipelines == 0);
+    enum { N = 1000 };
+    float a[N], out[N];
+    test_fill_random(a, N, 3, -1, 1);
+    tensor ta = gpu_test_tensor(ctx, DTYPE_F32, a, N), t = gpu_test_tensor(ctx, DTYPE_F32, NULL, N);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_binary_record(rec, OP_BINARY_MUL, &ta, &ta, 1, &t);
+    CHECK_OK(gpu_recorder_end(rec));
+    CHECK_OK(gpu_recorder_submit(rec));
+    gpu_test_read(ctx, &t, out);
+    int bad = 0;
+    for (int i = 0; i < N; i++) bad += fabsf(out[i] - a[i] * a[i]) > 1e-6f;
+    CHECK(bad == 0);
+    CHECK(gpu_pipeline_count(ctx) == before);
+    gpu_recorder_destroy(rec);
+    gpu_buffer_destroy(ta.buffer);
+    gpu_buffer_destroy(t.buffer);
+}
+
 /* Misuse is reported at end(), with a message, never a crash. */
 static void test_recording_errors(gpu_context *ctx) {
     tensor a = gpu_test_tensor(ctx, DTYPE_F32, NULL, 100), b = gpu_test_tensor(ctx, DTYPE_F32, NULL, 7);
@@ -147,6 +179,7 @@ int main(void) {
     test_suballocation(ctx);
     test_roundtrip(ctx, "direct");
     test_barriers_and_replay(ctx);
+    test_pipelines_compile(ctx);
     test_recording_errors(ctx);
     gpu_context_destroy(ctx);
 

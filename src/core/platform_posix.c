@@ -73,6 +73,17 @@ void platform_map_drop(const void *map_start, size_t map_size, const void *p, si
     if (e > b) madvise((void *)((uintptr_t)map_start + b), e - b, MADV_DONTNEED);
 }
 
+void platform_memory_advise_huge(void *p, size_t size) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t begin = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + size) & ~(huge - 1);
+    if (end > begin) madvise((void *)begin, end - begin, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 int platform_rename_replace(const char *from, const char *to) {
     return rename(from, to);
 }

@@ -63,6 +63,11 @@ void platform_map_drop(const void *map_start, size_t map_size, const void *p, si
     (void)size;
 }
 
+void platform_memory_advise_huge(void *p, size_t size) {
+    (void)p;
+    (void)size;
+}
+
 static int errno_from_win32(DWORD e) {
     switch (e) {
     case ERROR_FILE_NOT_FOUND:

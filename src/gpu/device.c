@@ -540,6 +540,7 @@ void gpu_context_destroy(gpu_context *ctx) {
         if (!ctx->borrowed) vkDeviceWaitIdle(ctx->device);
         if (!ctx->no_pipeline_cache) gpu_pipeline_cache_save(ctx);
         gpu_pipelines_destroy(ctx);
+        gpu_buffer_destroy(ctx->compile_dummy);
         gpu_memory_shutdown(ctx);
         if (ctx->transfer_fence) vkDestroyFence(ctx->device, ctx->transfer_fence, NULL);
         if (ctx->command_pool) vkDestroyCommandPool(ctx->device, ctx->command_pool, NULL);

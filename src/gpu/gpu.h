@@ -229,6 +229,22 @@ pixeen_status gpu_pipeline_get(gpu_context *ctx, const gpu_pipeline_desc *desc, 
 uint32_t gpu_pipeline_count(const gpu_context *ctx);
 bool gpu_pipeline_cache_loaded(const gpu_context *ctx);
 
+/* What gpu_pipelines_compile did. */
+typedef struct gpu_compile_report {
+    uint32_t pipelines;     /* dispatched for the first time */
+    double seconds;         /* wall time of it all */
+    double slowest_seconds; /* the slowest pipeline's time, and its shader */
+    char slowest[64];
+} gpu_compile_report;
+/* Dispatches every pipeline created since the last call once, now, with zero workgroups and dummy
+ * bindings, each in its own timed submission, and waits: lavapipe compiles a pipeline at its first
+ * dispatch, so this measures what each pipeline's compile costs (PIXEEN_PIPELINE_TIMES, txt2img.c).
+ * It is not a warm-up: Mesa 22.3's llvmpipe keys a compiled variant on the bound resources' state,
+ * and the real first dispatch compiled again (measured at SD 1.5's text encoder: 10.7 CPU-s for the
+ * first real submit after this, 1.3 for the next; a power-of-two dummy size or not made no
+ * difference). A warm-up would have to replay the real recording's bindings. `report` may be NULL. */
+pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report);
+
 /* ---- recording ------------------------------------------------------------------------- */
 
 /* One bound range of a buffer. `size` 0 means "to the end of the buffer". A storage binding may
@@ -252,6 +268,9 @@ void gpu_recorder_begin(gpu_recorder *rec);
 void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings,
                          uint32_t binding_count, const void *push, uint32_t push_size, uint32_t groups_x,
                          uint32_t groups_y, uint32_t groups_z, const char *label);
+/* Binds `pipeline` with every binding on `dummy` (in the binding's kind) and zero push constants,
+ * and dispatches no workgroups: a driver that compiles at the first dispatch compiles it. */
+void gpu_record_compile(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_buffer *dummy);
 void gpu_record_copy(gpu_recorder *rec, gpu_buffer *src, uint64_t src_offset, gpu_buffer *dst,
                      uint64_t dst_offset, uint64_t size);
 /* Fills `size` bytes (a multiple of 4) with a 32-bit pattern. */

@@ -50,6 +50,7 @@ struct gpu_pipeline {
     VkPipelineLayout layout;
     VkPipeline pipeline;
     VkShaderModule module;
+    bool compiled; /* dispatched once by gpu_pipelines_compile or a real recording's submit */
     struct gpu_pipeline *next;
 };
 
@@ -99,6 +100,7 @@ struct gpu_context {
     bool no_pipeline_cache;
     gpu_pipeline *pipelines;
     uint32_t pipeline_count;
+    gpu_buffer *compile_dummy; /* what gpu_pipelines_compile binds */
 
     /* profiling totals by label */
     gpu_profile_entry *profile;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/platform.h"
 #include "gpu/gpu_internal.h"
 
 #define BLOCK_SIZE_DEFAULT (256ull << 20)
@@ -137,6 +138,10 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
         block->mapped = NULL;
         r = VK_ERROR_MEMORY_MAP_FAILED;
     }
+    /* A CPU driver's device memory is this process's anonymous memory, untouched so far: huge
+     * pages make filling it (2 GiB of weights) take a fault per 2 MiB instead of per 4 KiB. */
+    if (r == VK_SUCCESS && block->mapped && ctx->caps.type == GPU_DEVICE_CPU)
+        platform_memory_advise_huge(block->mapped, (size_t)size);
     block->free = malloc(sizeof *block->free * 4);
     if (r != VK_SUCCESS || !block->free) {
         pixeen_status status;

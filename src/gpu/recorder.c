@@ -377,6 +377,54 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
     rec->dispatches++;
 }
 
+void gpu_record_compile(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_buffer *dummy) {
+    if (!recording_ok(rec)) return;
+    gpu_context *ctx = rec->ctx;
+    const gpu_pipeline_desc *d = &pipeline->desc;
+    VkDescriptorBufferInfo buffer_infos[GPU_MAX_BINDINGS];
+    VkBufferView views[GPU_MAX_BINDINGS];
+    VkWriteDescriptorSet writes[GPU_MAX_BINDINGS];
+    for (uint32_t i = 0; i < d->binding_count; i++) {
+        bool storage = d->bindings[i] == GPU_BIND_STORAGE;
+        writes[i] = (VkWriteDescriptorSet){
+            .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+            .dstBinding = i,
+            .descriptorCount = 1,
+            .descriptorType = storage ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+        };
+        if (storage) {
+            buffer_infos[i] = (VkDescriptorBufferInfo){dummy->block->buffer, dummy->offset, dummy->size};
+            writes[i].pBufferInfo = &buffer_infos[i];
+        } else {
+            gpu_binding b = {.buffer = dummy};
+            pixeen_status status = make_view(rec, &b, dummy->size, d->bindings[i], &views[i]);
+            if (status != PIXEEN_OK) {
+                fail(rec, error_wrap(status, "gpu: compiling '%s': binding %u: ", d->shader, i));
+                return;
+            }
+            writes[i].pTexelBufferView = &views[i];
+        }
+    }
+    vkCmdBindPipeline(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
+    if (ctx->push_descriptors) {
+        vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, d->binding_count,
+                                  writes);
+    } else {
+        VkDescriptorSet set;
+        pixeen_status status = descriptor_set_for(rec, pipeline, &set);
+        if (status != PIXEEN_OK) {
+            fail(rec, status);
+            return;
+        }
+        for (uint32_t i = 0; i < d->binding_count; i++) writes[i].dstSet = set;
+        vkUpdateDescriptorSets(ctx->device, d->binding_count, writes, 0, NULL);
+        vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, 1, &set, 0, NULL);
+    }
+    static const uint8_t zeros[GPU_MAX_PUSH_BYTES];
+    if (d->push_size) vkCmdPushConstants(rec->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, d->push_size, zeros);
+    vkCmdDispatch(rec->cmd, 0, 0, 0);
+}
+
 static bool transfer_range(gpu_recorder *rec, gpu_buffer *buf, uint64_t offset, uint64_t size, hazard_range *r) {
     if (offset > buf->size || size > buf->size - offset) {
         fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "gpu: copy/fill of %llu bytes at %llu outside a %llu-byte buffer",

@@ -29,11 +29,20 @@ typedef struct nn_weight {
     tensor t;     /* fp16; conv kernels reordered to [Cout, kh, kw, Cin] */
 } nn_weight;
 
+/* Where a load's time went (seconds of wall time on the loading thread), for the `-v` line. */
+typedef struct nn_load_times {
+    double read;    /* from the mapped file into host memory, converted to fp16 (page faults included) */
+    double check;   /* the finite check of every value */
+    double reorder; /* 3x3 kernels into [Cout, kh, kw, Cin]; GGUF blocks into the GPU's block layout */
+    double upload;  /* into device memory: the copy to the mapping or staging, its transfers and waits */
+} nn_load_times;
+
 typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
     size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
+    nn_load_times times; /* of nn_weights_upload */
     /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
      * whose token_side_index >= 0 take that row of token_side instead of their token's embedding. */
     const tensor *token_side;       /* fp16 [S, D] */

@@ -14,6 +14,7 @@
  * each block's fp16 scales are checked finite on the way (ggml_block_finite). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "models/ggml_quant.h"
 #include "models/nn.h"
@@ -23,26 +24,60 @@ typedef struct stream_state {
     const model_weight *w;
     bool reorder;          /* conv kernel */
     int64_t cin, khw;      /* for the reorder */
-    uint16_t *row;         /* one output channel's kernel in checkpoint order */
-    uint16_t *row_out;     /* the same, reordered */
-    int64_t row_cached;    /* which output channel `row_out` holds (-1: none) */
+    int64_t rows_per_read; /* output channels read, checked and reordered at a time */
+    uint16_t *rows;        /* `rows_per_read` output channels' kernels in checkpoint order */
+    uint16_t *rows_out;    /* the same, reordered */
+    int64_t rows_first;    /* the first output channel `rows_out` holds (-1: none) */
+    int64_t rows_held;     /* how many it holds */
     uint16_t *scratch;     /* SCRATCH_ELEMENTS, for the unreordered path */
+    nn_load_times *times;
 } stream_state;
 
-/* Elements converted and checked at a time before the copy into the upload buffer. */
-#define SCRATCH_ELEMENTS 16384
+/* Elements read, converted and checked at a time before the copy into the upload buffer: 2 MiB of
+ * fp16, which stays in the CPU's cache between the check and the copy. Each read drops the pages
+ * it mapped (safetensors.c), and that madvise costs a TLB shootdown across every core the process
+ * runs on: with 32 KiB reads (as this once was) a 2 GiB checkpoint made 65,000 of them, which took
+ * 10 s on a busy 2-core VM; at 2 MiB it is a thousand. */
+#define SCRATCH_ELEMENTS ((uint64_t)1 << 20)
+
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 /* fp16 with all exponent bits set is an infinity or a NaN (finite values converted from fp32 or
- * bf16 that exceed 65504 become infinities). `first` is the element index of v[0], for the message. */
+ * bf16 that exceed 65504 become infinities). `first` is the element index of v[0], for the message.
+ * The scan is branch-free over blocks (the compiler vectorises it); only a block holding a
+ * non-finite value is searched for the element the message names. */
 static pixeen_status check_finite(const model_weight *w, const uint16_t *v, uint64_t n, uint64_t first) {
-    for (uint64_t i = 0; i < n; i++)
-        if ((v[i] & 0x7C00u) == 0x7C00u)
-            return error_set(PIXEEN_ERROR_MODEL,
-                             "model: tensor '%s' holds %s at element %llu (fp16 bits 0x%04x): a corrupt or broken "
-                             "checkpoint (it would make black images)",
-                             w->name, v[i] & 0x3FFu ? "a NaN" : "an infinity or a value beyond fp16's range",
-                             (unsigned long long)(first + i), v[i]);
+    enum { BLOCK = 256 };
+    for (uint64_t at = 0; at < n; at += BLOCK) {
+        uint64_t end = n - at < BLOCK ? n : at + BLOCK;
+        unsigned bad = 0;
+        for (uint64_t i = at; i < end; i++) bad |= (v[i] & 0x7C00u) == 0x7C00u;
+        if (!bad) continue;
+        for (uint64_t i = at; i < end; i++)
+            if ((v[i] & 0x7C00u) == 0x7C00u)
+                return error_set(PIXEEN_ERROR_MODEL,
+                                 "model: tensor '%s' holds %s at element %llu (fp16 bits 0x%04x): a corrupt or broken "
+                                 "checkpoint (it would make black images)",
+                                 w->name, v[i] & 0x3FFu ? "a NaN" : "an infinity or a value beyond fp16's range",
+                                 (unsigned long long)(first + i), v[i]);
+    }
     return PIXEEN_OK;
+}
+
+/* Reads `n` elements from `first` into host memory and checks them there (never read twice from the
+ * mapping: the file could change between a check and a second read). */
+static pixeen_status read_checked(stream_state *s, uint64_t first, uint64_t n, uint16_t *dst) {
+    double t0 = seconds_now();
+    PX_TRY(model_weight_read_f16(s->w, first, n, dst));
+    double t1 = seconds_now();
+    pixeen_status status = check_finite(s->w, dst, n, first);
+    s->times->read += t1 - t0;
+    s->times->check += seconds_now() - t1;
+    return status;
 }
 
 static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *user) {
@@ -51,28 +86,35 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
     if (!s->reorder) {
         for (uint64_t done = 0; done < count; done += SCRATCH_ELEMENTS) {
             uint64_t n = count - done < SCRATCH_ELEMENTS ? count - done : SCRATCH_ELEMENTS;
-            PX_TRY(model_weight_read_f16(s->w, first + done, n, s->scratch));
-            PX_TRY(check_finite(s->w, s->scratch, n, first + done));
+            PX_TRY(read_checked(s, first + done, n, s->scratch));
             memcpy((uint16_t *)dst + done, s->scratch, n * 2);
         }
         return PIXEEN_OK;
     }
     /* Reordered: walk the output channels the chunk covers (chunks need not align to them). */
     uint64_t row_len = (uint64_t)(s->cin * s->khw);
+    int64_t rows_total = s->w->shape[0];
     uint16_t *out = dst;
     for (uint64_t e = first; e < first + count;) {
         int64_t row = (int64_t)(e / row_len);
-        if (row != s->row_cached) {
-            PX_TRY(model_weight_read_f16(s->w, (uint64_t)row * row_len, row_len, s->row));
-            PX_TRY(check_finite(s->w, s->row, row_len, (uint64_t)row * row_len));
-            for (int64_t c = 0; c < s->cin; c++)
-                for (int64_t k = 0; k < s->khw; k++) s->row_out[k * s->cin + c] = s->row[c * s->khw + k];
-            s->row_cached = row;
+        if (row < s->rows_first || row >= s->rows_first + s->rows_held) {
+            int64_t held = rows_total - row < s->rows_per_read ? rows_total - row : s->rows_per_read;
+            PX_TRY(read_checked(s, (uint64_t)row * row_len, (uint64_t)held * row_len, s->rows));
+            double t0 = seconds_now();
+            for (int64_t r = 0; r < held; r++) {
+                const uint16_t *in = s->rows + (uint64_t)r * row_len;
+                uint16_t *o = s->rows_out + (uint64_t)r * row_len;
+                for (int64_t c = 0; c < s->cin; c++)
+                    for (int64_t k = 0; k < s->khw; k++) o[k * s->cin + c] = in[c * s->khw + k];
+            }
+            s->times->reorder += seconds_now() - t0;
+            s->rows_first = row;
+            s->rows_held = held;
         }
-        uint64_t in_row = e % row_len;
-        uint64_t n = row_len - in_row;
+        uint64_t in_rows = e - (uint64_t)s->rows_first * row_len;
+        uint64_t n = (uint64_t)s->rows_held * row_len - in_rows;
         if (n > first + count - e) n = first + count - e;
-        memcpy(out + (e - first), s->row_out + in_row, n * 2);
+        memcpy(out + (e - first), s->rows_out + in_rows, n * 2);
         e += n;
     }
     return PIXEEN_OK;
@@ -83,26 +125,45 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
 typedef struct quant_state {
     const model_weight *w;
     uint32_t type, file_block, gpu_block;
-    uint64_t first_block; /* of this weight in its stored tensor (a slice of a fused qkv) */
+    uint64_t first_block;  /* of this weight in its stored tensor (a slice of a fused qkv) */
+    uint64_t blocks;       /* of this weight */
+    uint64_t batch;        /* blocks read, checked and converted at a time (whole reads: see SCRATCH_ELEMENTS) */
+    uint8_t *file_blocks;  /* `batch` blocks as stored */
+    uint8_t *gpu_blocks;   /* the same in the GPU layout */
+    uint64_t held_first, held;
+    nn_load_times *times;
 } quant_state;
 
 static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, void *user) {
     quant_state *q = user;
-    uint8_t file_block[256], gpu_block[256]; /* the largest block is 212 bytes */
     uint8_t *out = dst;
     for (uint64_t at = offset; at < offset + bytes;) {
-        uint64_t block = at / q->gpu_block, in = at % q->gpu_block;
-        uint64_t n = q->gpu_block - in < offset + bytes - at ? q->gpu_block - in : offset + bytes - at;
-        /* the block is checked in host memory, never read twice from the mapping */
-        PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block, q->file_block,
-                                     file_block));
-        if (!ggml_block_finite(q->type, file_block))
-            return error_set(PIXEEN_ERROR_MODEL,
-                             "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or broken "
-                             "checkpoint (it would make black images)",
-                             q->w->name, (unsigned long long)(q->first_block + block));
-        quant_blocks_to_gpu(q->type, file_block, 1, gpu_block);
-        memcpy(out, gpu_block + in, (size_t)n);
+        uint64_t block = at / q->gpu_block;
+        if (block < q->held_first || block >= q->held_first + q->held) {
+            uint64_t held = q->blocks - block < q->batch ? q->blocks - block : q->batch;
+            double t0 = seconds_now();
+            /* the blocks are checked in host memory, never read twice from the mapping */
+            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
+                                         held * q->file_block, q->file_blocks));
+            double t1 = seconds_now();
+            for (uint64_t i = 0; i < held; i++)
+                if (!ggml_block_finite(q->type, q->file_blocks + i * q->file_block))
+                    return error_set(PIXEEN_ERROR_MODEL,
+                                     "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or "
+                                     "broken checkpoint (it would make black images)",
+                                     q->w->name, (unsigned long long)(q->first_block + block + i));
+            double t2 = seconds_now();
+            quant_blocks_to_gpu(q->type, q->file_blocks, (size_t)held, q->gpu_blocks);
+            q->times->read += t1 - t0;
+            q->times->check += t2 - t1;
+            q->times->reorder += seconds_now() - t2;
+            q->held_first = block;
+            q->held = held;
+        }
+        uint64_t in = at - q->held_first * q->gpu_block;
+        uint64_t n = q->held * q->gpu_block - in;
+        if (n > offset + bytes - at) n = offset + bytes - at;
+        memcpy(out, q->gpu_blocks + in, (size_t)n);
         out += n;
         at += n;
     }
@@ -123,7 +184,8 @@ static bool keep_quantized(const gpu_context *ctx, const model_weight *w, tensor
     return quant_dtype_of_ggml(safetensors_dtype_ggml(w->tensor->dtype), dtype);
 }
 
-static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, tensor_dtype dtype, nn_weight *dst) {
+static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, tensor_dtype dtype, nn_weight *dst,
+                                      nn_load_times *times) {
     dst->t.dtype = dtype;
     dst->t.rank = 2;
     dst->t.shape[0] = w->shape[0];
@@ -134,7 +196,24 @@ static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, t
     q.file_block = ggml_block_bytes(q.type);
     q.gpu_block = tensor_quant_block_bytes(dtype);
     q.first_block = w->first_element / ggml_block_elems(q.type);
-    return gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
+    q.blocks = bytes / q.gpu_block;
+    q.batch = (SCRATCH_ELEMENTS * 2) / q.file_block;
+    q.held_first = UINT64_MAX;
+    q.times = times;
+    q.file_blocks = malloc((size_t)(q.batch * q.file_block));
+    q.gpu_blocks = malloc((size_t)(q.batch * q.gpu_block));
+    pixeen_status status = PIXEEN_OK;
+    double t0 = seconds_now();
+    nn_load_times before = *times;
+    if (!q.file_blocks || !q.gpu_blocks)
+        status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
+    else
+        status = gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
+    times->upload += seconds_now() - t0 - (times->read - before.read) - (times->check - before.check) -
+                     (times->reorder - before.reorder);
+    free(q.file_blocks);
+    free(q.gpu_blocks);
+    return status;
 }
 
 static int by_name(const void *a, const void *b) {
@@ -159,7 +238,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         out->count++;
         tensor_dtype qtype;
         if (keep_quantized(ctx, w, &qtype)) {
-            status = upload_quantized(ctx, w, qtype, dst);
+            status = upload_quantized(ctx, w, qtype, dst, &out->times);
             out->bytes += tensor_bytes(&dst->t);
             out->quantized++;
             if (status != PIXEEN_OK) error_wrap(status, "nn: uploading '%s': ", w->name);
@@ -171,19 +250,25 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         if (w->ndim == 0) dst->t.shape[0] = 1;
         status = gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, w->n_elements * 2, w->name, &dst->t.buffer);
         if (status != PIXEEN_OK) break;
-        stream_state s = {.w = w, .row_cached = -1, .scratch = scratch};
+        stream_state s = {.w = w, .rows_first = -1, .scratch = scratch, .times = &out->times};
         if (w->ndim == 4 && (w->shape[2] > 1 || w->shape[3] > 1)) {
             s.reorder = true;
             s.cin = w->shape[1];
             s.khw = w->shape[2] * w->shape[3];
-            s.row = malloc((size_t)(s.cin * s.khw) * 2);
-            s.row_out = malloc((size_t)(s.cin * s.khw) * 2);
-            if (!s.row || !s.row_out) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
+            uint64_t row_len = (uint64_t)(s.cin * s.khw);
+            s.rows_per_read = row_len < SCRATCH_ELEMENTS ? (int64_t)(SCRATCH_ELEMENTS / row_len) : 1;
+            s.rows = malloc((size_t)(row_len * (uint64_t)s.rows_per_read) * 2);
+            s.rows_out = malloc((size_t)(row_len * (uint64_t)s.rows_per_read) * 2);
+            if (!s.rows || !s.rows_out) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
         }
+        double t0 = seconds_now();
+        nn_load_times before = out->times;
         if (status == PIXEEN_OK)
             status = gpu_buffer_write_stream(ctx, dst->t.buffer, 0, w->n_elements * 2, produce, &s);
-        free(s.row);
-        free(s.row_out);
+        out->times.upload += seconds_now() - t0 - (out->times.read - before.read) - (out->times.check - before.check) -
+                             (out->times.reorder - before.reorder);
+        free(s.rows);
+        free(s.rows_out);
         out->bytes += w->n_elements * 2;
         if (status != PIXEEN_OK) error_wrap(status, "nn: uploading '%s': ", w->name);
     }

@@ -515,7 +515,11 @@ pixeen_status safetensors_read_f16(const safetensors_file *file, const safetenso
         const uint8_t *src = file->data + begin;
         switch (tensor->dtype) {
         case SAFETENSORS_F16:
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(dst + done, src, (size_t)n * 2); /* the file's byte order is the host's */
+#else
             for (uint64_t i = 0; i < n; i++) dst[done + i] = load_u16(src + 2 * i);
+#endif
             break;
         case SAFETENSORS_BF16:
             for (uint64_t i = 0; i < n; i++) dst[done + i] = f32_to_f16(bf16_to_f32(load_u16(src + 2 * i)));

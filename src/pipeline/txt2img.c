@@ -38,6 +38,21 @@ static double cpu_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* $PIXEEN_PIPELINE_TIMES=1: each program's new pipelines are compiled one by one before its first
+ * submit, timed, and logged (`-v`; per pipeline with PIXEEN_LOG=debug) — a measurement of what a cold
+ * start pays for, not a speed-up: on Mesa 22.3's lavapipe the real first dispatch compiles again
+ * (gpu_pipelines_compile's contract comment), so this makes the run slower. */
+static pixeen_status compile_logged(gpu_context *ctx, const char *what) {
+    const char *env = getenv("PIXEEN_PIPELINE_TIMES");
+    if (!env || !strcmp(env, "0")) return PIXEEN_OK;
+    gpu_compile_report r;
+    PX_TRY(gpu_pipelines_compile(ctx, &r));
+    if (r.pipelines)
+        log_info("txt2img: %s: %u new pipelines compiled in %.2f s (slowest %s, %.2f s)", what, r.pipelines, r.seconds,
+                 r.slowest, r.slowest_seconds);
+    return PIXEEN_OK;
+}
+
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* One text encoder's part of the conditioning. The first encoder's program gives its context; each
@@ -363,6 +378,7 @@ static pixeen_status encode_text(sd_model *m, const txt2img_request *req, extras
             tb->zero_pooled_rows = (uint64_t)req->batch;
         }
         if (status == PIXEEN_OK) status = nn_program_build(ctx, w, m->act, build_text, tb, &s->text[e]);
+        if (status == PIXEEN_OK) status = compile_logged(ctx, "text encoder");
         w->token_side = NULL;
         w->token_side_index = NULL;
         if (status == PIXEEN_OK) status = gpu_recorder_submit(s->text[e].rec);
@@ -504,6 +520,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         sb.time_ids = s.time_ids;
         status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
     }
+    if (status == PIXEEN_OK) status = compile_logged(ctx, "step");
     /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
     const tensor_dtype decode_act = fam->vae_decode_fp32 && !req->decoder ? DTYPE_F32 : m->act;
     const nn_weights *dw = req->decoder ? &req->decoder->weights : &m->weights[MODEL_VAE];
@@ -559,6 +576,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         status = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "txt2img: the TAESD decoder takes %d latent channels, the model makes %lld",
                            req->decoder->cfg.latent_channels, (long long)C);
     if (status == PIXEEN_OK && decode) status = nn_program_build(ctx, dw, decode_act, build_decode, &db, &s.decode);
+    if (status == PIXEEN_OK && decode) status = compile_logged(ctx, "decode");
     if (status == PIXEEN_OK && decode) status = gpu_recorder_submit(s.decode.rec);
     if (status == PIXEEN_OK && finite[1])
         status = error_set(PIXEEN_ERROR_MODEL,

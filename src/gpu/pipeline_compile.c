@@ -1,0 +1,67 @@
+/* pipeline_compile.c — what each pipeline's compile costs, measured one by one.
+ *
+ * lavapipe (llvmpipe) compiles a compute shader at the first dispatch that uses it, not at
+ * vkCreateComputePipelines (shared/notes/lavapipe.md), inside whatever submission dispatches it
+ * first. gpu_pipelines_compile dispatches every pipeline created since its last call once, with zero
+ * workgroups and dummy bindings of the right kinds, each in its own timed submission: the driver
+ * compiles and runs nothing. See gpu.h for why this measures and does not warm up (the variant it
+ * compiles is not the one the real bindings select on Mesa 22.3).
+ * On drivers that compile at creation the dispatches cost microseconds.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "gpu/gpu_internal.h"
+
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* 240 bytes: whole texels of every kind (16, 8, 4 and 2 bytes), and no power of two in any of those units (see gpu_pipelines_compile). */
+#define DUMMY_BYTES 240
+
+pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report) {
+    gpu_compile_report r = {0};
+    if (report) *report = r;
+    uint32_t pending = 0;
+    for (gpu_pipeline *p = ctx->pipelines; p; p = p->next) pending += !p->compiled;
+    if (!pending) return PIXEEN_OK;
+    double start = seconds_now();
+    if (!ctx->compile_dummy)
+        PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, DUMMY_BYTES, "pipeline compile dummy", &ctx->compile_dummy));
+    gpu_recorder *rec;
+    PX_TRY(gpu_recorder_create(ctx, &rec));
+    /* Newest first in the list: compile oldest first, the order the recording dispatches them. */
+    gpu_pipeline **order = malloc(pending * sizeof *order);
+    pixeen_status status = order ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
+    uint32_t n = 0;
+    for (gpu_pipeline *p = ctx->pipelines; order && p; p = p->next)
+        if (!p->compiled) order[pending - 1 - n++] = p;
+    for (uint32_t i = 0; i < n && status == PIXEEN_OK; i++) {
+        gpu_pipeline *p = order[i];
+        double t0 = seconds_now();
+        gpu_recorder_begin(rec);
+        gpu_record_compile(rec, p, ctx->compile_dummy);
+        status = gpu_recorder_end(rec);
+        if (status == PIXEEN_OK) status = gpu_recorder_submit(rec);
+        double took = seconds_now() - t0;
+        p->compiled = true;
+        r.pipelines++;
+        if (took > r.slowest_seconds) {
+            r.slowest_seconds = took;
+            snprintf(r.slowest, sizeof r.slowest, "%s", p->desc.shader);
+        }
+        log_debug("gpu: compiled %s (%u specialization constants: %u %u %u %u %u %u %u %u) in %.1f ms", p->desc.shader,
+                  p->desc.spec_count, p->desc.spec[0], p->desc.spec[1], p->desc.spec[2], p->desc.spec[3],
+                  p->desc.spec[4], p->desc.spec[5], p->desc.spec[6], p->desc.spec[7], took * 1e3);
+    }
+    free(order);
+    gpu_recorder_destroy(rec);
+    r.seconds = seconds_now() - start;
+    if (report) *report = r;
+    return status;
+}
