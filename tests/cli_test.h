@@ -33,6 +33,19 @@ static inline void cli_test_begin(const char *name) {
 }
 
 /* Removes the scratch folder. */
+static inline void cli_test_end(void);
+
+/* Skips the test (exit 77, scratch folder removed) where `pixeen devices` finds no Vulkan device. */
+static inline void cli_test_need_device(void) {
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "'%s' devices > /dev/null 2>&1", cli_exe);
+    if (system(cmd) != 0) {
+        cli_test_end();
+        TEST_SKIP("no Vulkan device");
+    }
+}
+
+/* Removes the scratch folder. */
 static inline void cli_test_end(void) {
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", cli_dir);
@@ -65,6 +78,19 @@ static inline int cli_shell(const char *line) {
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+#ifdef PIXEEN_FSYNC_PAUSE_LIB
+#include "held_save.h"
+/* Runs `pixeen ARGS` in the scratch folder held at its first save's temporary (held_save.h), sends
+ * `sig` there, and returns the wait status (-1 if it ended before it was held). The held
+ * temporary's path goes to temp. */
+static inline int cli_run_signalled_mid_save(const char *args, int sig, char *temp, size_t temp_size) {
+    char mark[1200], cmd[20000];
+    snprintf(mark, sizeof mark, "%s/pause-mark", cli_dir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s > out.txt 2> err.txt < /dev/null", cli_dir, cli_exe, args);
+    return held_save_run(cmd, mark, 1, sig, false, NULL, NULL, temp, temp_size);
+}
+#endif
+
 /* The scratch folder's file `name` (a static buffer, valid until the next call). */
 static inline const char *cli_path(const char *name) {
     static char path[1300];
@@ -96,6 +122,47 @@ static inline void cli_show_err(const char *what) {
     char err[8192];
     cli_slurp("err.txt", err, sizeof err);
     fprintf(stderr, "%s: %s\n", what, err);
+}
+
+/* Whether the scratch folder has a file `name`. */
+static inline bool cli_exists(const char *name) {
+    return access(cli_path(name), F_OK) == 0;
+}
+
+/* The whole scratch file `name` (or an absolute path), malloc'ed; NULL if it cannot be read. */
+static inline uint8_t *cli_read(const char *name, size_t *size) {
+    char path[sizeof cli_dir + 2 * PATH_MAX];
+    if (name[0] == '/') snprintf(path, sizeof path, "%s", name);
+    else snprintf(path, sizeof path, "%s/%s", cli_dir, name);
+    FILE *f = fopen(path, "rb");
+    *size = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *d = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    *size = d ? fread(d, 1, (size_t)n, f) : 0;
+    fclose(f);
+    return d;
+}
+
+/* The scratch PNG `name` as w*h*3 RGB bytes (free with stbi_image_free); NULL if missing. */
+static inline unsigned char *cli_png_rgb(const char *name, int *w, int *h) {
+    int c = 0;
+    return stbi_load(cli_path(name), w, h, &c, 3);
+}
+
+/* Mean |a - b| over RGB on [0, 1] of two scratch PNGs of w x h; 1.0 if either is missing or of
+ * another size. */
+static inline double cli_png_pair_diff(const char *a, const char *b, int w, int h) {
+    int aw = 0, ah = 0, bw = 0, bh = 0;
+    unsigned char *pa = cli_png_rgb(a, &aw, &ah), *pb = cli_png_rgb(b, &bw, &bh);
+    bool ok = pa && pb && aw == w && ah == h && bw == w && bh == h;
+    double sum = 0;
+    for (size_t i = 0; ok && i < (size_t)w * h * 3; i++) sum += abs((int)pa[i] - (int)pb[i]) / 255.0;
+    stbi_image_free(pa);
+    stbi_image_free(pb);
+    return ok ? sum / ((double)w * h * 3) : 1.0;
 }
 
 /* Mean |png - ref| over RGB on [0, 1]: the scratch PNG `name` against `ref` (w*h*3 floats on

@@ -6,87 +6,31 @@
  * meets: a mask of another size, a strength out of range, an inpainting model without a mask, a
  * corrupt picture — each a clear message and no output file. */
 #include <limits.h>
-#include <stdbool.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <pixeen/pixeen.h>
 
-#include "image/picture.h"
-#include "test.h"
-
-static char root[64] = "/tmp/pixeen-cli-edit-XXXXXX";
-
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *d = malloc(n > 0 ? (size_t)n : 1);
-    *size = d ? fread(d, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return d;
-}
+#include "cli_test.h"
 
 /* Runs pixeen generate; returns its exit status (-1 if it did not exit normally). */
 static int generate(const char *model, const char *tok, const char *args) {
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && %s/src/pixeen generate -m '%s' --tokenizer '%s' -p 'a red lighthouse on a rocky coast' "
-             "-n 'blurry, low quality' -W 64 -H 64 --steps 8 --cfg 7.5 --seed 1234 --schedule discrete -q %s 2>%s/err.txt",
-             root, getenv("PIXEEN_TEST_BIN"), model, tok, args, root);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static bool err_contains(const char *text) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/err.txt", root);
-    size_t n = 0;
-    char *e = read_all(path, &n);
-    bool found = false;
-    for (size_t i = 0; e && !found && i + strlen(text) <= n; i++) found = !memcmp(e + i, text, strlen(text));
-    if (!found) fprintf(stderr, "  expected '%s' in: %.*s\n", text, (int)n, e ? e : "");
-    free(e);
-    return found;
+    return cli_run("generate -m '%s' --tokenizer '%s' -p 'a red lighthouse on a rocky coast' -n 'blurry, low quality' "
+                   "-W 64 -H 64 --steps 8 --cfg 7.5 --seed 1234 --schedule discrete -q %s",
+                   model, tok, args);
 }
 
 static void compare(const char *out, const char *ref_path, double tol, const char *what) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, out);
-    size_t n = 0, rn = 0;
-    uint8_t *png = read_all(path, &n);
-    float *ref = read_all(ref_path, &rn);
-    CHECK(png && ref && rn == 64 * 64 * 3 * 4);
-    picture p = {0};
-    if (png) CHECK_OK(picture_decode(png, n, out, &p));
-    if (p.rgba && ref && rn == 64 * 64 * 3 * 4 && p.width == 64 && p.height == 64) {
-        double sum = 0;
-        for (size_t i = 0; i < 64 * 64; i++)
-            for (int c = 0; c < 3; c++) sum += fabs(p.rgba->data[i * 4 + c] / 255.0 - ref[i * 3 + c]);
-        double mean = sum / (64 * 64 * 3);
-        printf("cli %-40s image mean |diff| %.3g (tol %.3g)\n", what, mean, tol);
-        CHECK(mean < tol);
-    } else {
-        CHECK(!"the saved PNG is 64x64");
-    }
-    picture_free(&p);
-    free(png);
+    size_t rn = 0;
+    float *ref = (float *)cli_read(ref_path, &rn);
+    CHECK(ref && rn == 64 * 64 * 3 * 4);
+    double mean = cli_png_mean_diff(out, rn == 64 * 64 * 3 * 4 ? ref : NULL, 64, 64);
+    printf("cli %-40s image mean |diff| %.3g (tol %.3g)\n", what, mean, tol);
+    CHECK(mean < tol); /* 1.0 when the PNG is missing or not 64x64 */
     free(ref);
-    unlink(path);
+    unlink(cli_path(out));
 }
-
 int main(void) {
-    const char *bin = getenv("PIXEEN_TEST_BIN");
-    char exe[4096];
-    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : ".");
-    if (!bin || access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built");
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s devices >/dev/null 2>&1", exe);
-    if (system(probe) != 0) TEST_SKIP("no Vulkan device");
-    if (!mkdtemp(root)) return 1;
+    cli_test_begin("edit");
+    cli_test_need_device();
     char model[PATH_MAX], tok[PATH_MAX], dir[PATH_MAX], args[4 * PATH_MAX + 512], ref[PATH_MAX + 128];
     CHECK(realpath(test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"), model) != NULL);
     CHECK(realpath(test_data_path("sd15-tiny/model/tokenizer"), tok) != NULL);
@@ -125,14 +69,12 @@ int main(void) {
         /* an inpainting model needs a mask */
         snprintf(args, sizeof args, "--init-image %s/input.png --save-plain out.png", nine_dir);
         CHECK(generate(nine_model, tok, args) != 0);
-        CHECK(err_contains("inpainting model"));
+        CHECK(cli_err_contains("inpainting model"));
     }
 
     /* refusals: clear messages, no output */
-    char path[512];
-    snprintf(path, sizeof path, "%s/small.png", root);
-    uint8_t px[16 * 16 * 4];
-    memset(px, 255, sizeof px);
+    char path[sizeof cli_dir + 32];
+    snprintf(path, sizeof path, "%s/small.png", cli_dir);
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL);
     /* a 16x16 white mask, written by the library's own encoder through the public vault API */
@@ -145,26 +87,24 @@ int main(void) {
     pixeen_secret_destroy(png);
     snprintf(args, sizeof args, "--init-image %s/input.png --mask %s --save-plain out.png", dir, path);
     CHECK(generate(model, tok, args) != 0);
-    CHECK(err_contains("the mask is 16x16 but the init image 64x64"));
+    CHECK(cli_err_contains("the mask is 16x16 but the init image 64x64"));
     snprintf(args, sizeof args, "--init-image %s/input.png --strength 1.5 --save-plain out.png", dir);
     CHECK(generate(model, tok, args) == 2);
-    CHECK(err_contains("--strength"));
-    snprintf(path, sizeof path, "%s/corrupt.png", root);
+    CHECK(cli_err_contains("--strength"));
+    snprintf(path, sizeof path, "%s/corrupt.png", cli_dir);
     f = fopen(path, "wb");
     size_t n = 0;
     char in_path[PATH_MAX + 16];
     snprintf(in_path, sizeof in_path, "%s/input.png", dir);
-    uint8_t *bytes = read_all(in_path, &n);
+    uint8_t *bytes = cli_read(in_path, &n);
     if (f && bytes) fwrite(bytes, 1, n / 2, f); /* truncated */
     if (f) fclose(f);
     free(bytes);
     snprintf(args, sizeof args, "--init-image %s --save-plain out.png", path);
     CHECK(generate(model, tok, args) != 0);
-    CHECK(err_contains("corrupt"));
-    snprintf(path, sizeof path, "%s/out.png", root);
-    CHECK(access(path, F_OK) != 0);
+    CHECK(cli_err_contains("corrupt"));
+    CHECK(!cli_exists("out.png"));
 
-    snprintf(args, sizeof args, "rm -rf %s", root);
-    CHECK(system(args) == 0);
+    cli_test_end();
     return test_finish();
 }

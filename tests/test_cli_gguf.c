@@ -1,6 +1,8 @@
 /* test_cli_gguf.c — GGUF through the `pixeen` executable as a user runs it:
  *   pixeen quantize tests/data/sd15-tiny/sd15-tiny.fp16.safetensors rt.q8_0.gguf --type q8_0
- *     (atomic: no temporary file left; its tensors' bytes equal stable-diffusion.cpp's q8_0 file's),
+ *     (atomic: no temporary file left; its tensors' bytes equal stable-diffusion.cpp's q8_0 file's;
+ *     SIGTERM while it writes, held there by tests/preload's fsync wrapper, leaves neither the
+ *     temporary nor the target),
  *   pixeen inspect rt.q8_0.gguf (types and bytes per component),
  *   pixeen generate -m rt.q8_0.gguf --tokenizer DIR -p P -n N -W 64 -H 64 --steps 4 --cfg 7.5 \
  *     --seed 1234 --sampler euler --schedule discrete --save-plain out.png
@@ -23,6 +25,15 @@ static int files_in_dir(void) {
     DIR *d = opendir(cli_dir);
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+/* Names starting with a dot (temporaries: .pixeen-tmp-*), . and .. aside. */
+static int dot_files_in_dir(void) {
+    DIR *d = opendir(cli_dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
     if (d) closedir(d);
     return n;
 }
@@ -92,6 +103,19 @@ int main(void) {
     snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' rt.q8_0.gguf --type q8_0", root);
     CHECK(cli_run("%s", args) == 0);
     CHECK(files_in_dir() == 3); /* no temporary file left */
+
+    /* SIGTERM while the file is written (held at its fsync): the CLI's handler removes the
+     * temporary, and the target never appears */
+    char temp[4096];
+    snprintf(args, sizeof args, "quantize '%s/sd15-tiny/sd15-tiny.fp16.safetensors' held.gguf --type q8_0", root);
+    int status = cli_run_signalled_mid_save(args, SIGTERM, temp, sizeof temp);
+    printf("quantize held mid-write in %s, then SIGTERM: %s\n", temp[0] ? temp : "(not held)",
+           status >= 0 && WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "did not end by the signal");
+    CHECK(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    CHECK(strncmp(temp, cli_dir, strlen(cli_dir)) == 0 && strstr(temp, "/.pixeen-tmp-") != NULL);
+    CHECK(temp[0] && access(temp, F_OK) != 0);
+    CHECK(access(cli_path("held.gguf"), F_OK) != 0);
+    CHECK(files_in_dir() == 3 && dot_files_in_dir() == 0);
     snprintf(path, sizeof path, "%s/rt.q8_0.gguf", cli_dir);
     same_tensors(path, test_data_path("gguf/sd15-tiny.q8_0.gguf"));
 

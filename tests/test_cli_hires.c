@@ -12,58 +12,24 @@
  *   - refusals before the model loads: hires with --init-image, an unknown upscaler, a strength of 0,
  *     a hires width that is not a multiple of 8, --preview-every without --preview-decoder. */
 #include <limits.h>
-#include <stdbool.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <pixeen/pixeen.h>
 
+#include "cli_test.h"
 #include "image/picture.h"
-#include "test.h"
 
-static char root[64] = "/tmp/pixeen-cli-hires-XXXXXX";
 static char model[PATH_MAX], tok[PATH_MAX];
 
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *d = malloc(n > 0 ? (size_t)n : 1);
-    *size = d ? fread(d, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return d;
-}
-
 static int generate(const char *args) {
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && %s/src/pixeen generate -m '%s' --tokenizer '%s' -p 'a red lighthouse' -n 'blurry' -W 16 -H 16 "
-             "--steps 2 --seed 7 --sampler euler_a --schedule discrete --precision fp32 %s 2>%s/err.txt",
-             root, getenv("PIXEEN_TEST_BIN"), model, tok, args, root);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static bool err_contains(const char *text) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/err.txt", root);
-    size_t n = 0;
-    char *e = read_all(path, &n);
-    bool found = false;
-    for (size_t i = 0; e && !found && i + strlen(text) <= n; i++) found = !memcmp(e + i, text, strlen(text));
-    if (!found) fprintf(stderr, "  expected '%s' in: %.*s\n", text, (int)n, e ? e : "");
-    free(e);
-    return found;
+    return cli_run("generate -m '%s' --tokenizer '%s' -p 'a red lighthouse' -n 'blurry' -W 16 -H 16 --steps 2 --seed 7 "
+                   "--sampler euler_a --schedule discrete --precision fp32 %s",
+                   model, tok, args);
 }
 
 /* The saved PNG's pixels (and its parameters text into params, when non-NULL). */
 static bool load_png(const char *name, picture *p, char *params, size_t size) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, name);
     size_t n = 0;
-    uint8_t *png = read_all(path, &n);
+    uint8_t *png = cli_read(name, &n);
     bool ok = png && picture_decode(png, n, name, p) == PIXEEN_OK;
     if (ok && params) {
         pixeen_secret *text = NULL;
@@ -74,7 +40,6 @@ static bool load_png(const char *name, picture *p, char *params, size_t size) {
     free(png);
     return ok;
 }
-
 static void check_params(const char *params, const char *const *want, const char *absent) {
     for (size_t i = 0; want[i]; i++) {
         bool found = strstr(params, want[i]) != NULL;
@@ -85,14 +50,8 @@ static void check_params(const char *params, const char *const *want, const char
 }
 
 int main(void) {
-    const char *bin = getenv("PIXEEN_TEST_BIN");
-    char exe[4096];
-    snprintf(exe, sizeof exe, "%s/src/pixeen", bin ? bin : ".");
-    if (!bin || access(exe, X_OK) != 0) TEST_SKIP("the pixeen executable is not built");
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s devices >/dev/null 2>&1", exe);
-    if (system(probe) != 0) TEST_SKIP("no Vulkan device");
-    if (!mkdtemp(root)) return 1;
+    cli_test_begin("hires");
+    cli_test_need_device();
     CHECK(realpath(test_data_path("sd15-tiny/sd15-tiny.fp16.safetensors"), model) != NULL);
     CHECK(realpath(test_data_path("sd15-tiny/model/tokenizer"), tok) != NULL);
     char params[4096], args[PATH_MAX + 512], preview[PATH_MAX + 64] = "";
@@ -115,7 +74,7 @@ int main(void) {
                                                "Hires steps: 2", "Hires upscaler: Latent", NULL},
                  "Hires resize");
     picture_free(&p);
-    if (have_taesd) CHECK(err_contains("preview at step 2/4: 64x64") && err_contains("preview at step 4/4: 128x128"));
+    if (have_taesd) CHECK(cli_err_contains("preview at step 2/4: 64x64") && cli_err_contains("preview at step 4/4: 128x128"));
 
     /* Lanczos to a width: the height keeps the aspect; no Hires steps key when not given */
     snprintf(args, sizeof args, "--hires-upscaler lanczos --hires-width 48 --hires-strength 0.5 --save-plain hires.png %s",
@@ -127,14 +86,14 @@ int main(void) {
     check_params(params, (const char *const[]){"Size: 16x16", "Denoising strength: 0.5", "Hires resize: 48x0",
                                                "Hires upscaler: Lanczos", NULL},
                  "Hires steps");
-    if (have_taesd) CHECK(err_contains("previews: 4 by the TAESD, 192x192, the last at step 4"));
+    if (have_taesd) CHECK(cli_err_contains("previews: 4 by the TAESD, 192x192, the last at step 4"));
 
     /* The composition, through the CLI: that run == generate, then generate --init-image at 48x48
      * with A1111's step rule spelled out (2 hires steps at 0.5: the last 2 of int(2 / 0.5) = 4) */
     picture by_hand = {0};
     CHECK(generate("--save-plain first.png -q") == 0);
-    snprintf(args, sizeof args, "--init-image %s/first.png -W 48 -H 48 --steps 4 --strength 0.5 --save-plain hand.png -q",
-             root); /* the later -W/-H/--steps override the base command's */
+    snprintf(args, sizeof args, "--init-image '%s' -W 48 -H 48 --steps 4 --strength 0.5 --save-plain hand.png -q",
+             cli_path("first.png")); /* the later -W/-H/--steps override the base command's */
     CHECK(generate(args) == 0);
     CHECK(load_png("hand.png", &by_hand, NULL, 0));
     bool same = p.rgba && by_hand.rgba && by_hand.width == 48 && by_hand.height == 48 &&
@@ -144,11 +103,10 @@ int main(void) {
     picture_free(&p), picture_free(&by_hand);
 
     if (have_taesd) { /* a preview decoder that is not there: refused, nothing written */
-        snprintf(args, sizeof args, "--preview-decoder taesd:%s/nowhere --save-plain none.png", root);
+        snprintf(args, sizeof args, "--preview-decoder taesd:'%s' --save-plain none.png", cli_path("nowhere"));
         CHECK(generate(args) == 1);
-        CHECK(err_contains("preview decoder"));
-        snprintf(args, sizeof args, "%s/none.png", root);
-        CHECK(access(args, F_OK) != 0);
+        CHECK(cli_err_contains("preview decoder"));
+        CHECK(!cli_exists("none.png"));
     }
 
     /* refusals, before the model loads */
@@ -165,11 +123,9 @@ int main(void) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK(generate(bad[i].args) == 2);
-        CHECK(err_contains(bad[i].needle));
+        CHECK(cli_err_contains(bad[i].needle));
     }
 
-    char rm[128];
-    snprintf(rm, sizeof rm, "rm -rf %s", root);
-    CHECK(system(rm) == 0);
+    cli_test_end();
     return test_finish();
 }

@@ -12,29 +12,10 @@
 #include <unistd.h>
 
 #include "gpu_test.h"
+#include "parity_test.h"
 #include "models/quantize.h"
 #include "pipeline/sd_model.h"
 #include "pipeline/txt2img.h"
-
-static float *read_bin(const char *path, size_t count) {
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    float *data = malloc(count * 4);
-    if (!f || fread(data, 4, count, f) != count) {
-        fprintf(stderr, "cannot read %s\n", path ? path : "(missing)");
-        exit(1);
-    }
-    fclose(f);
-    return data;
-}
-
-static void load_schedule(schedule_config *cfg) {
-    char text[8192];
-    FILE *f = fopen(test_data_path("sample/euler_scheduler_config.json"), "rb");
-    size_t len = f ? fread(text, 1, sizeof text, f) : 0;
-    if (f) fclose(f);
-    CHECK(len > 0);
-    CHECK_OK(schedule_config_parse(text, len, cfg));
-}
 
 /* The latents and image of the last run of each naming, compared bit for bit. */
 static float *kept_latents, *kept_image;
@@ -55,14 +36,14 @@ static void run_case_model(gpu_context *ctx, const char *dir, const char *type, 
     printf("gguf %-5s: %zu weights kept quantized on the GPU\n", type, quantized);
     CHECK(quantized > 0);
     schedule_config_clear(&m->schedule);
-    load_schedule(&m->schedule);
+    parity_load_schedule("sample/euler_scheduler_config.json", &m->schedule);
     const size_t n = 4 * 32 * 32, img_n = 64 * 64 * 3;
     snprintf(ref, sizeof ref, "%s/ref-%s/pipe_euler_32_init_latents.bin", dir, type);
-    float *init = read_bin(ref, n);
+    float *init = parity_read_floats(ref, n);
     snprintf(ref, sizeof ref, "%s/ref-%s/pipe_euler_32_final_latents.bin", dir, type);
-    float *ref_latents = read_bin(ref, n);
+    float *ref_latents = parity_read_floats(ref, n);
     snprintf(ref, sizeof ref, "%s/ref-%s/pipe_euler_32_image.bin", dir, type);
-    float *ref_image = read_bin(ref, img_n);
+    float *ref_image = parity_read_floats(ref, img_n);
     txt2img_request req = {
         .prompt = "a photograph of an astronaut riding a horse",
         .negative_prompt = "blurry, low quality",
@@ -80,22 +61,9 @@ static void run_case_model(gpu_context *ctx, const char *dir, const char *type, 
     txt2img_result res;
     CHECK_OK(txt2img_run(m, &req, &res));
     if (res.debug_latents) {
-        double err2 = 0, ref2 = 0, img_err = 0;
-        for (size_t i = 0; i < n; i++) {
-            double d = (double)res.debug_latents[i] - ref_latents[i];
-            err2 += d * d;
-            ref2 += (double)ref_latents[i] * ref_latents[i];
-        }
-        for (size_t i = 0; i < img_n; i++) {
-            double v = res.debug_image[i] / 2.0 + 0.5;
-            v = v < 0 ? 0 : v > 1 ? 1 : v;
-            img_err += fabs(v - ref_image[i]);
-        }
-        double rel_l2 = sqrt(err2 / ref2), mean_abs = img_err / (double)img_n;
-        printf("gguf %-5s fp16: latents rel L2 %.3g (tol 3e-02), image mean |diff| %.3g (tol %.3g)\n", type, rel_l2,
-               mean_abs, 4.0 / 255.0);
-        CHECK(rel_l2 < 3e-2);
-        CHECK(mean_abs < 4.0 / 255.0);
+        char label[32];
+        snprintf(label, sizeof label, "gguf %-5s", type);
+        parity_check_pipeline(label, DTYPE_F16, &res, ref_latents, n, ref_image, img_n);
         if (keep == 1) {
             kept_latents = malloc(n * sizeof *kept_latents);
             kept_image = malloc(img_n * sizeof *kept_image);

@@ -9,7 +9,10 @@
  *    640 MiB in fp16) must never be materialized — and the step's arena must stay one allocation
  *    of at most 2 GiB (maxMemoryAllocationSize on lavapipe 22.3). The same for SD 2.1 at 768.
  * 3. The plan does see scores where they are materialized: the VAE's single 512-wide head goes
- *    through explicit products, and its largest activation is at least the [1, T, T] fp32 scores. */
+ *    through explicit products, and its largest activation is at least the [1, T, T] fp32 scores.
+ * 4. The UNet keeps its skip connections in a list sized from the config limits (unet.c MAX_SKIPS):
+ *    one layer per block past them is refused by the validator, and by the graph builder itself when
+ *    the config never went through the validator (a clear error, not a write past the list). */
 #include "models/memory_plan.h"
 #include "models/model_spec.h"
 #include "testmodel.h"
@@ -79,7 +82,35 @@ static void check_scores_seen(void) {
     CHECK(decode.arena_bytes > decode.largest_bytes);
 }
 
+static void check_skip_bound(void) {
+    testmodel_config t;
+    CHECK_OK(testmodel_config_get("sd15-tiny", &t));
+    unet_config c = t.unet;
+    /* the most levels, each one layer deeper than allowed: more skips than the list holds */
+    for (int i = c.n_levels; i < MODEL_MAX_LEVELS; i++) {
+        c.block_out_channels[i] = c.block_out_channels[c.n_levels - 1];
+        c.down_cross_attn[i] = c.up_cross_attn[i] = false;
+        c.transformer_depth[i] = 1;
+        c.attention_heads[i] = c.attention_heads[c.n_levels - 1];
+        c.attention_head_dim[i] = c.attention_head_dim[c.n_levels - 1];
+    }
+    c.n_levels = MODEL_MAX_LEVELS;
+    c.layers_per_block = MODEL_MAX_LAYERS_PER_BLOCK + 1;
+    CHECK(unet_config_validate(&c, "unet") == PIXEEN_ERROR_MODEL);
+    CHECK(strstr(error_message(), "layers_per_block") != NULL);
+    memory_plan plan = {0};
+    CHECK(memory_plan_unet(&c, 2, 8, 8, 77, DTYPE_F16, &plan) == PIXEEN_ERROR_MODEL);
+    printf("unet with %d levels of %d layers: %s\n", c.n_levels, c.layers_per_block, error_message());
+    CHECK(strstr(error_message(), "more skip connections than") != NULL);
+    /* the tiny UNet at the layer limit still plans */
+    c = t.unet;
+    c.layers_per_block = MODEL_MAX_LAYERS_PER_BLOCK;
+    CHECK_OK(unet_config_validate(&c, "unet"));
+    CHECK_OK(memory_plan_unet(&c, 2, 8, 8, 77, DTYPE_F16, &plan));
+}
+
 int main(void) {
+    check_skip_bound();
     check_counts();
     check_fits("sdxl", 1024, 2048 * MIB);
     check_fits("sdxl", 512, 2048 * MIB);

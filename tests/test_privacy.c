@@ -22,6 +22,7 @@
 
 #include <pixeen/pixeen.h>
 
+#include "held_save.h"
 #include "image/picture.h"
 #include "test.h"
 
@@ -97,70 +98,35 @@ static int names_starting(const char *dir, const char *prefix) {
     return found;
 }
 
+/* /proc/PID/limits while the child is held: whether Pixeen set RLIMIT_CORE to 0. */
+static void read_core_limit(pid_t pid, void *user) {
+    int *core_limit_zero = user;
+    char limits[64], line[256];
+    snprintf(limits, sizeof limits, "/proc/%d/limits", (int)pid);
+    *core_limit_zero = 0;
+    FILE *f = fopen(limits, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Max core file size", 18)) {
+            unsigned long soft = 1, hard = 1;
+            *core_limit_zero = sscanf(line + 18, "%lu %lu", &soft, &hard) == 2 && soft == 0 && hard == 0;
+        }
+    if (f) fclose(f);
+}
+
 /* Runs `pixeen ARGS` (in root/work, with the scratch environment) held still by the fsync
- * wrapper at its `pause_at`-th temporary file, then sends `sig`; returns the wait status. The
- * held temporary's path goes to temp. With `core`, the child starts as under `ulimit -c unlimited`
- * and /proc/PID/limits is read while it is held: *core_limit_zero says whether Pixeen set it to 0. */
+ * wrapper at its `pause_at`-th temporary file (held_save.h), then sends `sig`; returns the wait
+ * status. The held temporary's path goes to temp. With `core`, the child starts as under
+ * `ulimit -c unlimited` and *core_limit_zero says whether Pixeen set RLIMIT_CORE to 0. */
 static int signalled_run(const char *args, int pause_at, int sig, int core, char *temp, size_t temp_size,
                          int *core_limit_zero) {
     char mark[256], cmd[20000];
     snprintf(mark, sizeof mark, "%s/pause-mark", root);
-    unlink(mark);
     snprintf(cmd, sizeof cmd,
              "cd %s/work && exec env HOME=%s/home XDG_CONFIG_HOME=%s/config XDG_DATA_HOME=%s/data "
              "XDG_CACHE_HOME=%s/cache %s/src/pixeen %s",
              root, root, root, root, root, getenv("PIXEEN_TEST_BIN"), args);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char at[16], asan[1024];
-        snprintf(at, sizeof at, "%d", pause_at);
-        setenv("LD_PRELOAD", PIXEEN_FSYNC_PAUSE_LIB, 1);
-        setenv("PIXEEN_TEST_PAUSE_MARK", mark, 1);
-        setenv("PIXEEN_TEST_PAUSE_AT", at, 1);
-        /* a sanitized pixeen: the wrapper is preloaded before the ASan runtime */
-        const char *old = getenv("ASAN_OPTIONS");
-        snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", old ? old : "", old && old[0] ? ":" : "");
-        setenv("ASAN_OPTIONS", asan, 1);
-        if (core) {
-            struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
-            setrlimit(RLIMIT_CORE, &unlimited);
-        }
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    temp[0] = '\0';
-    /* Wait until the save is held (bounded only against a hang: a loaded machine may take minutes
-     * to generate; nothing here is a timing assertion). */
-    for (int i = 0; i < 5000; i++) {
-        struct stat st;
-        if (stat(mark, &st) == 0 && st.st_size > 0) break;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "  pixeen %s ended before its save was held (status %d)\n", args, status);
-            return -1;
-        }
-        usleep(100 * 1000);
-    }
-    FILE *f = fopen(mark, "r");
-    if (f) {
-        if (!fgets(temp, (int)temp_size, f)) temp[0] = '\0';
-        fclose(f);
-    }
-    if (core_limit_zero) {
-        char limits[64], line[256];
-        snprintf(limits, sizeof limits, "/proc/%d/limits", (int)pid);
-        *core_limit_zero = 0;
-        f = fopen(limits, "r");
-        while (f && fgets(line, sizeof line, f))
-            if (!strncmp(line, "Max core file size", 18)) {
-                unsigned long soft = 1, hard = 1;
-                *core_limit_zero = sscanf(line + 18, "%lu %lu", &soft, &hard) == 2 && soft == 0 && hard == 0;
-            }
-        if (f) fclose(f);
-    }
-    kill(pid, sig);
-    waitpid(pid, &status, 0);
-    return status;
+    return held_save_run(cmd, mark, pause_at, sig, core != 0, core_limit_zero ? read_core_limit : NULL,
+                         core_limit_zero, temp, temp_size);
 }
 
 static const char generate_args_fmt[] = "generate -m '%s' --tokenizer '%s' -p '%s' -n '%s' -W 32 -H 32 --steps 2 -q %s";

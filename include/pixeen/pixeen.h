@@ -52,7 +52,7 @@
  * their signatures and output may change in any release, 1.x included. They are the printers
  * taking a FILE * (pixeen_devices_print, pixeen_context_profile_print, pixeen_model_inspect,
  * pixeen_tokenize_print, pixeen_bench_compare), pixeen_model_quantize, pixeen_bench_run,
- * pixeen_file_write_atomic, pixeen_file_read and pixeen_passphrase_read. Everything else follows
+ * pixeen_bench_pipeline, pixeen_file_write_atomic, pixeen_file_read and pixeen_passphrase_read. Everything else follows
  * the version rules (0.x: the minor version; then the major).
  *
  * This header includes neither vulkan.h nor sodium.h, and is valid C99 and C++.

@@ -22,6 +22,7 @@
 #include "models/clip.h"
 #include "models/unet.h"
 #include "models/vae.h"
+#include "pipeline/run_tensor.h"
 
 #define MAX_RESULTS 512
 #define CFG_BATCH 2
@@ -55,19 +56,7 @@ static void free_inputs(piece_inputs *p) {
 /* A tensor of `dtype` filled from `values` (floats; int32 ids as they are). */
 static pixeen_status input_tensor(gpu_context *ctx, tensor_dtype dtype, uint32_t rank, const int64_t *shape,
                                   const void *values, tensor *t) {
-    memset(t, 0, sizeof *t);
-    t->dtype = dtype;
-    t->rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t->shape[i] = shape[i];
-    size_t n = (size_t)tensor_count(t);
-    PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(t), "bench input", &t->buffer));
-    if (dtype != DTYPE_F16) return gpu_buffer_upload(ctx, t->buffer, 0, values, tensor_bytes(t));
-    uint16_t *h = malloc(n * 2);
-    if (!h) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory");
-    f32_to_f16_array(h, values, n);
-    pixeen_status st = gpu_buffer_upload(ctx, t->buffer, 0, h, tensor_bytes(t));
-    free(h);
-    return st;
+    return run_tensor_upload(ctx, dtype, rank, shape, values, "bench input", t);
 }
 
 /* Uniform values in [-1, 1) from a fixed seed: the same inputs in every run. */

@@ -10,6 +10,7 @@
 #include "models/taesd.h"
 #include "models/vae.h"
 #include "models/vae_encoder.h"
+#include "pipeline/run_tensor.h"
 
 #define PROBE_INPUTS 5
 
@@ -95,32 +96,7 @@ static pixeen_status read_npy(const char *path, bool ids, npy_header *h, void **
 /* Uploads host data (float32, or int32 ids) as a tensor of `dtype` with the given shape. */
 static pixeen_status upload(gpu_context *ctx, const void *data, tensor_dtype dtype, uint32_t rank, const int64_t *shape,
                             tensor *t) {
-    memset(t, 0, sizeof *t);
-    t->dtype = dtype;
-    t->rank = rank;
-    for (uint32_t i = 0; i < rank; i++) t->shape[i] = shape[i];
-    size_t n = (size_t)tensor_count(t);
-    PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(t), "probe input", &t->buffer));
-    if (dtype != DTYPE_F16) return gpu_buffer_upload(ctx, t->buffer, 0, data, tensor_bytes(t));
-    uint16_t *h = malloc(n * 2);
-    if (!h) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
-    f32_to_f16_array(h, data, n);
-    pixeen_status st = gpu_buffer_upload(ctx, t->buffer, 0, h, tensor_bytes(t));
-    free(h);
-    return st;
-}
-
-/* [B, C, H, W] <-> [B, H, W, C] */
-static void permute_channels(const float *in, float *out, int64_t B, int64_t C, int64_t HW, bool to_nhwc) {
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < HW; i++) {
-                size_t nchw = (size_t)((b * C + c) * HW + i), nhwc = (size_t)((b * HW + i) * C + c);
-                if (to_nhwc)
-                    out[nhwc] = in[nchw];
-                else
-                    out[nchw] = in[nhwc];
-            }
+    return run_tensor_upload(ctx, dtype, rank, shape, data, "probe input", t);
 }
 
 static pixeen_status image_input(gpu_context *ctx, const char *path, int64_t channels, tensor_dtype act, tensor *t) {
@@ -133,7 +109,7 @@ static pixeen_status image_input(gpu_context *ctx, const char *path, int64_t cha
     if (st == PIXEEN_OK && !(nhwc = malloc(h.count * 4))) st = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "probe: out of host memory");
     if (st == PIXEEN_OK) {
         int64_t B = (int64_t)h.shape[0], H = (int64_t)h.shape[2], W = (int64_t)h.shape[3];
-        permute_channels(data, nhwc, B, channels, H * W, true);
+        nchw_to_nhwc(data, nhwc, B, channels, H * W);
         st = upload(ctx, nhwc, act, 4, (const int64_t[]){B, H, W, channels}, t);
     }
     free(data);
@@ -271,7 +247,7 @@ static pixeen_status write_output(pixeen_model *pm, const pixeen_probe_desc *d, 
         uint64_t shape[4];
         int ndim = (int)y->rank;
         if (y->rank == 4) { /* NHWC -> NCHW */
-            permute_channels(host, out, y->shape[0], y->shape[3], y->shape[1] * y->shape[2], false);
+            nhwc_to_nchw(host, out, y->shape[0], y->shape[3], y->shape[1] * y->shape[2]);
             shape[0] = (uint64_t)y->shape[0];
             shape[1] = (uint64_t)y->shape[3];
             shape[2] = (uint64_t)y->shape[1];

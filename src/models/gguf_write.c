@@ -10,6 +10,7 @@
 #include "core/platform.h"
 
 #include "models/ggml_quant.h"
+#include "vault/file.h"
 
 /* Bytes go either to a file descriptor or to a growing buffer. */
 typedef struct sink {
@@ -149,25 +150,22 @@ pixeen_status gguf_write_memory(const gguf_out_tensor *tensors, size_t count, co
 
 pixeen_status gguf_write_file(const char *path, const gguf_out_tensor *tensors, size_t count, const gguf_out_kv *kv,
                               size_t kv_count, uint32_t alignment, gguf_fill_fn fill, void *user) {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gguf: path");
-    snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        pixeen_status st = error_set(PIXEEN_ERROR_IO, "gguf: cannot create a file beside '%s': %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
+    /* The vault's temporary: removed by the CLI's signal handler and by later sweeps, and locked
+     * (open) until it has its final name. */
+    char tmp[4096 + 32];
+    int slot = -1;
+    int fd = vault_file_temporary_create(path, tmp, sizeof tmp, &slot);
+    if (fd < 0) return error_set(PIXEEN_ERROR_IO, "gguf: cannot create a file beside '%s': %s", path, strerror(errno));
     platform_set_mode(fd, 0644);
     sink s = {.fd = fd, .path = path};
     pixeen_status st = write_all(&s, tensors, count, kv, kv_count, alignment, fill, user);
     if (!st && fsync(fd) != 0) st = error_set(PIXEEN_ERROR_IO, "gguf: cannot flush '%s': %s", path, strerror(errno));
-    if (close(fd) != 0 && !st) st = error_set(PIXEEN_ERROR_IO, "gguf: cannot close '%s': %s", path, strerror(errno));
     if (!st && platform_rename_replace(tmp, path) != 0)
         st = error_set(PIXEEN_ERROR_IO, "gguf: cannot rename onto '%s': %s", path, strerror(errno));
     if (st) unlink(tmp);
-    else {
+    vault_file_temporary_release(slot);
+    if (close(fd) != 0 && !st) st = error_set(PIXEEN_ERROR_IO, "gguf: cannot close '%s': %s", path, strerror(errno));
+    if (!st) {
         /* the rename itself is durable once the folder is flushed */
         char *dir = strdup(path);
         char *slash = dir ? strrchr(dir, '/') : NULL;
@@ -177,6 +175,5 @@ pixeen_status gguf_write_file(const char *path, const gguf_out_tensor *tensors, 
         }
         free(dir);
     }
-    free(tmp);
     return st;
 }

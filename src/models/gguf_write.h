@@ -5,7 +5,9 @@
  * first) and stored innermost first as GGUF wants. String key/value pairs only. Tensor bytes come
  * from a callback, one tensor at a time, so a checkpoint is converted with one tensor in memory.
  * gguf_write_file writes a temporary file beside `path`, fsyncs it and renames it over `path`:
- * a failure or an interruption leaves no half-written file.
+ * a failure or an interruption leaves no half-written file. The temporary is the vault's
+ * (vault_file_temporary_create): a signal handler that calls vault_file_abort_temporaries (the
+ * CLI's) removes it, and after SIGKILL the next save into that folder does.
  * Entry points: gguf_write_file, gguf_write_memory.
  */
 #ifndef PIXEEN_MODELS_GGUF_WRITE_H

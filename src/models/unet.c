@@ -113,6 +113,13 @@ tensor unet_forward_added(nn_graph *g, const unet_config *c, const tensor *sampl
     }
     char p[128];
     const int n = c->n_levels, L = c->layers_per_block;
+    /* The validator bounds levels and layers; a config that skipped it must still not overrun the list. */
+    if (n < 1 || n > MODEL_MAX_LEVELS || L < 1 || 1 + n * (L + 1) > MAX_SKIPS) {
+        nn_fail(g, error_set(PIXEEN_ERROR_MODEL, "unet: %d levels of %d resnets make more skip connections than the %d "
+                                                 "a UNet may have (at most %d levels of %d)",
+                             n, L, MAX_SKIPS, MODEL_MAX_LEVELS, MODEL_MAX_LAYERS_PER_BLOCK));
+        return (tensor){0};
+    }
     tensor skips[MAX_SKIPS];
     int nskips = 0;
 

@@ -1,7 +1,8 @@
 /* file.c — atomic, private file writes, bounded reads of files and pipes, removal that never writes
  * through a link, and the temporaries of interrupted saves (see file.h).
  * Entry points: vault_file_write_atomic, vault_file_read, vault_input_open, vault_input_read,
- * vault_file_remove, vault_file_sweep_temporaries, vault_file_abort_temporaries, vault_mkdirs. */
+ * vault_file_remove, vault_file_sweep_temporaries, vault_file_abort_temporaries, vault_file_temporary_*,
+ * vault_mkdirs. */
 #include "vault/file.h"
 
 #include <errno.h>
@@ -108,6 +109,30 @@ static int temp_create(const char *dir, int slot, char *tmp, size_t size) {
 
 static void temp_slot_release(int slot) {
     if (slot >= 0) atomic_store(&temp_slots[slot].state, 0);
+}
+
+int vault_file_temporary_create(const char *target, char *tmp, size_t size, int *slot) {
+    char dir[4096];
+    *slot = -1;
+    if (strlen(target) >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    dir_of(target, dir, sizeof dir);
+    vault_file_sweep_temporaries(dir, NULL);
+    *slot = temp_slot_claim();
+    int fd = temp_create(dir, *slot, tmp, size);
+    if (fd < 0) {
+        int saved = errno;
+        temp_slot_release(*slot);
+        *slot = -1;
+        errno = saved;
+    }
+    return fd;
+}
+
+void vault_file_temporary_release(int slot) {
+    temp_slot_release(slot);
 }
 
 pixeen_status vault_file_sweep_temporaries(const char *dir, int *removed) {

@@ -14,7 +14,8 @@
  * Reading: regular files up to a bound; pipes and FIFOs (`<(...)`, /dev/stdin) up to the same bound
  * without blocking on a FIFO that has no writer; folders, devices and sockets are refused at once.
  * Leaves out: Windows. Entry points: vault_file_write_atomic, vault_file_read, vault_input_*,
- * vault_file_remove, vault_file_sweep_temporaries, vault_file_abort_temporaries, vault_mkdirs. */
+ * vault_file_remove, vault_file_sweep_temporaries, vault_file_abort_temporaries, vault_file_temporary_*,
+ * vault_mkdirs. */
 #ifndef PIXEEN_VAULT_FILE_H
 #define PIXEEN_VAULT_FILE_H
 
@@ -57,6 +58,15 @@ pixeen_status vault_file_sweep_temporaries(const char *dir, int *removed);
  * are gone with the process; the targets are either complete or untouched). For signal handlers
  * that are about to end the process. */
 void vault_file_abort_temporaries(void);
+
+/* For writers that stream their own bytes (the GGUF writer): sweeps `target`'s folder, then creates
+ * a temporary there exactly as the atomic writer does (`.pixeen-tmp-XXXXXX`, 0600, O_EXCL, locked),
+ * so that vault_file_abort_temporaries removes it on a signal and a later sweep after SIGKILL. Its
+ * path goes to `tmp` (at least 4096 + 32 bytes). Returns the open fd, or -1 with errno; *slot is for
+ * vault_file_temporary_release, which the writer calls once the temporary is renamed or unlinked and
+ * before it closes fd (closing drops the lock that keeps sweepers off). */
+int vault_file_temporary_create(const char *target, char *tmp, size_t size, int *slot);
+void vault_file_temporary_release(int slot);
 
 /* mkdir -p with mode 0700 for every folder it creates. */
 pixeen_status vault_mkdirs(const char *path);
