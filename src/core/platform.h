@@ -62,6 +62,10 @@ void platform_map_drop(const void *map_start, size_t map_size, const void *p, si
  * only: refused ranges and Windows do nothing. */
 void platform_memory_advise_huge(void *p, size_t size);
 
+/* The machine's physical memory in bytes (0 when unknown): what a CPU Vulkan driver's "device
+ * memory" really is, whatever heap size it reports. */
+uint64_t platform_physical_memory(void);
+
 /* Renames `from` onto `to`, replacing an existing `to` atomically (rename / MoveFileEx with
  * MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH). */
 int platform_rename_replace(const char *from, const char *to);

@@ -84,6 +84,11 @@ void platform_memory_advise_huge(void *p, size_t size) {
 #endif
 }
 
+uint64_t platform_physical_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
 int platform_rename_replace(const char *from, const char *to) {
     return rename(from, to);
 }

@@ -68,6 +68,11 @@ void platform_memory_advise_huge(void *p, size_t size) {
     (void)size;
 }
 
+uint64_t platform_physical_memory(void) {
+    MEMORYSTATUSEX status = {.dwLength = sizeof status};
+    return GlobalMemoryStatusEx(&status) ? (uint64_t)status.ullTotalPhys : 0;
+}
+
 static int errno_from_win32(DWORD e) {
     switch (e) {
     case ERROR_FILE_NOT_FOUND:

@@ -68,6 +68,12 @@ void nn_weights_free(nn_weights *w);
 /* Recomputes every transformed kernel cached in w->winograd from the current weights, in place
  * (recordings that read them stay valid), in one submit. For after an in-place weight change. */
 pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w);
+/* The most device memory w's Winograd cache can grow to: every 3x3 kernel transformed (16/9 of
+ * it), for fp16 and for fp32 activations. */
+uint64_t nn_weights_winograd_bound(const nn_weights *w);
+/* Drops w's cache (its kernels are then transformed in every step instead): for a device without
+ * the memory for it. Only before anything was recorded from w. */
+void nn_weights_winograd_disable(nn_weights *w);
 
 /* ---- the activation arena ---- */
 

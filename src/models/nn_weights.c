@@ -293,11 +293,7 @@ void nn_weights_free(nn_weights *w) {
         gpu_buffer_destroy(w->items[i].t.buffer);
         free(w->items[i].name);
     }
-    if (w->winograd) {
-        for (size_t i = 0; w->winograd->u && i < 2 * w->winograd->count; i++) gpu_buffer_destroy(w->winograd->u[i].buffer);
-        free(w->winograd->u);
-        free(w->winograd);
-    }
+    nn_weights_winograd_disable(w);
     free(w->items);
     memset(w, 0, sizeof *w);
 }

@@ -77,3 +77,21 @@ pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w)
     log_debug("nn: %zu Winograd kernels refreshed", n);
     return PIXEEN_OK;
 }
+
+uint64_t nn_weights_winograd_bound(const nn_weights *w) {
+    uint64_t bytes = 0;
+    for (size_t i = 0; w->winograd && i < w->count; i++) {
+        const tensor *t = &w->items[i].t;
+        if (t->rank == 4 && t->shape[2] == 3 && t->shape[3] == 3)
+            bytes += 16 * (uint64_t)t->shape[0] * (uint64_t)t->shape[1] * (2 + 4);
+    }
+    return bytes;
+}
+
+void nn_weights_winograd_disable(nn_weights *w) {
+    if (!w->winograd) return;
+    for (size_t i = 0; w->winograd->u && i < 2 * w->winograd->count; i++) gpu_buffer_destroy(w->winograd->u[i].buffer);
+    free(w->winograd->u);
+    free(w->winograd);
+    w->winograd = NULL;
+}
