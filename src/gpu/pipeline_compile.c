@@ -12,14 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "gpu/gpu_internal.h"
-
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* 240 bytes: whole texels of every kind (16, 8, 4 and 2 bytes), and no power of two in any of those units (see gpu_pipelines_compile). */
 #define DUMMY_BYTES 240
@@ -30,7 +25,7 @@ pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report
     uint32_t pending = 0;
     for (gpu_pipeline *p = ctx->pipelines; p; p = p->next) pending += !p->compiled;
     if (!pending) return PIXEEN_OK;
-    double start = seconds_now();
+    double start = clock_wall_seconds();
     if (!ctx->compile_dummy)
         PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, DUMMY_BYTES, "pipeline compile dummy", &ctx->compile_dummy));
     gpu_recorder *rec;
@@ -43,12 +38,12 @@ pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report
         if (!p->compiled) order[pending - 1 - n++] = p;
     for (uint32_t i = 0; i < n && status == PIXEEN_OK; i++) {
         gpu_pipeline *p = order[i];
-        double t0 = seconds_now();
+        double t0 = clock_wall_seconds();
         gpu_recorder_begin(rec);
         gpu_record_compile(rec, p, ctx->compile_dummy);
         status = gpu_recorder_end(rec);
         if (status == PIXEEN_OK) status = gpu_recorder_submit(rec);
-        double took = seconds_now() - t0;
+        double took = clock_wall_seconds() - t0;
         p->compiled = true;
         r.pipelines++;
         if (took > r.slowest_seconds) {
@@ -61,7 +56,7 @@ pixeen_status gpu_pipelines_compile(gpu_context *ctx, gpu_compile_report *report
     }
     free(order);
     gpu_recorder_destroy(rec);
-    r.seconds = seconds_now() - start;
+    r.seconds = clock_wall_seconds() - start;
     if (report) *report = r;
     return status;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "models/ggml_quant.h"
 #include "models/nn.h"
 #include "ops/quant.h"
@@ -39,12 +40,6 @@ typedef struct stream_state {
  * runs on: with 32 KiB reads (as this once was) a 2 GiB checkpoint made 65,000 of them, which took
  * 10 s on a busy 2-core VM; at 2 MiB it is a thousand. */
 #define SCRATCH_ELEMENTS ((uint64_t)1 << 20)
-
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* fp16 with all exponent bits set is an infinity or a NaN (finite values converted from fp32 or
  * bf16 that exceed 65504 become infinities). `first` is the element index of v[0], for the message.
@@ -71,12 +66,12 @@ static pixeen_status check_finite(const model_weight *w, const uint16_t *v, uint
 /* Reads `n` elements from `first` into host memory and checks them there (never read twice from the
  * mapping: the file could change between a check and a second read). */
 static pixeen_status read_checked(stream_state *s, uint64_t first, uint64_t n, uint16_t *dst) {
-    double t0 = seconds_now();
+    double t0 = clock_wall_seconds();
     PX_TRY(model_weight_read_f16(s->w, first, n, dst));
-    double t1 = seconds_now();
+    double t1 = clock_wall_seconds();
     pixeen_status status = check_finite(s->w, dst, n, first);
     s->times->read += t1 - t0;
-    s->times->check += seconds_now() - t1;
+    s->times->check += clock_wall_seconds() - t1;
     return status;
 }
 
@@ -100,14 +95,14 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
         if (row < s->rows_first || row >= s->rows_first + s->rows_held) {
             int64_t held = rows_total - row < s->rows_per_read ? rows_total - row : s->rows_per_read;
             PX_TRY(read_checked(s, (uint64_t)row * row_len, (uint64_t)held * row_len, s->rows));
-            double t0 = seconds_now();
+            double t0 = clock_wall_seconds();
             for (int64_t r = 0; r < held; r++) {
                 const uint16_t *in = s->rows + (uint64_t)r * row_len;
                 uint16_t *o = s->rows_out + (uint64_t)r * row_len;
                 for (int64_t c = 0; c < s->cin; c++)
                     for (int64_t k = 0; k < s->khw; k++) o[k * s->cin + c] = in[c * s->khw + k];
             }
-            s->times->reorder += seconds_now() - t0;
+            s->times->reorder += clock_wall_seconds() - t0;
             s->rows_first = row;
             s->rows_held = held;
         }
@@ -141,22 +136,22 @@ static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, v
         uint64_t block = at / q->gpu_block;
         if (block < q->held_first || block >= q->held_first + q->held) {
             uint64_t held = q->blocks - block < q->batch ? q->blocks - block : q->batch;
-            double t0 = seconds_now();
+            double t0 = clock_wall_seconds();
             /* the blocks are checked in host memory, never read twice from the mapping */
             PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
                                          held * q->file_block, q->file_blocks));
-            double t1 = seconds_now();
+            double t1 = clock_wall_seconds();
             for (uint64_t i = 0; i < held; i++)
                 if (!ggml_block_finite(q->type, q->file_blocks + i * q->file_block))
                     return error_set(PIXEEN_ERROR_MODEL,
                                      "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or "
                                      "broken checkpoint (it would make black images)",
                                      q->w->name, (unsigned long long)(q->first_block + block + i));
-            double t2 = seconds_now();
+            double t2 = clock_wall_seconds();
             quant_blocks_to_gpu(q->type, q->file_blocks, (size_t)held, q->gpu_blocks);
             q->times->read += t1 - t0;
             q->times->check += t2 - t1;
-            q->times->reorder += seconds_now() - t2;
+            q->times->reorder += clock_wall_seconds() - t2;
             q->held_first = block;
             q->held = held;
         }
@@ -203,13 +198,13 @@ static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, t
     q.file_blocks = malloc((size_t)(q.batch * q.file_block));
     q.gpu_blocks = malloc((size_t)(q.batch * q.gpu_block));
     pixeen_status status = PIXEEN_OK;
-    double t0 = seconds_now();
+    double t0 = clock_wall_seconds();
     nn_load_times before = *times;
     if (!q.file_blocks || !q.gpu_blocks)
         status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
     else
         status = gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
-    times->upload += seconds_now() - t0 - (times->read - before.read) - (times->check - before.check) -
+    times->upload += clock_wall_seconds() - t0 - (times->read - before.read) - (times->check - before.check) -
                      (times->reorder - before.reorder);
     free(q.file_blocks);
     free(q.gpu_blocks);
@@ -261,11 +256,11 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
             s.rows_out = malloc((size_t)(row_len * (uint64_t)s.rows_per_read) * 2);
             if (!s.rows || !s.rows_out) status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
         }
-        double t0 = seconds_now();
+        double t0 = clock_wall_seconds();
         nn_load_times before = out->times;
         if (status == PIXEEN_OK)
             status = gpu_buffer_write_stream(ctx, dst->t.buffer, 0, w->n_elements * 2, produce, &s);
-        out->times.upload += seconds_now() - t0 - (out->times.read - before.read) - (out->times.check - before.check) -
+        out->times.upload += clock_wall_seconds() - t0 - (out->times.read - before.read) - (out->times.check - before.check) -
                              (out->times.reorder - before.reorder);
         free(s.rows);
         free(s.rows_out);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/platform.h"
 #include "core/log.h"
 #include "models/lora.h"
@@ -92,20 +93,6 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
     return PIXEEN_OK;
 }
 
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the whole process: on a shared machine it says what the load costs where wall time
- * also says how long it waited for a core. */
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The Winograd kernel cache (models/nn.h) saves the per-step weight transform (~6% of a 256 px
  * UNet step on lavapipe, less at 512) for up to 16/9 of the 3x3 kernels' memory again (SD 1.5
  * fp16: +2.2 GiB at 512 px beside 2 GiB of weights). It is kept only where that cannot crowd out
@@ -134,7 +121,7 @@ pixeen_status sd_model_load_with(gpu_context *ctx, const sd_model_options *o, sd
     m->ctx = ctx;
     m->act = o->act;
     const char *path = o->path;
-    double t_open = seconds_now(), c_open = cpu_seconds();
+    double t_open = clock_wall_seconds(), c_open = clock_cpu_seconds();
     pixeen_status status = model_open(path, &m->files);
     if (status == PIXEEN_OK) {
         m->family = family_get(model_get_family(m->files));
@@ -146,7 +133,7 @@ pixeen_status sd_model_load_with(gpu_context *ctx, const sd_model_options *o, sd
     if (status == PIXEEN_OK) status = load_schedule(m->files, m->family, &m->schedule);
     if (status == PIXEEN_OK && o->prediction) m->schedule.prediction = (schedule_prediction)(o->prediction - 1);
     if (status == PIXEEN_OK && o->spacing) m->schedule.timestep_spacing = o->spacing;
-    double t_upload = seconds_now();
+    double t_upload = clock_wall_seconds();
     nn_load_times times = {0};
     for (int c = 0; c < MODEL_COMPONENT_COUNT && status == PIXEEN_OK; c++) {
         if (!model_has(m->files, (model_component)c)) continue;
@@ -157,7 +144,7 @@ pixeen_status sd_model_load_with(gpu_context *ctx, const sd_model_options *o, sd
         times.reorder += m->weights[c].times.reorder;
         times.upload += m->weights[c].times.upload;
     }
-    double t_done = seconds_now();
+    double t_done = clock_wall_seconds();
     if (status != PIXEEN_OK) {
         sd_model_free(m);
         return status;
@@ -167,7 +154,7 @@ pixeen_status sd_model_load_with(gpu_context *ctx, const sd_model_options *o, sd
              (double)m->weight_bytes / (1 << 20));
     log_info("model: loaded in %.2f s (%.2f CPU-s): open and tokenizers %.2f s, weights %.2f s (file read and conversion %.2f, "
              "finite check %.2f, reorder %.2f, to the device %.2f)",
-             t_done - t_open, cpu_seconds() - c_open, t_upload - t_open, t_done - t_upload, times.read, times.check, times.reorder,
+             t_done - t_open, clock_cpu_seconds() - c_open, t_upload - t_open, t_done - t_upload, times.read, times.check, times.reorder,
              times.upload);
     *out = m;
     return PIXEEN_OK;

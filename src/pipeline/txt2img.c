@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/f16.h"
 #include "core/log.h"
 #include "core/secure_mem.h"
@@ -23,20 +24,6 @@
 
 /* SDXL's added conditioning: six numbers per image (original h, w, crop top, left, target h, w). */
 #define TIME_IDS 6
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the whole process (every lavapipe thread included): on a shared machine it says what
- * a step costs where wall time says how long it waited. */
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* $PIXEEN_PIPELINE_TIMES=1: each program's new pipelines are compiled one by one before its first
  * submit, timed, and logged (`-v`; per pipeline with PIXEEN_LOG=debug) — a measurement of what a cold
@@ -436,7 +423,7 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     const uint32_t halves = cfg ? 2 : 1;
     const int64_t B = req->batch, C = vcfg->latent_channels, h = req->height / vcfg->downscale, w = req->width / vcfg->downscale;
     const int64_t n = B * C * h * w;
-    double start = now_seconds();
+    double start = clock_wall_seconds();
     run_state s = {0};
 
     /* 0. <lora:...> tags out of the prompts; LoRAs merged (or the originals back) */
@@ -456,8 +443,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     extras_free(&ex);
     /* phase times for the log: text encoders, the step's recording, first step (lavapipe compiles
      * shaders at their first dispatch), the other steps, the decode */
-    double t_text = now_seconds(), t_recorded = t_text, t_first = t_text, t_steps = t_text;
-    double c_recorded = cpu_seconds(), c_first = c_recorded, c_steps = c_recorded;
+    double t_text = clock_wall_seconds(), t_recorded = t_text, t_first = t_text, t_steps = t_text;
+    double c_recorded = clock_cpu_seconds(), c_first = c_recorded, c_steps = c_recorded;
     const nn_program *last_text = &s.text[fam->encoder_count - 1];
     if (status == PIXEEN_OK && fam->added_time_ids) {
         /* diffusers: original and target size default to the image's, crop to (0, 0); (h, w) order */
@@ -531,8 +518,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     if (status == PIXEEN_OK && !req->skip_decode &&
         (!req->decoder || (req->decoder->cfg.downscale == vcfg->downscale && req->decoder->cfg.latent_channels == C)))
         status = decode_check(ctx, dw, decode_act, &db, req->width, req->height);
-    t_recorded = t_first = now_seconds();
-    c_recorded = c_first = cpu_seconds();
+    t_recorded = t_first = clock_wall_seconds();
+    c_recorded = c_first = clock_cpu_seconds();
     uint32_t *step_index = s.state_buf ? gpu_buffer_map(s.state_buf) : NULL;
     for (int k = 0; status == PIXEEN_OK && k < s.plan->steps; k++) {
         if (req->cancel && atomic_load(req->cancel)) {
@@ -541,15 +528,15 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         }
         *step_index = (uint32_t)k;
         status = gpu_recorder_submit(s.step.rec);
-        if (k == 0) t_first = now_seconds(), c_first = cpu_seconds();
+        if (k == 0) t_first = clock_wall_seconds(), c_first = clock_cpu_seconds();
         const int done = req->step_offset + k + 1, total = req->step_total ? req->step_total : s.plan->steps;
-        if (status == PIXEEN_OK && req->progress) req->progress(done, total, now_seconds() - start, req->progress_user);
+        if (status == PIXEEN_OK && req->progress) req->progress(done, total, clock_wall_seconds() - start, req->progress_user);
         int every = req->preview_every > 0 ? req->preview_every : 1;
         if (status == PIXEEN_OK && req->preview && (done % every == 0 || k + 1 == s.plan->steps))
             status = req->preview(&s.x, done, total, req->preview_user);
     }
-    t_steps = now_seconds();
-    c_steps = cpu_seconds();
+    t_steps = clock_wall_seconds();
+    c_steps = clock_cpu_seconds();
 
     if (status == PIXEEN_OK && finite[0])
         status = error_set(PIXEEN_ERROR_MODEL,
@@ -613,14 +600,14 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
     out->peak_device_bytes = text_bytes + s.step.arena.capacity + s.decode.arena.capacity +
                              tensor_bytes(&s.x) * 2 + tensor_bytes(&s.noise) + tensor_bytes(&s.unet_in);
     log_info("txt2img: %dx%d, %d steps, %.2f s; activations %.1f MiB (text %.1f, step %.1f, decode %.1f)", req->width,
-             req->height, s.plan ? s.plan->steps : 0, now_seconds() - start, (double)out->peak_device_bytes / (1 << 20),
+             req->height, s.plan ? s.plan->steps : 0, clock_wall_seconds() - start, (double)out->peak_device_bytes / (1 << 20),
              (double)text_bytes / (1 << 20), (double)s.step.arena.capacity / (1 << 20),
              (double)s.decode.arena.capacity / (1 << 20));
     int later = s.plan && s.plan->steps > 1 ? s.plan->steps - 1 : 0;
     log_info("txt2img: text %.2f s, step recorded %.2f s, first step %.2f s (%.2f CPU-s), %d more at %.2f s each (%.2f "
              "CPU-s), decode %.2f s; device memory peak so far %.1f MiB (weights, arenas and buffers)",
              t_text - start, t_recorded - t_text, t_first - t_recorded, c_first - c_recorded, later,
-             later ? (t_steps - t_first) / later : 0.0, later ? (c_steps - c_first) / later : 0.0, now_seconds() - t_steps,
+             later ? (t_steps - t_first) / later : 0.0, later ? (c_steps - c_first) / later : 0.0, clock_wall_seconds() - t_steps,
              (double)gpu_memory_peak(ctx) / (1 << 20));
     run_state_free(&s);
     if (status != PIXEEN_OK) txt2img_result_free(out);
