@@ -280,6 +280,26 @@ static pixeen_status descriptor_set_for(gpu_recorder *rec, gpu_pipeline *pipelin
     rec->pool_sets++;
     return PIXEEN_OK;
 }
+/* Binds the pipeline and its descriptors (pushed where the device offers push descriptors, else
+ * written into a set from the recorder's pool). False, with the recorder failed, on error. */
+static bool bind_pipeline(gpu_recorder *rec, gpu_pipeline *pipeline, VkWriteDescriptorSet *writes, uint32_t count) {
+    vkCmdBindPipeline(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
+    if (rec->ctx->push_descriptors) {
+        vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, count, writes);
+        return true;
+    }
+    VkDescriptorSet set;
+    pixeen_status status = descriptor_set_for(rec, pipeline, &set);
+    if (status != PIXEEN_OK) {
+        fail(rec, status);
+        return false;
+    }
+    for (uint32_t i = 0; i < count; i++) writes[i].dstSet = set;
+    vkUpdateDescriptorSets(rec->ctx->device, count, writes, 0, NULL);
+    vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, 1, &set, 0, NULL);
+    return true;
+}
+
 
 void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_binding *bindings,
                          uint32_t binding_count, const void *push, uint32_t push_size, uint32_t groups_x,
@@ -350,21 +370,7 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
     }
     track(rec, ranges, writes, binding_count);
 
-    vkCmdBindPipeline(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
-    if (ctx->push_descriptors) {
-        vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, binding_count,
-                                  descriptor_writes);
-    } else {
-        VkDescriptorSet set;
-        pixeen_status status = descriptor_set_for(rec, pipeline, &set);
-        if (status != PIXEEN_OK) {
-            fail(rec, status);
-            return;
-        }
-        for (uint32_t i = 0; i < binding_count; i++) descriptor_writes[i].dstSet = set;
-        vkUpdateDescriptorSets(ctx->device, binding_count, descriptor_writes, 0, NULL);
-        vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, 1, &set, 0, NULL);
-    }
+    if (!bind_pipeline(rec, pipeline, descriptor_writes, binding_count)) return;
     if (push_size) vkCmdPushConstants(rec->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size, push);
     vkCmdDispatch(rec->cmd, groups_x, groups_y, groups_z);
     /* One slot stays free for the final timestamp written by gpu_recorder_end. */
@@ -380,7 +386,6 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
 
 void gpu_record_compile(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_buffer *dummy) {
     if (!recording_ok(rec)) return;
-    gpu_context *ctx = rec->ctx;
     const gpu_pipeline_desc *d = &pipeline->desc;
     VkDescriptorBufferInfo buffer_infos[GPU_MAX_BINDINGS];
     VkBufferView views[GPU_MAX_BINDINGS];
@@ -406,21 +411,7 @@ void gpu_record_compile(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_buffer *d
             writes[i].pTexelBufferView = &views[i];
         }
     }
-    vkCmdBindPipeline(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
-    if (ctx->push_descriptors) {
-        vkCmdPushDescriptorSetKHR(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, d->binding_count,
-                                  writes);
-    } else {
-        VkDescriptorSet set;
-        pixeen_status status = descriptor_set_for(rec, pipeline, &set);
-        if (status != PIXEEN_OK) {
-            fail(rec, status);
-            return;
-        }
-        for (uint32_t i = 0; i < d->binding_count; i++) writes[i].dstSet = set;
-        vkUpdateDescriptorSets(ctx->device, d->binding_count, writes, 0, NULL);
-        vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout, 0, 1, &set, 0, NULL);
-    }
+    if (!bind_pipeline(rec, pipeline, writes, d->binding_count)) return;
     static const uint8_t zeros[GPU_MAX_PUSH_BYTES];
     if (d->push_size) vkCmdPushConstants(rec->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, d->push_size, zeros);
     vkCmdDispatch(rec->cmd, 0, 0, 0);
