@@ -5,8 +5,8 @@
  * scales are set to finite random values; fp32 and fp16 activations; at odd sizes (M = 37, N = 29,
  * K = 3 blocks, with bias and residual) and at SD 1.5 sizes (a 32x32 latent's 640-wide attention
  * projection for the 32-value types, the 1280-wide mid block for the K-quants; a sample of rows).
- * Also: the GPU block layout round-trips (quant_blocks_to_gpu keeps every byte, padded), and a
- * non-quantized weight is refused by op_matmul_quant_record with a message. */
+ * Also: the GPU layout decoded on the host as quant.h describes it equals ggml's dequantization, and
+ * a non-quantized weight is refused by op_matmul_quant_record with a message. */
 #include "gpu_test.h"
 #include "models/ggml_quant.h"
 #include "ops/gemm.h"
@@ -56,9 +56,9 @@ static void run(gpu_context *ctx, uint32_t type, tensor_dtype act, int64_t M, in
     random_blocks(type, file_blocks, n_blocks);
     tensor_dtype qd;
     CHECK(quant_dtype_of_ggml(type, &qd));
-    uint32_t gb = tensor_quant_block_bytes(qd);
-    uint8_t *gpu_blocks = malloc(n_blocks * gb);
-    quant_blocks_to_gpu(type, file_blocks, n_blocks, gpu_blocks);
+    uint64_t gpu_bytes = (uint64_t)N * tensor_quant_row_bytes(qd, (uint64_t)K);
+    uint8_t *gpu_blocks = malloc(gpu_bytes);
+    quant_rows_to_gpu(type, file_blocks, (size_t)N, (uint64_t)K, gpu_blocks);
     float *w = malloc((size_t)(N * K) * 4);
     ggml_dequantize(type, file_blocks, n_blocks, w);
     size_t nx = (size_t)(M * K), no = (size_t)(M * N);
@@ -73,8 +73,8 @@ static void run(gpu_context *ctx, uint32_t type, tensor_dtype act, int64_t M, in
 
     tensor tw = {.dtype = qd, .rank = 2, .shape = {N, K}};
     CHECK_OK(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, tensor_bytes(&tw), "qweight", &tw.buffer));
-    CHECK(tensor_bytes(&tw) == n_blocks * gb);
-    CHECK_OK(gpu_buffer_upload(ctx, tw.buffer, 0, gpu_blocks, n_blocks * gb));
+    CHECK(tensor_bytes(&tw) == gpu_bytes);
+    CHECK_OK(gpu_buffer_upload(ctx, tw.buffer, 0, gpu_blocks, gpu_bytes));
     tensor tx = gpu_test_tensor(ctx, act, x, (int64_t)nx), to = gpu_test_tensor(ctx, act, NULL, (int64_t)no);
     tensor tb = gpu_test_tensor(ctx, DTYPE_F32, bias, N), tr = gpu_test_tensor(ctx, act, res, (int64_t)no);
     tx.rank = 2, tx.shape[0] = M, tx.shape[1] = K;
@@ -124,43 +124,77 @@ static void run(gpu_context *ctx, uint32_t type, tensor_dtype act, int64_t M, in
     free(ref);
 }
 
+/* The GPU layout decoded on the host exactly as src/ops/quant.h describes it (chunk formats, level
+ * texels, scale records), independently of the kernel: every value of random blocks must equal
+ * ggml_dequantize's of the file blocks (to fp32 rounding), and the row size must be what tensor.h says. */
+static int nibble(const uint8_t *p, int i) { return i < 16 ? p[i] & 15 : p[i - 16] >> 4; }
+static int pair(const uint8_t *p, int i) { return (p[4 * (i / 16) + i % 4] >> (2 * ((i % 16) / 4))) & 3; }
+static int bit(const uint8_t *p, int i) { return (p[i % 4] >> (i / 4)) & 1; }
+static float half_at(const uint8_t *p) { return f16_to_f32((uint16_t)(p[0] | p[1] << 8)); }
+
+static float gpu_layout_value(uint32_t type, const uint8_t *lv, const uint8_t *rec, int v) {
+    int c = v / 32, i = v % 32;
+    switch (type) {
+    case GGML_Q4_0: return (float)(nibble(lv, i) - 8) * half_at(rec);
+    case GGML_Q4_1: return (float)nibble(lv, i) * half_at(rec) + half_at(rec + 2);
+    case GGML_Q5_0: return (float)((nibble(lv, i) | bit(rec + 4, i) << 4) - 16) * half_at(rec);
+    case GGML_Q5_1: return (float)(nibble(lv, i) | bit(rec + 4, i) << 4) * half_at(rec) + half_at(rec + 2);
+    case GGML_Q8_0: return (float)(int8_t)lv[i] * half_at(rec);
+    case GGML_Q2_K: {
+        int sm = lv[64 + v / 16];
+        return half_at(rec) * (float)(sm & 15) * (float)pair(lv + 8 * c, i) - half_at(rec + 2) * (float)(sm >> 4);
+    }
+    case GGML_Q3_K: {
+        int j = v / 16, low = j < 8 ? rec[j] & 15 : rec[j - 8] >> 4, high = (rec[8 + j % 4] >> (2 * (j / 4))) & 3;
+        int level = pair(lv + 8 * c, i) | bit(lv + 64 + 4 * c, i) << 2;
+        return half_at(rec + 12) * (float)((low | high << 4) - 32) * (float)(level - 4);
+    }
+    case GGML_Q4_K: case GGML_Q5_K: {
+        const uint8_t *q = rec + 4; /* ggml's 6-bit scale/min packing */
+        int sc = c < 4 ? q[c] & 63 : (q[c + 4] & 15) | (q[c - 4] >> 6) << 4;
+        int mn = c < 4 ? q[c + 4] & 63 : (q[c + 4] >> 4) | (q[c] >> 6) << 4;
+        int level = nibble(lv + 16 * c, i) | (type == GGML_Q5_K ? bit(lv + 128 + 4 * c, i) << 4 : 0);
+        return half_at(rec) * (float)sc * (float)level - half_at(rec + 2) * (float)mn;
+    }
+    case GGML_Q6_K: {
+        int level = nibble(lv + 16 * c, i) | pair(lv + 128 + 8 * c, i) << 4;
+        return half_at(rec) * (float)(int8_t)lv[192 + v / 16] * (float)(level - 32);
+    }
+    }
+    return NAN;
+}
+
 static void test_layout(void) {
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
-        uint8_t file[2 * 210], gpu[2 * 212];
-        random_blocks(types[t], file, 2);
+        const uint32_t type = types[t], be = ggml_block_elems(type), fb = ggml_block_bytes(type);
+        const int rows = 2, blocks = 3; /* 3 records: the row's record texels end in padding */
+        uint8_t file[2 * 3 * 210], gpu[2 * 3 * 256];
+        random_blocks(type, file, (size_t)(rows * blocks));
         tensor_dtype qd;
-        CHECK(quant_dtype_of_ggml(types[t], &qd));
-        uint32_t fb = ggml_block_bytes(types[t]), gb = tensor_quant_block_bytes(qd);
-        CHECK(gb % 4 == 0 && gb >= fb && gb - fb <= 2);
-        CHECK(tensor_quant_block_elems(qd) == ggml_block_elems(types[t]));
-        quant_blocks_to_gpu(types[t], file, 2, gpu);
-        /* the padding is two bytes after the leading fp16 (q4_0, q5_0, q8_0) or at the end */
-        bool after_d = types[t] == GGML_Q4_0 || types[t] == GGML_Q5_0 || types[t] == GGML_Q8_0;
-        for (int b = 0; b < 2; b++) {
-            const uint8_t *f = file + b * fb, *g = gpu + b * gb;
-            if (types[t] == GGML_Q6_K) {
-                /* regrouped per 32-value chunk (quant.h): decode every value from the GPU words as the
-                 * header describes them; they must equal ggml's dequantization of the file block */
+        CHECK(quant_dtype_of_ggml(type, &qd));
+        CHECK(tensor_quant_block_elems(qd) == be);
+        const uint32_t lb = tensor_quant_level_bytes(qd), sb = tensor_quant_scale_bytes(qd);
+        const uint64_t row_bytes = tensor_quant_row_bytes(qd, (uint64_t)blocks * be);
+        CHECK(lb % 16 == 0 && row_bytes % 16 == 0 && row_bytes == blocks * lb + (blocks * sb + 15) / 16 * 16);
+        CHECK(lb + sb >= fb && lb + sb <= fb + 2); /* at most 2 bytes of padding per block */
+        CHECK(row_bytes * rows <= sizeof gpu);
+        memset(gpu, 0xAB, sizeof gpu);
+        quant_rows_to_gpu(type, file, (size_t)rows, (uint64_t)blocks * be, gpu);
+        int wrong = 0;
+        for (int r = 0; r < rows; r++) {
+            const uint8_t *row = gpu + r * row_bytes;
+            for (uint64_t pad = blocks * (lb + sb); pad < row_bytes; pad++) wrong += row[pad] != 0;
+            for (int b = 0; b < blocks; b++) {
                 float ref[256];
-                ggml_dequantize(GGML_Q6_K, f, 1, ref);
-                CHECK(!memcmp(g + 192, f + 192, 18) && g[210] == 0 && g[211] == 0);
-                float d = f16_to_f32((uint16_t)(g[208] | g[209] << 8));
-                int wrong = 0;
-                for (int v = 0; v < 256; v++) {
-                    int c = v / 32, i = v % 32, lo, hi;
-                    lo = i < 16 ? g[16 * c + i] & 15 : g[16 * c + i - 16] >> 4;
-                    int h = i / 16, k = (i % 16) / 4, byte = i % 4;
-                    hi = (g[128 + 8 * c + 4 * h + byte] >> (2 * k)) & 3;
-                    float x = d * (float)(int8_t)g[192 + v / 16] * (float)((lo | hi << 4) - 32);
-                    wrong += x != ref[v];
+                ggml_dequantize(type, file + (size_t)(r * blocks + b) * fb, 1, ref);
+                for (uint32_t v = 0; v < be; v++) {
+                    float x = gpu_layout_value(type, row + b * lb, row + blocks * lb + b * sb, (int)v);
+                    wrong += !(fabsf(x - ref[v]) <= 1e-6f * (fabsf(ref[v]) + 1e-3f));
                 }
-                CHECK(wrong == 0);
-            } else if (after_d) {
-                CHECK(!memcmp(g, f, 2) && !memcmp(g + 4, f + 2, fb - 2));
-            } else {
-                CHECK(!memcmp(g, f, fb));
             }
         }
+        if (wrong) printf("layout %s: %d values or padding bytes differ\n", ggml_type_name(type), wrong);
+        CHECK(wrong == 0);
     }
 }
 

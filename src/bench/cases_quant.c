@@ -75,7 +75,8 @@ static pixeen_status quant_setup(bench_case *c, gpu_context *ctx, void **state) 
     tensor_dtype qd;
     if (!quant_dtype_of_ggml(type, &qd)) return error_set(PIXEEN_ERROR_INTERNAL, "bench: matmul_q: type %u", type);
     size_t n_blocks = (size_t)(N * K) / ggml_block_elems(type);
-    uint8_t *file = malloc(n_blocks * ggml_block_bytes(type)), *gpu = malloc(n_blocks * tensor_quant_block_bytes(qd));
+    uint8_t *file = malloc(n_blocks * ggml_block_bytes(type));
+    uint8_t *gpu = malloc((size_t)N * tensor_quant_row_bytes(qd, (uint64_t)K));
     s->hw = malloc((size_t)(N * K) * sizeof *s->hw);
     s->hx = malloc((size_t)(M * K) * sizeof *s->hx);
     uint16_t *x16 = malloc((size_t)(M * K) * 2);
@@ -86,7 +87,7 @@ static pixeen_status quant_setup(bench_case *c, gpu_context *ctx, void **state) 
     }
     random_blocks(type, file, n_blocks, (uint64_t)(N * K));
     ggml_dequantize(type, file, n_blocks, s->hw);
-    quant_blocks_to_gpu(type, file, n_blocks, gpu);
+    quant_rows_to_gpu(type, file, (size_t)N, (uint64_t)K, gpu);
     uint64_t seed = 0x51ed2701ull ^ (uint64_t)(M * K);
     for (int64_t i = 0; i < M * K; i++) {
         float v = (float)((double)(xorshift(&seed) >> 11) * (2.0 / 9007199254740992.0) - 1.0);

@@ -19,8 +19,7 @@ typedef enum tensor_dtype {
 
 static inline int tensor_dtype_is_quant(tensor_dtype dtype) { return dtype >= DTYPE_QUANT; }
 
-/* Values per block and bytes per GPU block (ggml's block padded to whole 32-bit words: see
- * src/ops/quant.h) of a quantized dtype; 0 for others. */
+/* Values per block of a quantized dtype; 0 for others. */
 static inline uint32_t tensor_quant_block_elems(tensor_dtype dtype) {
     switch ((int)dtype - DTYPE_QUANT) {
     case 2: case 3: case 6: case 7: case 8: return 32;
@@ -28,20 +27,36 @@ static inline uint32_t tensor_quant_block_elems(tensor_dtype dtype) {
     default: return 0;
     }
 }
-static inline uint32_t tensor_quant_block_bytes(tensor_dtype dtype) {
+/* Bytes per block of a quantized dtype in the GPU layout's two parts (src/ops/quant.h): the level
+ * bits (a whole number of 16-byte texels) and the scale record (2, 4, 8 or 16 bytes); 0 for others. */
+static inline uint32_t tensor_quant_level_bytes(tensor_dtype dtype) {
     switch ((int)dtype - DTYPE_QUANT) {
-    case 2: return 20;  /* q4_0: 18 + 2 */
-    case 3: return 20;  /* q4_1 */
-    case 6: return 24;  /* q5_0: 22 + 2 */
-    case 7: return 24;  /* q5_1 */
-    case 8: return 36;  /* q8_0: 34 + 2 */
-    case 10: return 84; /* q2_K */
-    case 11: return 112; /* q3_K: 110 + 2 */
-    case 12: return 144; /* q4_K */
-    case 13: return 176; /* q5_K */
-    case 14: return 212; /* q6_K: 210 + 2 */
+    case 2: case 3: case 6: case 7: return 16; /* q4_0, q4_1, q5_0, q5_1 */
+    case 8: return 32;                          /* q8_0 */
+    case 10: return 80;                         /* q2_K */
+    case 11: return 96;                         /* q3_K */
+    case 12: return 128;                        /* q4_K */
+    case 13: return 160;                        /* q5_K */
+    case 14: return 208;                        /* q6_K */
     default: return 0;
     }
+}
+static inline uint32_t tensor_quant_scale_bytes(tensor_dtype dtype) {
+    switch ((int)dtype - DTYPE_QUANT) {
+    case 2: case 8: case 14: return 2; /* q4_0, q8_0, q6_K: fp16 d */
+    case 3: case 10: return 4;         /* q4_1, q2_K: fp16 d, m */
+    case 6: case 7: return 8;          /* q5_0, q5_1: d (m), fifth bits */
+    case 11: case 12: case 13: return 16;
+    default: return 0;
+    }
+}
+/* Bytes of one row of `k` values (k a multiple of the block) in the GPU layout: the row's level
+ * bits, then its scale records padded to 16 bytes, so that every row starts on a texel. */
+static inline uint64_t tensor_quant_row_bytes(tensor_dtype dtype, uint64_t k) {
+    uint32_t be = tensor_quant_block_elems(dtype);
+    if (!be) return 0;
+    uint64_t blocks = k / be;
+    return blocks * tensor_quant_level_bytes(dtype) + (blocks * tensor_quant_scale_bytes(dtype) + 15) / 16 * 16;
 }
 
 #define TENSOR_MAX_RANK 4
@@ -63,9 +78,9 @@ static inline int64_t tensor_count(const tensor *t) {
 }
 
 static inline uint64_t tensor_bytes(const tensor *t) {
-    if (tensor_dtype_is_quant(t->dtype)) {
-        uint32_t be = tensor_quant_block_elems(t->dtype);
-        return be ? (uint64_t)tensor_count(t) / be * tensor_quant_block_bytes(t->dtype) : 0;
+    if (tensor_dtype_is_quant(t->dtype)) { /* rows of shape[rank - 1] values */
+        int64_t k = t->rank ? t->shape[t->rank - 1] : 0;
+        return k > 0 ? (uint64_t)(tensor_count(t) / k) * tensor_quant_row_bytes(t->dtype, (uint64_t)k) : 0;
     }
     return (uint64_t)tensor_count(t) * dtype_size(t->dtype);
 }

@@ -115,16 +115,19 @@ static pixeen_status produce(void *dst, uint64_t offset, uint64_t bytes, void *u
     return PIXEEN_OK;
 }
 
-/* ---- quantized weights (GGUF): the blocks go to the GPU as they are (ops/quant.h layout) ---- */
+/* ---- quantized weights (GGUF): rows converted into the GPU layout of ops/quant.h as they stream ---- */
 
 typedef struct quant_state {
     const model_weight *w;
-    uint32_t type, file_block, gpu_block;
-    uint64_t first_block;  /* of this weight in its stored tensor (a slice of a fused qkv) */
-    uint64_t blocks;       /* of this weight */
-    uint64_t batch;        /* blocks read, checked and converted at a time (whole reads: see SCRATCH_ELEMENTS) */
-    uint8_t *file_blocks;  /* `batch` blocks as stored */
-    uint8_t *gpu_blocks;   /* the same in the GPU layout */
+    uint32_t type;
+    uint64_t k;            /* values per row */
+    uint64_t file_row;     /* bytes of a row as stored */
+    uint64_t gpu_row;      /* bytes of a row in the GPU layout (tensor_quant_row_bytes) */
+    uint64_t first_row;    /* of this weight in its stored tensor (a slice of a fused qkv) */
+    uint64_t rows;         /* of this weight */
+    uint64_t batch;        /* rows read, checked and converted at a time (whole reads: see SCRATCH_ELEMENTS) */
+    uint8_t *file_rows;    /* `batch` rows as stored */
+    uint8_t *gpu_rows;     /* the same in the GPU layout */
     uint64_t held_first, held;
     nn_load_times *times;
 } quant_state;
@@ -132,33 +135,34 @@ typedef struct quant_state {
 static pixeen_status produce_quant(void *dst, uint64_t offset, uint64_t bytes, void *user) {
     quant_state *q = user;
     uint8_t *out = dst;
+    const uint64_t file_block = ggml_block_bytes(q->type), blocks_per_row = q->file_row / file_block;
     for (uint64_t at = offset; at < offset + bytes;) {
-        uint64_t block = at / q->gpu_block;
-        if (block < q->held_first || block >= q->held_first + q->held) {
-            uint64_t held = q->blocks - block < q->batch ? q->blocks - block : q->batch;
+        uint64_t row = at / q->gpu_row;
+        if (row < q->held_first || row >= q->held_first + q->held) {
+            uint64_t held = q->rows - row < q->batch ? q->rows - row : q->batch;
             double t0 = clock_wall_seconds();
             /* the blocks are checked in host memory, never read twice from the mapping */
-            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_block + block) * q->file_block,
-                                         held * q->file_block, q->file_blocks));
+            PX_TRY(safetensors_read_raw(q->w->file, q->w->tensor, (q->first_row + row) * q->file_row,
+                                         held * q->file_row, q->file_rows));
             double t1 = clock_wall_seconds();
-            for (uint64_t i = 0; i < held; i++)
-                if (!ggml_block_finite(q->type, q->file_blocks + i * q->file_block))
+            for (uint64_t i = 0; i < held * blocks_per_row; i++)
+                if (!ggml_block_finite(q->type, q->file_rows + i * file_block))
                     return error_set(PIXEEN_ERROR_MODEL,
                                      "model: tensor '%s' has a NaN or infinite scale in block %llu: a corrupt or "
                                      "broken checkpoint (it would make black images)",
-                                     q->w->name, (unsigned long long)(q->first_block + block + i));
+                                     q->w->name, (unsigned long long)((q->first_row + row) * blocks_per_row + i));
             double t2 = clock_wall_seconds();
-            quant_blocks_to_gpu(q->type, q->file_blocks, (size_t)held, q->gpu_blocks);
+            quant_rows_to_gpu(q->type, q->file_rows, (size_t)held, q->k, q->gpu_rows);
             q->times->read += t1 - t0;
             q->times->check += t2 - t1;
             q->times->reorder += clock_wall_seconds() - t2;
-            q->held_first = block;
+            q->held_first = row;
             q->held = held;
         }
-        uint64_t in = at - q->held_first * q->gpu_block;
-        uint64_t n = q->held * q->gpu_block - in;
+        uint64_t in = at - q->held_first * q->gpu_row;
+        uint64_t n = q->held * q->gpu_row - in;
         if (n > offset + bytes - at) n = offset + bytes - at;
-        memcpy(out, q->gpu_blocks + in, (size_t)n);
+        memcpy(out, q->gpu_rows + in, (size_t)n);
         out += n;
         at += n;
     }
@@ -187,27 +191,28 @@ static pixeen_status upload_quantized(gpu_context *ctx, const model_weight *w, t
     dst->t.shape[1] = w->shape[1];
     uint64_t bytes = tensor_bytes(&dst->t);
     PX_TRY(gpu_buffer_create(ctx, GPU_MEMORY_DEVICE, bytes, w->name, &dst->t.buffer));
-    quant_state q = {.w = w, .type = safetensors_dtype_ggml(w->tensor->dtype)};
-    q.file_block = ggml_block_bytes(q.type);
-    q.gpu_block = tensor_quant_block_bytes(dtype);
-    q.first_block = w->first_element / ggml_block_elems(q.type);
-    q.blocks = bytes / q.gpu_block;
-    q.batch = (SCRATCH_ELEMENTS * 2) / q.file_block;
+    quant_state q = {.w = w, .type = safetensors_dtype_ggml(w->tensor->dtype), .k = (uint64_t)w->shape[1]};
+    q.file_row = q.k / ggml_block_elems(q.type) * ggml_block_bytes(q.type);
+    q.gpu_row = tensor_quant_row_bytes(dtype, q.k);
+    q.first_row = w->first_element / q.k;
+    q.rows = (uint64_t)w->shape[0];
+    q.batch = (SCRATCH_ELEMENTS * 2) / q.file_row;
+    if (q.batch == 0) q.batch = 1;
     q.held_first = UINT64_MAX;
     q.times = times;
-    q.file_blocks = malloc((size_t)(q.batch * q.file_block));
-    q.gpu_blocks = malloc((size_t)(q.batch * q.gpu_block));
+    q.file_rows = malloc((size_t)(q.batch * q.file_row));
+    q.gpu_rows = malloc((size_t)(q.batch * q.gpu_row));
     pixeen_status status = PIXEEN_OK;
     double t0 = clock_wall_seconds();
     nn_load_times before = *times;
-    if (!q.file_blocks || !q.gpu_blocks)
+    if (!q.file_rows || !q.gpu_rows)
         status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
     else
         status = gpu_buffer_write_stream(ctx, dst->t.buffer, 0, bytes, produce_quant, &q);
     times->upload += clock_wall_seconds() - t0 - (times->read - before.read) - (times->check - before.check) -
                      (times->reorder - before.reorder);
-    free(q.file_blocks);
-    free(q.gpu_blocks);
+    free(q.file_rows);
+    free(q.gpu_rows);
     return status;
 }
 

@@ -1,79 +1,10 @@
-/* quant.c — the GPU block layout of quantized weights and the quantized matmul's dispatch
- * (see quant.h; the kernel is shaders/matmul_q_texel.comp). */
+/* quant.c — the quantized matmul's dispatch (see quant.h; the kernel is shaders/matmul_q_texel.comp,
+ * the weights' GPU layout comes from quant_layout.c). */
 #include "ops/quant.h"
 
 #include <string.h>
 
 #include "ops/common.h"
-
-/* ggml types with a GPU kernel, their file block bytes and where the 2 padding bytes go
- * (after the leading fp16 d: 2; at the end: the file block's size; none: 0). */
-static const struct {
-    uint32_t type, file_bytes, pad_at;
-} layouts[] = {
-    {2, 18, 2}, {3, 20, 0}, {6, 22, 2}, {7, 24, 0}, {8, 34, 2},
-    {10, 84, 0}, {11, 110, 110}, {12, 144, 0}, {13, 176, 0}, {14, 210, 210},
-};
-
-static int layout_of(uint32_t type) {
-    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
-        if (layouts[i].type == type) return (int)i;
-    return -1;
-}
-
-bool quant_dtype_of_ggml(uint32_t ggml_type, tensor_dtype *out) {
-    if (layout_of(ggml_type) < 0) return false;
-    *out = (tensor_dtype)(DTYPE_QUANT + ggml_type);
-    return true;
-}
-
-/* Q6_K's GPU layout (quant.h): the 6-bit levels of each 32-value chunk regrouped so that the kernel
- * reads a chunk as 6 whole words (ggml spreads a chunk's bits over 16 words shared with 3 other
- * chunks); scales and d stay where ggml has them. */
-static void q6_k_to_gpu(const uint8_t *src, uint8_t *dst) {
-    const uint8_t *ql = src, *qh = src + 128;
-    uint8_t level[256];
-    for (int n = 0; n < 2; n++)
-        for (int l = 0; l < 32; l++) {
-            const uint8_t lo0 = ql[64 * n + l], lo1 = ql[64 * n + l + 32], h = qh[32 * n + l];
-            level[128 * n + l] = (uint8_t)((lo0 & 15) | (h & 3) << 4);
-            level[128 * n + l + 32] = (uint8_t)((lo1 & 15) | ((h >> 2) & 3) << 4);
-            level[128 * n + l + 64] = (uint8_t)((lo0 >> 4) | ((h >> 4) & 3) << 4);
-            level[128 * n + l + 96] = (uint8_t)((lo1 >> 4) | ((h >> 6) & 3) << 4);
-        }
-    memset(dst, 0, 212);
-    for (int c = 0; c < 8; c++) {
-        const uint8_t *v = level + 32 * c;
-        for (int i = 0; i < 16; i++) { /* nibble word w = i / 4, byte b = i % 4: values i and 16 + i */
-            dst[16 * c + i] = (uint8_t)((v[i] & 15) | (v[16 + i] & 15) << 4);
-        }
-        for (int half = 0; half < 2; half++) /* byte b, bits 2k..2k+1: value 16 half + 4k + b */
-            for (int k = 0; k < 4; k++)
-                for (int b = 0; b < 4; b++)
-                    dst[128 + 8 * c + 4 * half + b] |= (uint8_t)((v[16 * half + 4 * k + b] >> 4) << (2 * k));
-    }
-    memcpy(dst + 192, src + 192, 18); /* 16 int8 scales, fp16 d; 2 bytes of padding follow */
-}
-
-void quant_blocks_to_gpu(uint32_t ggml_type, const uint8_t *src, size_t n_blocks, uint8_t *dst) {
-    int l = layout_of(ggml_type);
-    if (l < 0) return;
-    if (ggml_type == 14) {
-        for (size_t i = 0; i < n_blocks; i++) q6_k_to_gpu(src + 210 * i, dst + 212 * i);
-        return;
-    }
-    uint32_t fb = layouts[l].file_bytes, pad = layouts[l].pad_at;
-    uint32_t gb = tensor_quant_block_bytes((tensor_dtype)(DTYPE_QUANT + ggml_type));
-    for (size_t i = 0; i < n_blocks; i++, src += fb, dst += gb) {
-        if (!pad) {
-            memcpy(dst, src, fb);
-            continue;
-        }
-        memcpy(dst, src, pad);
-        memset(dst + pad, 0, gb - fb);
-        memcpy(dst + pad + (gb - fb), src + pad, fb - pad);
-    }
-}
 
 static uint64_t binding_alignment(const gpu_caps *caps) {
     uint64_t a = caps->min_storage_offset_alignment;
@@ -99,7 +30,7 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
                             const tensor *residual, const tensor *out, const op_gemm_tuning *tuning) {
     gpu_context *ctx = gpu_recorder_context(rec);
     const gpu_caps *caps = gpu_context_caps(ctx);
-    uint32_t be = tensor_quant_block_elems(w->dtype), bb = tensor_quant_block_bytes(w->dtype);
+    uint32_t be = tensor_quant_block_elems(w->dtype);
     if (x->rank < 2 || x->rank > 3 || w->rank != 2 || out->rank != x->rank || !be) goto bad;
     int64_t M = tensor_count(x) / x->shape[x->rank - 1], K = x->shape[x->rank - 1], N = w->shape[0];
     if (w->shape[1] != K || K % be || out->shape[out->rank - 1] != N || tensor_count(out) != M * N || M <= 0 ||
@@ -108,12 +39,12 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
         (residual && (tensor_count(residual) != M * N || residual->dtype != out->dtype)) || K > (1 << 30) ||
         N > (1 << 30))
         goto bad;
-    uint64_t w_bytes = (uint64_t)N * (uint64_t)(K / be) * bb;
+    uint64_t w_bytes = tensor_bytes(w);
     uint64_t align = binding_alignment(caps);
-    if ((w_bytes + align) / 4 > caps->max_texel_buffer_elements) {
+    if ((w_bytes + align) / 16 > caps->max_texel_buffer_elements) {
         op_fail(rec, error_set(PIXEEN_ERROR_UNSUPPORTED,
                                "ops: quantized matmul: a %lld x %lld weight is %llu bytes, over the device's texel "
-                               "buffer limit of %u words",
+                               "buffer limit of %u 16-byte texels",
                                (long long)N, (long long)K, (unsigned long long)w_bytes,
                                caps->max_texel_buffer_elements));
         return;
@@ -144,7 +75,7 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
     uint32_t x_texel = packed ? 8 : 4; /* elements per x texel */
     desc.shader = packed ? op_shader_name(SHADER_MATMUL_Q_TEXEL_F16_PACKED) : OP_SHADER(MATMUL_Q_TEXEL, x->dtype);
     desc.bindings[0] = packed ? GPU_BIND_TEXEL_U32X4 : x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-    desc.bindings[1] = GPU_BIND_TEXEL_U32;
+    desc.bindings[1] = GPU_BIND_TEXEL_U32X4;
     tensor_dtype bd = bias ? bias->dtype : x->dtype;
     desc.bindings[2] = bd == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     desc.bindings[3] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
@@ -162,7 +93,7 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
         gpu_binding b[5];
         bool ok = bind_aligned(caps, x->buffer, x->offset + (uint64_t)r0 * K * es, (uint64_t)rows * K * es, es, false,
                                &b[0], &push.x_off) &&
-                  bind_aligned(caps, w->buffer, w->offset, w_bytes, 4, false, &b[1], &push.w_off);
+                  bind_aligned(caps, w->buffer, w->offset, w_bytes, 16, false, &b[1], &push.w_off);
         /* Absent bias/residual: a harmless range the shader never reads (one element of out's dtype). */
         if (ok && bias)
             ok = bind_aligned(caps, bias->buffer, bias->offset, (uint64_t)N * dtype_size(bias->dtype),
@@ -182,7 +113,7 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
         }
         /* texel bindings must be whole texels */
         b[0].size = b[0].size / (x_texel * es) * (x_texel * es);
-        b[1].size = b[1].size / 4 * 4;
+        b[1].size = b[1].size / 16 * 16;
         push.ntiles = (push.N + tn - 1) / tn;
         uint64_t invocations = (uint64_t)((push.M + tm - 1) / tm) * push.ntiles;
         uint64_t groups = (invocations + wg - 1) / wg;
