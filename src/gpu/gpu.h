@@ -153,6 +153,7 @@ typedef struct gpu_tuning {
 typedef struct gpu_driver_tuning {
     const char *name;        /* the row, for logs and bench reports ("lavapipe, Mesa >= 23") */
     uint32_t gemm_tm, gemm_tn; /* texel GEMM register block (matmul; 0: 16 x 16) */
+    uint32_t conv_tm, conv_tn; /* texel direct convolution's register block (0: 16 x 16) */
     bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
 } gpu_driver_tuning;
 

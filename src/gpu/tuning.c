@@ -74,15 +74,24 @@ typedef struct driver_row {
  * Every call spills the live vector registers (the SysV ABI keeps none across calls): the 16x16
  * kernel ran at ~0.5x Mesa 22's speed. Fetching 8 fp16 values per call (RGBA32UI, unpacked in
  * registers) and issuing all of a step's fetches before its multiply-adds (no call between two FMA
- * blocks) recovers it; Mesa 22 gains from the same kernel, less. */
+ * blocks) recovers it; Mesa 22 gains from the same kernel, less.
+ * Direct convolutions (conv2d_texel, RGBA16F texels; 3x3 SD 1.5 UNet convs at 16x16 and 32x32,
+ * Winograd off, the shader cache off; same session, load ~1.5; ms and bench wall seconds, most of
+ * them the JIT):           16x16 block              16x8 block
+ *   Mesa 22.3.6             69-74 ms, 3.8-4.0 s      77-89 ms, 2.7-2.9 s
+ *   Mesa 25.0.7             198-234 ms, 30-32 s      93-212 ms, 7-10 s
+ * Mesa 25 spills 256 accumulators around each of a step's 32 fetch calls: 16x8 runs no slower
+ * there and compiles 3-4x faster (the 3x3 pipelines were 47 s of a cold start's 86 s). */
 static const driver_row driver_rows[] = {
-    /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed. */
+    /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed, 16x8 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
-     {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
-    /* Mesa 23 and 24: not measured; both neighbours want the same choices. */
+     {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},
+    /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
+     * Mesa 25's block (the cheaper one to compile). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
-     {.name = "lavapipe, Mesa 23-24 (unmeasured)", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
-    /* Mesa 22.3.6 (Debian 12): inlined fetches; the same kernel measured fastest here too. */
+     {.name = "lavapipe, Mesa 23-24 (unmeasured)",
+      .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},
+    /* Mesa 22.3.6 (Debian 12): inlined fetches; the same matmul measured fastest here too; 16x16 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
 };

@@ -33,6 +33,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
          * packed block applies to matmul only: conv2d_texel reads RGBA16F texels. */
         const gpu_driver_tuning *row = gpu_driver_tuning_for(caps);
         if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
+        if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
         t.packed = knobs->gemm_packed ? knobs->gemm_packed : !conv && row->gemm_packed ? 1 : 2;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
