@@ -43,6 +43,20 @@ static void pack_bits(const uint8_t *level, int shift, uint8_t out[4]) { /* byte
     for (int v = 0; v < 32; v++) out[v % 4] |= (uint8_t)(((level[v] >> shift) & 1) << (v / 4));
 }
 
+/* The K-quants' bit planes: value 32 (per_byte o + i) + l is field i (`bits` wide) of qs[32 o + l],
+ * plus, where `high` is given, bit per_byte o + i of high[l] above it (ggml's q2_K/q3_K: 2-bit
+ * fields, 4 per byte; q4_K/q5_K: nibbles, 2 per byte). */
+static void planes_to_levels(const uint8_t *qs, const uint8_t *high, int bits, uint8_t *level) {
+    const int per_byte = 8 / bits, mask = (1 << bits) - 1;
+    for (int o = 0; o < 256 / (32 * per_byte); o++)
+        for (int i = 0; i < per_byte; i++)
+            for (int l = 0; l < 32; l++) {
+                int q = (qs[32 * o + l] >> (bits * i)) & mask;
+                if (high) q |= ((high[l] >> (per_byte * o + i)) & 1) << bits;
+                level[32 * (per_byte * o + i) + l] = (uint8_t)q;
+            }
+}
+
 /* Each value's level (the unsigned bits the file stores for it; q8_0: the int8 byte) of one block. */
 static void block_levels(uint32_t type, const uint8_t *b, uint8_t *level) {
     switch (type) {
@@ -57,28 +71,12 @@ static void block_levels(uint32_t type, const uint8_t *b, uint8_t *level) {
         break;
     }
     case 8: memcpy(level, b + 2, 32); break; /* q8_0 */
-    case 10: case 11: { /* q2_K, q3_K: value 128n + 32j + l is bits 2j of qs[32n + l] (+ q3_K's mask bit) */
-        const uint8_t *qs = b + (type == 10 ? 16 : 32), *hmask = b;
-        for (int n = 0; n < 2; n++)
-            for (int j = 0; j < 4; j++)
-                for (int l = 0; l < 32; l++) {
-                    int q = (qs[32 * n + l] >> (2 * j)) & 3;
-                    if (type == 11) q |= ((hmask[l] >> (4 * n + j)) & 1) << 2;
-                    level[128 * n + 32 * j + l] = (uint8_t)q;
-                }
+    case 10: case 11: /* q2_K, q3_K: bit pairs (+ q3_K's mask bit, the block's first 32 bytes) */
+        planes_to_levels(b + (type == 10 ? 16 : 32), type == 11 ? b : NULL, 2, level);
         break;
-    }
-    case 12: case 13: { /* q4_K, q5_K: value 64p + 32h + l is nibble h of qs[32p + l] (+ bit 2p + h of qh[l]) */
-        const uint8_t *qs = b + (type == 12 ? 16 : 48), *qh = b + 16;
-        for (int p = 0; p < 4; p++)
-            for (int h = 0; h < 2; h++)
-                for (int l = 0; l < 32; l++) {
-                    int q = (qs[32 * p + l] >> (4 * h)) & 15;
-                    if (type == 13) q |= ((qh[l] >> (2 * p + h)) & 1) << 4;
-                    level[64 * p + 32 * h + l] = (uint8_t)q;
-                }
+    case 12: case 13: /* q4_K, q5_K: nibbles (+ q5_K's fifth bits at byte 16) */
+        planes_to_levels(b + (type == 12 ? 16 : 48), type == 13 ? b + 16 : NULL, 4, level);
         break;
-    }
     case 14: { /* q6_K: ggml's interleaving of low nibbles (ql) and high bit pairs (qh) */
         const uint8_t *ql = b, *qh = b + 128;
         for (int n = 0; n < 2; n++)
