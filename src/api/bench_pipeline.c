@@ -18,6 +18,7 @@
 
 #include "api/internal.h"
 #include "bench/runner.h"
+#include "core/clock.h"
 #include "core/f16.h"
 #include "models/clip.h"
 #include "models/unet.h"
@@ -127,7 +128,7 @@ static pixeen_status time_piece(pipeline_run *r, const char *piece, const nn_wei
                                 nn_build_fn build, piece_inputs *in) {
     fprintf(r->out, "%s: recording...\n", piece);
     fflush(r->out);
-    double t0 = bench_now_s();
+    double t0 = clock_wall_seconds();
     nn_program prog = {0};
     gpu_context_set_profiling(r->ctx, true);
     pixeen_status st = nn_program_build(r->ctx, w, act, build, in, &prog);
@@ -151,7 +152,7 @@ static pixeen_status time_piece(pipeline_run *r, const char *piece, const nn_wei
             if (ms[i] > res->max_ms) res->max_ms = ms[i];
         }
         res->median_ms = bench_median(ms, r->repeat);
-        res->wall_s = bench_now_s() - t0;
+        res->wall_s = clock_wall_seconds() - t0;
         fprintf(r->out, "%-34s %10.1f ms  (min %.1f, max %.1f, %u runs, %u dispatches, arena %.1f MiB)\n", piece,
                 res->median_ms, res->min_ms, res->max_ms, r->repeat, gpu_recorder_dispatch_count(prog.rec),
                 (double)prog.arena.capacity / (1 << 20));
@@ -288,18 +289,18 @@ PIXEEN_API pixeen_status pixeen_bench_pipeline(const pixeen_bench_pipeline_desc 
     if (!caps->timestamps) fprintf(out, "note: no GPU timestamps: host-clock times and no per-operator breakdown\n");
     if (gpu_context_validation_enabled(run.ctx))
         fprintf(out, "note: the Vulkan validation layer is on ($PIXEEN_VALIDATION): timings include its overhead\n");
-    double t0 = bench_now_s();
+    double t0 = clock_wall_seconds();
     fprintf(out, "loading %s (%s activations)...\n", desc->model ? desc->model : "the tiny test model",
             act == DTYPE_F16 ? "fp16" : "fp32");
     st = sd_model_load(run.ctx, desc->model, NULL, act, &m);
     if (st == PIXEEN_OK) {
-        fprintf(out, "loaded in %.1f s (%s, %.0f MiB of weights)\n", bench_now_s() - t0, m->family->name,
+        fprintf(out, "loaded in %.1f s (%s, %.0f MiB of weights)\n", clock_wall_seconds() - t0, m->family->name,
                 (double)m->weight_bytes / (1 << 20));
         st = desc->quick ? run_pieces(&run, m, quick_sizes, 1) : run_pieces(&run, m, full_sizes, 2);
         if (st == PIXEEN_OK && report.count == 0)
             st = error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "bench: no piece matches the filter '%s'", run.filter);
     }
-    report.elapsed_s = bench_now_s() - t0;
+    report.elapsed_s = clock_wall_seconds() - t0;
     if (desc->json_path && report.count) {
         char run_error[1024];
         snprintf(run_error, sizeof run_error, "%s", error_message());

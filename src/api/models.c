@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/clock.h"
 #include "core/secure_mem.h"
 #include "core/text_escape.h"
 #include "models/model.h"
@@ -63,11 +64,10 @@ static void print_metadata(FILE *out, const safetensors_file *f) {
 
 PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
     if (!path || !out) return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "inspect: null argument");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_wall_seconds();
     model *m = NULL;
     PX_TRY(model_open(path, &m));
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double t1 = clock_wall_seconds();
     bool single = model_get_layout(m) == MODEL_LAYOUT_SINGLE_FILE;
     fputs("model:  ", out);
     print_escaped(out, model_path(m), 1024);
@@ -142,7 +142,7 @@ PIXEEN_API pixeen_status pixeen_model_inspect(const char *path, FILE *out) {
     fprintf(out, "\ntotal: ");
     print_count(out, total);
     fprintf(out, " parameters; headers read and checked in %.1f ms\n\n",
-            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+            (t1 - t0) * 1e3);
     const safetensors_file *printed[MODEL_COMPONENT_COUNT] = {0};
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) {
         const safetensors_file *f = model_component_file(m, c);

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "bench/runner.h"
+#include "core/clock.h"
 #include "core/tensor.h"
 
 #define PROVIDER_MAX_CASES 512 /* per provider: real families list tens of shapes */
@@ -39,16 +40,10 @@
  * dispatch and one after each. */
 #define RECORDER_TIMESTAMPS 4096
 
-double bench_now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 pixeen_status bench_submit_timed(gpu_recorder *rec, double *ms, bool *gpu_timer) {
-    double t0 = bench_now_s();
+    double t0 = clock_wall_seconds();
     PX_TRY(gpu_recorder_submit(rec));
-    double host_ms = (bench_now_s() - t0) * 1e3;
+    double host_ms = (clock_wall_seconds() - t0) * 1e3;
     double gpu_ns = gpu_recorder_last_ns(rec);
     *gpu_timer = gpu_ns > 0;
     *ms = gpu_ns > 0 ? gpu_ns * 1e-6 : host_ms;
@@ -176,7 +171,7 @@ static void case_fail(bench_result *r, const char *stage, pixeen_status status) 
  * device was lost); every other problem makes the case FAILED. */
 static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const timing_plan *plan, bench_result *r) {
     bench_case c = *proto; /* the case functions take a mutable case */
-    double case_start = bench_now_s();
+    double case_start = clock_wall_seconds();
     memset(r, 0, sizeof *r);
     snprintf(r->family, sizeof r->family, "%s", c.family ? c.family : "?");
     snprintf(r->name, sizeof r->name, "%s", c.name);
@@ -197,7 +192,7 @@ static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const t
     pixeen_status status = c.setup(&c, ctx, &state), fatal = PIXEEN_OK;
     if (status != PIXEEN_OK) {
         case_fail(r, "setup", status);
-        r->check_s = r->wall_s = bench_now_s() - case_start;
+        r->check_s = r->wall_s = clock_wall_seconds() - case_start;
         return status == PIXEEN_ERROR_DEVICE_LOST ? status : PIXEEN_OK;
     }
     status = gpu_recorder_create(ctx, &rec);
@@ -244,18 +239,18 @@ static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const t
         goto done;
     }
 
-    r->check_s = bench_now_s() - case_start;
+    r->check_s = clock_wall_seconds() - case_start;
 
     /* Warm-up; the last one's host time estimates a run. */
     double run_s = 0;
     for (uint32_t w = 0; w < plan->warmups; w++) {
-        double t0 = bench_now_s();
+        double t0 = clock_wall_seconds();
         status = gpu_recorder_submit(rec);
         if (status != PIXEEN_OK) {
             case_fail(r, "warm-up", status);
             goto done;
         }
-        run_s = bench_now_s() - t0;
+        run_s = clock_wall_seconds() - t0;
         if (run_s > plan->cap_s) break; /* a slow case: one warm-up is enough */
     }
     uint32_t runs = plan->repeat;
@@ -268,11 +263,11 @@ static pixeen_status run_case(gpu_context *ctx, const bench_case *proto, const t
         case_fail(r, "timing", error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: out of host memory"));
         goto done;
     }
-    double start = bench_now_s();
+    double start = clock_wall_seconds();
     uint32_t done_runs = 0;
     bool gpu_timer = false;
     for (; done_runs < runs; done_runs++) {
-        if (!plan->repeat && done_runs >= 1 && bench_now_s() - start > plan->cap_s) break;
+        if (!plan->repeat && done_runs >= 1 && clock_wall_seconds() - start > plan->cap_s) break;
         status = bench_submit_timed(rec, &times[done_runs], &gpu_timer);
         if (status != PIXEEN_OK) {
             case_fail(r, "timing", status);
@@ -293,7 +288,7 @@ done:
     free(times);
     gpu_recorder_destroy(rec);
     c.teardown(&c, state);
-    r->wall_s = bench_now_s() - case_start;
+    r->wall_s = clock_wall_seconds() - case_start;
     if (!r->check_s) r->check_s = r->wall_s; /* failed before timing */
     return fatal;
 }
@@ -431,7 +426,7 @@ void bench_device_fill(const gpu_caps *caps, bench_device_info *d) {
 
 pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_case *cases, uint32_t count,
                         FILE *out, bench_report *report) {
-    double start = bench_now_s();
+    double start = clock_wall_seconds();
     memset(report, 0, sizeof *report);
     snprintf(report->pixeen_version, sizeof report->pixeen_version, "%s", pixeen_version());
     time_t clock_now = time(NULL);
@@ -460,7 +455,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     bench_print_ceilings(&report->ceilings, out);
     if (gpu_context_caps(ctx)->is_lavapipe)
         fprintf(out, "(lavapipe: its JIT emits a multiply and an add for each FMA; ceilings measured in %.1f s)\n",
-                bench_now_s() - start);
+                clock_wall_seconds() - start);
 
     if (count) {
         report->results = calloc(count, sizeof *report->results);
@@ -474,7 +469,7 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
     fprintf(out, "\n");
     bench_print_table_head(out);
     for (uint32_t i = 0; i < count; i++) {
-        double now = bench_now_s() - start;
+        double now = clock_wall_seconds() - start;
         if (i == 0 || !same_family(&cases[i], &cases[i - 1])) {
             /* A family's share: the time left over the families left (what it leaves unused
              * passes on to the next ones). */
@@ -507,12 +502,12 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
         bench_print_result(r, out);
         fflush(out);
         if (fatal != PIXEEN_OK) {
-            report->elapsed_s = bench_now_s() - start;
+            report->elapsed_s = clock_wall_seconds() - start;
             return error_set(fatal, "bench: stopped after case '%s %s': %s", r->family, r->name, r->error);
         }
     }
     bench_print_summary(report, out);
-    report->elapsed_s = bench_now_s() - start;
+    report->elapsed_s = clock_wall_seconds() - start;
     fprintf(out, "elapsed %.1f s\n", report->elapsed_s);
     if (report->skipped)
         fprintf(out, "%u case(s) SKIPPED to stay within the %.3g s time limit: pick them with --filter, or lift the "

@@ -157,8 +157,6 @@ pixeen_status bench_run(gpu_context *ctx, const bench_options *opt, const bench_
 
 /* The report's description of a device (name, type, driver and its decoded version, Vulkan version). */
 void bench_device_fill(const gpu_caps *caps, bench_device_info *d);
-/* Seconds on a monotonic clock. */
-double bench_now_s(void);
 /* Submits the recording once and returns its time in ms: GPU timestamps when the recorder has
  * timing on and the device supports them (*gpu_timer = true), else the host clock around
  * submit-and-wait (*gpu_timer = false; includes submission overhead). */

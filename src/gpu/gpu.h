@@ -86,6 +86,15 @@ typedef struct gpu_caps {
     uint8_t pipeline_cache_uuid[16];
 } gpu_caps;
 
+/* The size of the largest device-local heap (0 when there is none): what one allocation plan can
+ * count on, where device_local_bytes sums heaps that no single resource spans. */
+static inline uint64_t gpu_caps_largest_local_heap(const gpu_caps *caps) {
+    uint64_t heap = 0;
+    for (uint32_t i = 0; caps && i < caps->heap_count && i < GPU_MAX_HEAPS; i++)
+        if (caps->heap_device_local[i] && caps->heap_size[i] > heap) heap = caps->heap_size[i];
+    return heap;
+}
+
 /* An application's Vulkan objects, borrowed (never destroyed): see pixeen_vulkan_device in
  * pixeen.h for what the application must have enabled. Handles as void * (dispatchable handles
  * are pointers) so this header stays free of Vulkan types. */

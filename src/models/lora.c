@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/platform.h"
 #include "core/log.h"
 #include "models/lora_file.h"
@@ -55,11 +56,7 @@ typedef struct plan_item {
     float scale;
 } plan_item;
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
+static double now_ms(void) { return clock_wall_seconds() * 1e3; }
 
 static void shape_text(char *buf, size_t size, int ndim, const int64_t *shape) {
     size_t at = (size_t)snprintf(buf, size, "[");

@@ -102,9 +102,7 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
  * transforms its kernels, as before the cache existed. */
 static void keep_winograd_cache_if_it_fits(sd_model *m) {
     const gpu_caps *caps = gpu_context_caps(m->ctx);
-    uint64_t heap = 0, bound = 0;
-    for (uint32_t i = 0; i < caps->heap_count; i++)
-        if (caps->heap_device_local[i] && caps->heap_size[i] > heap) heap = caps->heap_size[i];
+    uint64_t heap = gpu_caps_largest_local_heap(caps), bound = 0;
     if (caps->type == GPU_DEVICE_CPU && platform_physical_memory() / 2 > heap) heap = platform_physical_memory() / 2;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) bound += nn_weights_winograd_bound(&m->weights[c]);
     if (m->weight_bytes + bound <= heap / 4 * 3) return;

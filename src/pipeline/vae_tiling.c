@@ -78,9 +78,7 @@ pixeen_status vae_tile_axis_weights(const vae_tile_axis *a, int scale, float *ou
 }
 
 uint64_t vae_tiling_default_budget(const gpu_caps *caps) {
-    uint64_t budget = 1ull << 30, heap = 0;
-    for (uint32_t i = 0; caps && i < caps->heap_count; i++)
-        if (caps->heap_device_local[i] && caps->heap_size[i] > heap) heap = caps->heap_size[i];
+    uint64_t budget = 1ull << 30, heap = gpu_caps_largest_local_heap(caps);
     if (heap && heap / 2 < budget) budget = heap / 2;
     return budget;
 }
