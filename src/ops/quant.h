@@ -23,8 +23,8 @@
  *   q5_K  8 nibbles, 8 bits (fifth bit)                      as q4_K                      (176)
  *   q6_K  8 nibbles, 8 pairs (bits 4-5), ggml's 16 scales    fp16 d                       (210)
  * Levels are the unsigned bits ggml stores (q3_K: 2 low bits + 4 x its mask bit; value = level - 4).
- * Only q5_0 (2 bytes per block) and q3_K (2) carry padding, plus each row's last record texel; q8_0
- * and q6_K are smaller than ggml's word-padded blocks were.
+ * Only q5_0 (2 bytes per block) and q3_K (2) carry padding, plus each row's last record texel: ggml's
+ * sizes elsewhere (the word-padded blocks read before cost q4_0, q8_0 and q6_K 2 bytes more per block).
  *
  *   op_matmul_quant_record  out[m, n] = sum_k x[m, k] * dequant(w)[n, k] (+ bias[n]) (+ residual)
  *     x [M, K] or [B, M, K] fp16/fp32; w [N, K] with dtype DTYPE_QUANT + ggml type, K a multiple of
