@@ -11,6 +11,7 @@
  * Timings of apply and restore are printed (never asserted). */
 #include <time.h>
 
+#include "core/clock.h"
 #include "gpu_test.h"
 #include "models/lora.h"
 #include "models/lora_file.h"
@@ -21,11 +22,7 @@
 
 static char lora_dir[2048], lora_path[4096], scratch[64];
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
+static double now_ms(void) { return clock_wall_seconds() * 1e3; }
 
 static float *read_floats(const char *rel, size_t count) {
     FILE *f = fopen(test_data_path(rel), "rb");

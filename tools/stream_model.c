@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "models/model.h"
 
 int main(int argc, char **argv) {
@@ -24,8 +25,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: stream_model [--buffer-mib N] [--open-only] MODEL\n");
         return 2;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_wall_seconds();
     model *m = NULL;
     if (model_open(path, &m) != PIXEEN_OK) {
         fprintf(stderr, "stream_model: %s\n", error_message());
@@ -49,8 +49,7 @@ int main(int argc, char **argv) {
             elements += w->n_elements;
             tensors++;
         }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double s = clock_wall_seconds() - t0;
     printf("%llu tensors, %llu elements streamed through a %zu MiB buffer in %.2f s (%.2f G elements/s), "
            "checksum %llu\n",
            (unsigned long long)tensors, (unsigned long long)elements, mib, s, (double)elements / s / 1e9,

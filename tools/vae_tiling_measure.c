@@ -13,17 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "models/model.h"
 #include "pipeline/run_tensor.h"
 #include "pipeline/vae_tiling.h"
 
 #define MIB (1024.0 * 1024.0)
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 typedef struct decode_case {
     const vae_config *cfg;
@@ -68,16 +63,16 @@ static void measure(gpu_context *ctx, const nn_weights *w, const vae_config *cfg
         if (st == PIXEEN_OK) st = gpu_buffer_upload(ctx, c.latents.buffer, 0, host, tensor_bytes(&c.latents));
         free(host);
         nn_program prog = {0};
-        double t0 = now();
+        double t0 = clock_wall_seconds();
         if (st == PIXEEN_OK) st = nn_program_build(ctx, w, act, build, &c, &prog);
-        double t1 = now();
+        double t1 = clock_wall_seconds();
         if (st == PIXEEN_OK) st = gpu_recorder_submit(prog.rec);
-        double t2 = now();
+        double t2 = clock_wall_seconds();
         if (st == PIXEEN_OK) printf("    recorded in %.2f s (%u dispatches); first submit %.1f s", t1 - t0,
                                     gpu_recorder_dispatch_count(prog.rec), t2 - t1);
         if (st == PIXEEN_OK && getenv("MEASURE_TWICE")) {
             st = gpu_recorder_submit(prog.rec);
-            printf(", second %.1f s", now() - t2);
+            printf(", second %.1f s", clock_wall_seconds() - t2);
         }
         if (st == PIXEEN_OK) printf("\n");
         else printf("    run failed: %s\n", error_message());
