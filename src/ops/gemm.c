@@ -23,7 +23,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
     if (knobs->kernel_variant == GPU_KERNEL_TILED) t.variant = OP_GEMM_TILED;
     if (override && override->variant) t.variant = override->variant;
     if (t.variant == OP_GEMM_TEXEL) {
-        /* Convolutions (and matmuls on drivers without a table row): 16 x 16 outputs per invocation
+        /* Where the driver table has no row (and Mesa 22's convolutions): 16 x 16 outputs per invocation
          * (256 fp32 accumulators): measured best on Mesa 22's lavapipe among
          * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 8 invocations
          * per workgroup = one subgroup: as fast as 16..64 here, the most workgroups for lavapipe's

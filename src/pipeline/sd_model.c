@@ -103,7 +103,8 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
 static void keep_winograd_cache_if_it_fits(sd_model *m) {
     const gpu_caps *caps = gpu_context_caps(m->ctx);
     uint64_t heap = gpu_caps_largest_local_heap(caps), bound = 0;
-    if (caps->type == GPU_DEVICE_CPU && platform_physical_memory() / 2 > heap) heap = platform_physical_memory() / 2;
+    uint64_t half_ram = platform_physical_memory() / 2;
+    if (caps->type == GPU_DEVICE_CPU && half_ram > heap) heap = half_ram;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) bound += nn_weights_winograd_bound(&m->weights[c]);
     if (m->weight_bytes + bound <= heap / 4 * 3) return;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) nn_weights_winograd_disable(&m->weights[c]);
