@@ -62,6 +62,15 @@ void platform_map_drop(const void *map_start, size_t map_size, const void *p, si
  * only: refused ranges and Windows do nothing. */
 void platform_memory_advise_huge(void *p, size_t size);
 
+/* `size` bytes of fresh, zeroed, private anonymous memory aligned to 2 MiB, for a CPU Vulkan
+ * driver to use as device memory (VK_EXT_external_memory_host): the driver's own allocations may
+ * be shared memory (Mesa 25's lavapipe uses a memfd), which takes a 4 KiB fault per page and no
+ * huge pages; this memory is asked for huge pages (platform_memory_advise_huge) and, on Linux, is
+ * left out of core dumps (MADV_DONTDUMP: it holds prompts' embeddings and images). Release with
+ * platform_memory_release and the same size. NULL with errno on failure. */
+void *platform_memory_reserve(size_t size);
+void platform_memory_release(void *p, size_t size);
+
 /* The machine's physical memory in bytes (0 when unknown): what a CPU Vulkan driver's "device
  * memory" really is, whatever heap size it reports. */
 uint64_t platform_physical_memory(void);

@@ -84,6 +84,30 @@ void platform_memory_advise_huge(void *p, size_t size) {
 #endif
 }
 
+void *platform_memory_reserve(size_t size) {
+    const size_t huge = (size_t)2 << 20;
+    if (size == 0 || size > SIZE_MAX - huge) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* Map a 2 MiB more and trim both ends, so the range starts on a huge-page boundary. */
+    uint8_t *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (p > raw) munmap(raw, (size_t)(p - raw));
+    size_t tail = (size_t)(raw + size + huge - (p + size));
+    if (tail) munmap(p + size, tail);
+    platform_memory_advise_huge(p, size);
+#ifdef MADV_DONTDUMP
+    madvise(p, size, MADV_DONTDUMP);
+#endif
+    return p;
+}
+
+void platform_memory_release(void *p, size_t size) {
+    if (p) munmap(p, size);
+}
+
 uint64_t platform_physical_memory(void) {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;

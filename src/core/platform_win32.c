@@ -68,6 +68,17 @@ void platform_memory_advise_huge(void *p, size_t size) {
     (void)size;
 }
 
+void *platform_memory_reserve(size_t size) {
+    void *p = size ? VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) : NULL;
+    if (!p) errno = ENOMEM;
+    return p;
+}
+
+void platform_memory_release(void *p, size_t size) {
+    (void)size;
+    if (p) VirtualFree(p, 0, MEM_RELEASE);
+}
+
 uint64_t platform_physical_memory(void) {
     MEMORYSTATUSEX status = {.dwLength = sizeof status};
     return GlobalMemoryStatusEx(&status) ? (uint64_t)status.ullTotalPhys : 0;

@@ -348,9 +348,21 @@ static pixeen_status create_device(gpu_context *ctx) {
         .pNext = &f12,
         .features = {.shaderInt64 = caps->int64},
     };
-    const char *extensions[2];
+    const char *extensions[3];
     uint32_t extension_count = 0;
     if (caps->push_descriptors) extensions[extension_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
+    /* A CPU driver's device memory is this process's memory: give it ours (memory.c). */
+    if (caps->type == GPU_DEVICE_CPU && !ctx->tuning.no_host_import &&
+        has_extension(ctx->physical, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+        VkPhysicalDeviceExternalMemoryHostPropertiesEXT host = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT,
+        };
+        VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &host};
+        vkGetPhysicalDeviceProperties2(ctx->physical, &props);
+        ctx->import_alignment = host.minImportedHostPointerAlignment ? host.minImportedHostPointerAlignment : 4096;
+        ctx->import_host_memory = true;
+        extensions[extension_count++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+    }
     /* A portability-subset device (MoltenVK) must have the extension enabled (Vulkan spec,
      * VK_KHR_portability_subset); the features it may lack are ones Pixeen does not use (triangle
      * fans, image view swizzles, ...). Untested on such a device. */

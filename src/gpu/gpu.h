@@ -154,6 +154,7 @@ typedef struct gpu_tuning {
     uint32_t gemm_packed;              /* PIXEEN_GEMM_PACKED=1|0: fp16 texel GEMM operands fetched 8 values
                                           per texel (1) or 4 (2); 0: the driver table's choice */
     gpu_winograd_choice conv_winograd; /* PIXEEN_CONV_WINOGRAD */
+    bool no_host_import;               /* PIXEEN_HOST_IMPORT=0: a CPU driver allocates its device memory itself */
 } gpu_tuning;
 
 /* Per-driver defaults of kernel choices, from measurements (the table in tuning.c: keyed by
@@ -233,6 +234,9 @@ pixeen_status gpu_buffer_download(gpu_context *ctx, const gpu_buffer *buf, uint6
 /* Device memory currently allocated from Vulkan (blocks) and the peak so far. */
 uint64_t gpu_memory_allocated(const gpu_context *ctx);
 uint64_t gpu_memory_peak(const gpu_context *ctx);
+/* Whether device memory is this process's own huge-page memory given to a CPU driver
+ * (VK_EXT_external_memory_host; memory.c's import_host_memory says why). */
+bool gpu_memory_host_imported(const gpu_context *ctx);
 
 /* ---- pipelines ------------------------------------------------------------------------- */
 

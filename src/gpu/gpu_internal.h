@@ -33,6 +33,8 @@ typedef struct gpu_block {
     uint32_t live;       /* buffers carved from this block */
     struct gpu_block *next;
     bool borrowed;       /* an application's VkBuffer (gpu_buffer_wrap): never destroyed, not listed */
+    void *host;          /* our own memory the driver imported (memory.c's import_host_memory), freed after it */
+    uint64_t host_size;
 } gpu_block;
 
 struct gpu_buffer {
@@ -85,6 +87,10 @@ struct gpu_context {
     uint64_t block_size;
     uint64_t alignment;
     uint64_t allocated, peak;
+    /* A CPU driver's device memory taken from our own huge-page memory (VK_EXT_external_memory_host):
+     * see memory.c's import_host_memory. */
+    bool import_host_memory;
+    uint64_t import_alignment; /* minImportedHostPointerAlignment */
 
     /* transfers: one command buffer + fence + a staging buffer for uploads and downloads */
     VkCommandPool command_pool;

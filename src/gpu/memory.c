@@ -80,10 +80,11 @@ pixeen_status gpu_memory_init(gpu_context *ctx) {
 static void block_release(gpu_context *ctx, gpu_block *block) {
     if (block->buffer) vkDestroyBuffer(ctx->device, block->buffer, NULL);
     if (block->memory) {
-        if (block->mapped) vkUnmapMemory(ctx->device, block->memory);
+        if (block->mapped && !block->host) vkUnmapMemory(ctx->device, block->memory);
         vkFreeMemory(ctx->device, block->memory, NULL);
         ctx->allocated -= block->size;
     }
+    platform_memory_release(block->host, (size_t)block->host_size);
     free(block->free);
     free(block);
 }
@@ -99,6 +100,47 @@ void gpu_memory_shutdown(gpu_context *ctx) {
     ctx->blocks = NULL;
 }
 
+/* A CPU driver's device memory, taken from memory we map ourselves (VK_EXT_external_memory_host).
+ * What the driver would allocate is no better than ours and can be worse: Mesa 25's lavapipe maps
+ * a memfd, shared memory that gets no transparent huge pages, so filling 2 GiB of weights took
+ * 600,000 page faults (6 s of a 8 s model load on the 2-core VM) and every kernel then walked it
+ * with 4 KiB TLB entries. Ours is anonymous, 2 MiB-aligned, asked for huge pages and kept out of
+ * core dumps (platform_memory_reserve). A driver that refuses the pointer gets its own allocation. */
+static VkResult import_host_memory(gpu_context *ctx, gpu_block *block, const VkMemoryRequirements *req) {
+    uint64_t size = align_up(req->size, ctx->import_alignment);
+    void *host = size == (size_t)size ? platform_memory_reserve((size_t)size) : NULL;
+    if (!host) return VK_ERROR_OUT_OF_HOST_MEMORY;
+    VkMemoryHostPointerPropertiesEXT props = {.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT};
+    VkResult r = vkGetMemoryHostPointerPropertiesEXT(ctx->device, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+                                                     host, &props);
+    int type = r == VK_SUCCESS ? find_memory_type(&ctx->memory_props, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                                                  VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+                                                  props.memoryTypeBits & req->memoryTypeBits)
+                               : -1;
+    if (type < 0) r = r == VK_SUCCESS ? VK_ERROR_INVALID_EXTERNAL_HANDLE : r;
+    VkImportMemoryHostPointerInfoEXT import = {
+        .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT,
+        .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+        .pHostPointer = host,
+    };
+    VkMemoryAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .pNext = &import,
+        .allocationSize = size,
+        .memoryTypeIndex = (uint32_t)type,
+    };
+    if (r == VK_SUCCESS) r = vkAllocateMemory(ctx->device, &alloc, NULL, &block->memory);
+    if (r != VK_SUCCESS) {
+        block->memory = VK_NULL_HANDLE;
+        platform_memory_release(host, (size_t)size);
+        return r;
+    }
+    block->host = host;
+    block->host_size = size;
+    block->mapped = host;
+    return VK_SUCCESS;
+}
+
 static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t size, gpu_block **out) {
     if (ctx->caps.max_memory_allocation && size > ctx->caps.max_memory_allocation)
         return error_set(PIXEEN_ERROR_GPU_OUT_OF_MEMORY,
@@ -109,27 +151,44 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
     block->kind = kind;
     block->size = size;
     block->id = ++ctx->next_block_id;
+    bool import = ctx->import_host_memory && kind == GPU_MEMORY_DEVICE;
+    VkExternalMemoryBufferCreateInfo external = {
+        .sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+        .handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+    };
     VkBufferCreateInfo buffer_info = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .pNext = import ? &external : NULL,
         .size = size,
         .usage = block_usage(),
     };
     VkResult r = vkCreateBuffer(ctx->device, &buffer_info, NULL, &block->buffer);
     VkMemoryRequirements req = {0};
     if (r == VK_SUCCESS) vkGetBufferMemoryRequirements(ctx->device, block->buffer, &req);
-    VkMemoryAllocateInfo alloc = {
-        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-        .allocationSize = req.size,
-        .memoryTypeIndex = ctx->memory_type[kind],
-    };
-    if (r == VK_SUCCESS) r = vkAllocateMemory(ctx->device, &alloc, NULL, &block->memory);
+    if (r == VK_SUCCESS && import) {
+        r = import_host_memory(ctx, block, &req);
+        if (r != VK_SUCCESS) { /* the driver's own memory from now on */
+            log_debug("gpu: the driver did not take host memory as device memory (VkResult %d); it allocates its own",
+                      (int)r);
+            ctx->import_host_memory = false;
+            block_release(ctx, block);
+            return block_create(ctx, kind, size, out);
+        }
+    } else if (r == VK_SUCCESS) {
+        VkMemoryAllocateInfo alloc = {
+            .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+            .allocationSize = req.size,
+            .memoryTypeIndex = ctx->memory_type[kind],
+        };
+        r = vkAllocateMemory(ctx->device, &alloc, NULL, &block->memory);
+    }
     if (r == VK_SUCCESS) {
         ctx->allocated += size;
         if (ctx->allocated > ctx->peak) ctx->peak = ctx->allocated;
         r = vkBindBufferMemory(ctx->device, block->buffer, block->memory, 0);
     }
     VkMemoryPropertyFlags flags = ctx->memory_props.memoryTypes[ctx->memory_type[kind]].propertyFlags;
-    if (r == VK_SUCCESS && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+    if (r == VK_SUCCESS && !block->host && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
         r = vkMapMemory(ctx->device, block->memory, 0, VK_WHOLE_SIZE, 0, &block->mapped);
     /* Mesa 25's lavapipe returns VK_SUCCESS with mmap's MAP_FAILED ((void *)-1) as the pointer when
      * the address space runs out (RLIMIT_AS): writing through it would crash, so call it a failed map. */
@@ -140,7 +199,7 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
     }
     /* A CPU driver's device memory is this process's anonymous memory, untouched so far: huge
      * pages make filling it (2 GiB of weights) take a fault per 2 MiB instead of per 4 KiB. */
-    if (r == VK_SUCCESS && block->mapped && ctx->caps.type == GPU_DEVICE_CPU)
+    if (r == VK_SUCCESS && block->mapped && !block->host && ctx->caps.type == GPU_DEVICE_CPU)
         platform_memory_advise_huge(block->mapped, (size_t)size);
     block->free = malloc(sizeof *block->free * 4);
     if (r != VK_SUCCESS || !block->free) {
@@ -417,5 +476,7 @@ void *gpu_buffer_map(gpu_buffer *buf) {
 }
 
 uint64_t gpu_memory_allocated(const gpu_context *ctx) { return ctx->allocated; }
+
+bool gpu_memory_host_imported(const gpu_context *ctx) { return ctx->import_host_memory; }
 
 uint64_t gpu_memory_peak(const gpu_context *ctx) { return ctx->peak; }
