@@ -1,8 +1,10 @@
-/* test_core.c — error messages, status names, the fp16/bf16 conversions and the bounded file read. */
+/* test_core.c — error messages, status names, the fp16/bf16 conversions, the bounded file read and
+ * the memory a CPU driver is given (reserved, faulted in by a thread while written). */
 #include "test.h"
 
 #include "core/f16.h"
 #include "core/file_read.h"
+#include "core/platform.h"
 
 static void test_errors(void) {
     CHECK(error_set(PIXEEN_ERROR_FORMAT, "npy: %s: bad magic", "x.npy") == PIXEEN_ERROR_FORMAT);
@@ -69,9 +71,33 @@ static void test_file_read(void) {
     rmdir(dir);
 }
 
+/* The prefault thread makes pages present behind the writer's back and changes nothing in them:
+ * what is written while it runs is what is read after; stopping it early joins it at once. */
+static void test_memory_reserve(void) {
+    const size_t size = (size_t)24 << 20; /* 12 huge pages: the thread is still going as we write */
+    uint32_t *p = platform_memory_reserve(size);
+    CHECK(p != NULL);
+    if (!p) return;
+#ifndef _WIN32
+    CHECK(((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0); /* 2 MiB-aligned (Windows: 64 KiB) */
+#endif
+    CHECK(p[size / 4 - 1] == 0 && p[0] == 0);                  /* zeroed */
+    platform_prefault *job = platform_memory_prefault_start(p, size);
+    for (size_t i = 0; i < size / 4; i++) p[i] = (uint32_t)(i * 2654435761u);
+    platform_memory_prefault_stop(job);
+    size_t wrong = 0;
+    for (size_t i = 0; i < size / 4; i++) wrong += p[i] != (uint32_t)(i * 2654435761u);
+    CHECK(wrong == 0);
+    platform_memory_prefault_stop(platform_memory_prefault_start(p, size)); /* stopped before it ends */
+    platform_memory_prefault_stop(NULL);
+    platform_memory_release(p, size);
+    CHECK(platform_memory_reserve(0) == NULL);
+}
+
 int main(void) {
     test_errors();
     test_f16();
     test_file_read();
+    test_memory_reserve();
     return test_finish();
 }

@@ -8,6 +8,7 @@
 
 #include "core/f16.h"
 #include "models/safetensors.h"
+#include "st_write.h"
 #include "test.h"
 
 /* Builds header-length + header + `data_len` bytes of data (filled from `data` or zeros). */
@@ -175,9 +176,47 @@ static void test_fixture(void) {
     safetensors_close(f);
 }
 
+/* Data is read from the open file, not through the mapping: values arrive exactly (F16 as stored,
+ * F32 converted), and a file cut short after the open is an I/O error naming the tensor where a read
+ * through the mapping would have been a SIGBUS. */
+static void test_file_reads(void) {
+    enum { N = 3000 };
+    static float values[N];
+    for (int i = 0; i < N; i++) values[i] = (float)(i % 97) * 0.25f - 7.0f; /* exact in fp16 */
+    const st_entry entries[] = {{"a", "F16", 2, {30, 100}, values}, {"b", "F32", 1, {N}, values}};
+    char path[4200];
+    const char *cache = getenv("XDG_CACHE_HOME");
+    snprintf(path, sizeof path, "%s/pixeen-test-reads.safetensors", cache ? cache : "/tmp");
+    if (cache) mkdir(cache, 0755);
+    CHECK(st_write(path, entries, 2));
+    safetensors_file *f = NULL;
+    CHECK_OK(safetensors_open(path, &f));
+    if (!f) return;
+    const safetensors_tensor *a = safetensors_find(f, "a"), *b = safetensors_find(f, "b");
+    CHECK(a && b);
+    static uint16_t h[N];
+    static float got[N];
+    CHECK_OK(safetensors_read_f16(f, a, 7, N - 7, h));
+    size_t wrong = 0;
+    for (int i = 7; i < N; i++) wrong += h[i - 7] != f32_to_f16(values[i]);
+    CHECK_OK(safetensors_read_f32(f, b, 0, N, got));
+    for (int i = 0; i < N; i++) wrong += got[i] != values[i];
+    CHECK(wrong == 0);
+#ifndef _WIN32 /* Windows refuses to cut a file that is mapped */
+    CHECK(truncate(path, (off_t)(safetensors_file_size(f) - 100)) == 0); /* b's last 25 values gone */
+    CHECK_OK(safetensors_read_f16(f, a, 0, N, h));                       /* a is still whole */
+    uint8_t raw[64];
+    CHECK_STATUS(safetensors_read_raw(f, b, (N - 16) * 4, 64, raw), PIXEEN_ERROR_IO);
+    CHECK(strstr(error_message(), "'b'") && strstr(error_message(), "change"));
+#endif
+    safetensors_close(f);
+    unlink(path);
+}
+
 int main(void) {
     test_valid();
     test_hostile();
     test_fixture();
+    test_file_reads();
     return test_finish();
 }

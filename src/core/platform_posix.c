@@ -6,6 +6,8 @@
 #define __STDC_WANT_LIB_EXT1__ 1 /* memset_s */
 #endif
 #include "core/platform.h"
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include <poll.h>
 #include <signal.h>
@@ -106,6 +108,71 @@ void *platform_memory_reserve(size_t size) {
 
 void platform_memory_release(void *p, size_t size) {
     if (p) munmap(p, size);
+}
+
+struct platform_prefault {
+    pthread_t thread;
+    uint8_t *p;
+    size_t size;
+    atomic_int stop;
+};
+
+static void *prefault_run(void *arg) {
+#ifdef MADV_POPULATE_WRITE
+    platform_prefault *job = arg;
+    const size_t chunk = (size_t)2 << 20;
+    for (size_t end = job->size; end > 0 && !atomic_load_explicit(&job->stop, memory_order_relaxed);) {
+        size_t begin = end > chunk ? end - chunk : 0;
+        if (madvise(job->p + begin, end - begin, MADV_POPULATE_WRITE) != 0) break; /* EINVAL: Linux < 5.14 */
+        end = begin;
+    }
+#else
+    (void)arg;
+#endif
+    return NULL;
+}
+
+platform_prefault *platform_memory_prefault_start(void *p, size_t size) {
+#ifdef MADV_POPULATE_WRITE
+    platform_prefault *job = calloc(1, sizeof *job);
+    if (!job) return NULL;
+    job->p = p;
+    job->size = size;
+    atomic_init(&job->stop, 0);
+    if (pthread_create(&job->thread, NULL, prefault_run, job) != 0) {
+        free(job);
+        return NULL;
+    }
+    return job;
+#else
+    (void)p;
+    (void)size;
+    return NULL;
+#endif
+}
+
+void platform_memory_prefault_stop(platform_prefault *job) {
+    if (!job) return;
+    atomic_store(&job->stop, 1);
+    pthread_join(job->thread, NULL);
+    free(job);
+}
+
+int platform_read_at(int fd, void *buf, size_t n, uint64_t offset) {
+    uint8_t *at = buf;
+    while (n > 0) {
+        ssize_t got = pread(fd, at, n, (off_t)offset);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -1;
+        if (got == 0) {
+            errno = EIO;
+            return -1;
+        }
+        at += got;
+        n -= (size_t)got;
+        offset += (uint64_t)got;
+    }
+    return 0;
 }
 
 uint64_t platform_physical_memory(void) {

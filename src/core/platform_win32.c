@@ -79,6 +79,39 @@ void platform_memory_release(void *p, size_t size) {
     if (p) VirtualFree(p, 0, MEM_RELEASE);
 }
 
+platform_prefault *platform_memory_prefault_start(void *p, size_t size) {
+    (void)p;
+    (void)size;
+    return NULL; /* VirtualAlloc's pages: no slow first touch measured there */
+}
+
+void platform_memory_prefault_stop(platform_prefault *job) { (void)job; }
+
+int platform_read_at(int fd, void *buf, size_t n, uint64_t offset) {
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = EBADF;
+        return -1;
+    }
+    uint8_t *at = buf;
+    while (n > 0) {
+        DWORD want = n > 0x40000000u ? 0x40000000u : (DWORD)n, got = 0;
+        OVERLAPPED where = {.Offset = (DWORD)offset, .OffsetHigh = (DWORD)(offset >> 32)};
+        if (!ReadFile(h, at, want, &got, &where)) {
+            errno = EIO;
+            return -1;
+        }
+        if (got == 0) {
+            errno = EIO;
+            return -1;
+        }
+        at += got;
+        n -= got;
+        offset += got;
+    }
+    return 0;
+}
+
 uint64_t platform_physical_memory(void) {
     MEMORYSTATUSEX status = {.dwLength = sizeof status};
     return GlobalMemoryStatusEx(&status) ? (uint64_t)status.ullTotalPhys : 0;

@@ -35,6 +35,7 @@ typedef struct gpu_block {
     bool borrowed;       /* an application's VkBuffer (gpu_buffer_wrap): never destroyed, not listed */
     void *host;          /* our own memory the driver imported (memory.c's import_host_memory), freed after it */
     uint64_t host_size;
+    struct platform_prefault *prefault; /* faulting `host` in meanwhile (platform_memory_prefault_start) */
 } gpu_block;
 
 struct gpu_buffer {

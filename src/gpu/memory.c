@@ -84,6 +84,7 @@ static void block_release(gpu_context *ctx, gpu_block *block) {
         vkFreeMemory(ctx->device, block->memory, NULL);
         ctx->allocated -= block->size;
     }
+    platform_memory_prefault_stop(block->prefault);
     platform_memory_release(block->host, (size_t)block->host_size);
     free(block->free);
     free(block);
@@ -138,6 +139,8 @@ static VkResult import_host_memory(gpu_context *ctx, gpu_block *block, const VkM
     block->host = host;
     block->host_size = size;
     block->mapped = host;
+    /* Weights, Winograd kernels and activations are written into it soon: fault it in meanwhile. */
+    block->prefault = platform_memory_prefault_start(host, (size_t)size);
     return VK_SUCCESS;
 }
 
@@ -167,7 +170,7 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
     if (r == VK_SUCCESS) vkGetBufferMemoryRequirements(ctx->device, block->buffer, &req);
     if (r == VK_SUCCESS && import) {
         r = import_host_memory(ctx, block, &req);
-        if (r != VK_SUCCESS) { /* the driver's own memory from now on */
+        if (r != VK_SUCCESS && r != VK_ERROR_OUT_OF_HOST_MEMORY) { /* refused: the driver's own memory from now on */
             log_debug("gpu: the driver did not take host memory as device memory (VkResult %d); it allocates its own",
                       (int)r);
             ctx->import_host_memory = false;
@@ -206,14 +209,18 @@ static pixeen_status block_create(gpu_context *ctx, gpu_memory kind, uint64_t si
         pixeen_status status;
         if (!block->free) {
             status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "gpu: out of host memory");
-        } else if (ctx->caps.type == GPU_DEVICE_CPU && (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_MEMORY_MAP_FAILED)) {
+        } else if (ctx->caps.type == GPU_DEVICE_CPU && (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_MEMORY_MAP_FAILED ||
+                                                       r == VK_ERROR_OUT_OF_HOST_MEMORY)) {
             /* A CPU driver (lavapipe) takes its "device" memory from the process: it is the host's
              * memory or address space (ulimit -v) that ran out, whatever VkResult says. */
             status = error_set(PIXEEN_ERROR_OUT_OF_MEMORY,
                                "gpu: out of host memory or address space (%s failed with VkResult %d after %llu MiB; the "
                                "CPU driver '%s' keeps device memory in this process: check free memory and ulimit -v, "
                                "or use a smaller size or batch)",
-                               r == VK_ERROR_MEMORY_MAP_FAILED ? "vkMapMemory" : "vkAllocateMemory", (int)r,
+                               r == VK_ERROR_MEMORY_MAP_FAILED ? "vkMapMemory"
+                               : import                        ? "mmap or vkAllocateMemory"
+                                                               : "vkAllocateMemory",
+                               (int)r,
                                (unsigned long long)(ctx->allocated >> 20), ctx->caps.name);
         } else {
             status = gpu_vk_status(r, "vkAllocateMemory/vkCreateBuffer", __FILE__, __LINE__);

@@ -42,7 +42,7 @@ typedef struct nn_winograd_cache {
 
 /* Where a load's time went (seconds of wall time on the loading thread), for the `-v` line. */
 typedef struct nn_load_times {
-    double read;    /* from the mapped file into host memory, converted to fp16 (page faults included) */
+    double read;    /* from the file into host memory, converted to fp16 (page faults included) */
     double check;   /* the finite check of every value */
     double reorder; /* 3x3 kernels into [Cout, kh, kw, Cin]; GGUF blocks into the GPU's block layout */
     double upload;  /* into device memory: the copy to the mapping or staging, its transfers and waits */

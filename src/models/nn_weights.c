@@ -35,10 +35,11 @@ typedef struct stream_state {
 } stream_state;
 
 /* Elements read, converted and checked at a time before the copy into the upload buffer: 2 MiB of
- * fp16, which stays in the CPU's cache between the check and the copy. Each read drops the pages
- * it mapped (safetensors.c), and that madvise costs a TLB shootdown across every core the process
- * runs on: with 32 KiB reads (as this once was) a 2 GiB checkpoint made 65,000 of them, which took
- * 10 s on a busy 2-core VM; at 2 MiB it is a thousand. */
+ * fp16, which stays in the CPU's cache between the check and the copy. fp16 tensors are read from
+ * the open file (safetensors.c's read_bytes); fp32 and bf16 ones are converted out of the mapping,
+ * and each such read drops the pages it mapped, a madvise that costs a TLB shootdown across every
+ * core the process runs on: with 32 KiB reads (as this once was) a 2 GiB checkpoint made 65,000 of
+ * them, which took 10 s on a busy 2-core VM; at 2 MiB it is a thousand. */
 #define SCRATCH_ELEMENTS ((uint64_t)1 << 20)
 
 /* fp16 with all exponent bits set is an infinity or a NaN (finite values converted from fp32 or
