@@ -169,6 +169,10 @@ static void test_non_finite(void) {
         {"model.diffusion_model.input_blocks.1.0.in_layers.2.weight", 123, 1, NAN, "a NaN at element"},
         {"model.diffusion_model.out.2.bias", 0, 4, INFINITY, "an infinity"},
         {"first_stage_model.decoder.conv_out.weight", 7, 1, -INFINITY, "an infinity"},
+        /* each of the four values a 64-bit word of the scan holds (nn_weights.c's nonfinite_lanes) */
+        {"model.diffusion_model.out.2.weight", 1, 1, NAN, "a NaN at element 1 "},
+        {"model.diffusion_model.out.2.weight", 2, 1, INFINITY, "an infinity or a value beyond fp16's range at element 2 "},
+        {"model.diffusion_model.out.2.weight", 4, 1, 70000.0f, "beyond fp16's range at element 4 "},
         {"cond_stage_model.transformer.text_model.final_layer_norm.weight", 0, 100000, NAN, "a NaN"}, /* all of it */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -42,16 +42,29 @@ typedef struct stream_state {
  * them, which took 10 s on a busy 2-core VM; at 2 MiB it is a thousand. */
 #define SCRATCH_ELEMENTS ((uint64_t)1 << 20)
 
+/* Whether any of the four fp16 values in a 64-bit word has all exponent bits set: each value's
+ * exponent bits plus 0x0400 carry into its sign bit exactly when all five are set (at most 0x8000
+ * per value, so no carry crosses into the next). Four values per three operations. */
+static inline uint64_t nonfinite_lanes(uint64_t word) {
+    const uint64_t exponent = 0x7C007C007C007C00u, one_below = 0x0400040004000400u, sign = 0x8000800080008000u;
+    return ((word & exponent) + one_below) & sign;
+}
+
 /* fp16 with all exponent bits set is an infinity or a NaN (finite values converted from fp32 or
  * bf16 that exceed 65504 become infinities). `first` is the element index of v[0], for the message.
- * The scan is branch-free over blocks (the compiler vectorises it); only a block holding a
- * non-finite value is searched for the element the message names. */
+ * The scan is branch-free over blocks, four values per 64-bit word (0.55 s for SD 1.5 one value at
+ * a time); only a block holding a non-finite value is searched for the element the message names. */
 static pixeen_status check_finite(const model_weight *w, const uint16_t *v, uint64_t n, uint64_t first) {
     enum { BLOCK = 256 };
     for (uint64_t at = 0; at < n; at += BLOCK) {
         uint64_t end = n - at < BLOCK ? n : at + BLOCK;
-        unsigned bad = 0;
-        for (uint64_t i = at; i < end; i++) bad |= (v[i] & 0x7C00u) == 0x7C00u;
+        uint64_t bad = 0, k = at;
+        for (; k + 4 <= end; k += 4) {
+            uint64_t word;
+            memcpy(&word, v + k, sizeof word);
+            bad |= nonfinite_lanes(word);
+        }
+        for (; k < end; k++) bad |= (v[k] & 0x7C00u) == 0x7C00u;
         if (!bad) continue;
         for (uint64_t i = at; i < end; i++)
             if ((v[i] & 0x7C00u) == 0x7C00u)
