@@ -104,8 +104,8 @@ void gpu_memory_shutdown(gpu_context *ctx) {
 /* A CPU driver's device memory, taken from memory we map ourselves (VK_EXT_external_memory_host).
  * What the driver would allocate is no better than ours and can be worse: Mesa 25's lavapipe maps
  * a memfd, shared memory that gets no transparent huge pages, so filling 2 GiB of weights took
- * 600,000 page faults (6 s of a 8 s model load on the 2-core VM) and every kernel then walked it
- * with 4 KiB TLB entries. Ours is anonymous, 2 MiB-aligned, asked for huge pages and kept out of
+ * 600,000 page faults (6 s of an 8 s model load on the 2-core VM; the kernels themselves measured
+ * no faster on huge pages). Ours is anonymous, 2 MiB-aligned, asked for huge pages and kept out of
  * core dumps (platform_memory_reserve). A driver that refuses the pointer gets its own allocation. */
 static VkResult import_host_memory(gpu_context *ctx, gpu_block *block, const VkMemoryRequirements *req) {
     uint64_t size = align_up(req->size, ctx->import_alignment);
