@@ -197,7 +197,9 @@ int main(void) {
         if (cpu && !import) CHECK(!gpu_memory_host_imported(ctx));
         if (cpu && import) CHECK(gpu_memory_host_imported(ctx)); /* lavapipe has had the extension since Mesa 21 */
         test_suballocation(ctx);
+        gpu_memory_expect_fill(ctx, true); /* a block faulted in by a thread while the upload fills it */
         test_roundtrip(ctx, import ? "host memory imported" : "the driver's memory");
+        gpu_memory_expect_fill(ctx, false);
         test_barriers_and_replay(ctx);
         gpu_context_destroy(ctx);
         unsetenv("PIXEEN_HOST_IMPORT");

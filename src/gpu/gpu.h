@@ -237,6 +237,10 @@ uint64_t gpu_memory_peak(const gpu_context *ctx);
 /* Whether device memory is this process's own huge-page memory given to a CPU driver
  * (VK_EXT_external_memory_host; memory.c's import_host_memory says why). */
 bool gpu_memory_host_imported(const gpu_context *ctx);
+/* Blocks created from now until the call with false are filled whole at once (a model's weights):
+ * on a CPU driver a thread faults each one in ahead of the writer (memory.c). Other blocks fault
+ * page by page as they are touched, so a block that stays mostly empty costs no memory. */
+void gpu_memory_expect_fill(gpu_context *ctx, bool on);
 
 /* ---- pipelines ------------------------------------------------------------------------- */
 

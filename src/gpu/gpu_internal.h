@@ -92,6 +92,7 @@ struct gpu_context {
      * see memory.c's import_host_memory. */
     bool import_host_memory;
     uint64_t import_alignment; /* minImportedHostPointerAlignment */
+    bool expect_fill;          /* gpu_memory_expect_fill: new imported blocks are faulted in ahead */
 
     /* transfers: one command buffer + fence + a staging buffer for uploads and downloads */
     VkCommandPool command_pool;

@@ -139,8 +139,8 @@ static VkResult import_host_memory(gpu_context *ctx, gpu_block *block, const VkM
     block->host = host;
     block->host_size = size;
     block->mapped = host;
-    /* Weights, Winograd kernels and activations are written into it soon: fault it in meanwhile. */
-    block->prefault = platform_memory_prefault_start(host, (size_t)size);
+    /* Weights fill it from its start at once: fault it in from its end meanwhile. */
+    if (ctx->expect_fill) block->prefault = platform_memory_prefault_start(host, (size_t)size);
     return VK_SUCCESS;
 }
 
@@ -485,5 +485,7 @@ void *gpu_buffer_map(gpu_buffer *buf) {
 uint64_t gpu_memory_allocated(const gpu_context *ctx) { return ctx->allocated; }
 
 bool gpu_memory_host_imported(const gpu_context *ctx) { return ctx->import_host_memory; }
+
+void gpu_memory_expect_fill(gpu_context *ctx, bool on) { ctx->expect_fill = on; }
 
 uint64_t gpu_memory_peak(const gpu_context *ctx) { return ctx->peak; }

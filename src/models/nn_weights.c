@@ -241,6 +241,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
     if (!out->items) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
     uint16_t *scratch = malloc(SCRATCH_ELEMENTS * 2);
     pixeen_status status = scratch ? PIXEEN_OK : error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");
+    gpu_memory_expect_fill(ctx, true); /* the weights' blocks fill whole, one after the other */
     for (size_t i = 0; i < count && status == PIXEEN_OK; i++) {
         const model_weight *w = model_weight_at(m, component, i);
         nn_weight *dst = &out->items[out->count];
@@ -286,6 +287,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         out->bytes += w->n_elements * 2;
         if (status != PIXEEN_OK) error_wrap(status, "nn: uploading '%s': ", w->name);
     }
+    gpu_memory_expect_fill(ctx, false);
     free(scratch);
     if (status != PIXEEN_OK) {
         nn_weights_free(out);
