@@ -189,11 +189,10 @@ int main(void) {
     gpu_context_destroy(staged);
 
     /* A CPU driver's device memory: our own memory imported, or (PIXEEN_HOST_IMPORT=0) its own. */
-    bool cpu = false;
     for (int import = 1; import >= 0; import--) {
         if (!import) setenv("PIXEEN_HOST_IMPORT", "0", 1);
         ctx = gpu_test_context();
-        cpu = gpu_context_caps(ctx)->type == GPU_DEVICE_CPU;
+        bool cpu = gpu_context_caps(ctx)->type == GPU_DEVICE_CPU;
         if (cpu && !import) CHECK(!gpu_memory_host_imported(ctx));
         if (cpu && import) CHECK(gpu_memory_host_imported(ctx)); /* lavapipe has had the extension since Mesa 21 */
         test_suballocation(ctx);

@@ -176,8 +176,8 @@ static void test_fixture(void) {
     safetensors_close(f);
 }
 
-/* Data is read from the open file, not through the mapping: values arrive exactly (F16 as stored,
- * F32 converted), and a file cut short after the open is an I/O error naming the tensor where a read
+/* F16 data and raw bytes are read from the open file, not through the mapping: values arrive
+ * exactly, and a file cut short after the open is an I/O error naming the tensor where a read
  * through the mapping would have been a SIGBUS. */
 static void test_file_reads(void) {
     enum { N = 3000 };
