@@ -2,7 +2,6 @@
  * tokenize) on the committed tiny fixture: output content, timing, and the errors' wording. */
 #define _GNU_SOURCE 1 /* memmem */
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"

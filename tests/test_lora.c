@@ -9,7 +9,6 @@
  *  - a module whose shape does not fit is an error naming it and both shapes, after which the
  *    originals are back; modules that name no layer are skipped.
  * Timings of apply and restore are printed (never asserted). */
-#include <time.h>
 
 #include "core/clock.h"
 #include "gpu_test.h"

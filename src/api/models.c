@@ -2,7 +2,6 @@
  * pixeen_tokenize_print (no GPU involved). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/internal.h"
 #include "core/clock.h"
