@@ -112,8 +112,22 @@ static void check_errors(gpu_context *ctx) {
     gpu_buffer_destroy(t.buffer);
 }
 
+/* Which attention nn_attention fuses: the knob's threshold when set, every query count without a
+ * device (plans made before one exists). */
+static void check_fused_rule(gpu_context *ctx) {
+    CHECK(op_attention_fused_wanted(NULL, 1));
+    gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
+    uint32_t saved = knobs->attention_fused_min;
+    knobs->attention_fused_min = 1000;
+    CHECK(!op_attention_fused_wanted(ctx, 999) && op_attention_fused_wanted(ctx, 1000));
+    knobs->attention_fused_min = 1;
+    CHECK(op_attention_fused_wanted(ctx, 1));
+    knobs->attention_fused_min = saved;
+}
+
 int main(void) {
     gpu_context *ctx = gpu_test_context();
+    check_fused_rule(ctx);
     const attn_case small[] = {
         {1, 1, 1, 1, 4, false, 0},      /* one element per operand row */
         {2, 67, 77, 3, 40, false, 0},   /* cross-attention, odd query count */

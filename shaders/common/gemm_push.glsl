@@ -11,7 +11,7 @@ layout(push_constant) uniform Push {
     uint H, W, Ho, Wo;     // conv: input and output spatial size
     uint g0;               // conv: global output image-row (b*Ho + oy) where this window starts
     uint in_row0;          // conv: global input image-row (b*H + iy) where the x binding starts
-    uint geom;             // tiled conv: kh | kw << 8 | stride << 16 | pad << 24
+    uint geom;             // conv: kh | kw << 8 | stride << 16 | pad << 24 (the texel conv reads stride and pad)
     uint flags;            // 1: add bias[n], 2: add residual (epilogue only: a push constant, not a
                            // specialization constant, so fewer pipelines are compiled)
 } p;

@@ -24,8 +24,6 @@ layout(constant_id = 2) const uint TN = 8;
 layout(constant_id = 3) const uint VEC = 4;
 layout(constant_id = 4) const uint KH = 1;
 layout(constant_id = 5) const uint KW = 1;
-layout(constant_id = 6) const uint STRIDE = 1;
-layout(constant_id = 7) const uint PAD = 0;
 
 #ifdef PACKED
 // fp16 operands bound as RGBA32UI: one fetch brings 8 consecutive K values (4 half pairs).
@@ -112,6 +110,10 @@ void main() {
     }
 #else
     const uint H = p.H, W = p.W, Ho = p.Ho, Wo = p.Wo;
+    // Stride and padding are push constants, not specialization constants: used once per
+    // invocation, they cost nothing there, and the downsampling convolutions then share the 3x3
+    // pipeline instead of compiling their own (5 s of a cold start on Mesa 25's lavapipe).
+    const uint stride = (p.geom >> 16) & 0xffu, pad = p.geom >> 24;
     const uint cv = K / VEC; // texels per input pixel
     const uint K_all = KH * KW * K;
     [[unroll]] for (uint j = 0; j < TN; j++) wb[j] = int((p.w_off + min(n0 + j, N - 1) * K_all) / VEC);
@@ -122,8 +124,8 @@ void main() {
         uint ox = gm % Wo, t = gm / Wo;
         uint oy = t % Ho, b = t / Ho;
         rowb[i] = int(b * H) - int(p.in_row0);
-        iy0[i] = int(oy * STRIDE) - int(PAD);
-        ix0[i] = int(ox * STRIDE) - int(PAD);
+        iy0[i] = int(oy * stride) - int(pad);
+        ix0[i] = int(ox * stride) - int(pad);
     }
     const int xoff = int(p.x_off / VEC);
     // The taps as loops: unrolled (KH and KW are constants), the 9 copies of the body ran 7-15%

@@ -148,6 +148,7 @@ typedef struct gpu_tuning {
     gpu_kernel_variant kernel_variant; /* PIXEEN_KERNEL_VARIANT */
     uint32_t attention_qr;             /* PIXEEN_ATTENTION_QR: query rows per invocation, 1..8 */
     uint32_t attention_kb;             /* PIXEEN_ATTENTION_KB: keys per softmax block, 1..32 */
+    uint32_t attention_fused_min;      /* PIXEEN_ATTENTION_FUSED_MIN: fewest query rows for the fused kernel */
     uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
     uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
@@ -165,6 +166,9 @@ typedef struct gpu_driver_tuning {
     uint32_t gemm_tm, gemm_tn; /* texel GEMM register block (matmul; 0: 16 x 16) */
     uint32_t conv_tm, conv_tn; /* texel direct convolution's register block (0: 16 x 16) */
     bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
+    uint32_t attention_qr_max;   /* texel attention: most query rows per invocation (0: 8) */
+    uint32_t attention_span_max; /* texel attention: most rows x head dim per invocation (0: no cap) */
+    uint32_t attention_fused_min; /* fewer query rows go through explicit products (0: always fused) */
 } gpu_driver_tuning;
 
 /* The row for a device's driver (a row of zeros, named "default", when none matches). The version

@@ -34,6 +34,7 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     if (variant && strcmp(variant, "tiled") == 0) t->kernel_variant = GPU_KERNEL_TILED;
     t->attention_qr = env_in_range("PIXEEN_ATTENTION_QR", 1, 8);
     t->attention_kb = env_in_range("PIXEEN_ATTENTION_KB", 1, 32);
+    t->attention_fused_min = env_in_range("PIXEEN_ATTENTION_FUSED_MIN", 1, 1 << 30);
     t->tune_matmul_count = parse_list(getenv("PIXEEN_TUNE_MATMUL"), t->tune_matmul, 5);
     t->tune_conv2d_count = parse_list(getenv("PIXEEN_TUNE_CONV2D"), t->tune_conv2d, 5);
     const char *dequantize = getenv("PIXEEN_GGUF_DEQUANTIZE");
@@ -83,16 +84,40 @@ typedef struct driver_row {
  *   Mesa 22.3.6             69-74 ms, 3.8-4.0 s      77-89 ms, 2.7-2.9 s
  *   Mesa 25.0.7             198-234 ms, 30-32 s      93-212 ms, 7-10 s
  * Mesa 25 spills 256 accumulators around each of a step's 32 fetch calls: 16x8 runs no slower
- * there and compiles 3-4x faster (the 3x3 pipelines were 47 s of a cold start's 86 s). */
+ * there and compiles 3-4x faster (the 3x3 pipelines were 47 s of a cold start's 86 s).
+ * Fused attention (attention_texel, fp16; bench ms, then bench wall s with the shader cache off,
+ * nearly all of it the JIT; 2026-12-06, load ~1):
+ *   Mesa 25.0.7            QR 8                 QR 4                 QR 2              QR 1
+ *   self 1024^2, D 40      108-125 ms, 13-14 s  99-123 ms, 4-7 s     110-153 ms, 2 s
+ *   self 4096^2, D 40      1598-2003 ms         1931-1948 ms
+ *   self 1024^2, D 80      201 ms, 64 s         216 ms, 17 s         252 ms, 6 s
+ *   self 256^2, D 160                           30 ms, 75 s          32 ms, 24 s       48 ms, 9 s
+ *   Mesa 22.3.6: self 1024^2, D 40: QR 8 68 ms, 2.5 s; QR 4 71 ms, 1.3 s.
+ * Mesa 25's JIT time grows about with the square of a block's accumulators (rows x D, plus as
+ * many scaled queries), Mesa 22's far less. A profile of Mesa 25's JIT shows why: most of it is
+ * LLVM's coroutine split (buildCoroutineFrame and its dominance queries), which gallivm runs, since
+ * Mesa 23 with LLVM >= 15 (the new pass manager), before SROA/mem2reg have turned the shader's
+ * variables into registers, so the split analyses every one of them. Mesa >= 23 rows cap QR at 4
+ * and rows x D at 320, and take attention over fewer than 1024 query rows (the UNet's 16x16 and
+ * smaller levels at 256x256, 16x16 and smaller at 512x512) through explicit products, whose
+ * pipelines the text encoder has compiled already. A 256x256 UNet step (`bench --pipeline`, two
+ * alternating runs each, same session): Mesa 25 4.95 s either time with explicit products against
+ * 5.6-6.6 s all fused (the small fused dispatches cost 250 ms there, their products and softmax
+ * less); Mesa 22 4.6-6.1 s against 5.1 s: within its noise, its attention itself 100 ms faster
+ * fused and the permutes 130 ms more, so Mesa 22 keeps the fused kernel everywhere. A cold 256x256
+ * run compiles its attention in ~3 s instead of ~24 s; by the JIT times above, 512x512 in ~20 s
+ * instead of ~150 s. */
 static const driver_row driver_rows[] = {
     /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed, 16x8 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
-     {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},
+     {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
      * Mesa 25's block (the cheaper one to compile). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
-      .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},
+      .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same matmul measured fastest here too; 16x16 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},

@@ -123,8 +123,11 @@ tensor nn_attention(nn_graph *g, const tensor *q, const tensor *k, const tensor 
     if (!g->rec) g->flops += 4.0 * (double)q->shape[0] * (double)q->shape[1] * (double)k->shape[1] * (double)q->shape[2]; /* QK^T and PV */
     /* The fused kernel (scores never in memory) takes head dims that are multiples of 4 up to 256:
      * every UNet attention of SD 1.x/2.x. CLIP's causal mask and the VAE's single 512-wide head
-     * go through explicit products. */
-    if (causal || D % 4 != 0 || D > 256) return attention_unfused(g, q, k, v, heads, causal);
+     * go through explicit products, and so do few query rows where the driver table says so
+     * (their products reuse pipelines the run compiles anyway: a JIT that is slow to compile
+     * the fused kernel's register blocks spends more on them than they save). */
+    if (causal || D % 4 != 0 || D > 256 || !op_attention_fused_wanted(g->ctx, q->shape[1]))
+        return attention_unfused(g, q, k, v, heads, causal);
     tensor out = nn_alloc3(g, q->shape[0], q->shape[1], q->shape[2]);
     if (recording(g)) {
         op_attention_desc desc = {.q = q, .k = k, .v = v, .out = &out, .heads = (uint32_t)heads};

@@ -41,10 +41,13 @@ op_attention_variant op_attention_pick(const gpu_context *ctx, op_attention_vari
  * to it everywhere. Larger D leaves fewer registers: at D = 160, QR 4 beat 8 (33 vs 17). QR is then
  * halved while the dispatch would have fewer than 32 workgroups (lavapipe splits a dispatch
  * statically over its threads) or more than a quarter of its rows past Tq; small shapes also
- * compile much faster with small QR (QR 8 at D 80: ~8 s cold JIT, QR 1: < 1 s). */
-static void texel_tuning(const gpu_tuning *knobs, uint32_t d, int64_t bh, int64_t tq, uint32_t *qr,
-                         uint32_t *kb) {
+ * compile much faster with small QR (QR 8 at D 80: ~8 s cold JIT, QR 1: < 1 s). The driver table
+ * caps QR where the JIT's time grows faster than the kernel gains (src/gpu/tuning.c). */
+static void texel_tuning(const gpu_tuning *knobs, const gpu_driver_tuning *row, uint32_t d, int64_t bh, int64_t tq,
+                         uint32_t *qr, uint32_t *kb) {
     *qr = d <= 80 ? 8 : d <= 160 ? 4 : 2;
+    if (row->attention_qr_max && *qr > row->attention_qr_max) *qr = row->attention_qr_max;
+    while (row->attention_span_max && *qr > 1 && *qr * d > row->attention_span_max) *qr /= 2;
     *kb = 4;
     for (; *qr > 1; *qr /= 2) {
         int64_t rows = 64 * (int64_t)*qr, blocks = (tq + rows - 1) / rows;
@@ -52,6 +55,13 @@ static void texel_tuning(const gpu_tuning *knobs, uint32_t d, int64_t bh, int64_
     }
     if (knobs->attention_qr) *qr = knobs->attention_qr; /* tuning knobs for benchmark experiments */
     if (knobs->attention_kb) *kb = knobs->attention_kb;
+}
+
+bool op_attention_fused_wanted(const gpu_context *ctx, int64_t tq) {
+    if (!ctx) return true;
+    uint32_t knob = gpu_context_tuning(ctx)->attention_fused_min;
+    uint32_t least = knob ? knob : gpu_driver_tuning_for(gpu_context_caps(ctx))->attention_fused_min;
+    return tq >= (int64_t)least;
 }
 
 /* Keys per shared tile of the tiled kernel: 2*BK*D fp32 values must fit 16 KiB (half of the
@@ -136,7 +146,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     uint32_t rows_per_group;
     if (texel) {
         uint32_t qr, kb;
-        texel_tuning(gpu_context_tuning(ctx), (uint32_t)d, b * a->heads, tq, &qr, &kb);
+        texel_tuning(gpu_context_tuning(ctx), gpu_driver_tuning_for(caps), (uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
         desc.shader = OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;

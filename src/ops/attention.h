@@ -45,6 +45,11 @@ typedef struct op_attention_desc {
 /* Records the attention dispatch. Shape errors fail the recording (reported by gpu_recorder_end). */
 void op_attention_record(gpu_recorder *rec, const op_attention_desc *desc);
 
+/* Whether attention over tq query rows should take the fused kernel on ctx's device rather than
+ * explicit products (nn_attention): the driver table's threshold, or $PIXEEN_ATTENTION_FUSED_MIN
+ * when the context was created. Without a device (plans made before one exists): yes. */
+bool op_attention_fused_wanted(const gpu_context *ctx, int64_t tq);
+
 /* The variant AUTO resolves to on this device (for tests and the benchmark's labels). */
 op_attention_variant op_attention_pick(const gpu_context *ctx, op_attention_variant requested);
 

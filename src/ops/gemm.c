@@ -145,6 +145,10 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
          * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
          * distinct pipelines. */
         uint32_t tn = t->tn, tm = t->tm;
+        /* Scalar fetches serve small products only (K % 4 != 0: CLIP's 77-key attention; a
+         * misaligned window): a 4 x 4 block there, which Mesa 25's lavapipe compiles in ~0.5 s
+         * where 16 x 8 took 4-5 s of a cold start, for products of a few MFLOP. */
+        if (vec == 1) tn = tn > 4 ? 4 : tn, tm = tm > 4 ? 4 : tm;
         if (push.N <= 4 && tn > 4) tn = 4;
         if (push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
         push.ntiles = (push.N + tn - 1) / tn;
@@ -160,8 +164,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
         desc.bindings[3] = texel_kind(job->dtype, 1);
         desc.bindings[4] = GPU_BIND_STORAGE;
-        desc.spec_count = 8;
-        uint32_t spec[8] = {wg, tm, tn, vec, job->kh, job->kw, job->stride, job->pad};
+        desc.spec_count = 6; /* stride and padding travel in push.geom */
+        uint32_t spec[6] = {wg, tm, tn, vec, job->kh, job->kw};
         memcpy(desc.spec, spec, sizeof spec);
         /* Texel bindings must be whole texels (RGBA: the K % 4 == 0 rows guarantee it). */
         for (int i = 0; i < 2; i++) {
