@@ -106,18 +106,22 @@ typedef struct driver_row {
  * less); Mesa 22 4.6-6.1 s against 5.1 s: within its noise, its attention itself 100 ms faster
  * fused and the permutes 130 ms more, so Mesa 22 keeps the fused kernel everywhere. A cold 256x256
  * run compiles its attention in ~3 s instead of ~24 s; by the JIT times above, 512x512 in ~20 s
- * instead of ~150 s. */
+ * instead of ~150 s.
+ * Narrow products (N or M <= 4: the VAE's 3-channel conv_out, the UNet's 4-channel one in Winograd
+ * form, the time-embedding MLP) took 4-wide blocks of their own, three more pipelines: 4.7 s of a
+ * cold start on Mesa 25 to spare at most ~15 ms of arithmetic per 256x256 image; Mesa >= 23 rows
+ * keep the wide block for them (gemm_wide_only). */
 static const driver_row driver_rows[] = {
     /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed, 16x8 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
      * Mesa 25's block (the cheaper one to compile). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same matmul measured fastest here too; 16x16 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},

@@ -35,6 +35,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
         if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
         t.packed = knobs->gemm_packed ? knobs->gemm_packed : !conv && row->gemm_packed ? 1 : 2;
+        t.wide_only = row->gemm_wide_only;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
@@ -141,6 +142,11 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         /* A window start that breaks the texels: the next narrower ones. */
         if (vec == 8 && (push.x_off % 8 || push.w_off % 8)) vec = 4;
         if (push.x_off % vec || push.w_off % vec) vec = 1;
+        /* Tiny matrix products (under a million multiply-adds: the VAE's 4-channel post_quant_conv,
+         * the time embedding's first layer; matmul jobs are the ones with a packed kernel) take the
+         * scalar kernel that CLIP's 77-key attention compiles anyway rather than a pipeline of
+         * their own (9.8 s of Mesa 25's JIT for the post_quant_conv's 16 x 8 RGBA-texel one). */
+        if (job->shader_texel_packed && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20)) vec = 1;
         /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
          * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
          * distinct pipelines. */
@@ -149,8 +155,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
          * misaligned window): a 4 x 4 block there, which Mesa 25's lavapipe compiles in ~0.5 s
          * where 16 x 8 took 4-5 s of a cold start, for products of a few MFLOP. */
         if (vec == 1) tn = tn > 4 ? 4 : tn, tm = tm > 4 ? 4 : tm;
-        if (push.N <= 4 && tn > 4) tn = 4;
-        if (push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
+        if (!t->wide_only && push.N <= 4 && tn > 4) tn = 4;
+        if (!t->wide_only && push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
         push.ntiles = (push.N + tn - 1) / tn;
         uint64_t invocations = (uint64_t)((push.M + tm - 1) / tm) * push.ntiles;
         /* At least 32 workgroups per dispatch where possible: lavapipe splits a dispatch's

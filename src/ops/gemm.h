@@ -43,6 +43,7 @@ typedef struct op_gemm_tuning {
     uint32_t bm, bn, bk; /* tiled (default 64, 64, 16 with tm = tn = 4) */
     uint32_t packed;     /* texel, fp16 operands: 1 fetch 8 values per texel (RGBA32UI), 2 never;
                             0 device default (gpu_tuning's table) */
+    bool wide_only;      /* texel: keep tm x tn for narrow products too (the driver table's choice) */
 } op_gemm_tuning;
 
 /* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
