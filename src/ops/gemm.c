@@ -147,14 +147,18 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
          * scalar kernel that CLIP's 77-key attention compiles anyway rather than a pipeline of
          * their own (9.8 s of Mesa 25's JIT for the post_quant_conv's 16 x 8 RGBA-texel one). */
         if (job->shader_texel_packed && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20)) vec = 1;
-        /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
-         * there (likewise 4 rows for tiny M). Only this one step, so tests and models compile few
-         * distinct pipelines. */
         uint32_t tn = t->tn, tm = t->tm;
         /* Scalar fetches serve small products only (K % 4 != 0: CLIP's 77-key attention; a
          * misaligned window): a 4 x 4 block there, which Mesa 25's lavapipe compiles in ~0.5 s
          * where 16 x 8 took 4-5 s of a cold start, for products of a few MFLOP. */
-        if (vec == 1) tn = tn > 4 ? 4 : tn, tm = tm > 4 ? 4 : tm;
+        if (vec == 1) {
+            if (tn > 4) tn = 4;
+            if (tm > 4) tm = 4;
+        }
+        /* Narrow outputs (conv_out's 3 or 4 channels) would waste 3/4 of a wide block: 4 columns
+         * there (likewise 4 rows for tiny M), unless the driver table keeps the wide block (a JIT
+         * slow enough that one pipeline fewer is worth more). Only this one step, so tests and
+         * models compile few distinct pipelines. */
         if (!t->wide_only && push.N <= 4 && tn > 4) tn = 4;
         if (!t->wide_only && push.M <= 4 && tm > 4) tm = 4; /* the time-embedding MLPs: M = batch = 2 */
         push.ntiles = (push.N + tn - 1) / tn;
