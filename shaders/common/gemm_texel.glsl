@@ -113,7 +113,7 @@ void main() {
     // Stride and padding are push constants, not specialization constants: used once per
     // invocation, they cost nothing there, and the downsampling convolutions then share the 3x3
     // pipeline instead of compiling their own (5 s of a cold start on Mesa 25's lavapipe).
-    const uint stride = (p.geom >> 16) & 0xffu, pad = p.geom >> 24;
+    const uint stride = GEOM_STRIDE, pad = GEOM_PAD;
     const uint cv = K / VEC; // texels per input pixel
     const uint K_all = KH * KW * K;
     [[unroll]] for (uint j = 0; j < TN; j++) wb[j] = int((p.w_off + min(n0 + j, N - 1) * K_all) / VEC);

@@ -52,7 +52,7 @@ void main() {
 #ifdef CONV
     const uint Cin = p.K;
     const uint H = p.H, Wi = p.W, Ho = p.Ho, Wo = p.Wo;
-    const uint KH = p.geom & 255u, KW = (p.geom >> 8) & 255u, STRIDE = (p.geom >> 16) & 255u, PAD = p.geom >> 24;
+    const uint KH = GEOM_KH, KW = GEOM_KW, STRIDE = GEOM_STRIDE, PAD = GEOM_PAD;
     const uint Kt = KH * KW * Cin;
 #else
     const uint Kt = p.K;
