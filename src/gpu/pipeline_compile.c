@@ -7,6 +7,16 @@
  * compiles and runs nothing. See gpu.h for why this measures and does not warm up (the variant it
  * compiles is not the one the real bindings select on Mesa 22.3).
  * On drivers that compile at creation the dispatches cost microseconds.
+ *
+ * Why a cold start does not compile on both cores (measured 2026-12-06, Mesa 25.0.7, SD 1.5 at
+ * 256x256): lavapipe compiles on its one queue thread, so the other core waits. A helper thread
+ * dispatching the same pipelines this way on a second VkDevice of the driver, handing its variants
+ * over through Mesa's disk cache, was tried. The hand-over works (the helper's device destroyed,
+ * the main device's next compile of the same 24 pipelines took 0.03 s), but the two devices' JIT
+ * ran one at a time: conv2d_texel took 9.6 s while the other device compiled, 5.2 s alone, and the
+ * step's 17 new pipelines 9.7 s against 10.5 s on one thread. Two processes do compile side by side
+ * (two cold runs at once: their text encoders' JIT took 6.5-6.8 s against 6.1 s alone), so the lock
+ * is inside the process, in the driver; a library cannot spawn processes of its own for this.
  */
 #include <stdlib.h>
 #include <string.h>
