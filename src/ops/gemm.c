@@ -143,10 +143,10 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         if (vec == 8 && (push.x_off % 8 || push.w_off % 8)) vec = 4;
         if (push.x_off % vec || push.w_off % vec) vec = 1;
         /* Tiny matrix products (under a million multiply-adds: the VAE's 4-channel post_quant_conv,
-         * the time embedding's first layer; matmul jobs are the ones with a packed kernel) take the
-         * scalar kernel that CLIP's 77-key attention compiles anyway rather than a pipeline of
-         * their own (9.8 s of Mesa 25's JIT for the post_quant_conv's 16 x 8 RGBA-texel one). */
-        if (job->shader_texel_packed && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20)) vec = 1;
+         * the time embedding's first layer) take the scalar kernel that CLIP's 77-key attention
+         * compiles anyway rather than a pipeline of their own (9.8 s of Mesa 25's JIT for the
+         * post_quant_conv's 16 x 8 RGBA-texel one). */
+        if (job->matmul && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20)) vec = 1;
         uint32_t tn = t->tn, tm = t->tm;
         /* Scalar fetches serve small products only (K % 4 != 0: CLIP's 77-key attention; a
          * misaligned window): a 4 x 4 block there, which Mesa 25's lavapipe compiles in ~0.5 s

@@ -105,6 +105,7 @@ typedef struct gemm_job {
     /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
     const char *shader_texel, *shader_tiled;
     const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8); NULL: none */
+    bool matmul;                     /* a matrix product (1x1 convolutions included), not a kxk conv */
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
     uint32_t vec;                         /* texel: 8 (packed fp16, shader_texel_packed), 4 (RGBA
