@@ -89,6 +89,19 @@ static void check_huge_headers(void) {
     st = picture_decode(tga, sizeof tga, "huge.tga", &p);
     printf("huge TGA: %s\n", error_message());
     CHECK(st == PIXEEN_ERROR_INVALID_ARGUMENT && p.rgba == NULL && strstr(error_message(), "over the 8192x8192 limit"));
+    /* PNG whose IDAT claims 1.8 GB in a file of a few dozen bytes (found by fuzz_image: stb sized
+     * its buffer by the claim and the wiping allocator touched all of it): refused by its framing */
+    uint8_t liar[57] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    put32be(liar + 8, 13);
+    memcpy(liar + 12, "IHDR", 4);
+    put32be(liar + 16, 64);
+    put32be(liar + 20, 64);
+    liar[24] = 8;
+    put32be(liar + 33, 0x71000037u);
+    memcpy(liar + 37, "IDAT", 4);
+    st = picture_decode(liar, sizeof liar, "liar.png", &p);
+    printf("lying PNG chunk: %s\n", error_message());
+    CHECK(st == PIXEEN_ERROR_FORMAT && p.rgba == NULL && strstr(error_message(), "chunk 'IDAT' at byte 33 claims"));
     CHECK_STATUS(picture_decode(png, 0, "empty.png", &p), PIXEEN_ERROR_FORMAT);
     CHECK_STATUS(picture_decode(NULL, 10, "null", &p), PIXEEN_ERROR_FORMAT);
 }

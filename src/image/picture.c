@@ -31,6 +31,37 @@ pixeen_status picture_decode(const uint8_t *bytes, size_t size, const char *name
     return picture_decode_bounded(bytes, size, name, PICTURE_MAX_PIXELS, out);
 }
 
+static uint32_t read_be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* stb_image sizes its buffer for a PNG's compressed data by each IDAT chunk's declared length
+ * before it reads the chunk, and the wiping allocator (third_party/stb_impl.c) then clears the
+ * whole buffer when it is freed: a 113-byte file whose chunk claimed 1.8 GB cost 1.8 GB of memory
+ * and 5 s. So a chunk whose data runs past the end of the file is refused here first (its CRC
+ * may be missing: stb does not need it). Only the chunk framing is read, up to IEND. */
+static pixeen_status png_check_chunks(const uint8_t *bytes, size_t size, const char *name) {
+    for (size_t at = 8; at + 8 <= size;) {
+        uint32_t length = read_be32(bytes + at);
+        size_t left = size - at - 8;
+        if (length > left) {
+            char type[5];
+            for (int i = 0; i < 4; i++) {
+                uint8_t c = bytes[at + 4 + i];
+                type[i] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+            }
+            type[4] = '\0';
+            return error_set(PIXEEN_ERROR_FORMAT,
+                             "image: %s: the PNG chunk '%s' at byte %zu claims %u bytes, but %zu are left: corrupt or "
+                             "truncated",
+                             name, type, at, length, left);
+        }
+        if (!memcmp(bytes + at + 4, "IEND", 4)) break;
+        at += 8 + (size_t)length + 4;
+    }
+    return PIXEEN_OK;
+}
+
 pixeen_status picture_decode_bounded(const uint8_t *bytes, size_t size, const char *name, int64_t max_pixels,
                                      picture *out) {
     memset(out, 0, sizeof *out);
@@ -42,11 +73,11 @@ pixeen_status picture_decode_bounded(const uint8_t *bytes, size_t size, const ch
      * named as such (stb would only say it does not recognise the file). */
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (size >= 24 && !memcmp(bytes, png_sig, 8) && !memcmp(bytes + 12, "IHDR", 4)) {
-        uint32_t pw = (uint32_t)bytes[16] << 24 | (uint32_t)bytes[17] << 16 | (uint32_t)bytes[18] << 8 | bytes[19];
-        uint32_t ph = (uint32_t)bytes[20] << 24 | (uint32_t)bytes[21] << 16 | (uint32_t)bytes[22] << 8 | bytes[23];
+        uint32_t pw = read_be32(bytes + 16), ph = read_be32(bytes + 20);
         if (pw > PICTURE_MAX_SIDE || ph > PICTURE_MAX_SIDE)
             return error_set(PIXEEN_ERROR_INVALID_ARGUMENT, "image: %s: %ux%u pixels is over the %dx%d limit", name, pw, ph,
                              PICTURE_MAX_SIDE, PICTURE_MAX_SIDE);
+        PX_TRY(png_check_chunks(bytes, size, name));
     }
     /* The header alone: refuses absurd sizes before stb allocates anything for the pixels. */
     if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &ch))
