@@ -15,16 +15,22 @@
 
 /* Tolerances (inputs, weights, bias, residual uniform in [-1, 1]); K = 9 * Cin.
  * fp32: as the direct convolution (4e-7 * K for fp32 partial sums against double), plus the
- *   transforms' own fp32 rounding: the 16 products of a tile are summed with +-1 weights (A^T M A)
- *   from values up to ~4x the output's size, so 4e-7 * K * 4.
- * fp16: u, v (the transformed weights and input) and m (the 16 products) are stored as fp16, each
- *   rounding half an ulp (2^-11 relative) of values up to ~4x the output's size; the output sums 9
- *   of the m values with +-1 weights, so the roundings add up to a few ulp of max |ref| (measured:
- *   1.2-1.6 ulp at every shape here, NMSE ~4e-7 against the direct path's ~1e-7). Held to 4 ulp of
- *   max |ref| and NMSE 2e-6; a wrong tap or transform gives errors of the size of the output. */
+ *   transforms' own fp32 rounding: F(2x2) sums the 16 products of a tile with +-1 weights (A^T M A)
+ *   from values up to ~4x the output's size, so 4e-7 * K * 4; F(4x4) with weights up to 8 (and
+ *   transformed inputs up to 6.25x), so 4e-7 * K * 64 (measured: NMSE ~1e-13 and ~1e-12).
+ * fp16, F(2x2): u, v (the transformed weights and input) and m (the 16 products) are stored as
+ *   fp16, each rounding half an ulp (2^-11 relative) of values up to ~4x the output's size; the
+ *   output sums 9 of the m values with +-1 weights, so the roundings add up to a few ulp of max
+ *   |ref| (measured: 1.2-1.6 ulp at every shape here, NMSE ~4e-7 against the direct path's ~1e-7).
+ *   Held to 4 ulp of max |ref| and NMSE 2e-6.
+ * fp16, F(4x4): only u is rounded (v and m are fp32), but the output sums the 36 products with
+ *   weights up to 8 * 8 (A^T M A), so u's half-ulp roundings come back amplified (measured: 3.4-6
+ *   ulp of max |ref|, NMSE 1.5e-6 to 2.7e-6). Held to 12 ulp and NMSE 6e-6.
+ * A wrong tap or transform gives errors of the size of the output (2048 ulp, NMSE ~1). */
 #define TOL_ACC_PER_K 4e-7
 #define TOL_NMSE_F32 1e-9
-#define TOL_NMSE_F16 2e-6
+#define TOL_NMSE_F16_F2 2e-6
+#define TOL_NMSE_F16_F4 6e-6
 
 typedef struct wino_case {
     const char *what;
@@ -39,7 +45,13 @@ static void round_f16(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = f32_round_f16(x[i]);
 }
 
-static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
+static void run(gpu_context *ctx, const wino_case *c, op_winograd_tile tile, const char *variant) {
+    if (!op_conv2d_winograd_supported(ctx, tile, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype, DTYPE_F16)) {
+        /* F(4x4)'s 36 kernels of 2560 x 1280 exceed one binding (that shape takes F(2x2)) */
+        printf("F(%dx%d) %-5s %-26s: cannot run (a binding limit)\n", (int)tile, (int)tile, variant, c->what);
+        CHECK(tile == OP_WINOGRAD_F4 && c->Cin * c->Cout * 36 * 2 > (1 << 27));
+        return;
+    }
     gpu_context_tuning_edit(ctx)->kernel_variant = strcmp(variant, "tiled") == 0 ? GPU_KERNEL_TILED : GPU_KERNEL_TEXEL;
     size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * 9 * c->Cin);
     size_t npix = (size_t)(c->B * c->H * c->W), no = npix * (size_t)c->Cout, cout = (size_t)c->Cout;
@@ -52,24 +64,24 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     test_fill_random(res, no, seed + 3, -1, 1);
     if (c->dtype == DTYPE_F16) round_f16(x, nx), round_f16(res, no);
     round_f16(w, nw), round_f16(bias, cout); /* weights and bias are fp16 on the GPU */
-    op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype);
-    if (c->pass_tiles) s.v = 16 * c->pass_tiles * c->Cin, s.m = 16 * c->pass_tiles * c->Cout; /* several passes */
+    op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, tile, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype);
+    if (c->pass_tiles) /* several passes */
+        s.v = s.points * c->pass_tiles * c->Cin, s.m = s.points * c->pass_tiles * c->Cout;
     tensor tx = gpu_test_tensor(ctx, c->dtype, x, (int64_t)nx), tw = gpu_test_tensor(ctx, DTYPE_F16, w, (int64_t)nw);
     tensor tb = gpu_test_tensor(ctx, DTYPE_F16, bias, c->Cout), tr = gpu_test_tensor(ctx, c->dtype, res, (int64_t)no);
     tensor to = gpu_test_tensor(ctx, c->dtype, NULL, (int64_t)no);
-    tensor tu = gpu_test_tensor(ctx, c->dtype, NULL, s.u), tv = gpu_test_tensor(ctx, c->dtype, NULL, s.v);
-    tensor tm = gpu_test_tensor(ctx, c->dtype, NULL, s.m);
+    tensor tu = gpu_test_tensor(ctx, c->dtype, NULL, s.u), tv = gpu_test_tensor(ctx, s.scratch, NULL, s.v);
+    tensor tm = gpu_test_tensor(ctx, s.scratch, NULL, s.m);
     tx.rank = tw.rank = tr.rank = to.rank = 4;
     memcpy(tx.shape, (int64_t[4]){c->B, c->H, c->W, c->Cin}, sizeof tx.shape);
     memcpy(tw.shape, (int64_t[4]){c->Cout, 3, 3, c->Cin}, sizeof tw.shape);
     memcpy(to.shape, (int64_t[4]){c->B, c->H, c->W, c->Cout}, sizeof to.shape);
     memcpy(tr.shape, to.shape, sizeof tr.shape);
-    CHECK(op_conv2d_winograd_supported(ctx, c->B, c->H, c->W, c->Cin, c->Cout, c->dtype, DTYPE_F16));
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
-    op_conv2d_winograd_weight_record(rec, &tw, &tu);
-    op_conv2d_winograd_record(rec, &tx, &tu, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tv, &tm);
+    op_conv2d_winograd_weight_record(rec, tile, &tw, &tu);
+    op_conv2d_winograd_record(rec, tile, &tx, &tu, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tv, &tm);
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &to, got);
@@ -86,11 +98,12 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
     test_compare(sel, ref, n * cout, &max_abs, &nmse);
     for (size_t i = 0; i < n * cout; i++) max_ref = fmax(max_ref, fabs(ref[i]));
     double K = (double)(9 * c->Cin);
-    double tol = 4 * TOL_ACC_PER_K * K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref * 4 / 2048 : 0);
-    double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
-    printf("winograd %-5s %-26s B=%lld %lldx%lld %lld->%lld %s%s%s (%u dispatches): max_abs %.3g (%.2f ulp of max|ref| "
+    bool f4 = tile == OP_WINOGRAD_F4;
+    double tol = (f4 ? 64 : 4) * TOL_ACC_PER_K * K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref * (f4 ? 12 : 4) / 2048 : 0);
+    double tol_nmse = c->dtype != DTYPE_F16 ? TOL_NMSE_F32 : f4 ? TOL_NMSE_F16_F4 : TOL_NMSE_F16_F2;
+    printf("F(%dx%d) %-5s %-26s B=%lld %lldx%lld %lld->%lld %s%s%s (%u dispatches): max_abs %.3g (%.2f ulp of max|ref| "
            "in fp16; tol %.3g) nmse %.3g (tol %.0e)\n",
-           variant, c->what, (long long)c->B, (long long)c->H, (long long)c->W, (long long)c->Cin,
+           (int)tile, (int)tile, variant, c->what, (long long)c->B, (long long)c->H, (long long)c->W, (long long)c->Cin,
            (long long)c->Cout, c->dtype == DTYPE_F16 ? "f16" : "f32", c->bias ? " +bias" : "",
            c->residual ? " +res" : "", gpu_recorder_dispatch_count(rec), max_abs, max_abs / (max_ref / 2048), tol,
            nmse, tol_nmse);
@@ -105,24 +118,43 @@ static void run(gpu_context *ctx, const wino_case *c, const char *variant) {
 /* The choice: a function of the shape and the context's tuning only. */
 static void check_choice(gpu_context *ctx) {
     gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
+    const op_winograd_tile NONE = OP_WINOGRAD_NONE, F2 = OP_WINOGRAD_F2, F4 = OP_WINOGRAD_F4;
+    const tensor_dtype H = DTYPE_F16;
     knobs->conv_winograd = GPU_WINOGRAD_AUTO;
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, DTYPE_F16, DTYPE_F16));   /* 32 tiles */
-    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16)); /* 8 tiles */
-    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, DTYPE_F16, DTYPE_F16));   /* conv_in */
-    CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 3, 320, DTYPE_F16, DTYPE_F16));   /* Cin % 4 */
-    CHECK(!op_conv2d_winograd_supported(ctx, 1, 64, 64, 128, 3, DTYPE_F16, DTYPE_F16));   /* Cout % 4 */
-    CHECK(!op_conv2d_winograd_supported(ctx, 1, 1024, 1024, 128, 128, DTYPE_F32, DTYPE_F16)); /* x > a binding */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 16, 16, 640, 640, H, H) == F4);     /* 32 tiles of 4x4 */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, H, H) == F2);     /* 32 of 2x2, 8 of 4x4 */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 16, 16, 1280, 1280, H, H) == F2);   /* 1280 wide */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 32, 32, 1920, 640, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, H, H) == NONE);   /* 8 tiles of 2x2 */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, H, H) == NONE);     /* conv_in */
+    CHECK(!op_conv2d_winograd_supported(ctx, F2, 1, 64, 64, 3, 320, H, H));      /* Cin % 4 */
+    CHECK(!op_conv2d_winograd_supported(ctx, F4, 1, 64, 64, 128, 3, H, H));      /* Cout % 4 */
+    CHECK(!op_conv2d_winograd_supported(ctx, NONE, 1, 64, 64, 128, 128, H, H));
+    CHECK(!op_conv2d_winograd_supported(ctx, F2, 1, 1024, 1024, 128, 128, DTYPE_F32, H)); /* x > a binding */
+    /* F(4x4) keeps its scratch in fp32, F(2x2) in the activation dtype */
+    op_winograd_sizes f2 = op_conv2d_winograd_sizes(ctx, F2, 2, 7, 9, 64, 32, H);
+    op_winograd_sizes f4 = op_conv2d_winograd_sizes(ctx, F4, 2, 7, 9, 64, 32, H);
+    CHECK(f2.points == 16 && f2.scratch == H && f2.tiles == 2 * 4 * 5 && f2.u == 16 * 32 * 64);
+    CHECK(f4.points == 36 && f4.scratch == DTYPE_F32 && f4.tiles == 2 * 2 * 3 && f4.v == 36 * f4.tiles * 64);
     /* The VAE's 256-channel 256x256 convolution: passes that keep v and m within 64 MiB. */
-    CHECK(op_conv2d_winograd_wanted(ctx, 1, 256, 256, 256, 256, DTYPE_F16, DTYPE_F16));
-    op_winograd_sizes big = op_conv2d_winograd_sizes(ctx, 1, 256, 256, 256, 128, DTYPE_F16);
+    CHECK(op_conv2d_winograd_wanted(ctx, 1, 256, 256, 256, 256, H, H) == F4);
+    op_winograd_sizes big = op_conv2d_winograd_sizes(ctx, F2, 1, 256, 256, 256, 128, H);
     CHECK(big.tiles == 128 * 128 && big.chunk < big.tiles && big.chunk > big.tiles / 4);
     CHECK(big.v * 2 <= (64 << 20) && big.m <= big.v);
-    CHECK(op_conv2d_winograd_sizes(ctx, 1, 256, 256, 128, 128, DTYPE_F16).chunk == 128 * 128);
+    CHECK(op_conv2d_winograd_sizes(ctx, F2, 1, 256, 256, 128, 128, H).chunk == 128 * 128);
+    big = op_conv2d_winograd_sizes(ctx, F4, 1, 256, 256, 256, 128, H);
+    CHECK(big.tiles == 64 * 64 && big.chunk < big.tiles && big.v * 4 <= (64 << 20));
     knobs->conv_winograd = GPU_WINOGRAD_OFF;
-    CHECK(!op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, DTYPE_F16, DTYPE_F16));
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == NONE);
     knobs->conv_winograd = GPU_WINOGRAD_FORCED;
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, DTYPE_F16, DTYPE_F16));
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, H, H) == F2);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4);
+    knobs->conv_winograd = GPU_WINOGRAD_F2;
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F2);
+    knobs->conv_winograd = GPU_WINOGRAD_F4;
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 3, 320, H, H) == NONE);
     knobs->conv_winograd = GPU_WINOGRAD_AUTO;
     /* the environment, as a new context reads it */
     gpu_tuning from_env;
@@ -132,6 +164,12 @@ static void check_choice(gpu_context *ctx) {
     setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
     gpu_tuning_from_env(&from_env);
     CHECK(from_env.conv_winograd == GPU_WINOGRAD_FORCED);
+    setenv("PIXEEN_CONV_WINOGRAD", "2", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_F2);
+    setenv("PIXEEN_CONV_WINOGRAD", "4", 1);
+    gpu_tuning_from_env(&from_env);
+    CHECK(from_env.conv_winograd == GPU_WINOGRAD_F4);
     unsetenv("PIXEEN_CONV_WINOGRAD");
     gpu_tuning_from_env(&from_env);
     CHECK(from_env.conv_winograd == GPU_WINOGRAD_AUTO);
@@ -162,12 +200,15 @@ int main(void) {
         {"VAE 256->128 in 3 passes", 1, 40, 40, 256, 128, true, false, F16, true, 150},
     };
     const char *variants[] = {"texel", "tiled"};
-    for (int v = 0; v < 2; v++) {
-        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], variants[v]);
-        /* The tiled GEMM is 3-4x slower on lavapipe: one SD shape proves it there; the sanitized
-         * pass (PIXEEN_TEST_QUICK) runs one SD shape per tiling. */
-        for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variants[v]);
-    }
+    const op_winograd_tile forms[] = {OP_WINOGRAD_F2, OP_WINOGRAD_F4};
+    for (int v = 0; v < 2; v++)
+        for (int f = 0; f < 2; f++) {
+            for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], forms[f], variants[v]);
+            /* The tiled GEMM is 3-4x slower on lavapipe: one SD shape proves it there; the
+             * sanitized pass (PIXEEN_TEST_QUICK) runs one SD shape per tiling. */
+            for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++)
+                run(ctx, &sd[i], forms[f], variants[v]);
+        }
     gpu_context_tuning_edit(ctx)->kernel_variant = GPU_KERNEL_AUTO;
     return gpu_test_finish(ctx);
 }

@@ -1,6 +1,6 @@
 /* test_winograd_cache.c — the Winograd-transformed kernels kept with the weights (nn.h,
  * nn_winograd_cache) follow LoRA merges: on the tiny SD 1.5 model (fp16, Winograd forced wherever
- * it can run), a plain generation, then one with a LoCon module on a 3x3 UNet convolution that
+ * it can run: each form in turn), a plain generation, then one with a LoCon module on a 3x3 UNet convolution that
  * takes Winograd, then a plain one again: the second plain image equals the first bit for bit, and
  * the LoRA image equals the same request's on a freshly loaded model (whose kernels are transformed
  * from the merged weights at first use), and differs from the plain one (so a stale kernel would
@@ -48,8 +48,11 @@ static size_t find(const sd_model *m, const char *name) {
     return i;
 }
 
-int main(void) {
-    setenv("PIXEEN_CONV_WINOGRAD", "1", 1); /* read by the context: Winograd at the tiny sizes too */
+/* The whole check with Winograd of form `tile` forced wherever it can run. */
+static int check_form(op_winograd_tile tile) {
+    /* read by the context: Winograd at the tiny sizes too */
+    setenv("PIXEEN_CONV_WINOGRAD", tile == OP_WINOGRAD_F4 ? "4" : "2", 1);
+    printf("F(%dx%d, 3x3):\n", (int)tile, (int)tile);
     gpu_context *ctx = gpu_test_context();
     sd_model *m = load(ctx);
     if (!m) return gpu_test_finish(ctx);
@@ -77,7 +80,9 @@ int main(void) {
             *fresh = malloc(SIDE * SIDE * 4);
     run(m, NULL, plain);
     const nn_winograd_cache *cache = m->weights[MODEL_UNET].winograd;
-    CHECK(cache && cache->u[2 * conv].buffer != NULL && cache->u[2 * conv].dtype == DTYPE_F16);
+    const tensor *u = cache ? &cache->u[nn_winograd_slot(conv, tile, DTYPE_F16)] : NULL;
+    int64_t points = tile == OP_WINOGRAD_F4 ? 36 : 16;
+    CHECK(u && u->buffer != NULL && u->dtype == DTYPE_F16 && tensor_count(u) == points * cout * cin);
     printf("UNet: %.2f MiB of Winograd kernels cached (the 3x3 kernels that take it, 16/9 of their size)\n",
            cache ? (double)cache->bytes / (1 << 20) : 0.0);
     run(m, &lora, with);
@@ -105,4 +110,10 @@ int main(void) {
     CHECK(system(cmd) == 0);
     unsetenv("PIXEEN_CONV_WINOGRAD");
     return gpu_test_finish(ctx);
+}
+
+int main(void) {
+    int rc = check_form(OP_WINOGRAD_F2);
+    if (rc) return rc;
+    return check_form(OP_WINOGRAD_F4);
 }

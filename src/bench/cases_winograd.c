@@ -1,16 +1,17 @@
-/* cases_winograd.c — benchmark cases of the Winograd F(2x2, 3x3) convolution
- * (src/ops/conv2d_winograd.h), each shape twice in one run: "direct" (op_conv2d_record, the
- * implicit GEMM) and "winograd" (weight transform + input transform + batched product + output
- * transform, as the network builders record it), so `pixeen bench --filter winograd` gives the
- * before/after ratio per shape on the same machine and load. The speed rule in conv2d_winograd.c
- * (MIN_TILES, MIN_CIN) comes from these figures.
+/* cases_winograd.c — benchmark cases of the Winograd convolution (src/ops/conv2d_winograd.h), each
+ * shape three times in one run: "direct" (op_conv2d_record, the implicit GEMM), "winograd2"
+ * (F(2x2, 3x3)) and "winograd4" (F(4x4, 3x3)): input transform + batched product + output
+ * transform, as a step replays them (the weight transform runs once, in setup, as the weights'
+ * cache makes it once per model), so `pixeen bench --filter winograd` gives the ratios per shape on
+ * the same machine and load. The speed rule in conv2d_winograd.c (MIN_TILES, MIN_TILES_F4,
+ * MIN_CIN) comes from these figures.
  *
  * Shapes: the SD 1.5 UNet's 3x3 stride-1 convolutions at latents 32x32 and 64x64 (256 and 512 px),
  * batch 2 (CFG), and the VAE decoder's at 256 px and 512 px (the 256x256 level at 256 channels runs
  * in several passes: its scratch would not fit SCRATCH_CAP). Validation: a deterministic sample of 48 output
  * pixels against the double-precision reference (ref_conv2d_rows).
- * Case parameters p[]: p[0] 0 direct / 1 winograd, p[1] B, p[2] H (= W), p[3] Cin, p[4] Cout,
- * p[5] residual. */
+ * Case parameters p[]: p[0] the form (0 direct, 2 or 4: op_winograd_tile), p[1] B, p[2] H (= W),
+ * p[3] Cin, p[4] Cout, p[5] residual. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,8 @@ static pixeen_status wino_setup(bench_case *c, gpu_context *ctx, void **state) {
     s->hres = p[5] ? random_host((size_t)no, 3, f16) : NULL;
     if (!s->hx || !s->hw || !s->hbias || (p[5] && !s->hres))
         return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "bench: winograd: out of host memory");
-    op_winograd_sizes z = op_conv2d_winograd_sizes(ctx, B, H, H, Cin, Cout, dt);
+    op_winograd_tile tile = (op_winograd_tile)p[0];
+    op_winograd_sizes z = op_conv2d_winograd_sizes(ctx, tile ? tile : OP_WINOGRAD_F2, B, H, H, Cin, Cout, dt);
     pixeen_status st;
     if ((st = make_tensor(ctx, dt, s->hx, nx, &s->x)) != PIXEEN_OK ||
         (st = make_tensor(ctx, DTYPE_F16, s->hw, nw, &s->w)) != PIXEEN_OK ||
@@ -92,16 +94,25 @@ static pixeen_status wino_setup(bench_case *c, gpu_context *ctx, void **state) {
         (p[5] && (st = make_tensor(ctx, dt, s->hres, no, &s->res)) != PIXEEN_OK) ||
         (st = make_tensor(ctx, dt, NULL, no, &s->out)) != PIXEEN_OK)
         return st;
-    if (p[0] && ((st = make_tensor(ctx, dt, NULL, z.u, &s->u)) != PIXEEN_OK ||
-                 (st = make_tensor(ctx, dt, NULL, z.v, &s->v)) != PIXEEN_OK ||
-                 (st = make_tensor(ctx, dt, NULL, z.m, &s->m)) != PIXEEN_OK))
+    if (tile && ((st = make_tensor(ctx, dt, NULL, z.u, &s->u)) != PIXEEN_OK ||
+                 (st = make_tensor(ctx, z.scratch, NULL, z.v, &s->v)) != PIXEEN_OK ||
+                 (st = make_tensor(ctx, z.scratch, NULL, z.m, &s->m)) != PIXEEN_OK))
         return st;
     s->x.rank = s->w.rank = s->out.rank = s->res.rank = 4;
     memcpy(s->x.shape, (int64_t[4]){B, H, H, Cin}, sizeof s->x.shape);
     memcpy(s->w.shape, (int64_t[4]){Cout, 3, 3, Cin}, sizeof s->w.shape);
     memcpy(s->out.shape, (int64_t[4]){B, H, H, Cout}, sizeof s->out.shape);
     memcpy(s->res.shape, s->out.shape, sizeof s->res.shape);
-    return PIXEEN_OK;
+    if (!tile) return PIXEEN_OK;
+    /* the transformed kernel, made once as the weights' cache makes it */
+    gpu_recorder *rec = NULL;
+    if ((st = gpu_recorder_create(ctx, &rec)) != PIXEEN_OK) return st;
+    gpu_recorder_begin(rec);
+    op_conv2d_winograd_weight_record(rec, tile, &s->w, &s->u);
+    st = gpu_recorder_end(rec);
+    if (st == PIXEEN_OK) st = gpu_recorder_submit(rec);
+    gpu_recorder_destroy(rec);
+    return st;
 }
 
 static void wino_record(bench_case *c, void *state, gpu_recorder *rec) {
@@ -111,8 +122,7 @@ static void wino_record(bench_case *c, void *state, gpu_recorder *rec) {
         op_conv2d_record(rec, &s->x, &s->w, &s->bias, res, &s->out, 1, 1, NULL);
         return;
     }
-    op_conv2d_winograd_weight_record(rec, &s->w, &s->u);
-    op_conv2d_winograd_record(rec, &s->x, &s->u, &s->bias, res, &s->out, &s->v, &s->m);
+    op_conv2d_winograd_record(rec, (op_winograd_tile)c->p[0], &s->x, &s->u, &s->bias, res, &s->out, &s->v, &s->m);
 }
 
 static pixeen_status wino_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
@@ -156,22 +166,25 @@ typedef struct case_list {
 } case_list;
 
 static void add(case_list *l, const char *what, int64_t B, int64_t H, int64_t Cin, int64_t Cout, bool residual) {
-    for (int variant = 0; variant < 2; variant++) {
+    static const op_winograd_tile forms[] = {OP_WINOGRAD_NONE, OP_WINOGRAD_F2, OP_WINOGRAD_F4};
+    static const char *const names[] = {"direct", "winograd2", "winograd4"};
+    for (int variant = 0; variant < 3; variant++) {
         if (l->n >= l->max) return;
         bench_case *c = &l->out[l->n++];
         memset(c, 0, sizeof *c);
         c->family = "conv2d_winograd";
-        snprintf(c->name, sizeof c->name, "%s %s b%lld %lld->%lld %lldx%lld f16", variant ? "winograd" : "direct", what,
-                 (long long)B, (long long)Cin, (long long)Cout, (long long)H, (long long)H);
-        int64_t p[12] = {variant, B, H, Cin, Cout, residual};
+        snprintf(c->name, sizeof c->name, "%s %s b%lld %lld->%lld %lldx%lld f16", names[variant], what, (long long)B,
+                 (long long)Cin, (long long)Cout, (long long)H, (long long)H);
+        int64_t p[12] = {forms[variant], B, H, Cin, Cout, residual};
         memcpy(c->p, p, sizeof p);
         c->dtype = DTYPE_F16;
         /* The direct algorithm's arithmetic for both, so GFLOP/s compare as time does. */
         double out = (double)(B * H * H * Cout);
         c->flops = 2.0 * out * (double)(9 * Cin);
         c->bytes = 2.0 * ((double)(B * H * H * Cin) + out * (residual ? 2 : 1) + (double)(Cout * 9 * Cin));
-        /* fp16: the direct path's half ulp of the output plus accumulation (2e-3); Winograd
-         * rounds its transformed input and products to fp16 too (see test_op_conv2d_winograd.c). */
+        /* fp16: the direct path's half ulp of the output plus accumulation (2e-3); F(2x2) rounds
+         * its transformed input and products to fp16 too, F(4x4) its larger-valued transformed
+         * kernels (see test_op_conv2d_winograd.c). */
         c->tolerance = variant ? 8e-3 : 2e-3;
         c->setup = wino_setup;
         c->record = wino_record;

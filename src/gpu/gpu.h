@@ -140,7 +140,9 @@ typedef enum gpu_kernel_variant {
 typedef enum gpu_winograd_choice {
     GPU_WINOGRAD_AUTO = 0,   /* where it measured faster (op_conv2d_winograd_wanted) */
     GPU_WINOGRAD_OFF = 1,    /* PIXEEN_CONV_WINOGRAD=0: the direct implicit GEMM everywhere */
-    GPU_WINOGRAD_FORCED = 2, /* PIXEEN_CONV_WINOGRAD=1: wherever it can run (tests) */
+    GPU_WINOGRAD_FORCED = 2, /* PIXEEN_CONV_WINOGRAD=1: wherever it can run (tests), the rule's form */
+    GPU_WINOGRAD_F2 = 3,     /* PIXEEN_CONV_WINOGRAD=2: F(2x2, 3x3) wherever it can run, never F(4x4) */
+    GPU_WINOGRAD_F4 = 4,     /* PIXEEN_CONV_WINOGRAD=4: F(4x4, 3x3) wherever it can run, never F(2x2) */
 } gpu_winograd_choice;
 
 typedef struct gpu_tuning {

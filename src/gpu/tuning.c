@@ -45,6 +45,8 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     const char *winograd = getenv("PIXEEN_CONV_WINOGRAD");
     if (winograd && strcmp(winograd, "0") == 0) t->conv_winograd = GPU_WINOGRAD_OFF;
     if (winograd && strcmp(winograd, "1") == 0) t->conv_winograd = GPU_WINOGRAD_FORCED;
+    if (winograd && strcmp(winograd, "2") == 0) t->conv_winograd = GPU_WINOGRAD_F2;
+    if (winograd && strcmp(winograd, "4") == 0) t->conv_winograd = GPU_WINOGRAD_F4;
     const char *host_import = getenv("PIXEEN_HOST_IMPORT");
     t->no_host_import = host_import && strcmp(host_import, "0") == 0;
 }

@@ -21,6 +21,7 @@
 #include "core/tensor.h"
 #include "gpu/gpu.h"
 #include "models/model.h"
+#include "ops/conv2d_winograd.h"
 
 /* ---- weights on the GPU ---- */
 
@@ -29,16 +30,22 @@ typedef struct nn_weight {
     tensor t;     /* fp16; conv kernels reordered to [Cout, kh, kw, Cin] */
 } nn_weight;
 
-/* Winograd-transformed 3x3 kernels (G g G^T, [16, Cout, Cin]; src/ops/conv2d_winograd.h), made
+/* Winograd-transformed 3x3 kernels (G g G^T, [P, Cout, Cin]; src/ops/conv2d_winograd.h), made
  * at first use by nn_conv2d and kept with the weights, so a step replays no weight transform.
- * Per weight one tensor for fp16 and one for fp32 activations (the transform is stored in the
- * activation dtype); buffer NULL until used. Costs 16/9 of the kernels that take Winograd, in the
- * activation dtype. Anything that changes a weight in place (LoRA) calls nn_weights_winograd_refresh. */
+ * Per weight one tensor for each form (F(2x2): P = 16, F(4x4): P = 36) and activation dtype (the
+ * transform is stored in it); buffer NULL until used. Costs P/9 of the kernels that take each form,
+ * in the activation dtype. Anything that changes a weight in place (LoRA) calls
+ * nn_weights_winograd_refresh. */
 typedef struct nn_winograd_cache {
-    tensor *u;      /* [2 * count]: u[2 i] for fp16 activations, u[2 i + 1] for fp32 */
+    tensor *u;      /* [NN_WINOGRAD_SLOTS * count], at nn_winograd_slot */
     size_t count;
     uint64_t bytes; /* device memory held */
 } nn_winograd_cache;
+#define NN_WINOGRAD_SLOTS 4
+/* Where weight i's kernel transformed to form `tile` for activations `act` sits in u[]. */
+static inline size_t nn_winograd_slot(size_t i, op_winograd_tile tile, tensor_dtype act) {
+    return NN_WINOGRAD_SLOTS * i + (tile == OP_WINOGRAD_F4 ? 2 : 0) + (act == DTYPE_F32 ? 1 : 0);
+}
 
 /* Where a load's time went (seconds of wall time on the loading thread), for the `-v` line. */
 typedef struct nn_load_times {
@@ -68,9 +75,9 @@ void nn_weights_free(nn_weights *w);
 /* Recomputes every transformed kernel cached in w->winograd from the current weights, in place
  * (recordings that read them stay valid), in one submit. For after an in-place weight change. */
 pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w);
-/* The most device memory w's Winograd cache can grow to: every 3x3 kernel transformed (16/9 of
- * it), for fp16 and for fp32 activations. */
-uint64_t nn_weights_winograd_bound(const nn_weights *w);
+/* The most device memory w's Winograd cache can grow to for activations of dtype act: every 3x3
+ * kernel transformed to both forms ((16 + 36)/9 of it). */
+uint64_t nn_weights_winograd_bound(const nn_weights *w, tensor_dtype act);
 /* Drops w's cache (its kernels are then transformed in every step instead): for a device without
  * the memory for it. Only before anything was recorded from w. */
 void nn_weights_winograd_disable(nn_weights *w);
@@ -123,10 +130,10 @@ bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
 const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix);
 
 /* The Winograd-transformed kernel of `stored` (a weight of g's table, [Cout, Cin, 3, 3] reordered
- * to [Cout, 3, 3, Cin]) for g's activation dtype, from the table's cache: made now (one submit)
+ * to [Cout, 3, 3, Cin]) of form `tile` for g's activation dtype, from the table's cache: made now (one submit)
  * when absent. Fails the graph and returns an empty tensor on error. Recording pass only, and only
  * when g->weights->winograd is set. */
-tensor nn_winograd_weight(nn_graph *g, const tensor *stored);
+tensor nn_winograd_weight(nn_graph *g, const tensor *stored, op_winograd_tile tile);
 
 /* Sets the graph's status (first error wins) and returns it. */
 pixeen_status nn_fail(nn_graph *g, pixeen_status status);

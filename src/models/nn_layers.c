@@ -55,24 +55,27 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
     tensor out = nn_alloc4(g, B, Ho, Wo, Cout);
     if (!g->rec) g->flops += 2.0 * (double)(B * Ho * Wo) * (double)Cout * (double)(Cin * kh * kw);
     uint64_t quad = 4 * (uint64_t)dtype_size(g->act); /* the transforms read and write 4 channels at a time */
-    if (kh == 3 && kw == 3 && stride == 1 && pad == 1 && x->offset % quad == 0 &&
-        (!residual || residual->offset % quad == 0) && bias.offset % dtype_size(bias.dtype) == 0 &&
-        op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype)) {
-        /* Winograd F(2x2, 3x3) where it measured faster (src/ops/conv2d_winograd.h). The
-         * transformed kernel comes from the weights' cache (made at first use, refreshed after
+    op_winograd_tile tile = kh == 3 && kw == 3 && stride == 1 && pad == 1 && x->offset % quad == 0 &&
+                                    (!residual || residual->offset % quad == 0) &&
+                                    bias.offset % dtype_size(bias.dtype) == 0
+                                ? op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype)
+                                : OP_WINOGRAD_NONE;
+    if (tile != OP_WINOGRAD_NONE) {
+        /* Winograd F(2x2, 3x3) or F(4x4, 3x3) where it measured faster (src/ops/conv2d_winograd.h).
+         * The transformed kernel comes from the weights' cache (made at first use, refreshed after
          * LoRA merges); a table without one (built by hand) transforms in every step. */
-        op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, B, H, W, Cin, Cout, g->act);
+        op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, tile, B, H, W, Cin, Cout, g->act);
         bool cached = g->weights->winograd != NULL;
         if (cached && !g->rec) g->winograd_bytes += (uint64_t)s.u * dtype_size(g->act);
-        tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, g->act, 1, &s.v);
-        tensor m = nn_alloc_dtype(g, g->act, 1, &s.m);
+        tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, s.scratch, 1, &s.v);
+        tensor m = nn_alloc_dtype(g, s.scratch, 1, &s.m);
         if (recording(g)) {
             tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
             if (cached)
-                u = nn_winograd_weight(g, nn_weight_find(g, prefix, "weight"));
+                u = nn_winograd_weight(g, nn_weight_find(g, prefix, "weight"), tile);
             else
-                op_conv2d_winograd_weight_record(g->rec, &wk, &u);
-            if (recording(g)) op_conv2d_winograd_record(g->rec, x, &u, &bias, residual, &out, &v, &m);
+                op_conv2d_winograd_weight_record(g->rec, tile, &wk, &u);
+            if (recording(g)) op_conv2d_winograd_record(g->rec, tile, x, &u, &bias, residual, &out, &v, &m);
         }
         nn_release(g, &m);
         nn_release(g, &v);

@@ -295,7 +295,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
     }
     qsort(out->items, out->count, sizeof *out->items, by_name);
     out->winograd = calloc(1, sizeof *out->winograd);
-    if (out->winograd) out->winograd->u = calloc(2 * (out->count ? out->count : 1), sizeof *out->winograd->u);
+    if (out->winograd) out->winograd->u = calloc(NN_WINOGRAD_SLOTS * (out->count ? out->count : 1), sizeof *out->winograd->u);
     if (!out->winograd || !out->winograd->u) {
         nn_weights_free(out);
         return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "nn: out of host memory");

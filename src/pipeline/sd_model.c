@@ -94,9 +94,10 @@ static pixeen_status check_model(const sd_model *m, const char *path) {
 }
 
 /* The Winograd kernel cache (models/nn.h) saves the per-step weight transform (~6% of a 256 px
- * UNet step on lavapipe, less at 512) for up to 16/9 of the 3x3 kernels' memory again (SD 1.5
- * fp16: +2.2 GiB at 512 px beside 2 GiB of weights). It is kept only where that cannot crowd out
- * the weights and activations: when the weights plus the cache's worst case stay within 3/4 of the
+ * UNet step on lavapipe, less at 512) for up to 16/9 (F(2x2)) or 36/9 (F(4x4)) of the 3x3 kernels'
+ * memory again (SD 1.5 fp16: +2.2 GiB at 512 px beside 2 GiB of weights). It is kept only where
+ * that cannot crowd out the weights and activations: when the weights plus the cache's worst case
+ * (both forms of every kernel, in the activation dtype) stay within 3/4 of the
  * largest device-local heap — for a CPU device, of half the machine's memory if that is more (its
  * device memory is the host's; lavapipe 22.3 reports a nominal 2 GiB heap). Elsewhere every step
  * transforms its kernels, as before the cache existed. */
@@ -105,7 +106,7 @@ static void keep_winograd_cache_if_it_fits(sd_model *m) {
     uint64_t heap = gpu_caps_largest_local_heap(caps), bound = 0;
     uint64_t half_ram = platform_physical_memory() / 2;
     if (caps->type == GPU_DEVICE_CPU && half_ram > heap) heap = half_ram;
-    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) bound += nn_weights_winograd_bound(&m->weights[c]);
+    for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) bound += nn_weights_winograd_bound(&m->weights[c], m->act);
     if (m->weight_bytes + bound <= heap / 4 * 3) return;
     for (int c = 0; c < MODEL_COMPONENT_COUNT; c++) nn_weights_winograd_disable(&m->weights[c]);
     log_info("model: Winograd kernels transformed in every step (caching them could need %.0f MiB beside "
