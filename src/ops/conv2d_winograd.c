@@ -1,6 +1,6 @@
 /* conv2d_winograd.c — Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (see conv2d_winograd.h): the
- * weight, input and output transforms (shaders/conv2d_winograd{,4}_{weight,input,output}.comp)
- * around the GEMM family's batched matrix product, which does the multiplications (P batches of
+ * weight, input and output transforms (shaders/conv2d_winograd_input.comp and its siblings for
+ * F(2x2), shaders/conv2d_winograd4_input.comp and its siblings for F(4x4)) around the GEMM family's batched matrix product, which does the multiplications (P batches of
  * T x Cin by Cin x Cout) with whichever tiling the device uses.
  *
  * Leaves out: strides and paddings other than 1, and F(6x6, 3x3) (its transforms lose too much in
