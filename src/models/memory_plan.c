@@ -15,7 +15,7 @@ static int weight_name_cmp(const void *a, const void *b) {
 
 /* Names and shapes of a spec as an nn_weights table without buffers (sorted by name, as the
  * builders' lookup expects). The names point into `spec`, which must outlive the table. */
-static pixeen_status shapes_only(spec_list *spec, nn_weights *out) {
+static pixeen_status shapes_only(spec_list *spec, model_component component, nn_weights *out) {
     memset(out, 0, sizeof *out);
     out->items = calloc(spec->count ? spec->count : 1, sizeof *out->items);
     if (!out->items) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "memory plan: out of host memory");
@@ -30,8 +30,9 @@ static pixeen_status shapes_only(spec_list *spec, nn_weights *out) {
     }
     out->count = spec->count;
     qsort(out->items, out->count, sizeof *out->items, weight_name_cmp);
-    /* an empty Winograd cache, as an uploaded table has: the transformed kernels are then planned
-     * outside the arena (winograd_bytes), as nn_program_build does */
+    /* an empty Winograd cache where an uploaded table has one: the transformed kernels are then
+     * planned outside the arena (winograd_bytes), as nn_program_build does; elsewhere in it */
+    if (!nn_weights_keep_winograd(component)) return PIXEEN_OK;
     out->winograd = calloc(1, sizeof *out->winograd);
     if (!out->winograd) return error_set(PIXEEN_ERROR_OUT_OF_MEMORY, "memory plan: out of host memory");
     return PIXEEN_OK;
@@ -69,7 +70,7 @@ pixeen_status memory_plan_unet(const unet_config *c, int64_t batch, int64_t late
     spec_list spec = {0};
     nn_weights w = {0};
     pixeen_status st = spec_unet(c, &spec);
-    if (st == PIXEEN_OK) st = shapes_only(&spec, &w);
+    if (st == PIXEEN_OK) st = shapes_only(&spec, MODEL_UNET, &w);
     unet_inputs in = {c, batch, latent_h, latent_w, context_tokens};
     if (st == PIXEEN_OK) st = plan_run(&w, act, plan_unet_build, &in, out);
     free(w.items);
@@ -98,7 +99,7 @@ pixeen_status memory_plan_vae_decode(const vae_config *c, int64_t batch, int64_t
     spec_list spec = {0};
     nn_weights w = {0};
     pixeen_status st = spec_vae(c, &spec);
-    if (st == PIXEEN_OK) st = shapes_only(&spec, &w);
+    if (st == PIXEEN_OK) st = shapes_only(&spec, MODEL_VAE, &w);
     vae_inputs in = {c, batch, latent_h, latent_w};
     if (st == PIXEEN_OK) st = plan_run(&w, act, plan_vae_build, &in, out);
     free(w.items);

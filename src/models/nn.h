@@ -59,7 +59,7 @@ typedef struct nn_weights {
     nn_weight *items;
     size_t count;
     uint64_t bytes;
-    nn_winograd_cache *winograd; /* NULL (tables built by hand, plans): the transform runs every step */
+    nn_winograd_cache *winograd; /* NULL (the VAE, tables built by hand): the transform runs in every recording */
     size_t quantized; /* weights kept in ggml blocks (GGUF models): LoRA cannot be merged into them */
     nn_load_times times; /* of nn_weights_upload */
     /* Textual inversion (set by the pipeline around a text-encoder build, else NULL): positions
@@ -71,6 +71,13 @@ typedef struct nn_weights {
 /* Uploads every weight of a component, converted to fp16 on the way through the staging buffer
  * (the file is never read whole into memory). 4-D convolution kernels are reordered for NHWC. */
 pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_component component, nn_weights *out);
+/* Whether a component's table keeps a Winograd cache (nn_winograd_cache): the UNet, whose step
+ * replays every convolution many times, and the text encoders (no 3x3 kernels: an empty cache). Not
+ * the VAE, which runs once per image: there a cache would only hold device memory (SD 1.5's
+ * decoder in fp16: 369 MiB of F(4x4) kernels) and, on a CPU device, cost fresh pages (measured on
+ * lavapipe, a 256 px generation's decode: 5.4-6.3 s without, 6.8-7.1 s with) to save its one
+ * transform per decode (0.23 s of a 4.9 s decode, in steady state). */
+bool nn_weights_keep_winograd(model_component component);
 void nn_weights_free(nn_weights *w);
 /* Recomputes every transformed kernel cached in w->winograd from the current weights, in place
  * (recordings that read them stay valid), in one submit. For after an in-place weight change. */

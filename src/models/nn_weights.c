@@ -294,6 +294,7 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
         return status;
     }
     qsort(out->items, out->count, sizeof *out->items, by_name);
+    if (!nn_weights_keep_winograd(component)) return PIXEEN_OK;
     out->winograd = calloc(1, sizeof *out->winograd);
     if (out->winograd) out->winograd->u = calloc(NN_WINOGRAD_SLOTS * (out->count ? out->count : 1), sizeof *out->winograd->u);
     if (!out->winograd || !out->winograd->u) {
@@ -303,6 +304,8 @@ pixeen_status nn_weights_upload(gpu_context *ctx, const model *m, model_componen
     out->winograd->count = out->count;
     return PIXEEN_OK;
 }
+
+bool nn_weights_keep_winograd(model_component component) { return component != MODEL_VAE; }
 
 void nn_weights_free(nn_weights *w) {
     for (size_t i = 0; i < w->count; i++) {
