@@ -137,9 +137,9 @@ bool nn_weight_has(const nn_graph *g, const char *prefix, const char *suffix);
 const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *suffix);
 
 /* The Winograd-transformed kernel of `stored` (a weight of g's table, [Cout, Cin, 3, 3] reordered
- * to [Cout, 3, 3, Cin]) of form `tile` for g's activation dtype, from the table's cache: made now (one submit)
- * when absent. Fails the graph and returns an empty tensor on error. Recording pass only, and only
- * when g->weights->winograd is set. */
+ * to [Cout, 3, 3, Cin]) of form `tile` for g's activation dtype, from the table's cache: made now
+ * (one submit) when absent. Fails the graph and returns an empty tensor on error. Recording pass
+ * only, and only when g->weights->winograd is set. */
 tensor nn_winograd_weight(nn_graph *g, const tensor *stored, op_winograd_tile tile);
 
 /* Sets the graph's status (first error wins) and returns it. */

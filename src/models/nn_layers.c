@@ -55,11 +55,11 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
     tensor out = nn_alloc4(g, B, Ho, Wo, Cout);
     if (!g->rec) g->flops += 2.0 * (double)(B * Ho * Wo) * (double)Cout * (double)(Cin * kh * kw);
     uint64_t quad = 4 * (uint64_t)dtype_size(g->act); /* the transforms read and write 4 channels at a time */
-    op_winograd_tile tile = kh == 3 && kw == 3 && stride == 1 && pad == 1 && x->offset % quad == 0 &&
-                                    (!residual || residual->offset % quad == 0) &&
-                                    bias.offset % dtype_size(bias.dtype) == 0
-                                ? op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype)
-                                : OP_WINOGRAD_NONE;
+    bool quad_aligned = x->offset % quad == 0 && (!residual || residual->offset % quad == 0) &&
+                        bias.offset % dtype_size(bias.dtype) == 0;
+    op_winograd_tile tile = OP_WINOGRAD_NONE;
+    if (kh == 3 && kw == 3 && stride == 1 && pad == 1 && quad_aligned)
+        tile = op_conv2d_winograd_wanted(g->ctx, B, H, W, Cin, Cout, g->act, w.dtype);
     if (tile != OP_WINOGRAD_NONE) {
         /* Winograd F(2x2, 3x3) or F(4x4, 3x3) where it measured faster (src/ops/conv2d_winograd.h).
          * The transformed kernel comes from the weights' cache (made at first use, refreshed after

@@ -1,11 +1,13 @@
-/* conv2d_winograd.c — Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (see conv2d_winograd.h): the
- * weight, input and output transforms (shaders/conv2d_winograd_input.comp and its siblings for
- * F(2x2), shaders/conv2d_winograd4_input.comp and its siblings for F(4x4)) around the GEMM family's batched matrix product, which does the multiplications (P batches of
- * T x Cin by Cin x Cout) with whichever tiling the device uses.
+/* conv2d_winograd.c — Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (see conv2d_winograd.h):
+ * the weight, input and output transforms (shaders/conv2d_winograd_input.comp and its siblings for
+ * F(2x2), shaders/conv2d_winograd4_input.comp and its siblings for F(4x4)) around the GEMM
+ * family's batched matrix product, which does the multiplications (P batches of T x Cin by
+ * Cin x Cout) with whichever tiling the device uses.
  *
- * Leaves out: strides and paddings other than 1, and F(6x6, 3x3) (its transforms lose too much in
- * fp16 kernels). A convolution whose scratch would not fit SCRATCH_CAP runs in passes over
- * consecutive tiles (the transforms take the first tile t0). */
+ * Leaves out: strides and paddings other than 1, and F(6x6, 3x3) (its transform constants grow
+ * further, where F(4x4)'s already cost 3-4x F(2x2)'s rounding error with fp16 kernels). A
+ * convolution whose scratch would not fit SCRATCH_CAP runs in passes over consecutive tiles (the
+ * transforms take the first tile t0). */
 #include <stdlib.h>
 #include <string.h>
 
