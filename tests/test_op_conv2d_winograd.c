@@ -120,12 +120,16 @@ static void check_choice(gpu_context *ctx) {
     gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
     const op_winograd_tile NONE = OP_WINOGRAD_NONE, F2 = OP_WINOGRAD_F2, F4 = OP_WINOGRAD_F4;
     const tensor_dtype H = DTYPE_F16;
+    /* where the rule takes F(4x4): F(2x2) on drivers whose row rules it out (Mesa >= 23) */
+    const op_winograd_tile F4_HERE = gpu_driver_tuning_for(gpu_context_caps(ctx))->winograd_f2_only ? F2 : F4;
+    printf("driver row \"%s\": the rule's larger form is F(%dx%d)\n", gpu_driver_tuning_for(gpu_context_caps(ctx))->name,
+           (int)F4_HERE, (int)F4_HERE);
     knobs->conv_winograd = GPU_WINOGRAD_AUTO;
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4);
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 16, 16, 640, 640, H, H) == F4);     /* 32 tiles of 4x4 */
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4_HERE);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 16, 16, 640, 640, H, H) == F4_HERE); /* 32 tiles of 4x4 */
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 8, 8, 1280, 1280, H, H) == F2);     /* 32 of 2x2, 8 of 4x4 */
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 16, 16, 1280, 1280, H, H) == F2);   /* 1280 wide */
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 32, 32, 1920, 640, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 32, 32, 1920, 640, H, H) == F4_HERE);
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, H, H) == NONE);   /* 8 tiles of 2x2 */
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 4, 320, H, H) == NONE);     /* conv_in */
     CHECK(!op_conv2d_winograd_supported(ctx, F2, 1, 64, 64, 3, 320, H, H));      /* Cin % 4 */
@@ -138,7 +142,7 @@ static void check_choice(gpu_context *ctx) {
     CHECK(f2.points == 16 && f2.scratch == H && f2.tiles == 2 * 4 * 5 && f2.u == 16 * 32 * 64);
     CHECK(f4.points == 36 && f4.scratch == DTYPE_F32 && f4.tiles == 2 * 2 * 3 && f4.v == 36 * f4.tiles * 64);
     /* The VAE's 256-channel 256x256 convolution: passes that keep v and m within 64 MiB. */
-    CHECK(op_conv2d_winograd_wanted(ctx, 1, 256, 256, 256, 256, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 1, 256, 256, 256, 256, H, H) == F4_HERE);
     op_winograd_sizes big = op_conv2d_winograd_sizes(ctx, F2, 1, 256, 256, 256, 128, H);
     CHECK(big.tiles == 128 * 128 && big.chunk < big.tiles && big.chunk > big.tiles / 4);
     CHECK(big.v * 2 <= (64 << 20) && big.m <= big.v);
@@ -149,7 +153,7 @@ static void check_choice(gpu_context *ctx) {
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == NONE);
     knobs->conv_winograd = GPU_WINOGRAD_FORCED;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 4, 4, 1280, 1280, H, H) == F2);
-    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4);
+    CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F4_HERE);
     knobs->conv_winograd = GPU_WINOGRAD_F2;
     CHECK(op_conv2d_winograd_wanted(ctx, 2, 64, 64, 320, 320, H, H) == F2);
     knobs->conv_winograd = GPU_WINOGRAD_F4;

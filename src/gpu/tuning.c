@@ -112,18 +112,31 @@ typedef struct driver_row {
  * Narrow products (N or M <= 4: the VAE's 3-channel conv_out, the UNet's 4-channel one in Winograd
  * form, the time-embedding MLP) took 4-wide blocks of their own, three more pipelines: 4.7 s of a
  * cold start on Mesa 25 to spare at most ~15 ms of arithmetic per 256x256 image; Mesa >= 23 rows
- * keep the wide block for them (gemm_wide_only). */
+ * keep the wide block for them (gemm_wide_only).
+ * Winograd F(4x4, 3x3) (src/ops/conv2d_winograd.c; its transformed input and products are fp32,
+ * so its batched products take the unpacked fp32 texel GEMM). `pixeen bench --pipeline` at 256x256,
+ * the build before it and the build with it, two alternating rounds each, 2026-12-07:
+ *                    UNet step                       VAE decode
+ *   Mesa 22.3.6      5555, 5749 -> 4463, 5515 ms     5817, 7028 -> 5393, 6106 ms
+ *   Mesa 25.0.7      6865, 6972 -> 6824, 6816 ms     7371, 7646 -> 6892, 6914 ms
+ * On Mesa 25 the UNet's products took as long as before (4972 -> 4923 ms): an fp32 texel fetch
+ * brings 4 values per out-of-line call where the packed fp16 one brings 8, which cancels the 1.8x
+ * fewer multiply-adds. A cold start there compiled 4.7 s more (the fp32 16x8 GEMM 4.3 s, each
+ * F(4x4) transform 1.3 s), and the UNet kept 290 MiB more of transformed kernels, for about 0.5 s
+ * of the VAE decode: Mesa >= 23 rows keep F(2x2) (winograd_f2_only). */
 static const driver_row driver_rows[] = {
     /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed, 16x8 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
+      .winograd_f2_only = true}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
      * Mesa 25's block (the cheaper one to compile). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
+      .winograd_f2_only = true}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same matmul measured fastest here too; 16x16 conv. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},

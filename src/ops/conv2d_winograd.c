@@ -81,11 +81,13 @@ bool op_conv2d_winograd_supported(const gpu_context *ctx, op_winograd_tile tile,
            (uint64_t)s.tiles * widest / 4 < (1ull << 31);
 }
 
-/* The form the speed rule picks, whether or not it can run. */
+/* The form the speed rule picks, whether or not it can run. Drivers whose table row says so
+ * (gpu_driver_tuning.winograd_f2_only: Mesa >= 23's lavapipe) never pick F(4x4). */
 static op_winograd_tile measured_faster(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin,
                                         int64_t Cout, tensor_dtype act) {
     if (Cin < MIN_CIN) return OP_WINOGRAD_NONE;
-    if (Cout <= MAX_COUT_F4 && op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F4, B, H, W, Cin, Cout, act).tiles >= MIN_TILES_F4)
+    bool f4_pays = !ctx || !gpu_driver_tuning_for(gpu_context_caps(ctx))->winograd_f2_only;
+    if (f4_pays && Cout <= MAX_COUT_F4 && op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F4, B, H, W, Cin, Cout, act).tiles >= MIN_TILES_F4)
         return OP_WINOGRAD_F4;
     if (op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F2, B, H, W, Cin, Cout, act).tiles >= MIN_TILES) return OP_WINOGRAD_F2;
     return OP_WINOGRAD_NONE;
