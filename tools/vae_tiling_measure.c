@@ -39,7 +39,7 @@ static void measure(gpu_context *ctx, const nn_weights *w, const vae_config *cfg
     pixeen_status st = vae_tiling_prepare_decode(ctx, w, act, cfg, &s, 1, h, h, &t);
     decode_case c = {cfg, &t, {.dtype = DTYPE_F32, .rank = 4, .shape = {1, h, h, cfg->latent_channels}}};
     nn_plan plan = {0};
-    if (st == PIXEEN_OK) st = nn_program_plan(w, act, build, &c, &plan);
+    if (st == PIXEEN_OK) st = nn_program_plan(ctx, w, act, build, &c, &plan);
     const uint64_t peak = plan.arena_bytes, largest = plan.largest_bytes;
     printf("%4dx%-4d %-8s %-14s arena %8.1f MiB, largest activation %7.1f MiB", size, size, tiled ? "tiled" : "untiled",
            tiled ? "" : "", peak / MIB, largest / MIB);

@@ -40,7 +40,7 @@ static pixeen_status shapes_only(spec_list *spec, model_component component, nn_
 
 static pixeen_status plan_run(const nn_weights *w, tensor_dtype act, nn_build_fn build, void *user, memory_plan *out) {
     nn_plan plan;
-    pixeen_status st = nn_program_plan(w, act, build, user, &plan);
+    pixeen_status st = nn_program_plan(NULL, w, act, build, user, &plan);
     *out = (memory_plan){plan.arena_bytes, plan.largest_bytes, plan.flops, plan.winograd_bytes};
     return st;
 }

@@ -202,13 +202,16 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
 void nn_program_free(nn_program *prog);
 
 /* The planning pass alone (nothing recorded, nothing allocated on the device): the arena
- * nn_program_build would allocate for the same builder and inputs, its largest single activation
- * and the FLOPs planned. `weights` need names and shapes only (buffers may be NULL). */
+ * nn_program_build would allocate for the same builder and inputs on ctx's device, its largest
+ * single activation and the FLOPs planned. `weights` need names and shapes only (buffers may be
+ * NULL). ctx may be NULL (no device yet): the kernel choices are then those of a device without
+ * driver-specific rules (Mesa 22's lavapipe makes the same ones). */
 typedef struct nn_plan {
     uint64_t arena_bytes, largest_bytes;
     double flops;
     uint64_t winograd_bytes; /* the Winograd kernels it would add to the weights' cache (when it has one) */
 } nn_plan;
-pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out);
+pixeen_status nn_program_plan(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
+                               void *user, nn_plan *out);
 
 #endif

@@ -35,9 +35,10 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
     return PIXEEN_OK;
 }
 
-pixeen_status nn_program_plan(const nn_weights *weights, tensor_dtype act, nn_build_fn build, void *user, nn_plan *out) {
+pixeen_status nn_program_plan(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
+                               void *user, nn_plan *out) {
     nn_arena arena = {0};
-    nn_graph g = {.arena = &arena, .weights = weights, .act = act};
+    nn_graph g = {.ctx = ctx, .arena = &arena, .weights = weights, .act = act};
     build(&g, user);
     *out = (nn_plan){arena.peak, arena.largest, g.flops, g.winograd_bytes};
     free(arena.free);

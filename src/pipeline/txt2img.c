@@ -213,7 +213,7 @@ static pixeen_status decode_check(gpu_context *ctx, const nn_weights *w, tensor_
                                   int height) {
     uint64_t limit = gpu_context_caps(ctx)->max_memory_allocation;
     nn_plan plan;
-    PX_TRY(nn_program_plan(w, act, build_decode, d, &plan));
+    PX_TRY(nn_program_plan(ctx, w, act, build_decode, d, &plan));
     if (limit && plan.arena_bytes > limit)
         return error_set(PIXEEN_ERROR_GPU_OUT_OF_MEMORY,
                          "txt2img: decoding %dx%d needs one buffer of %llu MiB for the %s activations (largest %llu MiB), "

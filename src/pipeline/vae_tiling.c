@@ -191,7 +191,7 @@ static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype
     memcpy(up.input.shape, shape, sizeof shape);
     if (s.mode == VAE_TILING_AUTO) {
         nn_plan plan;
-        PX_TRY(nn_program_plan(w, act, build_untiled, &up, &plan));
+        PX_TRY(nn_program_plan(ctx, w, act, build_untiled, &up, &plan));
         out->untiled_peak = plan.arena_bytes, out->untiled_largest = plan.largest_bytes;
         if (!vae_tiling_decide(s.mode, out->untiled_peak, out->untiled_largest, out->budget, binding)) {
             log_info("vae: %s untiled: %.1f MiB of activations (budget %.1f MiB), largest %.1f MiB", encode ? "encode" : "decode",
@@ -208,7 +208,7 @@ static pixeen_status prepare(gpu_context *ctx, const nn_weights *w, tensor_dtype
             if (!shrink) {
                 nn_plan tiled;
                 out->tiled = true; /* for the planning pass of the tiled program (the table is not read) */
-                pixeen_status st = nn_program_plan(w, act, build_untiled_or_tiled, &(tiled_plan){&up, out}, &tiled);
+                pixeen_status st = nn_program_plan(ctx, w, act, build_untiled_or_tiled, &(tiled_plan){&up, out}, &tiled);
                 out->tiled = false;
                 PX_TRY(st);
                 shrink = tiled.arena_bytes > out->budget || tiled.largest_bytes > binding;
