@@ -4,7 +4,7 @@
  * transform, as a step replays them (the weight transform runs once, in setup, as the weights'
  * cache makes it once per model), so `pixeen bench --filter winograd` gives the ratios per shape on
  * the same machine and load. The speed rule in conv2d_winograd.c (MIN_TILES, MIN_TILES_F4,
- * MIN_CIN) comes from these figures.
+ * MAX_COUT_F4, MIN_CIN) comes from these figures.
  *
  * Shapes: the SD 1.5 UNet's 3x3 stride-1 convolutions at latents 32x32 and 64x64 (256 and 512 px),
  * batch 2 (CFG), and the VAE decoder's at 256 px and 512 px (the 256x256 level at 256 channels runs

@@ -46,6 +46,10 @@ typedef struct nn_winograd_cache {
 static inline size_t nn_winograd_slot(size_t i, op_winograd_tile tile, tensor_dtype act) {
     return NN_WINOGRAD_SLOTS * i + (tile == OP_WINOGRAD_F4 ? 2 : 0) + (act == DTYPE_F32 ? 1 : 0);
 }
+/* The form a slot holds (the inverse of nn_winograd_slot for the tile). */
+static inline op_winograd_tile nn_winograd_slot_tile(size_t slot) {
+    return slot % NN_WINOGRAD_SLOTS >= 2 ? OP_WINOGRAD_F4 : OP_WINOGRAD_F2;
+}
 
 /* Where a load's time went (seconds of wall time on the loading thread), for the `-v` line. */
 typedef struct nn_load_times {

@@ -16,9 +16,6 @@ static tensor kernel_view(const tensor *stored) {
     return nn_view(*stored, 4, (const int64_t[]){stored->shape[0], 3, 3, stored->shape[1]});
 }
 
-/* The form a slot of the cache holds (nn_winograd_slot). */
-static op_winograd_tile slot_tile(size_t slot) { return slot / 2 % 2 ? OP_WINOGRAD_F4 : OP_WINOGRAD_F2; }
-
 /* One recording of the transform of every listed kernel to its form, submitted and waited for. */
 static pixeen_status transform(gpu_context *ctx, const tensor *const *kernels, const tensor *const *u,
                                const op_winograd_tile *tiles, size_t n) {
@@ -77,7 +74,7 @@ pixeen_status nn_weights_winograd_refresh(gpu_context *ctx, const nn_weights *w)
     n = 0;
     for (size_t i = 0; i < NN_WINOGRAD_SLOTS * cache->count; i++)
         if (cache->u[i].buffer)
-            kernels[n] = &w->items[i / NN_WINOGRAD_SLOTS].t, outs[n] = &cache->u[i], tiles[n++] = slot_tile(i);
+            kernels[n] = &w->items[i / NN_WINOGRAD_SLOTS].t, outs[n] = &cache->u[i], tiles[n++] = nn_winograd_slot_tile(i);
     pixeen_status st = transform(ctx, kernels, outs, tiles, n);
     free(kernels), free(outs), free(tiles);
     if (st != PIXEEN_OK) return error_wrap(st, "nn: refreshing the Winograd kernels: ");
