@@ -162,18 +162,15 @@ static void check_choice(gpu_context *ctx) {
     knobs->conv_winograd = GPU_WINOGRAD_AUTO;
     /* the environment, as a new context reads it */
     gpu_tuning from_env;
-    setenv("PIXEEN_CONV_WINOGRAD", "0", 1);
-    gpu_tuning_from_env(&from_env);
-    CHECK(from_env.conv_winograd == GPU_WINOGRAD_OFF);
-    setenv("PIXEEN_CONV_WINOGRAD", "1", 1);
-    gpu_tuning_from_env(&from_env);
-    CHECK(from_env.conv_winograd == GPU_WINOGRAD_FORCED);
-    setenv("PIXEEN_CONV_WINOGRAD", "2", 1);
-    gpu_tuning_from_env(&from_env);
-    CHECK(from_env.conv_winograd == GPU_WINOGRAD_F2);
-    setenv("PIXEEN_CONV_WINOGRAD", "4", 1);
-    gpu_tuning_from_env(&from_env);
-    CHECK(from_env.conv_winograd == GPU_WINOGRAD_F4);
+    static const struct { const char *value; gpu_winograd_choice choice; } env[] = {
+        {"0", GPU_WINOGRAD_OFF}, {"1", GPU_WINOGRAD_FORCED}, {"2", GPU_WINOGRAD_F2}, {"4", GPU_WINOGRAD_F4},
+        {"3", GPU_WINOGRAD_AUTO}, /* not a form: the default */
+    };
+    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+        setenv("PIXEEN_CONV_WINOGRAD", env[i].value, 1);
+        gpu_tuning_from_env(&from_env);
+        CHECK(from_env.conv_winograd == env[i].choice);
+    }
     unsetenv("PIXEEN_CONV_WINOGRAD");
     gpu_tuning_from_env(&from_env);
     CHECK(from_env.conv_winograd == GPU_WINOGRAD_AUTO);
