@@ -81,8 +81,7 @@ static int check_form(op_winograd_tile tile) {
     run(m, NULL, plain);
     const nn_winograd_cache *cache = m->weights[MODEL_UNET].winograd;
     const tensor *u = cache ? &cache->u[nn_winograd_slot(conv, tile, DTYPE_F16)] : NULL;
-    int64_t points = tile == OP_WINOGRAD_F4 ? 36 : 16;
-    CHECK(u && u->buffer != NULL && u->dtype == DTYPE_F16 && tensor_count(u) == points * cout * cin);
+    CHECK(u && u->buffer != NULL && u->dtype == DTYPE_F16 && tensor_count(u) == op_winograd_points(tile) * cout * cin);
     printf("UNet: %.2f MiB of Winograd kernels cached (the 3x3 kernels that take it, 16/9 of their size)\n",
            cache ? (double)cache->bytes / (1 << 20) : 0.0);
     run(m, &lora, with);

@@ -44,7 +44,7 @@ tensor nn_winograd_weight(nn_graph *g, const tensor *stored, op_winograd_tile ti
     }
     tensor *u = &cache->u[nn_winograd_slot(i, tile, g->act)];
     if (u->buffer) return *u;
-    int64_t points = tile == OP_WINOGRAD_F4 ? 36 : 16, count = points * stored->shape[0] * stored->shape[1];
+    int64_t count = op_winograd_points(tile) * stored->shape[0] * stored->shape[1];
     tensor made = {.dtype = g->act, .rank = 1, .shape = {count}};
     pixeen_status st = gpu_buffer_create(g->ctx, GPU_MEMORY_DEVICE, tensor_bytes(&made), "winograd kernel", &made.buffer);
     const tensor *kernels[1] = {stored}, *outs[1] = {&made};
@@ -87,7 +87,8 @@ uint64_t nn_weights_winograd_bound(const nn_weights *w, tensor_dtype act) {
     for (size_t i = 0; w->winograd && i < w->count; i++) {
         const tensor *t = &w->items[i].t;
         if (t->rank == 4 && t->shape[2] == 3 && t->shape[3] == 3)
-            bytes += (16 + 36) * (uint64_t)t->shape[0] * (uint64_t)t->shape[1] * dtype_size(act);
+            bytes += (uint64_t)t->shape[0] * (uint64_t)t->shape[1] * dtype_size(act) *
+                     (uint64_t)(op_winograd_points(OP_WINOGRAD_F2) + op_winograd_points(OP_WINOGRAD_F4));
     }
     return bytes;
 }

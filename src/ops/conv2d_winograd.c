@@ -54,7 +54,7 @@ op_winograd_sizes op_conv2d_winograd_sizes(const gpu_context *ctx, op_winograd_t
                                            int64_t W, int64_t Cin, int64_t Cout, tensor_dtype act) {
     op_winograd_sizes s;
     int64_t edge = tile == OP_WINOGRAD_F4 ? 4 : 2;
-    s.points = (int)((edge + 2) * (edge + 2));
+    s.points = (int)op_winograd_points((op_winograd_tile)edge);
     s.scratch = tile == OP_WINOGRAD_F4 ? DTYPE_F32 : act;
     s.tiles = B * ((H + edge - 1) / edge) * ((W + edge - 1) / edge);
     uint64_t cap = binding_limit(ctx);
@@ -120,7 +120,7 @@ static gpu_binding_kind texel4(tensor_dtype dtype) {
 
 void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, const tensor *w, const tensor *u) {
     gpu_context *ctx = gpu_recorder_context(rec);
-    int64_t points = tile == OP_WINOGRAD_F4 ? 36 : 16;
+    int64_t points = op_winograd_points(tile);
     if ((tile != OP_WINOGRAD_F2 && tile != OP_WINOGRAD_F4) || w->rank != 4 || w->shape[1] != 3 || w->shape[2] != 3 ||
         w->shape[0] <= 0 || w->shape[3] % 4 || w->shape[3] <= 0 || (w->dtype != DTYPE_F16 && w->dtype != DTYPE_F32) ||
         (u->dtype != DTYPE_F16 && u->dtype != DTYPE_F32) || tensor_count(u) < points * w->shape[0] * w->shape[3]) {
@@ -176,7 +176,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     int64_t chunk = s.chunk;
     if (tensor_count(v) / (P * Cin) < chunk) chunk = tensor_count(v) / (P * Cin);
     if (tensor_count(m) / (P * Cout) < chunk) chunk = tensor_count(m) / (P * Cout);
-    uint32_t es = dtype_size(act), unit = 4 * es, sunit = 4 * dtype_size(s.scratch);
+    uint32_t es = dtype_size(act), unit = 4 * es, ses = dtype_size(s.scratch), sunit = 4 * ses;
     uint32_t edge = (uint32_t)tile, th = (uint32_t)((H + edge - 1) / edge), tw = (uint32_t)((W + edge - 1) / edge);
     bool f4 = tile == OP_WINOGRAD_F4;
 
@@ -194,7 +194,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
                                             bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
                                             texel4(act), GPU_BIND_STORAGE},
                                .push_size = 48};
-    if (!bias) odesc.bindings[1] = texel4(s.scratch) == GPU_BIND_TEXEL_F16X4 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+    if (!bias) odesc.bindings[1] = s.scratch == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);
     if (!opipe) return;
 
@@ -208,8 +208,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
         bb = bind_range(ctx, BIND_TEXEL, bes, bias->buffer, bias->offset, (uint64_t)Cout * bes, false, &bs);
         bs /= bes;
     } else { /* never read: any small range of m's dtype */
-        uint32_t mes = dtype_size(s.scratch);
-        bb = bind_range(ctx, BIND_TEXEL, mes, m->buffer, m->offset, mes, false, &bs);
+        bb = bind_range(ctx, BIND_TEXEL, ses, m->buffer, m->offset, ses, false, &bs);
         bs = 0;
     }
     const tensor *r = residual ? residual : x;
@@ -223,7 +222,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
         /* V = B^T d B for tiles t0 .. t0 + T - 1 */
         uint64_t vs, ms;
         gpu_binding ib[2] = {xb, bind_range(ctx, BIND_STORAGE, sunit, v->buffer, v->offset,
-                                            (uint64_t)P * T * Cin * (sunit / 4), true, &vs)};
+                                            (uint64_t)P * T * Cin * ses, true, &vs)};
         if (vs % sunit) goto misaligned;
         struct { uint32_t H, W, c4, th, tw, tiles, x_off, v_off, t0; } ipush = {
             (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / sunit),
@@ -241,7 +240,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
 
         /* Y = A^T M A + bias + residual */
         gpu_binding ob[4] = {bind_range(ctx, BIND_TEXEL, sunit, m->buffer, m->offset,
-                                        (uint64_t)P * T * Cout * (sunit / 4), false, &ms),
+                                        (uint64_t)P * T * Cout * ses, false, &ms),
                              bb, rb, outb};
         if (ms % sunit) goto misaligned;
         struct { uint32_t H, W, n4, th, tw, tiles, m_off, b_off, r_off, o_off, flags, t0; } opush = {

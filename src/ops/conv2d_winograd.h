@@ -33,6 +33,10 @@ typedef enum op_winograd_tile {
     OP_WINOGRAD_F4 = 4,   /* F(4x4, 3x3): 36 points */
 } op_winograd_tile;
 
+/* P = (tile + 2)^2: the product matrices of a form (16 or 36), and its transformed kernel's size
+ * per output and input channel. */
+static inline int64_t op_winograd_points(op_winograd_tile tile) { return ((int64_t)tile + 2) * ((int64_t)tile + 2); }
+
 /* Element counts of the scratch tensors of form `tile` for x [B, H, W, Cin] of dtype act and Cout
  * output channels on ctx's device (NULL: the limits every device offers; the same answer on
  * lavapipe), and the dtype of v and m. */
