@@ -1,5 +1,7 @@
 /* test_winograd_cache.c — the Winograd-transformed kernels kept with the weights (nn.h,
- * nn_winograd_cache) follow LoRA merges: on the tiny SD 1.5 model (fp16, Winograd forced wherever
+ * nn_winograd_cache) are made by generations of NN_WINOGRAD_FILL_REPLAYS steps or more only (a
+ * 2-step one transforms in its step: the same image as from the cache), and follow LoRA merges:
+ * on the tiny SD 1.5 model (fp16, Winograd forced wherever
  * it can run: each form in turn), a plain generation, then one with a LoCon module on a 3x3 UNet convolution that
  * takes Winograd, then a plain one again: the second plain image equals the first bit for bit, and
  * the LoRA image equals the same request's on a freshly loaded model (whose kernels are transformed
@@ -14,22 +16,27 @@
 #define SIDE 64
 #define CONV "down_blocks.0.resnets.0.conv1"
 
-static txt2img_request request(const lora_request *lora) {
+static txt2img_request request(const lora_request *lora, int steps) {
     return (txt2img_request){.prompt = "a photograph of an astronaut riding a horse", .negative_prompt = "blurry",
                              .width = SIDE, .height = SIDE, .batch = 1, .clip_skip = 1, .guidance = 7.5f,
                              .seed = 1234, .rng = RNG_TORCH_CPU,
-                             .sampler = {.kind = SAMPLER_EULER, .steps = 2, .karras = SAMPLER_KARRAS_OFF},
+                             .sampler = {.kind = SAMPLER_EULER, .steps = steps, .karras = SAMPLER_KARRAS_OFF},
                              .loras = lora, .lora_count = lora ? 1 : 0, .lora_dir = "/nonexistent"};
 }
 
-static void run(sd_model *m, const lora_request *lora, uint8_t *rgba) {
-    txt2img_request req = request(lora);
+/* A generation of `steps` steps; from NN_WINOGRAD_FILL_REPLAYS steps on it fills the cache. */
+static void run_steps(sd_model *m, const lora_request *lora, int steps, uint8_t *rgba) {
+    txt2img_request req = request(lora, steps);
     txt2img_result res;
     pixeen_status st = txt2img_run(m, &req, &res);
     CHECK_OK(st);
     if (st != PIXEEN_OK) return;
     CHECK_OK(gpu_buffer_download(m->ctx, res.rgba, 0, rgba, SIDE * SIDE * 4));
     txt2img_result_free(&res);
+}
+
+static void run(sd_model *m, const lora_request *lora, uint8_t *rgba) {
+    run_steps(m, lora, NN_WINOGRAD_FILL_REPLAYS, rgba);
 }
 
 static sd_model *load(gpu_context *ctx) {
@@ -77,13 +84,18 @@ static int check_form(op_winograd_tile tile) {
     lora_request lora = {path, 1.0f, 1.0f};
 
     uint8_t *plain = malloc(SIDE * SIDE * 4), *with = malloc(SIDE * SIDE * 4), *again = malloc(SIDE * SIDE * 4),
-            *fresh = malloc(SIDE * SIDE * 4);
-    run(m, NULL, plain);
+            *fresh = malloc(SIDE * SIDE * 4), *brief = malloc(SIDE * SIDE * 4), *brief_cached = malloc(SIDE * SIDE * 4);
     const nn_winograd_cache *cache = m->weights[MODEL_UNET].winograd;
     const tensor *u = cache ? &cache->u[nn_winograd_slot(conv, tile, DTYPE_F16)] : NULL;
+    /* A few-step generation transforms in its recording and leaves the cache empty; once a longer
+     * one has filled it, the same few-step request reads the cached kernels: the same image. */
+    run_steps(m, NULL, 2, brief);
+    CHECK(u && u->buffer == NULL && cache->bytes == 0);
+    run(m, NULL, plain);
     CHECK(u && u->buffer != NULL && u->dtype == DTYPE_F16 && tensor_count(u) == op_winograd_points(tile) * cout * cin);
-    printf("UNet: %.2f MiB of Winograd kernels cached (the 3x3 kernels that take it, 16/9 of their size)\n",
-           cache ? (double)cache->bytes / (1 << 20) : 0.0);
+    run_steps(m, NULL, 2, brief_cached);
+    printf("UNet: %.2f MiB of Winograd kernels cached (the 3x3 kernels that take it, %d/9 of their size)\n",
+           cache ? (double)cache->bytes / (1 << 20) : 0.0, op_winograd_points(tile));
     run(m, &lora, with);
     CHECK(lora_state_merged_modules(m->lora) == 1);
     run(m, NULL, again);
@@ -99,11 +111,14 @@ static int check_form(op_winograd_tile tile) {
            "from plain\n",
            memcmp(plain, again, n) ? "DIFFERENT" : "identical", memcmp(with, fresh, n) ? "DIFFERS from" : "equals",
            differ, n);
+    printf("2 steps: transformed in the step and from the cache: %s\n",
+           memcmp(brief, brief_cached, n) ? "DIFFERENT" : "identical");
+    CHECK(memcmp(brief, brief_cached, n) == 0);
     CHECK(memcmp(plain, again, n) == 0);
     CHECK(memcmp(with, fresh, n) == 0);
     CHECK(differ > 0);
 
-    free(plain), free(with), free(again), free(fresh);
+    free(plain), free(with), free(again), free(fresh), free(brief), free(brief_cached);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);

@@ -119,6 +119,7 @@ typedef struct nn_graph {
     pixeen_status status;     /* first error (sticky) */
     double flops;             /* planning pass: 2 x multiply-adds of the products and attentions planned */
     uint64_t winograd_bytes;  /* planning pass: transformed kernels its convolutions read from the weights' cache */
+    bool winograd_fill;       /* make the kernels the weights' cache lacks (else transform them in the recording) */
 } nn_graph;
 
 /* Allocates an activation of the graph's dtype (rank 1..4, shape outermost first). */
@@ -145,6 +146,8 @@ const tensor *nn_weight_find(const nn_graph *g, const char *prefix, const char *
  * (one submit) when absent. Fails the graph and returns an empty tensor on error. Recording pass
  * only, and only when g->weights->winograd is set. */
 tensor nn_winograd_weight(nn_graph *g, const tensor *stored, op_winograd_tile tile);
+/* Whether the weights' cache already holds that kernel (false: no cache, or not made yet). */
+bool nn_winograd_cached(const nn_graph *g, const tensor *stored, op_winograd_tile tile);
 
 /* Sets the graph's status (first error wins) and returns it. */
 pixeen_status nn_fail(nn_graph *g, pixeen_status status);
@@ -202,6 +205,16 @@ typedef struct nn_program {
  * Builders record everything a run needs (inputs are tensors the caller owns). */
 pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
                                void *user, nn_program *out);
+
+/* Below this many submissions of a program, its convolutions do not fill the weights' Winograd
+ * cache: the kernels it lacks are transformed in the recording, every replay. Filling costs the
+ * cache's memory once (on lavapipe fresh pages: about 1-2 s for SD 1.5's UNet at 256 px, where
+ * its 34 transforms cost about 0.25 s a step), so few-step generations (Turbo, LCM: 1-8 steps)
+ * and one-off CLI runs skip it; kernels already cached are used either way. */
+#define NN_WINOGRAD_FILL_REPLAYS 8
+/* nn_program_build for a program submitted about `replays` times (the sampler's steps). */
+pixeen_status nn_program_build_replayed(gpu_context *ctx, const nn_weights *weights, tensor_dtype act,
+                                        nn_build_fn build, void *user, uint32_t replays, nn_program *out);
 /* Clears the arena (it held activations: private data) and frees everything. */
 void nn_program_free(nn_program *prog);
 

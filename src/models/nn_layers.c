@@ -63,9 +63,11 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
     if (tile != OP_WINOGRAD_NONE) {
         /* Winograd F(2x2, 3x3) or F(4x4, 3x3) where it measured faster (src/ops/conv2d_winograd.h).
          * The transformed kernel comes from the weights' cache (made at first use, refreshed after
-         * LoRA merges); a table without one (built by hand) transforms in every step. */
+         * LoRA merges) when the program fills it or it holds the kernel already; a table without
+         * one (built by hand) and a program replayed a few times transform in every replay. */
         op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, tile, B, H, W, Cin, Cout, g->act);
-        bool cached = g->weights->winograd != NULL;
+        bool cached = g->weights->winograd != NULL &&
+                      (g->winograd_fill || nn_winograd_cached(g, nn_weight_find(g, prefix, "weight"), tile));
         if (cached && !g->rec) g->winograd_bytes += (uint64_t)s.u * dtype_size(g->act);
         tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, s.scratch, 1, &s.v);
         tensor m = nn_alloc_dtype(g, s.scratch, 1, &s.m);

@@ -1,4 +1,5 @@
 /* nn_program.c — plan, allocate, record: turning a builder into a replayable command buffer. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,8 +7,14 @@
 
 pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
                                void *user, nn_program *out) {
+    return nn_program_build_replayed(ctx, weights, act, build, user, UINT32_MAX, out);
+}
+
+pixeen_status nn_program_build_replayed(gpu_context *ctx, const nn_weights *weights, tensor_dtype act,
+                                        nn_build_fn build, void *user, uint32_t replays, nn_program *out) {
     memset(out, 0, sizeof *out);
-    nn_graph g = {.ctx = ctx, .arena = &out->arena, .weights = weights, .act = act};
+    nn_graph g = {.ctx = ctx, .arena = &out->arena, .weights = weights, .act = act,
+                  .winograd_fill = replays >= NN_WINOGRAD_FILL_REPLAYS};
     build(&g, user); /* planning: offsets and the peak, nothing recorded */
     if (g.status != PIXEEN_OK) {
         nn_program_free(out);
@@ -38,7 +45,7 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
 pixeen_status nn_program_plan(gpu_context *ctx, const nn_weights *weights, tensor_dtype act, nn_build_fn build,
                                void *user, nn_plan *out) {
     nn_arena arena = {0};
-    nn_graph g = {.ctx = ctx, .arena = &arena, .weights = weights, .act = act};
+    nn_graph g = {.ctx = ctx, .arena = &arena, .weights = weights, .act = act, .winograd_fill = true};
     build(&g, user);
     *out = (nn_plan){arena.peak, arena.largest, g.flops, g.winograd_bytes};
     free(arena.free);

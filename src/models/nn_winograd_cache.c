@@ -32,11 +32,24 @@ static pixeen_status transform(gpu_context *ctx, const tensor *const *kernels, c
     return st;
 }
 
+/* The index of `stored` in g's table, or the table's count. */
+static size_t weight_index(const nn_graph *g, const tensor *stored) {
+    size_t i = 0;
+    while (i < g->weights->count && &g->weights->items[i].t != stored) i++;
+    return i;
+}
+
+bool nn_winograd_cached(const nn_graph *g, const tensor *stored, op_winograd_tile tile) {
+    const nn_winograd_cache *cache = g->weights->winograd;
+    size_t i = weight_index(g, stored);
+    if (!cache || i >= cache->count || (tile != OP_WINOGRAD_F2 && tile != OP_WINOGRAD_F4)) return false;
+    return cache->u[nn_winograd_slot(i, tile, g->act)].buffer != NULL;
+}
+
 tensor nn_winograd_weight(nn_graph *g, const tensor *stored, op_winograd_tile tile) {
     tensor empty = {0};
     nn_winograd_cache *cache = g->weights->winograd;
-    size_t i = 0;
-    while (i < g->weights->count && &g->weights->items[i].t != stored) i++;
+    size_t i = weight_index(g, stored);
     if (i == g->weights->count || i >= cache->count || stored->rank != 4 || stored->shape[2] != 3 ||
         stored->shape[3] != 3 || (tile != OP_WINOGRAD_F2 && tile != OP_WINOGRAD_F4)) {
         nn_fail(g, error_set(PIXEEN_ERROR_INTERNAL, "nn: winograd kernel: not a 3x3 kernel of this graph's weights"));

@@ -505,7 +505,8 @@ pixeen_status txt2img_run(sd_model *m, const txt2img_request *req, txt2img_resul
         for (int e = 0; e < fam->encoder_count; e++)
             if (fam->encoders[e].pooled) sb.text_embeds = s.tb[e].pooled;
         sb.time_ids = s.time_ids;
-        status = nn_program_build(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb, &s.step);
+        status = nn_program_build_replayed(ctx, &m->weights[MODEL_UNET], m->act, build_step, &sb,
+                                           (uint32_t)s.plan->steps, &s.step);
     }
     if (status == PIXEEN_OK) status = compile_logged(ctx, "step");
     /* SDXL's VAE overflows fp16 activations with the real weights (diffusers' force_upcast) */
