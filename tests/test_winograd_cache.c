@@ -95,7 +95,7 @@ static int check_form(op_winograd_tile tile) {
     CHECK(u && u->buffer != NULL && u->dtype == DTYPE_F16 && tensor_count(u) == op_winograd_points(tile) * cout * cin);
     run_steps(m, NULL, 2, brief_cached);
     printf("UNet: %.2f MiB of Winograd kernels cached (the 3x3 kernels that take it, %d/9 of their size)\n",
-           cache ? (double)cache->bytes / (1 << 20) : 0.0, op_winograd_points(tile));
+           cache ? (double)cache->bytes / (1 << 20) : 0.0, (int)op_winograd_points(tile));
     run(m, &lora, with);
     CHECK(lora_state_merged_modules(m->lora) == 1);
     run(m, NULL, again);
