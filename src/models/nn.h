@@ -207,11 +207,13 @@ pixeen_status nn_program_build(gpu_context *ctx, const nn_weights *weights, tens
                                void *user, nn_program *out);
 
 /* Below this many submissions of a program, its convolutions do not fill the weights' Winograd
- * cache: the kernels it lacks are transformed in the recording, every replay. Filling costs the
- * cache's memory once (on lavapipe fresh pages: about 1-2 s for SD 1.5's UNet at 256 px, where
- * its 34 transforms cost about 0.25 s a step), so few-step generations (Turbo, LCM: 1-8 steps)
- * and one-off CLI runs skip it; kernels already cached are used either way. */
-#define NN_WINOGRAD_FILL_REPLAYS 8
+ * cache: the kernels it lacks are transformed in the recording, every replay. Measured for SD
+ * 1.5's UNet at 256 px on Mesa 22's lavapipe (fp16, F(4x4) where it pays): filling made the first
+ * step's recording 1.9 s longer (2.5 s against 0.6 s: the transforms once plus 1.2 GiB of fresh
+ * pages), where transforming in the step cost 0.6 s a step (PIXEEN_PROFILE: 2.4 s over 4 steps).
+ * So 1- and 2-step generations (SD-Turbo, LCM) skip the cache and its memory; from 3 steps on it
+ * pays. Kernels already cached are read either way. */
+#define NN_WINOGRAD_FILL_REPLAYS 3
 /* nn_program_build for a program submitted about `replays` times (the sampler's steps). */
 pixeen_status nn_program_build_replayed(gpu_context *ctx, const nn_weights *weights, tensor_dtype act,
                                         nn_build_fn build, void *user, uint32_t replays, nn_program *out);
