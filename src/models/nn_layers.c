@@ -66,15 +66,15 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
          * LoRA merges) when the program fills it or it holds the kernel already; a table without
          * one (built by hand) and a program replayed a few times transform in every replay. */
         op_winograd_sizes s = op_conv2d_winograd_sizes(g->ctx, tile, B, H, W, Cin, Cout, g->act);
-        bool cached = g->weights->winograd != NULL &&
-                      (g->winograd_fill || nn_winograd_cached(g, nn_weight_find(g, prefix, "weight"), tile));
+        const tensor *stored = g->weights->winograd ? nn_weight_find(g, prefix, "weight") : NULL;
+        bool cached = stored && (g->winograd_fill || nn_winograd_cached(g, stored, tile));
         if (cached && !g->rec) g->winograd_bytes += (uint64_t)s.u * dtype_size(g->act);
         tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, s.scratch, 1, &s.v);
         tensor m = nn_alloc_dtype(g, s.scratch, 1, &s.m);
         if (recording(g)) {
             tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
             if (cached)
-                u = nn_winograd_weight(g, nn_weight_find(g, prefix, "weight"), tile);
+                u = nn_winograd_weight(g, stored, tile);
             else
                 op_conv2d_winograd_weight_record(g->rec, tile, &wk, &u);
             if (recording(g)) op_conv2d_winograd_record(g->rec, tile, x, &u, &bias, residual, &out, &v, &m);
