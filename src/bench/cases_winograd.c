@@ -10,8 +10,11 @@
  * batch 2 (CFG), and the VAE decoder's at 256 px and 512 px (the 256x256 level at 256 channels runs
  * in several passes: its scratch would not fit SCRATCH_CAP). Validation: a deterministic sample of 48 output
  * pixels against the double-precision reference (ref_conv2d_rows).
+ * Family "conv2d_winograd_weight" times the weight transform alone, at the kernels' shapes a step
+ * without the weights' cache transforms (1- and 2-step generations, every VAE decode); it is
+ * validated through the convolution it feeds.
  * Case parameters p[]: p[0] the form (0 direct, 2 or 4: op_winograd_tile), p[1] B, p[2] H (= W),
- * p[3] Cin, p[4] Cout, p[5] residual. */
+ * p[3] Cin, p[4] Cout, p[5] residual, p[6] 1: the weight transform alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +121,10 @@ static pixeen_status wino_setup(bench_case *c, gpu_context *ctx, void **state) {
 static void wino_record(bench_case *c, void *state, gpu_recorder *rec) {
     wino_state *s = state;
     const tensor *res = s->res.buffer ? &s->res : NULL;
+    if (c->p[6]) {
+        op_conv2d_winograd_weight_record(rec, (op_winograd_tile)c->p[0], &s->w, &s->u);
+        return;
+    }
     if (c->p[0] == 0) {
         op_conv2d_record(rec, &s->x, &s->w, &s->bias, res, &s->out, 1, 1, NULL);
         return;
@@ -125,9 +132,24 @@ static void wino_record(bench_case *c, void *state, gpu_recorder *rec) {
     op_conv2d_winograd_record(rec, (op_winograd_tile)c->p[0], &s->x, &s->u, &s->bias, res, &s->out, &s->v, &s->m);
 }
 
+/* The convolution from the transformed kernel the timed run left in u (a weight-transform case). */
+static pixeen_status convolve_with_u(bench_case *c, wino_state *s, gpu_context *ctx) {
+    gpu_recorder *rec = NULL;
+    pixeen_status st = gpu_recorder_create(ctx, &rec);
+    if (st != PIXEEN_OK) return st;
+    gpu_recorder_begin(rec);
+    op_conv2d_winograd_record(rec, (op_winograd_tile)c->p[0], &s->x, &s->u, &s->bias, s->res.buffer ? &s->res : NULL,
+                              &s->out, &s->v, &s->m);
+    st = gpu_recorder_end(rec);
+    if (st == PIXEEN_OK) st = gpu_recorder_submit(rec);
+    gpu_recorder_destroy(rec);
+    return st;
+}
+
 static pixeen_status wino_validate(bench_case *c, void *state, gpu_context *ctx, double *max_rel) {
     wino_state *s = state;
     const int64_t *p = c->p;
+    if (p[6]) PX_TRY(convolve_with_u(c, s, ctx));
     size_t rows = (size_t)(p[1] * p[2] * p[2]), cols = (size_t)p[4], es = dtype_size(s->out.dtype);
     size_t n = rows < SAMPLE_PIXELS ? rows : SAMPLE_PIXELS, sel[SAMPLE_PIXELS];
     for (size_t i = 0; i < n; i++) sel[i] = n == rows ? i : (size_t)(((uint64_t)i * 2654435761u + 7) % rows);
@@ -160,6 +182,13 @@ static pixeen_status wino_validate(bench_case *c, void *state, gpu_context *ctx,
     return st;
 }
 
+static void set_functions(bench_case *c) {
+    c->setup = wino_setup;
+    c->record = wino_record;
+    c->validate = wino_validate;
+    c->teardown = wino_teardown;
+}
+
 typedef struct case_list {
     bench_case *out;
     uint32_t max, n;
@@ -186,11 +215,24 @@ static void add(case_list *l, const char *what, int64_t B, int64_t H, int64_t Ci
          * its transformed input and products to fp16 too, F(4x4) its larger-valued transformed
          * kernels (see test_op_conv2d_winograd.c). */
         c->tolerance = variant ? 8e-3 : 2e-3;
-        c->setup = wino_setup;
-        c->record = wino_record;
-        c->validate = wino_validate;
-        c->teardown = wino_teardown;
+        set_functions(c);
     }
+}
+
+/* The weight transform of a Cout x Cin kernel in `form`: 9 fp16 values read and P written (the
+ * activation dtype, fp16 here) per kernel pair. */
+static void add_weight(case_list *l, const char *what, op_winograd_tile form, int64_t H, int64_t Cin, int64_t Cout) {
+    if (l->n >= l->max) return;
+    bench_case *c = &l->out[l->n++];
+    memset(c, 0, sizeof *c);
+    c->family = "conv2d_winograd_weight";
+    snprintf(c->name, sizeof c->name, "winograd%d %s %lld->%lld f16", (int)form, what, (long long)Cin, (long long)Cout);
+    int64_t p[12] = {form, 1, H, Cin, Cout, 0, 1};
+    memcpy(c->p, p, sizeof p);
+    c->dtype = DTYPE_F16;
+    c->bytes = 2.0 * (double)(Cout * Cin) * (double)(9 + op_winograd_points(form));
+    c->tolerance = 8e-3;
+    set_functions(c);
 }
 
 uint32_t bench_cases_conv2d_winograd(bench_case *out, uint32_t max, bool quick) {
@@ -214,5 +256,17 @@ uint32_t bench_cases_conv2d_winograd(bench_case *out, uint32_t max, bool quick) 
     add(&l, "vae", 1, 256, 128, 128, true);
     add(&l, "vae", 1, 256, 256, 256, false); /* passes: the 256 px decoder's upsampler conv */
     add(&l, "vae", 1, 256, 256, 128, false); /* and its last up block's first conv */
+    return l.n;
+}
+
+uint32_t bench_cases_conv2d_winograd_weight(bench_case *out, uint32_t max, bool quick) {
+    case_list l = {out, max, 0};
+    add_weight(&l, "unet", OP_WINOGRAD_F2, 8, 1280, 1280);
+    add_weight(&l, "unet", OP_WINOGRAD_F4, 16, 640, 640);
+    if (quick) return l.n;
+    add_weight(&l, "unet", OP_WINOGRAD_F4, 32, 320, 320);
+    add_weight(&l, "unet up", OP_WINOGRAD_F4, 16, 1920, 640);
+    add_weight(&l, "vae", OP_WINOGRAD_F4, 32, 512, 512);
+    add_weight(&l, "unet", OP_WINOGRAD_F2, 8, 1280, 1284); /* Cout not a multiple of 8 */
     return l.n;
 }

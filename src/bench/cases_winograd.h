@@ -5,5 +5,6 @@
 #include "bench/bench.h"
 
 uint32_t bench_cases_conv2d_winograd(bench_case *out, uint32_t max, bool quick);
+uint32_t bench_cases_conv2d_winograd_weight(bench_case *out, uint32_t max, bool quick);
 
 #endif

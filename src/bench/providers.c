@@ -35,6 +35,7 @@ const bench_provider bench_providers[] = {
     {"matmul_q", bench_cases_matmul_quant},
     {"conv2d", bench_cases_conv2d},
     {"conv2d_winograd", bench_cases_conv2d_winograd},
+    {"conv2d_winograd_weight", bench_cases_conv2d_winograd_weight},
     {"attention", bench_cases_attention},
     {"norm", bench_cases_norm},
     {"elementwise", bench_cases_elementwise},

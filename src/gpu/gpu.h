@@ -260,7 +260,18 @@ typedef enum gpu_binding_kind {
     GPU_BIND_TEXEL_F16 = 4,   /* uniform texel buffer, R16F */
     GPU_BIND_TEXEL_U32 = 5,   /* uniform texel buffer, R32UI: raw words (quantized weight blocks) */
     GPU_BIND_TEXEL_U32X4 = 6, /* uniform texel buffer, RGBA32UI: 16 raw bytes (8 packed fp16 values) */
+    /* Storage texel buffers (imageStore/imageLoad on an imageBuffer), which may be written. lavapipe
+     * stores an SSBO value lane by lane and component by component in a loop, but an image texel
+     * as one packed store per lane (`pixeen bench --filter winograd_weight`: 2.6 -> see the
+     * README), so a kernel whose time is its stores writes through one of these. */
+    GPU_BIND_IMAGE_F16X4 = 7, /* RGBA16F: fp32 -> fp16 on store */
+    GPU_BIND_IMAGE_F32X4 = 8, /* RGBA32F */
 } gpu_binding_kind;
+
+/* Whether a binding of this kind is a storage texel buffer (GPU_BIND_IMAGE_*). */
+static inline bool gpu_binding_is_image(gpu_binding_kind kind) {
+    return kind == GPU_BIND_IMAGE_F16X4 || kind == GPU_BIND_IMAGE_F32X4;
+}
 
 #define GPU_MAX_BINDINGS 8
 #define GPU_MAX_SPEC_CONSTANTS 16

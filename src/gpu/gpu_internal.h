@@ -16,6 +16,13 @@ pixeen_status gpu_vk_status(VkResult result, const char *call, const char *file,
         if (vk_try_result_ < 0) return gpu_vk_status(vk_try_result_, #call, __FILE__, __LINE__); \
     } while (0)
 
+/* The descriptor type of a binding kind (gpu.h). */
+static inline VkDescriptorType gpu_descriptor_type(gpu_binding_kind kind) {
+    return kind == GPU_BIND_STORAGE      ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+           : gpu_binding_is_image(kind) ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                        : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+}
+
 /* ---- memory blocks ---- */
 typedef struct gpu_range {
     uint64_t offset, size;

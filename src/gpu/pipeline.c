@@ -12,10 +12,6 @@
 #include "gpu/shader_table.h"
 #include "gpu/spirv_reflect.h"
 
-static VkDescriptorType descriptor_type(gpu_binding_kind kind) {
-    return kind == GPU_BIND_STORAGE ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
-}
-
 static const struct shader_module *shader_find(const char *name) {
     for (size_t i = 0; i < shader_module_count; i++)
         if (strcmp(shader_modules[i].name, name) == 0) return &shader_modules[i];
@@ -44,7 +40,7 @@ static pixeen_status pipeline_build(gpu_context *ctx, gpu_pipeline *p, const str
     for (uint32_t i = 0; i < d->binding_count; i++)
         bindings[i] = (VkDescriptorSetLayoutBinding){
             .binding = i,
-            .descriptorType = descriptor_type(d->bindings[i]),
+            .descriptorType = gpu_descriptor_type(d->bindings[i]),
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };

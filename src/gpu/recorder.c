@@ -214,8 +214,10 @@ static bool recording_ok(gpu_recorder *rec) {
 
 static VkFormat texel_format(gpu_binding_kind kind, uint32_t *texel_bytes) {
     switch (kind) {
-    case GPU_BIND_TEXEL_F32X4: *texel_bytes = 16; return VK_FORMAT_R32G32B32A32_SFLOAT;
-    case GPU_BIND_TEXEL_F16X4: *texel_bytes = 8; return VK_FORMAT_R16G16B16A16_SFLOAT;
+    case GPU_BIND_TEXEL_F32X4:
+    case GPU_BIND_IMAGE_F32X4: *texel_bytes = 16; return VK_FORMAT_R32G32B32A32_SFLOAT;
+    case GPU_BIND_TEXEL_F16X4:
+    case GPU_BIND_IMAGE_F16X4: *texel_bytes = 8; return VK_FORMAT_R16G16B16A16_SFLOAT;
     case GPU_BIND_TEXEL_F32: *texel_bytes = 4; return VK_FORMAT_R32_SFLOAT;
     case GPU_BIND_TEXEL_F16: *texel_bytes = 2; return VK_FORMAT_R16_SFLOAT;
     case GPU_BIND_TEXEL_U32: *texel_bytes = 4; return VK_FORMAT_R32_UINT;
@@ -261,11 +263,12 @@ static pixeen_status descriptor_set_for(gpu_recorder *rec, gpu_pipeline *pipelin
         VkDescriptorPoolSize sizes[] = {
             {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 8192 * 4},
             {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 8192 * 4},
+            {VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 8192},
         };
         VkDescriptorPoolCreateInfo info = {
             .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
             .maxSets = 8192,
-            .poolSizeCount = 2,
+            .poolSizeCount = sizeof sizes / sizeof sizes[0],
             .pPoolSizes = sizes,
         };
         VK_TRY(vkCreateDescriptorPool(ctx->device, &info, NULL, &rec->pool));
@@ -340,8 +343,7 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = d->bindings[i] == GPU_BIND_STORAGE ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-                                                                 : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+            .descriptorType = gpu_descriptor_type(d->bindings[i]),
         };
         if (d->bindings[i] == GPU_BIND_STORAGE) {
             if (size > ctx->caps.max_storage_buffer_range || (b->buffer->offset + b->offset) % ctx->caps.min_storage_offset_alignment) {
@@ -356,8 +358,9 @@ void gpu_record_dispatch(gpu_recorder *rec, gpu_pipeline *pipeline, const gpu_bi
             buffer_infos[i] = (VkDescriptorBufferInfo){b->buffer->block->buffer, b->buffer->offset + b->offset, size};
             descriptor_writes[i].pBufferInfo = &buffer_infos[i];
         } else {
-            if (b->write) {
-                fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "gpu: '%s' binding %u: texel buffers are read-only", d->shader, i));
+            if (b->write && !gpu_binding_is_image(d->bindings[i])) {
+                fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "gpu: '%s' binding %u: uniform texel buffers are read-only",
+                                    d->shader, i));
                 return;
             }
             pixeen_status status = make_view(rec, b, size, d->bindings[i], &views[i]);
@@ -396,7 +399,7 @@ void gpu_record_compile(gpu_recorder *rec, gpu_pipeline *pipeline, gpu_buffer *d
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = storage ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+            .descriptorType = gpu_descriptor_type(d->bindings[i]),
         };
         if (storage) {
             buffer_infos[i] = (VkDescriptorBufferInfo){dummy->block->buffer, dummy->offset, dummy->size};

@@ -118,6 +118,10 @@ static gpu_binding_kind texel4(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
 }
 
+static gpu_binding_kind image4(tensor_dtype dtype) {
+    return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4;
+}
+
 void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, const tensor *w, const tensor *u) {
     gpu_context *ctx = gpu_recorder_context(rec);
     int64_t points = op_winograd_points(tile);
@@ -134,17 +138,19 @@ void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, 
     }
     int64_t Cout = w->shape[0], Cin = w->shape[3];
     uint32_t wes = dtype_size(w->dtype), wunit = 4 * wes, ues = dtype_size(u->dtype), uunit = 4 * ues;
-    gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype)
+    bool img = tile == OP_WINOGRAD_F4 && !getenv("XSSBO");
+    gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? (img ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype) : u->dtype == DTYPE_F16 ? "conv2d_winograd4_weight_ssbo_f16" : "conv2d_winograd4_weight_ssbo_f32")
                                                                : OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
                               .binding_count = 2,
-                              .bindings = {texel4(w->dtype), GPU_BIND_STORAGE},
+                              .bindings = {texel4(w->dtype), img ? image4(u->dtype) : GPU_BIND_STORAGE},
                               .push_size = 16};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
     uint64_t ws, us;
     gpu_binding b[2] = {
         bind_range(ctx, BIND_TEXEL, wunit, w->buffer, w->offset, (uint64_t)tensor_count(w) * wes, false, &ws),
-        bind_range(ctx, BIND_STORAGE, uunit, u->buffer, u->offset, (uint64_t)points * Cout * Cin * ues, true, &us),
+        bind_range(ctx, img ? BIND_TEXEL : BIND_STORAGE, uunit, u->buffer, u->offset,
+                   (uint64_t)points * Cout * Cin * ues, true, &us),
     };
     if (ws % wunit || us % uunit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: winograd weight: w or u not aligned to 4 elements"));
