@@ -4,12 +4,12 @@
 // output pixels Y = A^T M A (common/winograd4.glsl), plus bias and residual, written NHWC in the
 // activation dtype; pixels past an edge that cuts a tile are dropped.
 // A pass covers tiles t0 .. t0 + tiles - 1. One invocation per (tile, output-channel quad).
-// Bindings: 0 M (texel RGBA fp32), 1 bias (R texel), 2 residual (texel RGBA), 3 out (storage of
-// V4, written). Bias/residual are bound to a harmless range when flags lack them.
-// @variant _f32 -DV4=vec4
-// @variant _f16 -DV4=f16vec4
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_EXT_shader_16bit_storage : require
+// The output is written as an image (a storage texel buffer of its dtype): lavapipe stores a texel in one
+// packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
+// Bindings: 0 M (texel RGBA fp32), 1 bias (R texel), 2 residual (texel RGBA), 3 out (image RGBA of
+// the activation dtype, written). Bias/residual are bound to a harmless range when flags lack them.
+// @variant _f32 -DO_FORMAT=rgba32f
+// @variant _f16 -DO_FORMAT=rgba16f
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
@@ -20,7 +20,7 @@ layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ms;
 layout(binding = 1) uniform textureBuffer bs;
 layout(binding = 2) uniform textureBuffer rs;
-layout(std430, binding = 3) writeonly buffer O { V4 o[]; };
+layout(O_FORMAT, binding = 3) uniform writeonly imageBuffer o;
 layout(push_constant) uniform Push {
     uint H, W;     // output size
     uint n4;       // Cout / 4
@@ -67,7 +67,7 @@ void main() {
             uint pix = ((b * H + oy) * W + ox) * n4 + c;
             vec4 val = y[e] + bias;
             if (has_res) val += texelFetch(rs, int(p.r_off + pix));
-            o[p.o_off + pix] = V4(val);
+            imageStore(o, int(p.o_off + pix), val);
         }
     }
 }

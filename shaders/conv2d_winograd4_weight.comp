@@ -5,15 +5,11 @@
 // per-batch weights, rows of K = Cin as the matmul expects).
 // One invocation per (output channel, input-channel quad). fp32 arithmetic, rounded once to U's
 // dtype (the activation dtype; the variant).
-// U is written as an image (a storage texel buffer of U's dtype): lavapipe stores a texel in one
-// packed store per lane, where an SSBO vec4 costs a store per lane and component (gpu.h).
+// U is written as an image (a storage texel buffer of its dtype): lavapipe stores a texel in one
+// packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
 // Bindings: 0 w (texel RGBA, [Cout, 3, 3, Cin]), 1 U (image RGBA of U's dtype, written).
 // @variant _f32 -DU_FORMAT=rgba32f
 // @variant _f16 -DU_FORMAT=rgba16f
-// @variant _ssbo_f32 -DSSBO -DV4=vec4
-// @variant _ssbo_f16 -DSSBO -DV4=f16vec4
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
@@ -22,13 +18,7 @@
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ws;
-#ifdef SSBO
-layout(std430, binding = 1) writeonly buffer Ub { V4 uu[]; };
-#define STORE(i, v) uu[i] = V4(v)
-#else
 layout(U_FORMAT, binding = 1) uniform writeonly imageBuffer u;
-#define STORE(i, v) imageStore(u, int(i), v)
-#endif
 layout(push_constant) uniform Push {
     uint c4;    // Cin / 4
     uint n;     // Cout
@@ -55,6 +45,6 @@ void main() {
     [[unroll]] for (int i = 0; i < 6; i++) { // (G g) G^T
         vec4 row[6];
         winograd4_g(h[i][0], h[i][1], h[i][2], row);
-        [[unroll]] for (int j = 0; j < 6; j++) STORE(o + (6 * i + j) * stride, row[j]);
+        [[unroll]] for (int j = 0; j < 6; j++) imageStore(u, int(o + (6 * i + j) * stride), row[j]);
     }
 }

@@ -6,11 +6,11 @@
 //   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 // One invocation per (output channel, input-channel quad). fp32 arithmetic, rounded once to U's
 // dtype (the activation dtype; the variant).
-// Bindings: 0 w (texel RGBA, [Cout, 3, 3, Cin]), 1 U (storage of V4, written).
-// @variant _f32 -DV4=vec4
-// @variant _f16 -DV4=f16vec4
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_EXT_shader_16bit_storage : require
+// U is written as an image (a storage texel buffer of its dtype): lavapipe stores a texel in one
+// packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
+// Bindings: 0 w (texel RGBA, [Cout, 3, 3, Cin]), 1 U (image RGBA of U's dtype, written).
+// @variant _f32 -DU_FORMAT=rgba32f
+// @variant _f16 -DU_FORMAT=rgba16f
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
@@ -18,7 +18,7 @@
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ws;
-layout(std430, binding = 1) writeonly buffer Ub { V4 u[]; };
+layout(U_FORMAT, binding = 1) uniform writeonly imageBuffer u;
 layout(push_constant) uniform Push {
     uint c4;    // Cin / 4
     uint n;     // Cout
@@ -44,9 +44,9 @@ void main() {
     const uint stride = N * c4;
     uint o = p.u_off + n * c4 + c;
     [[unroll]] for (int i = 0; i < 4; i++) { // (G g) G^T
-        u[o + (4 * i + 0) * stride] = V4(h[i][0]);
-        u[o + (4 * i + 1) * stride] = V4(0.5 * (h[i][0] + h[i][1] + h[i][2]));
-        u[o + (4 * i + 2) * stride] = V4(0.5 * (h[i][0] - h[i][1] + h[i][2]));
-        u[o + (4 * i + 3) * stride] = V4(h[i][2]);
+        imageStore(u, int(o + (4 * i + 0) * stride), h[i][0]);
+        imageStore(u, int(o + (4 * i + 1) * stride), 0.5 * (h[i][0] + h[i][1] + h[i][2]));
+        imageStore(u, int(o + (4 * i + 2) * stride), 0.5 * (h[i][0] - h[i][1] + h[i][2]));
+        imageStore(u, int(o + (4 * i + 3) * stride), h[i][2]);
     }
 }

@@ -118,6 +118,11 @@ static gpu_binding_kind texel4(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
 }
 
+/* The weight and output transforms write U and the output as images (gpu.h's GPU_BIND_IMAGE_*):
+ * on lavapipe the weight transform is 1.7x (Mesa 25) to 2.6x (Mesa 22) faster than with SSBO
+ * stores (`pixeen bench --filter conv2d_winograd_weight`), the output transform's share of a
+ * 2-step profile 2.3-2.5% against 2.7-3.7%. The input transform's share rose with an image V
+ * (4.7-5.9% against 3.5-5.3%), so it keeps its SSBO stores. */
 static gpu_binding_kind image4(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4;
 }
@@ -138,19 +143,17 @@ void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, 
     }
     int64_t Cout = w->shape[0], Cin = w->shape[3];
     uint32_t wes = dtype_size(w->dtype), wunit = 4 * wes, ues = dtype_size(u->dtype), uunit = 4 * ues;
-    bool img = tile == OP_WINOGRAD_F4 && !getenv("XSSBO");
-    gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? (img ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype) : u->dtype == DTYPE_F16 ? "conv2d_winograd4_weight_ssbo_f16" : "conv2d_winograd4_weight_ssbo_f32")
+    gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype)
                                                                : OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
                               .binding_count = 2,
-                              .bindings = {texel4(w->dtype), img ? image4(u->dtype) : GPU_BIND_STORAGE},
+                              .bindings = {texel4(w->dtype), image4(u->dtype)},
                               .push_size = 16};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
     uint64_t ws, us;
     gpu_binding b[2] = {
         bind_range(ctx, BIND_TEXEL, wunit, w->buffer, w->offset, (uint64_t)tensor_count(w) * wes, false, &ws),
-        bind_range(ctx, img ? BIND_TEXEL : BIND_STORAGE, uunit, u->buffer, u->offset,
-                   (uint64_t)points * Cout * Cin * ues, true, &us),
+        bind_range(ctx, BIND_TEXEL, uunit, u->buffer, u->offset, (uint64_t)points * Cout * Cin * ues, true, &us),
     };
     if (ws % wunit || us % uunit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: winograd weight: w or u not aligned to 4 elements"));
@@ -198,7 +201,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
                                .binding_count = 4,
                                .bindings = {texel4(s.scratch),
                                             bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
-                                            texel4(act), GPU_BIND_STORAGE},
+                                            texel4(act), image4(act)},
                                .push_size = 48};
     if (!bias) odesc.bindings[1] = s.scratch == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);
@@ -219,7 +222,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     }
     const tensor *r = residual ? residual : x;
     gpu_binding rb = bind_range(ctx, BIND_TEXEL, unit, r->buffer, r->offset, residual ? out_bytes : unit, false, &rs);
-    gpu_binding outb = bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, out_bytes, true, &os);
+    gpu_binding outb = bind_range(ctx, BIND_TEXEL, unit, out->buffer, out->offset, out_bytes, true, &os);
     if (xs % unit || rs % unit || os % unit) goto misaligned;
 
     for (int64_t t0 = 0; t0 < s.tiles; t0 += chunk) {
