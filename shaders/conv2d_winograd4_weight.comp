@@ -9,11 +9,17 @@
 // packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
 // Bindings: 0 w (texel RGBA, [Cout, 3, 3, Cin]), 1 U (image RGBA of U's dtype, written).
 // @variant _f32 -DU_FORMAT=rgba32f
-// @variant _f16 -DU_FORMAT=rgba16f
+// @variant _f16 -DU_FORMAT=rgba16f -DROUND_F16
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
+#include "round_f16.glsl"
+#ifdef ROUND_F16 // an fp16 image's store may round toward zero: round to nearest first
+#define ROUNDED(v) round_f16(v)
+#else
+#define ROUNDED(v) (v)
+#endif
 #include "winograd4.glsl"
 
 layout(local_size_x = 64) in;
@@ -45,6 +51,6 @@ void main() {
     [[unroll]] for (int i = 0; i < 6; i++) { // (G g) G^T
         vec4 row[6];
         winograd4_g(h[i][0], h[i][1], h[i][2], row);
-        [[unroll]] for (int j = 0; j < 6; j++) imageStore(u, int(o + (6 * i + j) * stride), row[j]);
+        [[unroll]] for (int j = 0; j < 6; j++) imageStore(u, int(o + (6 * i + j) * stride), ROUNDED(row[j]));
     }
 }

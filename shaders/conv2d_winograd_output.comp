@@ -10,11 +10,17 @@
 // Bindings: 0 M (texel RGBA), 1 bias (R texel), 2 residual (texel RGBA), 3 out (image RGBA of the
 // activation dtype, written). Bias/residual are bound to a harmless range when flags lack them.
 // @variant _f32 -DO_FORMAT=rgba32f
-// @variant _f16 -DO_FORMAT=rgba16f
+// @variant _f16 -DO_FORMAT=rgba16f -DROUND_F16
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
+#include "round_f16.glsl"
+#ifdef ROUND_F16 // an fp16 image's store may round toward zero: round to nearest first
+#define ROUNDED(v) round_f16(v)
+#else
+#define ROUNDED(v) (v)
+#endif
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ms;
@@ -70,7 +76,7 @@ void main() {
             uint pix = ((b * H + oy) * W + ox) * n4 + c;
             vec4 val = y[a][e] + bias;
             if (has_res) val += texelFetch(rs, int(p.r_off + pix));
-            imageStore(o, int(p.o_off + pix), val);
+            imageStore(o, int(p.o_off + pix), ROUNDED(val));
         }
     }
 }

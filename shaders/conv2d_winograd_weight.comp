@@ -10,11 +10,17 @@
 // packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
 // Bindings: 0 w (texel RGBA, [Cout, 3, 3, Cin]), 1 U (image RGBA of U's dtype, written).
 // @variant _f32 -DU_FORMAT=rgba32f
-// @variant _f16 -DU_FORMAT=rgba16f
+// @variant _f16 -DU_FORMAT=rgba16f -DROUND_F16
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
+#include "round_f16.glsl"
+#ifdef ROUND_F16 // an fp16 image's store may round toward zero: round to nearest first
+#define ROUNDED(v) round_f16(v)
+#else
+#define ROUNDED(v) (v)
+#endif
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ws;
@@ -44,9 +50,9 @@ void main() {
     const uint stride = N * c4;
     uint o = p.u_off + n * c4 + c;
     [[unroll]] for (int i = 0; i < 4; i++) { // (G g) G^T
-        imageStore(u, int(o + (4 * i + 0) * stride), h[i][0]);
-        imageStore(u, int(o + (4 * i + 1) * stride), 0.5 * (h[i][0] + h[i][1] + h[i][2]));
-        imageStore(u, int(o + (4 * i + 2) * stride), 0.5 * (h[i][0] - h[i][1] + h[i][2]));
-        imageStore(u, int(o + (4 * i + 3) * stride), h[i][2]);
+        imageStore(u, int(o + (4 * i + 0) * stride), ROUNDED(h[i][0]));
+        imageStore(u, int(o + (4 * i + 1) * stride), ROUNDED(0.5 * (h[i][0] + h[i][1] + h[i][2])));
+        imageStore(u, int(o + (4 * i + 2) * stride), ROUNDED(0.5 * (h[i][0] - h[i][1] + h[i][2])));
+        imageStore(u, int(o + (4 * i + 3) * stride), ROUNDED(h[i][2]));
     }
 }

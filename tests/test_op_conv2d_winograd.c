@@ -6,7 +6,10 @@
  * Passes: small scratch forces several passes over the tiles (odd sizes, the last pass short, and
  * a real VAE channel count). Also: the speed rule's choice is a pure function of the shape (off
  * below the tile threshold, off for Cin % 4), and the tuning's conv_winograd
- * (PIXEEN_CONV_WINOGRAD) turns it off or forces it. */
+ * (PIXEEN_CONV_WINOGRAD) turns it off or forces it. And the fp16 transformed kernels are rounded to
+ * nearest (check_kernel_rounding): the shaders write them as images, whose fp16 stores may round
+ * toward zero on their own (lavapipe's do), a bias of half an ulp the convolution tests above are
+ * too coarse to see. */
 #include <stdlib.h>
 
 #include "gpu_test.h"
@@ -115,6 +118,70 @@ static void run(gpu_context *ctx, const wino_case *c, op_winograd_tile tile, con
     free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
 }
 
+/* G's rows for each form: F(2x2) [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; F(4x4) the points 0,
+ * 1, -1, 1/2, -2 and infinity (shaders/common/winograd4.glsl's winograd4_g). */
+static void g_matrix(op_winograd_tile tile, double g[6][3]) {
+    static const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    static const double g4[6][3] = {{1, 0, 0},
+                                    {1 / 3.0, 1 / 3.0, 1 / 3.0},
+                                    {-1 / 3.0, 1 / 3.0, -1 / 3.0},
+                                    {-16 / 15.0, -8 / 15.0, -4 / 15.0},
+                                    {1 / 15.0, -2 / 15.0, 4 / 15.0},
+                                    {0, 0, 1}};
+    int rows = tile == OP_WINOGRAD_F4 ? 6 : 4;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < 3; j++) g[i][j] = tile == OP_WINOGRAD_F4 ? g4[i][j] : g2[i][j];
+}
+
+/* The spacing of fp16 values around |v| (subnormals: 2^-24). */
+static double f16_ulp(double v) {
+    double a = fabs(v);
+    if (a < 0x1p-14) return 0x1p-24;
+    return ldexp(1.0, ilogb(a) - 10);
+}
+
+/* The weight transform in fp16: every value of U = G g G^T within half an ulp of the exact one
+ * (plus the fp32 arithmetic's own ~1e-7 relative), which rounding toward zero breaks. */
+static void check_kernel_rounding(gpu_context *ctx, op_winograd_tile tile) {
+    const int64_t Cout = 12, Cin = 20;
+    int rows = tile == OP_WINOGRAD_F4 ? 6 : 4, P = rows * rows;
+    size_t nw = (size_t)(Cout * 9 * Cin), nu = (size_t)(P * Cout * Cin);
+    float *w = malloc(nw * 4), *u = malloc(nu * 4);
+    test_fill_random(w, nw, 7 + (unsigned)tile, -1, 1);
+    round_f16(w, nw);
+    tensor tw = gpu_test_tensor(ctx, DTYPE_F16, w, (int64_t)nw), tu = gpu_test_tensor(ctx, DTYPE_F16, NULL, (int64_t)nu);
+    tw.rank = 4;
+    memcpy(tw.shape, (int64_t[4]){Cout, 3, 3, Cin}, sizeof tw.shape);
+    gpu_recorder *rec;
+    CHECK_OK(gpu_recorder_create(ctx, &rec));
+    gpu_recorder_begin(rec);
+    op_conv2d_winograd_weight_record(rec, tile, &tw, &tu);
+    CHECK_OK(gpu_recorder_end(rec));
+    CHECK_OK(gpu_recorder_submit(rec));
+    gpu_recorder_destroy(rec);
+    gpu_test_read(ctx, &tu, u);
+    double g[6][3], worst = 0;
+    g_matrix(tile, g);
+    for (int64_t n = 0; n < Cout; n++)
+        for (int64_t c = 0; c < Cin; c++)
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < rows; j++) {
+                    double exact = 0; /* w is [Cout, 3, 3, Cin] */
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            exact += g[i][ky] * (double)w[((n * 3 + ky) * 3 + kx) * Cin + c] * g[j][kx];
+                    double got = u[((size_t)(i * rows + j) * (size_t)Cout + (size_t)n) * (size_t)Cin + (size_t)c];
+                    double err = fabs(got - exact) / f16_ulp(exact) - 1e-6 * fabs(exact) / f16_ulp(exact);
+                    if (err > worst) worst = err;
+                }
+    printf("F(%dx%d) weight transform in fp16: worst error %.3f ulp (rounded to nearest: at most 0.5)\n", (int)tile,
+           (int)tile, worst);
+    CHECK(worst <= 0.5 + 1e-3);
+    gpu_buffer_destroy(tw.buffer);
+    gpu_buffer_destroy(tu.buffer);
+    free(w), free(u);
+}
+
 /* The choice: a function of the shape and the context's tuning only. */
 static void check_choice(gpu_context *ctx) {
     gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
@@ -180,6 +247,8 @@ int main(void) {
     gpu_context *ctx = gpu_test_context();
     const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
     check_choice(ctx);
+    check_kernel_rounding(ctx, OP_WINOGRAD_F2);
+    check_kernel_rounding(ctx, OP_WINOGRAD_F4);
     const wino_case odd[] = {
         {"one pixel", 1, 1, 1, 4, 4, true, true, F32, false, 0},
         {"odd H and W", 1, 5, 7, 8, 12, true, false, F32, false, 0},
