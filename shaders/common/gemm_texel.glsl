@@ -10,7 +10,9 @@
 // row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
 // per-batch w).
 // Bindings: 0 x (texel, VEC-wide), 1 w (texel, VEC-wide), 2 bias (R texel), 3 residual (R texel),
-// 4 out (SSBO of T, written). Bias/residual are bound to a dummy range when p.flags lacks them.
+// 4 out (SSBO of T, written; OUT_IMAGE: an RGBA image of OUT_FORMAT, 4 columns a texel, for
+// N % 4 == 0, TN % 4 == 0 and a texel-aligned o_off and o_bs, which gemm.c checks). Bias/residual
+// are bound to a dummy range when p.flags lacks them.
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
@@ -35,7 +37,15 @@ layout(binding = 1) uniform textureBuffer ws;
 #endif
 layout(binding = 2) uniform textureBuffer bs;
 layout(binding = 3) uniform textureBuffer rs;
+#ifdef OUT_IMAGE
+layout(OUT_FORMAT, binding = 4) uniform writeonly imageBuffer o;
+#include "round_f16.glsl"
+// An fp16 image's store may round toward zero: rounded to nearest first, as T(v) rounds on the
+// SSBO path.
+#define ROUND_OUT(v) (OUT_FORMAT_F16 ? round_f16(v) : (v))
+#else
 layout(std430, binding = 4) writeonly buffer O { T o[]; };
+#endif
 
 // acc += dot(a, b) as scalar chains; only .x when VEC == 1.
 #define MAC(acc, a, b)                   \
@@ -169,12 +179,36 @@ void main() {
     }
 #endif
 
-    // One scalar store per element. Whole 16-byte words per row (8 fp16 values in one uvec4 store,
-    // through a second declaration of binding 4) made the VAE decode's products slower, not faster
-    // (256x256, Mesa 22, alternating runs: 7.0-7.1 s against 6.5-6.6 s), so the stores are not
-    // what bounds this kernel.
     const bool has_bias = (p.flags & 1u) != 0, has_res = (p.flags & 2u) != 0;
     const uint o_base = p.o_off + bz * p.o_bs, r_base = p.r_off + bz * p.o_bs;
+#ifdef OUT_IMAGE
+    // Four columns a store: lavapipe stores an image texel in one packed store per lane, an SSBO
+    // value in a loop over the lanes per element (src/gpu/gpu.h).
+    [[unroll]] for (uint j = 0; j < TN; j += 4) {
+        uint n = n0 + j;
+        if (n >= N) break;
+        vec4 bias = vec4(0.0);
+        if (has_bias)
+            bias = vec4(texelFetch(bs, int(p.b_off + n)).x, texelFetch(bs, int(p.b_off + n + 1)).x,
+                        texelFetch(bs, int(p.b_off + n + 2)).x, texelFetch(bs, int(p.b_off + n + 3)).x);
+        [[unroll]] for (uint i = 0; i < TM; i++) {
+            uint m = m0 + i;
+            if (m < M) {
+                vec4 v = vec4(acc[i][j], acc[i][j + 1], acc[i][j + 2], acc[i][j + 3]) + bias;
+                if (has_res) {
+                    int r = int(r_base + m * N + n);
+                    v += vec4(texelFetch(rs, r).x, texelFetch(rs, r + 1).x, texelFetch(rs, r + 2).x,
+                              texelFetch(rs, r + 3).x);
+                }
+                imageStore(o, int((o_base + m * N + n) / 4), ROUND_OUT(v));
+            }
+        }
+    }
+#else
+    // One scalar store per element. Whole 16-byte words per row (8 fp16 values in one uvec4 store,
+    // through a second declaration of binding 4) made the VAE decode's products slower, not faster
+    // (256x256, Mesa 22, alternating runs: 7.0-7.1 s against 6.5-6.6 s): SSBO stores cost a loop
+    // over the lanes per component whatever the width.
     [[unroll]] for (uint j = 0; j < TN; j++) {
         uint n = n0 + j;
         if (n >= N) break;
@@ -188,4 +222,5 @@ void main() {
             }
         }
     }
+#endif
 }

@@ -77,6 +77,7 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
 
     gemm_job job = {
         .shader_texel = OP_SHADER(CONV2D_TEXEL, x->dtype),
+        .shader_texel_img = OP_SHADER(CONV2D_TEXEL_IMG, x->dtype),
         .shader_tiled = OP_SHADER(CONV2D_TILED, x->dtype),
         .kh = (uint32_t)kh, .kw = (uint32_t)kw, .stride = stride, .pad = pad,
         .dtype = x->dtype,

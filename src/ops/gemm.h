@@ -105,6 +105,9 @@ typedef struct gemm_job {
     /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
     const char *shader_texel, *shader_tiled;
     const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8); NULL: none */
+    /* The same two writing the output as an RGBA image (gemm_texel.glsl's OUT_IMAGE), taken where
+     * the output's columns and offsets are whole texels; NULL: none. */
+    const char *shader_texel_img, *shader_texel_packed_img;
     bool matmul;                     /* a matrix product (1x1 convolutions included), not a kxk conv */
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */

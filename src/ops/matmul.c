@@ -60,6 +60,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         .shader_texel = OP_SHADER(MATMUL_TEXEL, x->dtype),
         .shader_tiled = OP_SHADER(MATMUL_TILED, x->dtype),
         .shader_texel_packed = op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED),
+        .shader_texel_img = OP_SHADER(MATMUL_TEXEL_IMG, x->dtype),
+        .shader_texel_packed_img = op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED_IMG),
         .matmul = true,
         .kh = 1, .kw = 1, .stride = 1, .pad = 0,
     };
