@@ -1,16 +1,22 @@
 #version 450
 // norm_group_apply_vec4.comp — norm_group_apply.comp with 4 consecutive channels per invocation:
-// one RGBA texel fetch and one 4-wide store per row (lavapipe's per-lane store loop then runs once
-// per 4 elements: 2-3x faster). Used when C is a multiple of 4 and x/out offsets allow. The 4
+// one RGBA texel fetch and one RGBA image store per row (lavapipe stores an image texel in one
+// packed store per lane; an SSBO vector in a loop over the lanes per component: 2-3x slower, and
+// per element 2-3x slower again). Used when C is a multiple of 4 and x/out offsets allow. The 4
 // channels may straddle a group boundary (10 channels per group at 320), so each component keeps
 // its own statistics. Geometry: workgroups of 64; x = blocks of 64 channel quads, y = chunks of P
 // rows. Bindings: 0 x (texel RGBA), 1 gamma, 2 beta (texel), 3 stats (fp32 [B*G][2]), 4 out
-// (storage, V = vec4 or f16vec4). fp32 arithmetic.
-// @variant _f32 -DV=vec4
-// @variant _f16 -DV=f16vec4
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_EXT_shader_16bit_storage : require
+// (image RGBA of x's dtype, written). fp32 arithmetic, rounded to nearest for fp16 (round_f16.glsl).
+// @variant _f32 -DO_FORMAT=rgba32f
+// @variant _f16 -DO_FORMAT=rgba16f -DROUND_F16
 #extension GL_EXT_samplerless_texture_functions : require
+#extension GL_GOOGLE_include_directive : require
+#include "round_f16.glsl"
+#ifdef ROUND_F16
+#define ROUNDED(v) round_f16(v)
+#else
+#define ROUNDED(v) (v)
+#endif
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint SILU = 0;
@@ -18,7 +24,7 @@ layout(binding = 0) uniform textureBuffer x;
 layout(binding = 1) uniform textureBuffer gamma;
 layout(binding = 2) uniform textureBuffer beta;
 layout(std430, binding = 3) readonly buffer S { vec2 stats[]; };
-layout(std430, binding = 4) writeonly buffer O { V o[]; };
+layout(O_FORMAT, binding = 4) uniform writeonly imageBuffer o;
 layout(push_constant) uniform Push {
     uint rows;      // pixel rows in this window
     uint c;         // channels
@@ -61,7 +67,7 @@ void main() {
         }
         vec4 y = (texelFetch(x, int(xi)) - mean) * scale + be; // (x - mean) first: no cancellation
         if (SILU != 0) y = y / (1.0 + exp(-y));
-        o[oi] = V(y);
+        imageStore(o, int(oi), ROUNDED(y));
         xi += c4;
         oi += c4;
         left--;

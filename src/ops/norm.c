@@ -91,7 +91,8 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
         .shader = vec4 ? OP_SHADER(NORM_GROUP_APPLY_VEC4, x->dtype) : OP_SHADER(NORM_GROUP_APPLY, x->dtype),
         .binding_count = 5,
         .bindings = {vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : texel_kind(x->dtype),
-                     texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE, GPU_BIND_STORAGE},
+                     texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE,
+                     vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4) : GPU_BIND_STORAGE},
         .push_size = 40, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
     gpu_pipeline *apply = op_pipeline(rec, &adesc);
     if (!apply) return;
@@ -104,7 +105,8 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
             param_binding(ctx, d->beta, (uint64_t)c),
             bind_range(ctx, BIND_STORAGE, 8, d->stats->buffer, d->stats->offset,
                        op_group_norm_stats_count((uint64_t)batch, d->groups) * 4, false, &ss),
-            bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset + first * (uint64_t)c * es, nr * (uint64_t)c * es, true, &os),
+            bind_range(ctx, vec4 ? BIND_TEXEL : BIND_STORAGE, unit, out->buffer, out->offset + first * (uint64_t)c * es,
+                       nr * (uint64_t)c * es, true, &os),
         };
         uint64_t chunk = 16;
         if ((nr + chunk - 1) / chunk > 65535) chunk = (nr + 65534) / 65535;
