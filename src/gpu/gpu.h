@@ -265,7 +265,8 @@ typedef enum gpu_binding_kind {
      * in one packed store per lane (the Winograd weight transform: 1.7-2.6x faster, README), so
      * a kernel whose time is its stores writes through one of these. Every Vulkan device supports
      * both formats for storage texel buffers. */
-    GPU_BIND_IMAGE_F16X4 = 7, /* RGBA16F: fp32 -> fp16 on store */
+    GPU_BIND_IMAGE_F16X4 = 7, /* RGBA16F: fp32 -> fp16 on store, which may round toward zero (lavapipe's
+                                 does): kernels round first (shaders/common/round_f16.glsl) */
     GPU_BIND_IMAGE_F32X4 = 8, /* RGBA32F */
 } gpu_binding_kind;
 
