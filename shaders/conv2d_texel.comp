@@ -4,8 +4,8 @@
 // constants are documented in common/gemm_texel.glsl; push constants in common/gemm_push.glsl.
 // @variant _f32 -DT=float
 // @variant _f16 -DT=float16_t
-// @variant _img_f32 -DT=float -DOUT_IMAGE -DOUT_FORMAT=rgba32f -DOUT_FORMAT_F16=false
-// @variant _img_f16 -DT=float16_t -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DOUT_FORMAT_F16=true
+// @variant _img_f32 -DT=float -DOUT_IMAGE -DOUT_FORMAT=rgba32f
+// @variant _img_f16 -DT=float16_t -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
 #extension GL_GOOGLE_include_directive : require
 #define CONV 1
 #include "gemm_texel.glsl"

@@ -15,11 +15,6 @@
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
 #include "round_f16.glsl"
-#ifdef ROUND_F16 // an fp16 image's store may round toward zero: round to nearest first
-#define ROUNDED(v) round_f16(v)
-#else
-#define ROUNDED(v) (v)
-#endif
 #include "winograd4.glsl"
 
 layout(local_size_x = 64) in;

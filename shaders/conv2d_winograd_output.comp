@@ -16,11 +16,6 @@
 #extension GL_GOOGLE_include_directive : require
 #include "linear_index.glsl"
 #include "round_f16.glsl"
-#ifdef ROUND_F16 // an fp16 image's store may round toward zero: round to nearest first
-#define ROUNDED(v) round_f16(v)
-#else
-#define ROUNDED(v) (v)
-#endif
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer ms;

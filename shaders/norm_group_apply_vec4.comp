@@ -11,12 +11,7 @@
 // @variant _f16 -DO_FORMAT=rgba16f -DROUND_F16
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_GOOGLE_include_directive : require
-#include "round_f16.glsl"
-#ifdef ROUND_F16
-#define ROUNDED(v) round_f16(v)
-#else
-#define ROUNDED(v) (v)
-#endif
+#include "round_f16.glsl" // ROUNDED: fp16 image stores may round toward zero
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint SILU = 0;

@@ -39,10 +39,9 @@ layout(binding = 2) uniform textureBuffer bs;
 layout(binding = 3) uniform textureBuffer rs;
 #ifdef OUT_IMAGE
 layout(OUT_FORMAT, binding = 4) uniform writeonly imageBuffer o;
+// An fp16 image's store may round toward zero: ROUNDED rounds to nearest first (ROUND_F16), as T(v)
+// rounds on the SSBO path.
 #include "round_f16.glsl"
-// An fp16 image's store may round toward zero: rounded to nearest first, as T(v) rounds on the
-// SSBO path.
-#define ROUND_OUT(v) (OUT_FORMAT_F16 ? round_f16(v) : (v))
 #else
 layout(std430, binding = 4) writeonly buffer O { T o[]; };
 #endif
@@ -200,7 +199,7 @@ void main() {
                     v += vec4(texelFetch(rs, r).x, texelFetch(rs, r + 1).x, texelFetch(rs, r + 2).x,
                               texelFetch(rs, r + 3).x);
                 }
-                imageStore(o, int((o_base + m * N + n) / 4), ROUND_OUT(v));
+                imageStore(o, int((o_base + m * N + n) / 4), ROUNDED(v));
             }
         }
     }

@@ -30,6 +30,12 @@ static inline uint64_t op_groups_of_256(uint64_t invocations) { return (invocati
  * message naming `op` and returns false. For operators that do not split into windows. */
 bool op_fits_binding(gpu_recorder *rec, const tensor *t, const char *op);
 
+/* The RGBA image (storage texel buffer) kind a kernel writes `dtype` through: one packed store per
+ * lane on lavapipe, where an SSBO vector costs a loop over the lanes per component (gpu.h). */
+static inline gpu_binding_kind op_image4_kind(tensor_dtype dtype) {
+    return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4;
+}
+
 /* A binding of a whole tensor. */
 static inline gpu_binding op_bind(const tensor *t, bool write) {
     return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write};

@@ -118,14 +118,11 @@ static gpu_binding_kind texel4(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
 }
 
-/* The weight and output transforms write U and the output as images (gpu.h's GPU_BIND_IMAGE_*):
- * on lavapipe the weight transform is 1.7x (Mesa 25) to 2.6x (Mesa 22) faster than with SSBO
- * stores (`pixeen bench --filter conv2d_winograd_weight`), the output transform's share of a
- * 2-step profile 2.3-2.5% against 2.7-3.7%. The input transform's share rose with an image V
- * (4.7-5.9% against 3.5-5.3%), so it keeps its SSBO stores. */
-static gpu_binding_kind image4(tensor_dtype dtype) {
-    return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4;
-}
+/* The weight and output transforms write U and the output as images (op_image4_kind): on lavapipe
+ * the weight transform is 1.7x (Mesa 25) to 2.6x (Mesa 22) faster than with SSBO stores (`pixeen
+ * bench --filter conv2d_winograd_weight`), the output transform's share of a 2-step profile
+ * 2.3-2.5% against 2.7-3.7%. The input transform's share rose with an image V (4.7-5.9% against
+ * 3.5-5.3%), so it keeps its SSBO stores. */
 
 void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, const tensor *w, const tensor *u) {
     gpu_context *ctx = gpu_recorder_context(rec);
@@ -146,7 +143,7 @@ void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, 
     gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype)
                                                                : OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
                               .binding_count = 2,
-                              .bindings = {texel4(w->dtype), image4(u->dtype)},
+                              .bindings = {texel4(w->dtype), op_image4_kind(u->dtype)},
                               .push_size = 16};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
@@ -201,7 +198,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
                                .binding_count = 4,
                                .bindings = {texel4(s.scratch),
                                             bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
-                                            texel4(act), image4(act)},
+                                            texel4(act), op_image4_kind(act)},
                                .push_size = 48};
     if (!bias) odesc.bindings[1] = s.scratch == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);

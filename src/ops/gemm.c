@@ -193,8 +193,7 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         desc.bindings[1] = texel_kind(job->w_dtype, vec);
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
         desc.bindings[3] = texel_kind(job->dtype, 1);
-        desc.bindings[4] = img ? (job->dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4)
-                               : GPU_BIND_STORAGE;
+        desc.bindings[4] = img ? op_image4_kind(job->dtype) : GPU_BIND_STORAGE;
         desc.spec_count = 6; /* stride and padding travel in push.geom */
         uint32_t spec[6] = {wg, tm, tn, vec, job->kh, job->kw};
         memcpy(desc.spec, spec, sizeof spec);

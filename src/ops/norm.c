@@ -92,7 +92,7 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
         .binding_count = 5,
         .bindings = {vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : texel_kind(x->dtype),
                      texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE,
-                     vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4) : GPU_BIND_STORAGE},
+                     vec4 ? op_image4_kind(x->dtype) : GPU_BIND_STORAGE},
         .push_size = 40, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
     gpu_pipeline *apply = op_pipeline(rec, &adesc);
     if (!apply) return;
