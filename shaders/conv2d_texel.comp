@@ -6,6 +6,8 @@
 // @variant _f16 -DT=float16_t
 // @variant _img_f32 -DT=float -DOUT_IMAGE -DOUT_FORMAT=rgba32f
 // @variant _img_f16 -DT=float16_t -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
+// @variant _f16_packed -DT=float16_t -DPACKED
+// @variant _f16_packed_img -DT=float16_t -DPACKED -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
 #extension GL_GOOGLE_include_directive : require
 #define CONV 1
 #include "gemm_texel.glsl"

@@ -31,7 +31,12 @@ static void round_f16(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = f32_round_f16(x[i]);
 }
 
-static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
+/* The kernel a run forces: texel with fp16 operands packed 8 per texel (RGBA32UI, where Cin % 8 == 0
+ * and both are fp16; lavapipe's default), texel with RGBA texels, or the shared-memory tiling. */
+typedef enum conv_kernel { CONV_TEXEL_PACKED, CONV_TEXEL, CONV_TILED } conv_kernel;
+static const char *kernel_name(conv_kernel k) { return k == CONV_TILED ? "tiled" : k == CONV_TEXEL ? "texel" : "packed"; }
+
+static void run(gpu_context *ctx, const conv_case *c, conv_kernel kernel) {
     int64_t pe = c->pad_end;
     int64_t Ho = (c->H + 2 * c->pad + pe - c->k) / c->stride + 1, Wo = (c->W + 2 * c->pad + pe - c->k) / c->stride + 1;
     size_t nx = (size_t)(c->B * c->H * c->W * c->Cin), nw = (size_t)(c->Cout * c->k * c->k * c->Cin);
@@ -56,7 +61,8 @@ static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
-    op_gemm_tuning tuning = {.variant = variant};
+    op_gemm_tuning tuning = {.variant = kernel == CONV_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL,
+                             .packed = kernel == CONV_TEXEL_PACKED ? 1 : 2};
     op_conv2d_pad_end_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, (uint32_t)c->stride,
                              (uint32_t)c->pad, (uint32_t)pe, &tuning);
     CHECK_OK(gpu_recorder_end(rec));
@@ -84,9 +90,9 @@ static void run(gpu_context *ctx, const conv_case *c, op_gemm_variant variant) {
     double K = (double)(c->k * c->k * c->Cin);
     double tol = TOL_ACC_PER_K * K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref / 2048 : 0);
     double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
-    printf("conv2d %-5s %-24s B=%lld %lldx%lld %lld->%lld k%lld s%lld p%lld %s%s%s (%u dispatches): max_abs %.3g "
+    printf("conv2d %-6s %-24s B=%lld %lldx%lld %lld->%lld k%lld s%lld p%lld %s%s%s (%u dispatches): max_abs %.3g "
            "(tol %.3g) nmse %.3g (tol %.0e)\n",
-           variant == OP_GEMM_TILED ? "tiled" : "texel", c->what, (long long)c->B, (long long)c->H, (long long)c->W,
+           kernel_name(kernel), c->what, (long long)c->B, (long long)c->H, (long long)c->W,
            (long long)c->Cin, (long long)c->Cout, (long long)c->k, (long long)c->stride, (long long)c->pad,
            c->dtype == DTYPE_F16 ? "f16" : "f32", c->bias ? " +bias" : "", c->residual ? " +res" : "",
            gpu_recorder_dispatch_count(rec), max_abs, tol, nmse, tol_nmse);
@@ -117,6 +123,10 @@ int main(void) {
         {"stride 2, pad end 1 f32", 1, 8, 8, 32, 32, 3, 2, 0, true, true, F32, false, 1},
         /* SD 1.5 at 96x64: its last downsampler takes the 3x2 latent to 2x1 (rounding up) */
         {"SD downsample s2 3x2", 1, 3, 2, 1280, 1280, 3, 2, 1, true, false, F16, false, 0},
+        /* Whole 8-channel texels (the packed kernel's): odd images and Cout, edges, pad end */
+        {"Cin 24, Cout 13", 2, 7, 9, 24, 13, 3, 1, 1, true, true, F16, false, 0},
+        {"Cin 16, Cout 12, pad end 1", 2, 10, 7, 16, 12, 3, 2, 0, true, false, F16, false, 1},
+        {"Cin 8, 5x5 pad 2", 1, 6, 7, 8, 20, 5, 1, 2, false, true, F16, false, 0},
     };
     const conv_case sd[] = {
         {"SD conv 1280 8x8", 2, 8, 8, 1280, 1280, 3, 1, 1, true, true, F16, true, 0},
@@ -129,12 +139,13 @@ int main(void) {
         /* 156 MiB of fp32 input: larger than a 128 MiB storage binding, so split into windows. */
         {"input > 128 MiB", 1, 400, 400, 256, 16, 3, 1, 1, true, false, F32, true, 0},
     };
-    for (int v = 0; v < 2; v++) {
-        op_gemm_variant variant = v ? OP_GEMM_TILED : OP_GEMM_TEXEL;
-        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], variant);
-        /* The tiled path is 3-4x slower on lavapipe: one SD shape proves it there. */
-        /* PIXEEN_TEST_QUICK (the sanitized CI pass): one SD shape per tiling; the plain pass runs all. */
-        for (size_t i = 0; i < (v || test_quick() ? 1u : sizeof sd / sizeof sd[0]); i++) run(ctx, &sd[i], variant);
+    for (conv_kernel k = CONV_TEXEL_PACKED; k <= CONV_TILED; k++) {
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], k);
+        /* The tiled path is 3-4x slower on lavapipe and the RGBA texel path the packed one's
+         * fallback: one SD shape proves each. PIXEEN_TEST_QUICK (the sanitized CI pass): one SD
+         * shape per kernel; the plain pass runs all with the packed kernel. */
+        bool all = k == CONV_TEXEL_PACKED && !test_quick();
+        for (size_t i = 0; i < (all ? sizeof sd / sizeof sd[0] : 1u); i++) run(ctx, &sd[i], k);
     }
     return gpu_test_finish(ctx);
 }

@@ -3,8 +3,8 @@
 // gather there; SSBO and shared loads are per-lane loops — see /work/shared/notes/lavapipe.md).
 //
 // Each invocation owns TM consecutive GEMM rows x TN consecutive columns and walks K in steps of
-// VEC (8: PACKED, fp16 pairs in RGBA32UI texels, matmul only, needs K % 8 == 0; 4: RGBA texels,
-// needs K % 4 == 0 — conv: Cin % 4 == 0; 1: R texels, any K). Arithmetic is
+// VEC (8: PACKED, fp16 pairs in RGBA32UI texels, needs K % 8 == 0 — conv: Cin % 8 == 0; 4: RGBA
+// texels, needs K % 4 == 0 — conv: Cin % 4 == 0; 1: R texels, any K). Arithmetic is
 // scalar (vec4 arithmetic is ~2x slower on lavapipe), accumulation fp32.
 // Geometry: invocation i of the dispatch (workgroups split over x/y, see linear_index.glsl) takes
 // row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
@@ -55,6 +55,27 @@ layout(std430, binding = 4) writeonly buffer O { T o[]; };
         acc += a.w * b.w;                \
     }
 
+// PACKED: acc[i][j] += dot(a[i], bws[j]) over the 8 fp16 values of each RGBA32UI texel, unpacked
+// in registers, as scalar chains.
+#define MAC_PACKED(a, bws)                                                   \
+    [[unroll]] for (uint j = 0; j < TN; j++) {                               \
+        uvec4 bw = bws[j];                                                   \
+        vec2 b0 = unpackHalf2x16(bw.x), b1 = unpackHalf2x16(bw.y);           \
+        vec2 b2 = unpackHalf2x16(bw.z), b3 = unpackHalf2x16(bw.w);           \
+        [[unroll]] for (uint i = 0; i < TM; i++) {                           \
+            vec2 a0 = unpackHalf2x16(a[i].x), a1 = unpackHalf2x16(a[i].y);   \
+            vec2 a2 = unpackHalf2x16(a[i].z), a3 = unpackHalf2x16(a[i].w);   \
+            acc[i][j] += a0.x * b0.x;                                        \
+            acc[i][j] += a0.y * b0.y;                                        \
+            acc[i][j] += a1.x * b1.x;                                        \
+            acc[i][j] += a1.y * b1.y;                                        \
+            acc[i][j] += a2.x * b2.x;                                        \
+            acc[i][j] += a2.y * b2.y;                                        \
+            acc[i][j] += a3.x * b3.x;                                        \
+            acc[i][j] += a3.y * b3.y;                                        \
+        }                                                                    \
+    }
+
 void main() {
     const uint M = p.M, N = p.N, K = p.K, ntiles = p.ntiles; // locals: push reads in loops are re-gathered
     uint idx = linear_group_index() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
@@ -84,23 +105,7 @@ void main() {
         uvec4 a[TM], bws[TN];
         [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(k));
         [[unroll]] for (uint j = 0; j < TN; j++) bws[j] = texelFetch(ws, wb[j] + int(k));
-        [[unroll]] for (uint j = 0; j < TN; j++) {
-            uvec4 bw = bws[j];
-            vec2 b0 = unpackHalf2x16(bw.x), b1 = unpackHalf2x16(bw.y);
-            vec2 b2 = unpackHalf2x16(bw.z), b3 = unpackHalf2x16(bw.w);
-            [[unroll]] for (uint i = 0; i < TM; i++) {
-                vec2 a0 = unpackHalf2x16(a[i].x), a1 = unpackHalf2x16(a[i].y);
-                vec2 a2 = unpackHalf2x16(a[i].z), a3 = unpackHalf2x16(a[i].w);
-                acc[i][j] += a0.x * b0.x;
-                acc[i][j] += a0.y * b0.y;
-                acc[i][j] += a1.x * b1.x;
-                acc[i][j] += a1.y * b1.y;
-                acc[i][j] += a2.x * b2.x;
-                acc[i][j] += a2.y * b2.y;
-                acc[i][j] += a3.x * b3.x;
-                acc[i][j] += a3.y * b3.y;
-            }
-        }
+        MAC_PACKED(a, bws)
     }
 #elif !defined(CONV)
     const uint kv = K / VEC;
@@ -155,6 +160,19 @@ void main() {
             // every row needs no mask (most of the image); only edge tiles pay for the mask.
             if (valid == 0) continue;
             int wk = int((ky * KW + kx) * cv);
+#ifdef PACKED
+            // As the packed matmul: 8 input channels a fetch, every fetch of the step before its
+            // multiply-adds. A row whose tap is padding reads zeros (the bits of +0.0 halves): an AND
+            // per fetch, cheaper than a second copy of the loop for the edge tiles.
+            uint keep[TM];
+            [[unroll]] for (uint i = 0; i < TM; i++) keep[i] = mask[i] != 0.0 ? 0xffffffffu : 0u;
+            for (uint c = 0; c < cv; c++) {
+                uvec4 a[TM], bws[TN];
+                [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(c)) & uvec4(keep[i]);
+                [[unroll]] for (uint j = 0; j < TN; j++) bws[j] = texelFetch(ws, wb[j] + wk + int(c));
+                MAC_PACKED(a, bws)
+            }
+#else
             if (valid == TM) {
                 for (uint c = 0; c < cv; c++) {
                     vec4 a[TM];
@@ -174,6 +192,7 @@ void main() {
                     }
                 }
             }
+#endif
         }
     }
 #endif

@@ -167,7 +167,7 @@ typedef struct gpu_driver_tuning {
     const char *name;        /* the row, for logs and bench reports ("lavapipe, Mesa >= 23") */
     uint32_t gemm_tm, gemm_tn; /* texel GEMM register block (matmul; 0: 16 x 16) */
     uint32_t conv_tm, conv_tn; /* texel direct convolution's register block (0: 16 x 16) */
-    bool gemm_packed;        /* fp16 texel GEMM operands as RGBA32UI: 8 values per fetch */
+    bool gemm_packed;        /* fp16 texel GEMM operands (matmul and conv) as RGBA32UI: 8 values per fetch */
     bool gemm_wide_only;     /* texel GEMM: no 4-wide blocks for narrow products (fewer pipelines to JIT) */
     uint32_t attention_qr_max;   /* texel attention: most query rows per invocation (0: 8) */
     uint32_t attention_span_max; /* texel attention: most rows x head dim per invocation (0: no cap) */

@@ -87,6 +87,18 @@ typedef struct driver_row {
  *   Mesa 25.0.7             198-234 ms, 30-32 s      93-212 ms, 7-10 s
  * Mesa 25 spills 256 accumulators around each of a step's 32 fetch calls: 16x8 runs no slower
  * there and compiles 3-4x faster (the 3x3 pipelines were 47 s of a cold start's 86 s).
+ * The direct convolution with packed fp16 operands (8 input channels a fetch, as the matmul; every
+ * tensor with Cin % 8 == 0), `pixeen bench --filter conv3x3`, 2026-12-07, geometric mean of the
+ * speed-ups over the RGBA16F kernel with its block (16x16 on Mesa 22, 16x8 on Mesa 25):
+ *                   packed 16x16   packed 16x8
+ *   Mesa 22.3.6       1.40x          1.39x  (16x8: 1.46-1.51x at the UNet's 4x4 level, M = 32)
+ *   Mesa 25.0.7       1.36x          1.46x
+ * Both rows take packed 16x8: where it matters (the convolutions Winograd leaves direct: the
+ * UNet's 4x4 level at 256 px, the downsamplers, the VAE's conv_out) it is the faster block, and it
+ * compiles faster. Only conv_in (4 input channels, RGBA16F) pays: 16x8 took 5.1-5.5 ms against
+ * 4.0-4.4 at 32x32 on Mesa 22. In `pixeen bench --pipeline`'s 256 px UNet step, two alternating
+ * rounds, the convolutions took 396 and 403 -> 353 and 275 ms on Mesa 22, 683 and 646 -> 366 and
+ * 322 ms on Mesa 25.
  * Fused attention (attention_texel, fp16; bench ms, then bench wall s with the shader cache off,
  * nearly all of it the JIT; 2026-12-06, load ~1):
  *   Mesa 25.0.7            QR 8                 QR 4                 QR 2              QR 1
@@ -125,7 +137,7 @@ typedef struct driver_row {
  * F(4x4) transform 1.3 s), and the UNet kept 290 MiB more of transformed kernels, for about 0.5 s
  * of the VAE decode: Mesa >= 23 rows keep F(2x2) (winograd_f2_only). */
 static const driver_row driver_rows[] = {
-    /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed, 16x8 conv. */
+    /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed matmul and conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
       .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
@@ -137,9 +149,9 @@ static const driver_row driver_rows[] = {
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
       .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
       .winograd_f2_only = true}},
-    /* Mesa 22.3.6 (Debian 12): inlined fetches; the same matmul measured fastest here too; 16x16 conv. */
+    /* Mesa 22.3.6 (Debian 12): inlined fetches; the same packed matmul and conv measured fastest here too. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
-     {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .gemm_packed = true}},
+     {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},
 };
 
 /* Mesa's release from driverInfo ("Mesa 22.3.6", "Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"), encoded

@@ -62,9 +62,12 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
     op_gemm_tuning t = op_gemm_tuning_get(ctx, true, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
     uint32_t vec = Cin % 4 == 0 && x->offset % (4 * es) == 0 && w->offset % (4 * wes) == 0 ? 4 : 1;
+    bool packed = t.packed == 1 && x->dtype == DTYPE_F16 && w->dtype == DTYPE_F16 && Cin % 8 == 0 &&
+                  x->offset % 16 == 0 && w->offset % 16 == 0;
     uint64_t w_bytes = (uint64_t)tensor_count(w) * wes;
     uint64_t limit;
     op_gemm_variant variant = gemm_pick_variant(ctx, &t, vec, w_bytes, w->dtype, &limit);
+    if (packed && variant == OP_GEMM_TEXEL) vec = 8;
     uint64_t in_row_bytes = (uint64_t)W * Cin * es, out_row_bytes = (uint64_t)Wo * Cout * es;
     if (w_bytes > limit || (uint64_t)kh * in_row_bytes > limit || out_row_bytes > limit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
@@ -78,6 +81,8 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
     gemm_job job = {
         .shader_texel = OP_SHADER(CONV2D_TEXEL, x->dtype),
         .shader_texel_img = OP_SHADER(CONV2D_TEXEL_IMG, x->dtype),
+        .shader_texel_packed = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED),
+        .shader_texel_packed_img = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED_IMG),
         .shader_tiled = OP_SHADER(CONV2D_TILED, x->dtype),
         .kh = (uint32_t)kh, .kw = (uint32_t)kw, .stride = stride, .pad = pad,
         .dtype = x->dtype,

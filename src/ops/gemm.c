@@ -23,18 +23,18 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
     if (knobs->kernel_variant == GPU_KERNEL_TILED) t.variant = OP_GEMM_TILED;
     if (override && override->variant) t.variant = override->variant;
     if (t.variant == OP_GEMM_TEXEL) {
-        /* Where the driver table has no row (and Mesa 22's convolutions): 16 x 16 outputs per invocation
+        /* Where the driver table has no row: 16 x 16 outputs per invocation
          * (256 fp32 accumulators): measured best on Mesa 22's lavapipe among
          * 8x8 .. 32x8 on SD conv/linear shapes (16x8: -15%, 8x16: -30%, 32x8: -15%). 8 invocations
          * per workgroup = one subgroup: as fast as 16..64 here, the most workgroups for lavapipe's
          * static split over threads, and one pipeline for every problem size. */
         t.tm = 16, t.tn = 16, t.wg = 8;
-        /* The driver table's choices (src/gpu/tuning.c: measured per driver version). The
-         * packed block applies to matmul only: conv2d_texel reads RGBA16F texels. */
+        /* The driver table's choices (src/gpu/tuning.c: measured per driver version); packing
+         * applies to the matmul and the direct convolution alike. */
         const gpu_driver_tuning *row = gpu_driver_tuning_for(caps);
         if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
         if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
-        t.packed = knobs->gemm_packed ? knobs->gemm_packed : !conv && row->gemm_packed ? 1 : 2;
+        t.packed = knobs->gemm_packed ? knobs->gemm_packed : row->gemm_packed ? 1 : 2;
         t.wide_only = row->gemm_wide_only;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
