@@ -148,8 +148,8 @@ static void test_pipeline_cache(void) {
     if (!xdg) return;
     gpu_context *ctx = gpu_test_context();
     CHECK(gpu_pipeline_cache_loaded(ctx));
-    const gpu_caps *c = gpu_context_caps(ctx);
-    snprintf(path, sizeof path, "%s/pixeen/pipelines-%04x-%04x.bin", xdg, c->vendor_id, c->device_id);
+    CHECK(gpu_pipeline_cache_file(ctx, path, sizeof path));
+    CHECK(strncmp(path, xdg, strlen(xdg)) == 0);
     gpu_context_destroy(ctx);
     /* A corrupt cache is ignored with a warning, not an error. */
     FILE *f = fopen(path, "r+b");

@@ -294,6 +294,8 @@ pixeen_status gpu_pipeline_get(gpu_context *ctx, const gpu_pipeline_desc *desc, 
 /* Number of pipelines created so far and how many were found in the on-disk cache at start. */
 uint32_t gpu_pipeline_count(const gpu_context *ctx);
 bool gpu_pipeline_cache_loaded(const gpu_context *ctx);
+/* The on-disk pipeline cache's path for this device and driver build (false: no cache directory). */
+bool gpu_pipeline_cache_file(const gpu_context *ctx, char *path, size_t size);
 
 /* What gpu_pipelines_compile did. */
 typedef struct gpu_compile_report {

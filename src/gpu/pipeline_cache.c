@@ -1,8 +1,10 @@
 /* pipeline_cache.c — the persistent VkPipelineCache in the user's cache directory.
  *
- * File: $XDG_CACHE_HOME/pixeen/pipelines-<vendor>-<device>.bin (else ~/.cache/pixeen/...). On
- * load the Vulkan cache header is validated against this device (header size and version, vendor,
- * device, pipelineCacheUUID); a file that does not match — another driver version, a truncated or
+ * File: $XDG_CACHE_HOME/pixeen/pipelines-<vendor>-<device>-<pipelineCacheUUID>.bin (else
+ * ~/.cache/pixeen/...): the UUID in the name gives every driver build its own file, so two drivers
+ * of one device (Mesa 22's and Mesa 25's lavapipe both report 10005:0000) used in turn do not each
+ * throw the other's away. On load the Vulkan cache header is validated against this device (header
+ * size and version, vendor, device, pipelineCacheUUID); a file that does not match — a truncated or
  * corrupt file — is ignored with a warning and replaced on exit. Writing is atomic: a temporary
  * file in the same directory, fsync, rename. Only compiled-pipeline data from the driver is
  * stored: no prompts, images or keys ever reach it.
@@ -19,14 +21,13 @@
  * a corrupt file can make us allocate. */
 #define CACHE_FILE_MAX (256u << 20)
 
-static bool cache_path(const gpu_context *ctx, char *path, size_t size, bool create_dir) {
+static bool cache_dir(char *dir, size_t size, bool create_dir) {
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = platform_home_dir();
-    char dir[3072];
     if (xdg && xdg[0] == '/')
-        snprintf(dir, sizeof dir, "%s/pixeen", xdg);
+        snprintf(dir, size, "%s/pixeen", xdg);
     else if (home && home[0])
-        snprintf(dir, sizeof dir, "%s/.cache/pixeen", home);
+        snprintf(dir, size, "%s/.cache/pixeen", home);
     else
         return false;
     if (create_dir) {
@@ -39,8 +40,19 @@ static bool cache_path(const gpu_context *ctx, char *path, size_t size, bool cre
         }
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) return false;
     }
-    snprintf(path, size, "%s/pipelines-%04x-%04x.bin", dir, ctx->caps.vendor_id, ctx->caps.device_id);
     return true;
+}
+
+static bool cache_path(const gpu_context *ctx, char *path, size_t size, bool create_dir) {
+    char dir[3072], uuid[33];
+    if (!cache_dir(dir, sizeof dir, create_dir)) return false;
+    for (int i = 0; i < 16; i++) snprintf(uuid + 2 * i, 3, "%02x", ctx->caps.pipeline_cache_uuid[i]);
+    snprintf(path, size, "%s/pipelines-%04x-%04x-%s.bin", dir, ctx->caps.vendor_id, ctx->caps.device_id, uuid);
+    return true;
+}
+
+bool gpu_pipeline_cache_file(const gpu_context *ctx, char *path, size_t size) {
+    return cache_path(ctx, path, size, false);
 }
 
 /* The header every VkPipelineCache blob starts with (VK_PIPELINE_CACHE_HEADER_VERSION_ONE). */
@@ -133,4 +145,10 @@ void gpu_pipeline_cache_save(gpu_context *ctx) {
     }
     if (!ok) log_warn("gpu: could not write pipeline cache %s", path);
     free(data);
+    /* The name before the UUID was in it: the file of whichever driver ran last, now stale. */
+    char dir[3072];
+    if (ok && cache_dir(dir, sizeof dir, false)) {
+        snprintf(tmp, sizeof tmp, "%s/pipelines-%04x-%04x.bin", dir, ctx->caps.vendor_id, ctx->caps.device_id);
+        unlink(tmp);
+    }
 }
