@@ -10,8 +10,12 @@
 // Bindings: 0 q, 1 k, 2 v (texel buffers, vec4 = 4 channels), 3 out (storage, V = 4 channels:
 // one 4-wide store per 4 outputs, since lavapipe's stores run a per-lane loop each). out's offset
 // and stride are in units of 4 elements here.
+// PACKED (fp16, D % 8 == 0): K and V bound as RGBA32UI, 8 channels a fetch (unpacked in registers),
+// their offsets and strides in units of 8 elements: half the fetches, which Mesa 25's lavapipe
+// makes as calls (src/gpu/tuning.c).
 // @variant _f32 -DV=vec4
 // @variant _f16 -DV=f16vec4
+// @variant _f16_packed -DV=f16vec4 -DPACKED
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
@@ -26,8 +30,15 @@ layout(constant_id = 2) const uint KB = 8; // keys per softmax block
 const uint D4 = D / 4;
 
 layout(binding = 0) uniform textureBuffer q_t;
+#ifdef PACKED
+layout(binding = 1) uniform utextureBuffer k_t;
+layout(binding = 2) uniform utextureBuffer v_t;
+const uint DKV = D / 8; // texels per K or V row of a head
+#else
 layout(binding = 1) uniform textureBuffer k_t;
 layout(binding = 2) uniform textureBuffer v_t;
+const uint DKV = D4;
+#endif
 layout(std430, binding = 3) writeonly buffer O { V o[]; };
 
 void main() {
@@ -53,20 +64,34 @@ void main() {
         l[r] = 0.0;
     }
 
-    const uint kbase = p.k_off + b * tk * p.k_stride + h * D4;
-    const uint vbase = p.v_off + b * tk * p.v_stride + h * D4;
+    const uint kbase = p.k_off + b * tk * p.k_stride + h * DKV;
+    const uint vbase = p.v_off + b * tk * p.v_stride + h * DKV;
     const uint kstride = p.k_stride, vstride = p.v_stride;
     for (uint j0 = 0; j0 < tk; j0 += KB) {
         float s[QR * KB];
         [[unroll]] for (uint j = 0; j < KB; j++) {
             uint at = kbase + min(j0 + j, tk - 1) * kstride;
             [[unroll]] for (uint r = 0; r < QR; r++) s[r * KB + j] = 0.0;
+#ifdef PACKED
+            uvec4 kw[DKV]; // the row's fetches before its multiply-adds (on Mesa 25 each is a call)
+            [[unroll]] for (uint i = 0; i < DKV; i++) kw[i] = texelFetch(k_t, int(at + i));
+            [[unroll]] for (uint i = 0; i < DKV; i++) {
+                vec2 k0 = unpackHalf2x16(kw[i].x), k1 = unpackHalf2x16(kw[i].y);
+                vec2 k2 = unpackHalf2x16(kw[i].z), k3 = unpackHalf2x16(kw[i].w);
+                [[unroll]] for (uint r = 0; r < QR; r++) {
+                    uint c = r * D + 8 * i;
+                    s[r * KB + j] += qv[c] * k0.x + qv[c + 1] * k0.y + qv[c + 2] * k1.x + qv[c + 3] * k1.y +
+                                     qv[c + 4] * k2.x + qv[c + 5] * k2.y + qv[c + 6] * k3.x + qv[c + 7] * k3.y;
+                }
+            }
+#else
             [[unroll]] for (uint i = 0; i < D4; i++) {
                 vec4 kv = texelFetch(k_t, int(at + i));
                 [[unroll]] for (uint r = 0; r < QR; r++)
                     s[r * KB + j] += qv[r * D + 4 * i] * kv.x + qv[r * D + 4 * i + 1] * kv.y +
                                      qv[r * D + 4 * i + 2] * kv.z + qv[r * D + 4 * i + 3] * kv.w;
             }
+#endif
         }
         [[unroll]] for (uint r = 0; r < QR; r++) {
             float mx = m[r];
@@ -86,6 +111,26 @@ void main() {
         }
         [[unroll]] for (uint j = 0; j < KB; j++) {
             uint at = vbase + min(j0 + j, tk - 1) * vstride;
+#ifdef PACKED
+            uvec4 vw[DKV];
+            [[unroll]] for (uint i = 0; i < DKV; i++) vw[i] = texelFetch(v_t, int(at + i));
+            [[unroll]] for (uint i = 0; i < DKV; i++) {
+                vec2 v0 = unpackHalf2x16(vw[i].x), v1 = unpackHalf2x16(vw[i].y);
+                vec2 v2 = unpackHalf2x16(vw[i].z), v3 = unpackHalf2x16(vw[i].w);
+                [[unroll]] for (uint r = 0; r < QR; r++) {
+                    float pj = s[r * KB + j];
+                    uint c = r * D + 8 * i;
+                    acc[c] += pj * v0.x;
+                    acc[c + 1] += pj * v0.y;
+                    acc[c + 2] += pj * v1.x;
+                    acc[c + 3] += pj * v1.y;
+                    acc[c + 4] += pj * v2.x;
+                    acc[c + 5] += pj * v2.y;
+                    acc[c + 6] += pj * v3.x;
+                    acc[c + 7] += pj * v3.y;
+                }
+            }
+#else
             [[unroll]] for (uint i = 0; i < D4; i++) {
                 vec4 vv = texelFetch(v_t, int(at + i));
                 [[unroll]] for (uint r = 0; r < QR; r++) {
@@ -96,6 +141,7 @@ void main() {
                     acc[r * D + 4 * i + 3] += pj * vv.w;
                 }
             }
+#endif
         }
     }
 

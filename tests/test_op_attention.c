@@ -81,8 +81,11 @@ static void check(gpu_context *ctx, tensor_dtype dt, op_attention_variant varian
     double ref_max = 1; /* tolerances are for |out| <= 1; fused-QKV values reach 2.5 */
     for (size_t i = 0; i < nrows * hd; i++) ref_max = fmax(ref_max, fabs(ref[i]));
     double tol = (dt == DTYPE_F16 ? TOL_F16 : TOL_F32) * ref_max;
-    printf("attention %-5s %s B=%zu Tq=%zu Tk=%zu H=%zu D=%zu%s: %zu/%zu rows, max_abs %.3g nmse %.3g (tol %.1e)\n",
-           variant == OP_ATTENTION_TEXEL ? "texel" : "tiled", dt == DTYPE_F16 ? "f16" : "f32", c.batch, c.tq, c.tk,
+    /* The texel kernel's K and V: 8 fp16 values a texel where the knob or the driver table says so */
+    bool rgba = gpu_context_tuning(ctx)->gemm_packed == 2;
+    printf("attention %-5s %s%s B=%zu Tq=%zu Tk=%zu H=%zu D=%zu%s: %zu/%zu rows, max_abs %.3g nmse %.3g (tol %.1e)\n",
+           variant == OP_ATTENTION_TEXEL ? "texel" : "tiled", dt == DTYPE_F16 ? "f16" : "f32",
+           variant == OP_ATTENTION_TEXEL && rgba ? " rgba" : "", c.batch, c.tq, c.tk,
            c.heads, c.d, c.fused ? " fused-qkv" : "", nrows, rows, max_abs, nmse, tol);
     CHECK(max_abs <= tol);
     gpu_recorder_destroy(rec);
@@ -143,9 +146,15 @@ int main(void) {
             printf("tiled kernel unsupported on this device (no subgroup shuffle): skipped\n");
             continue;
         }
-        for (int d = 0; d < 2; d++)
-            for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
-                check(ctx, d ? DTYPE_F16 : DTYPE_F32, variant, small[i]);
+        for (int d = 0; d < 2; d++) {
+            /* fp16 texel: K and V packed 8 a texel where D allows (1), and as RGBA texels (2). */
+            for (uint32_t packing = 1; packing <= (variant == OP_ATTENTION_TEXEL && d ? 2u : 1u); packing++) {
+                gpu_context_tuning_edit(ctx)->gemm_packed = packing;
+                for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+                    check(ctx, d ? DTYPE_F16 : DTYPE_F32, variant, small[i]);
+            }
+            gpu_context_tuning_edit(ctx)->gemm_packed = 0; /* the driver table's choice */
+        }
     }
     /* SD 1.5 at 512x512, highest resolution level: texel kernel (the one lavapipe uses), sampled rows. */
     check(ctx, DTYPE_F16, OP_ATTENTION_TEXEL, (attn_case){1, 4096, 4096, 8, 40, false, 48});

@@ -115,16 +115,24 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     uint64_t qbytes = (uint64_t)((b * tq - 1) * qs + hd) * esize, kbytes = (uint64_t)((b * tk - 1) * ks + hd) * esize,
              vbytes = (uint64_t)((b * tk - 1) * vs + hd) * esize, obytes = (uint64_t)(b * tq * hd) * esize;
     uint64_t unit = texel ? 4ull * esize : esize;
+    /* K and V 8 fp16 values a texel (RGBA32UI) where whole rows of every head are whole texels:
+     * half the fetches (the same driver-table choice as the GEMM's packed operands). */
+    uint32_t packing = gpu_context_tuning(ctx)->gemm_packed;
+    bool packed = texel && q->dtype == DTYPE_F16 && d % 8 == 0 && ks % 8 == 0 && vs % 8 == 0 &&
+                  k->offset % 16 == 0 && v->offset % 16 == 0 &&
+                  (packing ? packing == 1 : gpu_driver_tuning_for(caps)->gemm_packed);
+    uint64_t kv_unit = packed ? 16 : unit;
     bind_kind kind = texel ? BIND_TEXEL : BIND_STORAGE;
     uint64_t skip[4];
     gpu_binding bindings[4] = {
         bind_range(ctx, kind, unit, q->buffer, q->offset, qbytes, false, &skip[0]),
-        bind_range(ctx, kind, unit, k->buffer, k->offset, kbytes, false, &skip[1]),
-        bind_range(ctx, kind, unit, v->buffer, v->offset, vbytes, false, &skip[2]),
+        bind_range(ctx, kind, kv_unit, k->buffer, k->offset, kbytes, false, &skip[1]),
+        bind_range(ctx, kind, kv_unit, v->buffer, v->offset, vbytes, false, &skip[2]),
         bind_range(ctx, BIND_STORAGE, unit, out->buffer, out->offset, obytes, true, &skip[3]),
     };
     for (int i = 0; i < 4; i++) {
-        bool too_big = (texel && i < 3) ? bindings[i].size / unit > caps->max_texel_buffer_elements
+        uint64_t texel_bytes = i == 1 || i == 2 ? kv_unit : unit;
+        bool too_big = (texel && i < 3) ? bindings[i].size / texel_bytes > caps->max_texel_buffer_elements
                                         : bindings[i].size > caps->max_storage_buffer_range;
         if (too_big) {
             op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
@@ -133,13 +141,14 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
             return;
         }
     }
-    uint32_t div = texel ? 4 : 1; /* offsets and strides in units of 4 elements for the texel kernel */
+    /* Offsets and strides in units of 4 elements for the texel kernel (8 for packed K and V). */
+    uint32_t div = texel ? 4 : 1, kv_div = packed ? 8 : div;
     struct attention_push push = {
         .tq = (uint32_t)tq, .tk = (uint32_t)tk, .heads = a->heads,
-        .q_stride = (uint32_t)qs / div, .k_stride = (uint32_t)ks / div, .v_stride = (uint32_t)vs / div,
+        .q_stride = (uint32_t)qs / div, .k_stride = (uint32_t)ks / kv_div, .v_stride = (uint32_t)vs / kv_div,
         .o_stride = (uint32_t)hd / div,
-        .q_off = (uint32_t)(skip[0] / esize / div), .k_off = (uint32_t)(skip[1] / esize / div),
-        .v_off = (uint32_t)(skip[2] / esize / div), .o_off = (uint32_t)(skip[3] / esize / div),
+        .q_off = (uint32_t)(skip[0] / esize / div), .k_off = (uint32_t)(skip[1] / esize / kv_div),
+        .v_off = (uint32_t)(skip[2] / esize / kv_div), .o_off = (uint32_t)(skip[3] / esize / div),
         .scale = (a->scale != 0 ? a->scale : 1.0f / sqrtf((float)d)) * 1.4426950408889634f,
     };
     gpu_pipeline_desc desc = {.binding_count = 4, .push_size = sizeof push};
@@ -148,8 +157,9 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         uint32_t qr, kb;
         texel_tuning(gpu_context_tuning(ctx), gpu_driver_tuning_for(caps), (uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-        desc.shader = OP_SHADER(ATTENTION_TEXEL, q->dtype);
+        desc.shader = packed ? op_shader_name(SHADER_ATTENTION_TEXEL_F16_PACKED) : OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
+        if (packed) desc.bindings[1] = desc.bindings[2] = GPU_BIND_TEXEL_U32X4;
         desc.bindings[3] = GPU_BIND_STORAGE;
         desc.spec_count = 3;
         desc.spec[0] = (uint32_t)d;
