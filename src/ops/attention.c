@@ -9,6 +9,7 @@
 
 #include "ops/bind.h"
 #include "ops/common.h"
+#include "ops/gemm.h"
 
 /* Mirrors shaders/common/attention_push.glsl. */
 struct attention_push {
@@ -117,10 +118,8 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     uint64_t unit = texel ? 4ull * esize : esize;
     /* K and V 8 fp16 values a texel (RGBA32UI) where whole rows of every head are whole texels:
      * half the fetches (the same driver-table choice as the GEMM's packed operands). */
-    uint32_t packing = gpu_context_tuning(ctx)->gemm_packed;
     bool packed = texel && q->dtype == DTYPE_F16 && d % 8 == 0 && ks % 8 == 0 && vs % 8 == 0 &&
-                  k->offset % 16 == 0 && v->offset % 16 == 0 &&
-                  (packing ? packing == 1 : gpu_driver_tuning_for(caps)->gemm_packed);
+                  k->offset % 16 == 0 && v->offset % 16 == 0 && op_fp16_packed_wanted(ctx);
     uint64_t kv_unit = packed ? 16 : unit;
     bind_kind kind = texel ? BIND_TEXEL : BIND_STORAGE;
     uint64_t skip[4];

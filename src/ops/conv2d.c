@@ -62,8 +62,7 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
     op_gemm_tuning t = op_gemm_tuning_get(ctx, true, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
     uint32_t vec = Cin % 4 == 0 && x->offset % (4 * es) == 0 && w->offset % (4 * wes) == 0 ? 4 : 1;
-    bool packed = t.packed == 1 && x->dtype == DTYPE_F16 && w->dtype == DTYPE_F16 && Cin % 8 == 0 &&
-                  x->offset % 16 == 0 && w->offset % 16 == 0;
+    bool packed = gemm_packs(&t, x, w, Cin);
     uint64_t w_bytes = (uint64_t)tensor_count(w) * wes;
     uint64_t limit;
     op_gemm_variant variant = gemm_pick_variant(ctx, &t, vec, w_bytes, w->dtype, &limit);

@@ -34,7 +34,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         const gpu_driver_tuning *row = gpu_driver_tuning_for(caps);
         if (!conv && row->gemm_tm) t.tm = row->gemm_tm, t.tn = row->gemm_tn;
         if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
-        t.packed = knobs->gemm_packed ? knobs->gemm_packed : row->gemm_packed ? 1 : 2;
+        t.packed = op_fp16_packed_wanted(ctx) ? 1 : 2;
         t.wide_only = row->gemm_wide_only;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
@@ -67,7 +67,17 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
     return t;
 }
 
+bool op_fp16_packed_wanted(const gpu_context *ctx) {
+    uint32_t knob = gpu_context_tuning(ctx)->gemm_packed; /* 1: packed, 2: never, 0: the table's */
+    return knob ? knob == 1 : gpu_driver_tuning_for(gpu_context_caps(ctx))->gemm_packed;
+}
+
 /* ---- shared dispatch machinery ------------------------------------------------------------ */
+
+bool gemm_packs(const op_gemm_tuning *t, const tensor *x, const tensor *w, int64_t k) {
+    return t->packed == 1 && x->dtype == DTYPE_F16 && w->dtype == DTYPE_F16 && k % 8 == 0 && x->offset % 16 == 0 &&
+           w->offset % 16 == 0;
+}
 
 static uint64_t binding_alignment(const gpu_caps *caps) {
     uint64_t a = caps->min_storage_offset_alignment;

@@ -52,6 +52,10 @@ typedef struct op_gemm_tuning {
  * (override may be NULL). Sizes are clamped to the legal set (tm, tn in 1..16; bm % tm == 0 ...). */
 op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_gemm_tuning *override);
 
+/* Whether the texel kernels (GEMM and attention) fetch fp16 operands packed 8 a texel (RGBA32UI):
+ * $PIXEEN_GEMM_PACKED where set, else the driver table's gemm_packed. */
+bool op_fp16_packed_wanted(const gpu_context *ctx);
+
 /* Linear layer / batched matmul.
  *   x        [M, K] or [B, M, K]
  *   w        [N, K] (shared by every batch: a checkpoint's linear weight) or [B, N, K] (per batch)
@@ -123,6 +127,9 @@ typedef struct gemm_job {
  * binding of the chosen variant may cover (for row windows) in *max_binding. */
 op_gemm_variant gemm_pick_variant(const gpu_context *ctx, const op_gemm_tuning *t, uint32_t vec,
                                   uint64_t w_bytes, tensor_dtype w_dtype, uint64_t *max_binding);
+/* Whether a product over K (matmul: K; conv: Cin) takes the packed kernel under tuning t: packing
+ * wanted, fp16 x and w, K and both tensors' offsets in whole 16-byte texels. */
+bool gemm_packs(const op_gemm_tuning *t, const tensor *x, const tensor *w, int64_t k);
 void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant variant, gemm_job *job,
                    const char *label);
 
