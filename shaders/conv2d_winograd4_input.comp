@@ -3,12 +3,18 @@
 // (src/ops/conv2d_winograd.c): for each 4x4 output tile t and 4 input channels, the 6x6 input
 // patch d (rows 4ty-1 .. 4ty+4, columns 4tx-1 .. 4tx+4, zero outside the image: pad 1) becomes
 // V = B^T d B (common/winograd4.glsl), stored as 36 matrices V[k][t][c] (k = 6i + j) for one
-// batched matrix product of 36 batches. V is fp32 whatever the activation dtype: its entries
-// are sums of up to 36 inputs with weights up to 6.25, and fp16 would round them, and the
-// products after them, about 3 bits coarser than the F(2x2, 3x3) path's fp16 scratch.
+// batched matrix product of 36 batches, scaled by 1/64 (WINOGRAD4_V_SCALE; the output transform
+// multiplies it back, both exact). V's entries are sums of up to 36 inputs with weights whose
+// absolute values add up to at most 7 x 7 = 49 (B^T's largest row), so V / 64 of fp16 inputs stays
+// within fp16's range whatever they are: the _f16 variant (fp16 activations whose product takes
+// the packed fp16 GEMM, src/ops/conv2d_winograd.c) cannot overflow where V itself could.
 // A pass covers tiles t0 .. t0 + tiles - 1 (as the F(2x2) transform). One invocation per
 // (tile, channel quad); consecutive invocations take consecutive quads of one tile.
-// Bindings: 0 x (texel RGBA, NHWC, fp16 or fp32), 1 V (storage of vec4, written).
+// Bindings: 0 x (texel RGBA, NHWC, fp16 or fp32), 1 V (storage of V4 = vec4 or f16vec4, written).
+// @variant _f32 -DV4=vec4
+// @variant _f16 -DV4=f16vec4
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_samplerless_texture_functions : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
@@ -17,7 +23,7 @@
 
 layout(local_size_x = 64) in;
 layout(binding = 0) uniform textureBuffer xs;
-layout(std430, binding = 1) writeonly buffer Vb { vec4 v[]; };
+layout(std430, binding = 1) writeonly buffer Vb { V4 v[]; };
 layout(push_constant) uniform Push {
     uint H, W;     // input (= output) size
     uint c4;       // Cin / 4
@@ -58,6 +64,6 @@ void main() {
     [[unroll]] for (int i = 0; i < 6; i++) {
         vec4 row[6];
         winograd4_bt(e[i][0], e[i][1], e[i][2], e[i][3], e[i][4], e[i][5], row);
-        [[unroll]] for (int j = 0; j < 6; j++) v[o + (6 * i + j) * stride] = row[j];
+        [[unroll]] for (int j = 0; j < 6; j++) v[o + (6 * i + j) * stride] = V4(row[j] * WINOGRAD4_V_SCALE);
     }
 }

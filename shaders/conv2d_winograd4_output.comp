@@ -1,8 +1,9 @@
 #version 450
 // conv2d_winograd4_output.comp — the output transform of the Winograd F(4x4, 3x3) convolution
 // (src/ops/conv2d_winograd.c): the 36 fp32 product matrices M[k][t][n] of tile t become its 4x4
-// output pixels Y = A^T M A (common/winograd4.glsl), plus bias and residual, written NHWC in the
-// activation dtype; pixels past an edge that cuts a tile are dropped.
+// output pixels Y = A^T M A / WINOGRAD4_V_SCALE (common/winograd4.glsl; the input transform scaled
+// V), plus bias and residual, written NHWC in the activation dtype; pixels past an edge that cuts
+// a tile are dropped.
 // A pass covers tiles t0 .. t0 + tiles - 1. One invocation per (tile, output-channel quad).
 // The output is written as an image (a storage texel buffer of its dtype): lavapipe stores a texel in one
 // packed store per lane, where an SSBO vec4 costs a looped store per lane and component (gpu.h).
@@ -66,7 +67,7 @@ void main() {
             uint ox = 4 * tx + e;
             if (ox >= W) break;
             uint pix = ((b * H + oy) * W + ox) * n4 + c;
-            vec4 val = y[e] + bias;
+            vec4 val = y[e] * (1.0 / WINOGRAD4_V_SCALE) + bias;
             if (has_res) val += texelFetch(rs, int(p.r_off + pix));
             imageStore(o, int(p.o_off + pix), ROUNDED(val));
         }

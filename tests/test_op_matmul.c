@@ -33,6 +33,7 @@ typedef struct mm_case {
     bool per_batch, bias, residual;
     tensor_dtype dtype, w_dtype;
     bool sample; /* compare a sample of rows */
+    bool widen;  /* fp16 x and w into an fp32 out and residual (op_matmul_widens: the packed kernel only) */
 } mm_case;
 
 static void round_f16(float *x, size_t n) {
@@ -57,11 +58,13 @@ static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
     test_fill_random(w, nw, seed + 1, -1, 1);
     test_fill_random(bias, (size_t)c->N, seed + 2, -1, 1);
     test_fill_random(res, no, seed + 3, -1, 1);
-    if (c->dtype == DTYPE_F16) round_f16(x, nx), round_f16(res, no);
+    tensor_dtype odt = c->widen ? DTYPE_F32 : c->dtype;
+    if (c->dtype == DTYPE_F16) round_f16(x, nx);
+    if (odt == DTYPE_F16) round_f16(res, no);
     if (c->w_dtype == DTYPE_F16) round_f16(w, nw), round_f16(bias, (size_t)c->N);
     tensor tx = gpu_test_tensor(ctx, c->dtype, x, (int64_t)nx), tw = gpu_test_tensor(ctx, c->w_dtype, w, (int64_t)nw);
-    tensor tb = gpu_test_tensor(ctx, c->w_dtype, bias, c->N), tr = gpu_test_tensor(ctx, c->dtype, res, (int64_t)no);
-    tensor to = gpu_test_tensor(ctx, c->dtype, NULL, (int64_t)no);
+    tensor tb = gpu_test_tensor(ctx, c->w_dtype, bias, c->N), tr = gpu_test_tensor(ctx, odt, res, (int64_t)no);
+    tensor to = gpu_test_tensor(ctx, odt, NULL, (int64_t)no);
     tx.rank = 3, tx.shape[0] = c->B, tx.shape[1] = c->M, tx.shape[2] = c->K;
     to.rank = 3, to.shape[0] = c->B, to.shape[1] = c->M, to.shape[2] = c->N;
     if (c->per_batch)
@@ -73,6 +76,12 @@ static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
     gpu_recorder_begin(rec);
     op_gemm_tuning tuning = kernel_tuning(kernel);
     op_matmul_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tuning);
+    if (c->widen && kernel != MM_TEXEL_PACKED) { /* only the packed kernel widens: a clear failure */
+        CHECK_STATUS(gpu_recorder_end(rec), PIXEEN_ERROR_INTERNAL);
+        printf("matmul %-6s %-26s: refused (only the packed kernel widens)\n", kernel_name(kernel), c->what);
+        goto done;
+    }
+    CHECK(!c->widen || op_matmul_widens(ctx, c->N, c->K, c->per_batch ? c->B : 1));
     CHECK_OK(gpu_recorder_end(rec));
     CHECK_OK(gpu_recorder_submit(rec));
     gpu_test_read(ctx, &to, got);
@@ -89,22 +98,24 @@ static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
     double max_abs, nmse, max_ref = 0;
     test_compare(sel, ref, n * (size_t)c->N, &max_abs, &nmse);
     for (size_t i = 0; i < n * (size_t)c->N; i++) max_ref = fmax(max_ref, fabs(ref[i]));
-    double tol = TOL_ACC_PER_K * (double)c->K + 1e-6 + (c->dtype == DTYPE_F16 ? max_ref / 2048 : 0);
-    double tol_nmse = c->dtype == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
-    printf("matmul %-6s %-26s B=%lld M=%lld K=%lld N=%lld %s w%s%s%s%s: max_abs %.3g (tol %.3g) nmse %.3g (tol %.0e)\n",
+    double tol = TOL_ACC_PER_K * (double)c->K + 1e-6 + (odt == DTYPE_F16 ? max_ref / 2048 : 0);
+    double tol_nmse = odt == DTYPE_F16 ? TOL_NMSE_F16 : TOL_NMSE_F32;
+    printf("matmul %-6s %-26s B=%lld M=%lld K=%lld N=%lld %s%s w%s%s%s%s: max_abs %.3g (tol %.3g) nmse %.3g (tol %.0e)\n",
            kernel_name(kernel), c->what, (long long)c->B, (long long)c->M, (long long)c->K,
-           (long long)c->N, c->dtype == DTYPE_F16 ? "f16" : "f32", c->w_dtype == DTYPE_F16 ? "f16" : "f32",
+           (long long)c->N, c->dtype == DTYPE_F16 ? "f16" : "f32", c->widen ? "->f32" : "", c->w_dtype == DTYPE_F16 ? "f16" : "f32",
            c->per_batch ? " per-batch" : "", c->bias ? " +bias" : "", c->residual ? " +res" : "", max_abs, tol, nmse,
            tol_nmse);
     CHECK(max_abs <= tol);
     CHECK(nmse <= tol_nmse);
+    free(rows), free(ref), free(sel);
+done:
     gpu_recorder_destroy(rec);
     gpu_buffer_destroy(tx.buffer);
     gpu_buffer_destroy(tw.buffer);
     gpu_buffer_destroy(tb.buffer);
     gpu_buffer_destroy(tr.buffer);
     gpu_buffer_destroy(to.buffer);
-    free(x), free(w), free(bias), free(res), free(got), free(rows), free(ref), free(sel);
+    free(x), free(w), free(bias), free(res), free(got);
 }
 
 /* Tensors that start inside their buffer (views into a larger allocation): the bindings are
@@ -250,24 +261,28 @@ int main(void) {
     }
     const tensor_dtype F32 = DTYPE_F32, F16 = DTYPE_F16;
     const mm_case odd[] = {
-        {"one element", 1, 1, 1, 1, false, true, true, F32, F16, false},
-        {"one element", 1, 1, 1, 1, false, false, false, F16, F16, false},
-        {"odd, K % 4 != 0", 1, 77, 37, 33, false, true, true, F32, F16, false},
-        {"odd, K % 4 != 0", 1, 77, 37, 33, false, true, false, F16, F16, false},
-        {"odd, K % 4 == 0", 2, 77, 36, 33, false, true, true, F16, F16, false},
-        {"odd, K % 4 == 0", 2, 77, 36, 33, false, false, true, F32, F16, false},
-        {"per-batch w (f32)", 3, 45, 40, 29, true, false, false, F32, F32, false},
-        {"per-batch w (f16)", 3, 45, 41, 29, true, true, true, F16, F16, false},
-        {"narrow N", 1, 130, 64, 3, false, true, false, F32, F16, false},
-        {"odd, K % 8 == 0", 2, 77, 40, 33, false, true, true, F16, F16, false},
-        {"per-batch w, K % 8 == 0", 3, 45, 48, 29, true, true, false, F16, F16, false},
-        {"narrow N, K % 8 == 0", 1, 130, 64, 3, false, true, true, F16, F16, false},
+        {"one element", 1, 1, 1, 1, false, true, true, F32, F16, false, false},
+        {"one element", 1, 1, 1, 1, false, false, false, F16, F16, false, false},
+        {"odd, K % 4 != 0", 1, 77, 37, 33, false, true, true, F32, F16, false, false},
+        {"odd, K % 4 != 0", 1, 77, 37, 33, false, true, false, F16, F16, false, false},
+        {"odd, K % 4 == 0", 2, 77, 36, 33, false, true, true, F16, F16, false, false},
+        {"odd, K % 4 == 0", 2, 77, 36, 33, false, false, true, F32, F16, false, false},
+        {"per-batch w (f32)", 3, 45, 40, 29, true, false, false, F32, F32, false, false},
+        {"per-batch w (f16)", 3, 45, 41, 29, true, true, true, F16, F16, false, false},
+        {"narrow N", 1, 130, 64, 3, false, true, false, F32, F16, false, false},
+        {"odd, K % 8 == 0", 2, 77, 40, 33, false, true, true, F16, F16, false, false},
+        {"per-batch w, K % 8 == 0", 3, 45, 48, 29, true, true, false, F16, F16, false, false},
+        {"narrow N, K % 8 == 0", 1, 130, 64, 3, false, true, true, F16, F16, false, false},
+        /* the Winograd F(4x4) products: fp16 operands, fp32 sums (one tiny: under the scalar
+         * kernel's threshold, which a widening product does not take) */
+        {"widening, per-batch w", 36, 45, 48, 29, true, false, false, F16, F16, false, true},
+        {"widening, tiny", 2, 77, 40, 33, false, true, true, F16, F16, false, true},
     };
     const mm_case sd[] = {
-        {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F16, F16, true},
-        {"SD cross-attn K/V 77x768", 2, 77, 768, 320, false, false, false, F16, F16, false},
-        {"SD GEGLU proj", 1, 4096, 320, 2560, false, true, false, F16, F16, true},
-        {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F32, F16, true},
+        {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F16, F16, true, false},
+        {"SD cross-attn K/V 77x768", 2, 77, 768, 320, false, false, false, F16, F16, false, false},
+        {"SD GEGLU proj", 1, 4096, 320, 2560, false, true, false, F16, F16, true, false},
+        {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F32, F16, true, false},
     };
     for (int v = 0; v < 3; v++) {
         mm_kernel kernel = (mm_kernel)v;

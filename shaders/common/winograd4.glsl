@@ -13,6 +13,10 @@
 //          0  1/2 -1 -1/2  1  0;            1/15  -2/15   4/15 ;
 //          0   1 -3/2 -2  3/2 1]              0      0      1  ]
 
+// The input transform stores V = B^T d B times this (a power of two: exact), the output transform
+// divides it out: V / 64 of any fp16 inputs fits fp16 (conv2d_winograd4_input.comp).
+const float WINOGRAD4_V_SCALE = 1.0 / 64.0;
+
 // e = B^T d for one column (or row) of six values.
 void winograd4_bt(vec4 d0, vec4 d1, vec4 d2, vec4 d3, vec4 d4, vec4 d5, out vec4 e[6]) {
     e[0] = d0 - 1.5 * d1 - 2.0 * d2 + 1.5 * d3 + d4;

@@ -98,8 +98,8 @@ static pixeen_status wino_setup(bench_case *c, gpu_context *ctx, void **state) {
         (st = make_tensor(ctx, dt, NULL, no, &s->out)) != PIXEEN_OK)
         return st;
     if (tile && ((st = make_tensor(ctx, dt, NULL, z.u, &s->u)) != PIXEEN_OK ||
-                 (st = make_tensor(ctx, z.scratch, NULL, z.v, &s->v)) != PIXEEN_OK ||
-                 (st = make_tensor(ctx, z.scratch, NULL, z.m, &s->m)) != PIXEEN_OK))
+                 (st = make_tensor(ctx, z.v_dtype, NULL, z.v, &s->v)) != PIXEEN_OK ||
+                 (st = make_tensor(ctx, z.m_dtype, NULL, z.m, &s->m)) != PIXEEN_OK))
         return st;
     s->x.rank = s->w.rank = s->out.rank = s->res.rank = 4;
     memcpy(s->x.shape, (int64_t[4]){B, H, H, Cin}, sizeof s->x.shape);

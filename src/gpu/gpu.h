@@ -172,7 +172,6 @@ typedef struct gpu_driver_tuning {
     uint32_t attention_qr_max;   /* texel attention: most query rows per invocation (0: 8) */
     uint32_t attention_span_max; /* texel attention: most rows x head dim per invocation (0: no cap) */
     uint32_t attention_fused_min; /* fewer query rows go through explicit products (0: always fused) */
-    bool winograd_f2_only;   /* no Winograd F(4x4, 3x3): its fp32 products are no faster here */
 } gpu_driver_tuning;
 
 /* The row for a device's driver (a row of zeros, named "default", when none matches). The version

@@ -139,20 +139,29 @@ typedef struct driver_row {
  * brings 4 values per out-of-line call where the packed fp16 one brings 8, which cancels the 1.8x
  * fewer multiply-adds. A cold start there compiled 4.7 s more (the fp32 16x8 GEMM 4.3 s, each
  * F(4x4) transform 1.3 s), and the UNet kept 290 MiB more of transformed kernels, for about 0.5 s
- * of the VAE decode: Mesa >= 23 rows keep F(2x2) (winograd_f2_only). */
+ * of the VAE decode: Mesa >= 23 rows kept F(2x2).
+ * Then F(4x4)'s transformed input became fp16 (scaled by 1/64 so that it cannot overflow) and its
+ * products the packed fp16 GEMM with fp32 sums (op_matmul_widens). `pixeen bench --filter
+ * winograd`, one run, ms, at the UNet's shapes (batch 2):
+ *   Mesa 25.0.7         320 64x64  640 32x32  320 32x32  640 16x16  1280 8x8  1280 16x16
+ *     F(2x2)              112        106        28.3       31.7       26.5      146
+ *     F(4x4), fp16 v       80         69        20.4       19.0       35.2       69
+ *   Mesa 22.3.6, F(4x4): fp32 v 97, 91, 25.5, 24.6 -> fp16 v 70, 60, 18.5, 16.7 (a second pair of
+ *   runs, on a slower machine: 96, 89, 25.3, 25.2 -> 92, 68, 28.4, 23.8).
+ * `pixeen bench --pipeline`, 256x256 VAE decode, two alternating rounds: Mesa 22 5005, 5497 ->
+ * 4452, 5054 ms; Mesa 25 (now F(4x4) where the rule takes it) 5135, 6081 -> 4225, 4828 ms. Both
+ * drivers follow the same rule now. */
 static const driver_row driver_rows[] = {
     /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed matmul and conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
-      .winograd_f2_only = true}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
      * Mesa 25's block (the cheaper one to compile). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
-      .winograd_f2_only = true}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same packed matmul and conv measured fastest here too. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},

@@ -69,8 +69,8 @@ tensor nn_conv2d(nn_graph *g, const tensor *x, const char *prefix, int stride, c
         const tensor *stored = g->weights->winograd ? nn_weight_find(g, prefix, "weight") : NULL;
         bool cached = stored && (g->winograd_fill || nn_winograd_cached(g, stored, tile));
         if (cached && !g->rec) g->winograd_bytes += (uint64_t)s.u * dtype_size(g->act);
-        tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, s.scratch, 1, &s.v);
-        tensor m = nn_alloc_dtype(g, s.scratch, 1, &s.m);
+        tensor u = cached ? empty : nn_alloc_dtype(g, g->act, 1, &s.u), v = nn_alloc_dtype(g, s.v_dtype, 1, &s.v);
+        tensor m = nn_alloc_dtype(g, s.m_dtype, 1, &s.m);
         if (recording(g)) {
             tensor wk = nn_view(w, 4, (const int64_t[]){Cout, kh, kw, Cin}); /* reordered at upload */
             if (cached)

@@ -85,6 +85,7 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
         .shader_tiled = OP_SHADER(CONV2D_TILED, x->dtype),
         .kh = (uint32_t)kh, .kw = (uint32_t)kw, .stride = stride, .pad = pad,
         .dtype = x->dtype,
+        .o_dtype = x->dtype,
         .w_dtype = w->dtype,
         .b_dtype = bias ? bias->dtype : w->dtype,
         .vec = vec,

@@ -55,11 +55,17 @@ op_winograd_sizes op_conv2d_winograd_sizes(const gpu_context *ctx, op_winograd_t
     op_winograd_sizes s;
     int64_t edge = tile == OP_WINOGRAD_F4 ? 4 : 2;
     s.points = (int)op_winograd_points((op_winograd_tile)edge);
-    s.scratch = tile == OP_WINOGRAD_F4 ? DTYPE_F32 : act;
+    bool f4 = tile == OP_WINOGRAD_F4;
+    /* F(4x4)'s fp16 v: the packed GEMM's fetches carry 8 values where fp32 texels carry 4 (1.6x
+     * the fp32 kernel's speed on Mesa 22's lavapipe, more on Mesa 25's, whose fetches are calls). */
+    bool v_f16 = act == DTYPE_F16 && (!f4 || (ctx && op_matmul_widens(ctx, Cout, Cin, s.points)));
+    s.v_dtype = v_f16 ? DTYPE_F16 : DTYPE_F32;
+    s.m_dtype = f4 ? DTYPE_F32 : act;
     s.tiles = B * ((H + edge - 1) / edge) * ((W + edge - 1) / edge);
     uint64_t cap = binding_limit(ctx);
     if (cap > SCRATCH_CAP) cap = SCRATCH_CAP;
-    uint64_t per_tile = (uint64_t)s.points * (uint64_t)(Cin > Cout ? Cin : Cout) * dtype_size(s.scratch);
+    uint64_t v_row = (uint64_t)Cin * dtype_size(s.v_dtype), m_row = (uint64_t)Cout * dtype_size(s.m_dtype);
+    uint64_t per_tile = (uint64_t)s.points * (v_row > m_row ? v_row : m_row);
     int64_t most = per_tile ? (int64_t)(cap / per_tile) : s.tiles;
     s.chunk = s.tiles < most ? s.tiles : most < 1 ? 1 : most;
     s.u = s.points * Cout * Cin;
@@ -74,20 +80,19 @@ bool op_conv2d_winograd_supported(const gpu_context *ctx, op_winograd_tile tile,
     if (B <= 0 || H <= 0 || W <= 0 || Cin <= 0 || Cout <= 0 || Cin % 4 || Cout % 4) return false;
     if ((act != DTYPE_F16 && act != DTYPE_F32) || (w_dtype != DTYPE_F16 && w_dtype != DTYPE_F32)) return false;
     op_winograd_sizes s = op_conv2d_winograd_sizes(ctx, tile, B, H, W, Cin, Cout, act);
-    uint64_t limit = binding_limit(ctx), es = dtype_size(act), ses = dtype_size(s.scratch), wes = dtype_size(w_dtype);
+    uint64_t limit = binding_limit(ctx), es = dtype_size(act), wes = dtype_size(w_dtype);
     uint64_t pixels = (uint64_t)(B * H * W), widest = (uint64_t)(Cin > Cout ? Cin : Cout);
-    return (uint64_t)s.v * ses <= limit && (uint64_t)s.m * ses <= limit && (uint64_t)s.u * es <= limit &&
+    return (uint64_t)s.v * dtype_size(s.v_dtype) <= limit && (uint64_t)s.m * dtype_size(s.m_dtype) <= limit &&
+           (uint64_t)s.u * es <= limit &&
            (uint64_t)s.u / (uint64_t)s.points * 9 * wes <= limit && pixels * widest * es <= limit &&
            (uint64_t)s.tiles * widest / 4 < (1ull << 31);
 }
 
-/* The form the speed rule picks, whether or not it can run. Drivers whose table row says so
- * (gpu_driver_tuning.winograd_f2_only: Mesa >= 23's lavapipe) never pick F(4x4). */
+/* The form the speed rule picks, whether or not it can run. */
 static op_winograd_tile measured_faster(const gpu_context *ctx, int64_t B, int64_t H, int64_t W, int64_t Cin,
                                         int64_t Cout, tensor_dtype act) {
     if (Cin < MIN_CIN) return OP_WINOGRAD_NONE;
-    bool f4_pays = !ctx || !gpu_driver_tuning_for(gpu_context_caps(ctx))->winograd_f2_only;
-    if (f4_pays && Cout <= MAX_COUT_F4 && op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F4, B, H, W, Cin, Cout, act).tiles >= MIN_TILES_F4)
+    if (Cout <= MAX_COUT_F4 && op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F4, B, H, W, Cin, Cout, act).tiles >= MIN_TILES_F4)
         return OP_WINOGRAD_F4;
     if (op_conv2d_winograd_sizes(ctx, OP_WINOGRAD_F2, B, H, W, Cin, Cout, act).tiles >= MIN_TILES) return OP_WINOGRAD_F2;
     return OP_WINOGRAD_NONE;
@@ -173,7 +178,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     int64_t P = s.points;
     if (out->shape[0] != B || out->shape[1] != H || out->shape[2] != W || out->dtype != act ||
         !op_conv2d_winograd_supported(ctx, tile, B, H, W, Cin, Cout, act, u->dtype) || tensor_count(u) < s.u ||
-        v->dtype != s.scratch || m->dtype != s.scratch || tensor_count(v) < P * Cin || tensor_count(m) < P * Cout ||
+        v->dtype != s.v_dtype || m->dtype != s.m_dtype || tensor_count(v) < P * Cin || tensor_count(m) < P * Cout ||
         (bias && tensor_count(bias) != Cout) ||
         (residual && (tensor_count(residual) != tensor_count(out) || residual->dtype != act)))
         goto bad;
@@ -182,11 +187,12 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     int64_t chunk = s.chunk;
     if (tensor_count(v) / (P * Cin) < chunk) chunk = tensor_count(v) / (P * Cin);
     if (tensor_count(m) / (P * Cout) < chunk) chunk = tensor_count(m) / (P * Cout);
-    uint32_t es = dtype_size(act), unit = 4 * es, ses = dtype_size(s.scratch), sunit = 4 * ses;
+    uint32_t es = dtype_size(act), unit = 4 * es, vunit = 4 * dtype_size(s.v_dtype), mes = dtype_size(s.m_dtype);
+    uint32_t munit = 4 * mes;
     uint32_t edge = (uint32_t)tile, th = (uint32_t)((H + edge - 1) / edge), tw = (uint32_t)((W + edge - 1) / edge);
     bool f4 = tile == OP_WINOGRAD_F4;
 
-    gpu_pipeline_desc idesc = {.shader = f4 ? op_shader_name(SHADER_CONV2D_WINOGRAD4_INPUT)
+    gpu_pipeline_desc idesc = {.shader = f4 ? OP_SHADER(CONV2D_WINOGRAD4_INPUT, s.v_dtype)
                                             : OP_SHADER(CONV2D_WINOGRAD_INPUT, act),
                                .binding_count = 2,
                                .bindings = {texel4(act), GPU_BIND_STORAGE},
@@ -196,11 +202,11 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     gpu_pipeline_desc odesc = {.shader = f4 ? OP_SHADER(CONV2D_WINOGRAD4_OUTPUT, act)
                                             : OP_SHADER(CONV2D_WINOGRAD_OUTPUT, act),
                                .binding_count = 4,
-                               .bindings = {texel4(s.scratch),
+                               .bindings = {texel4(s.m_dtype),
                                             bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
                                             texel4(act), op_image4_kind(act)},
                                .push_size = 48};
-    if (!bias) odesc.bindings[1] = s.scratch == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+    if (!bias) odesc.bindings[1] = s.m_dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);
     if (!opipe) return;
 
@@ -214,7 +220,7 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
         bb = bind_range(ctx, BIND_TEXEL, bes, bias->buffer, bias->offset, (uint64_t)Cout * bes, false, &bs);
         bs /= bes;
     } else { /* never read: any small range of m's dtype */
-        bb = bind_range(ctx, BIND_TEXEL, ses, m->buffer, m->offset, ses, false, &bs);
+        bb = bind_range(ctx, BIND_TEXEL, mes, m->buffer, m->offset, mes, false, &bs);
         bs = 0;
     }
     const tensor *r = residual ? residual : x;
@@ -227,11 +233,11 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
 
         /* V = B^T d B for tiles t0 .. t0 + T - 1 */
         uint64_t vs, ms;
-        gpu_binding ib[2] = {xb, bind_range(ctx, BIND_STORAGE, sunit, v->buffer, v->offset,
-                                            (uint64_t)P * T * Cin * ses, true, &vs)};
-        if (vs % sunit) goto misaligned;
+        gpu_binding ib[2] = {xb, bind_range(ctx, BIND_STORAGE, vunit, v->buffer, v->offset,
+                                            (uint64_t)P * T * Cin * dtype_size(s.v_dtype), true, &vs)};
+        if (vs % vunit) goto misaligned;
         struct { uint32_t H, W, c4, th, tw, tiles, x_off, v_off, t0; } ipush = {
-            (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / sunit),
+            (uint32_t)H, (uint32_t)W, (uint32_t)(Cin / 4), th, tw, T, (uint32_t)(xs / unit), (uint32_t)(vs / vunit),
             (uint32_t)t0};
         op_dispatch_groups(rec, ipipe, ib, 2, &ipush, sizeof ipush, ((uint64_t)T * (uint64_t)(Cin / 4) + 63) / 64,
                            "conv2d_winograd_input");
@@ -245,12 +251,12 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
         op_matmul_record(rec, &v3, &u3, NULL, NULL, &m3, NULL);
 
         /* Y = A^T M A + bias + residual */
-        gpu_binding ob[4] = {bind_range(ctx, BIND_TEXEL, sunit, m->buffer, m->offset,
-                                        (uint64_t)P * T * Cout * ses, false, &ms),
+        gpu_binding ob[4] = {bind_range(ctx, BIND_TEXEL, munit, m->buffer, m->offset,
+                                        (uint64_t)P * T * Cout * mes, false, &ms),
                              bb, rb, outb};
-        if (ms % sunit) goto misaligned;
+        if (ms % munit) goto misaligned;
         struct { uint32_t H, W, n4, th, tw, tiles, m_off, b_off, r_off, o_off, flags, t0; } opush = {
-            (uint32_t)H, (uint32_t)W, (uint32_t)(Cout / 4), th, tw, T, (uint32_t)(ms / sunit), (uint32_t)bs,
+            (uint32_t)H, (uint32_t)W, (uint32_t)(Cout / 4), th, tw, T, (uint32_t)(ms / munit), (uint32_t)bs,
             (uint32_t)(rs / unit), (uint32_t)(os / unit), (bias ? 1u : 0u) | (residual ? 2u : 0u), (uint32_t)t0};
         op_dispatch_groups(rec, opipe, ob, 4, &opush, sizeof opush, ((uint64_t)T * (uint64_t)(Cout / 4) + 63) / 64,
                            "conv2d_winograd_output");

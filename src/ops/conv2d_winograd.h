@@ -15,9 +15,10 @@
  * activation arena; u from the weights' cache, models/nn.h). Sizes and the scratch dtype from
  * op_conv2d_winograd_sizes. Accuracy: F(2x2) holds v and m in the activation dtype, so fp16
  * activations round the transformed input and the products once more than the direct convolution
- * does; F(4x4) holds them in fp32 (its larger transform constants would cost about 3 more bits in
- * fp16), so only u is rounded to fp16. Both are tested against the direct convolution's reference
- * and tolerances.
+ * does. F(4x4) holds m in fp32 (its output transform's weights, up to 8 x 8, would amplify fp16
+ * products' rounding), and v in fp16 for fp16 activations where the GEMM takes fp16 operands into
+ * fp32 sums (op_matmul_widens: the packed texel kernel), else in fp32. Both are tested against the
+ * direct convolution's reference and tolerances.
  */
 #ifndef PIXEEN_OPS_CONV2D_WINOGRAD_H
 #define PIXEEN_OPS_CONV2D_WINOGRAD_H
@@ -39,10 +40,11 @@ static inline int64_t op_winograd_points(op_winograd_tile tile) { return ((int64
 
 /* Element counts of the scratch tensors of form `tile` for x [B, H, W, Cin] of dtype act and Cout
  * output channels on ctx's device (NULL: the limits every device offers; the same answer on
- * lavapipe), and the dtype of v and m. */
+ * lavapipe), and the dtypes of v and m. */
 typedef struct op_winograd_sizes {
-    int points;           /* P = (tile + 2)^2 */
-    tensor_dtype scratch; /* of v and m: act for F(2x2), fp32 for F(4x4) */
+    int points;                 /* P = (tile + 2)^2 */
+    tensor_dtype v_dtype;       /* act for F(2x2); F(4x4): fp16 for fp16 act where the GEMM widens, else fp32 */
+    tensor_dtype m_dtype;       /* act for F(2x2), fp32 for F(4x4) */
     int64_t tiles;        /* T */
     int64_t chunk;        /* tiles per pass (v and m hold one pass) */
     int64_t u, v, m;

@@ -133,7 +133,7 @@ static gpu_binding_kind texel_kind(tensor_dtype dtype, uint32_t vec) {
  * texels within the texel limit; the binding `out` then ends on a whole texel. */
 static bool out_as_image(const gpu_caps *caps, const gemm_job *job, const gemm_push *push, uint32_t vec, uint32_t tn,
                          gpu_binding *out) {
-    uint64_t texel = 4 * (uint64_t)dtype_size(job->dtype);
+    uint64_t texel = 4 * (uint64_t)dtype_size(job->o_dtype);
     const char *shader = vec == 8 ? job->shader_texel_packed_img : job->shader_texel_img;
     if (!shader || push->N % 4 || tn % 4 || push->o_off % 4 || push->o_bs % 4 ||
         out->size / texel > caps->max_texel_buffer_elements)
@@ -147,11 +147,12 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     gpu_context *ctx = gpu_recorder_context(rec);
     const gpu_caps *caps = gpu_context_caps(ctx);
     uint32_t es = dtype_size(job->dtype), wes = dtype_size(job->w_dtype), bes = dtype_size(job->b_dtype);
+    uint32_t oes = dtype_size(job->o_dtype);
     bool has_bias = job->bias.buffer != NULL, has_res = job->res.buffer != NULL;
     /* Absent bias/residual: bind a harmless range the shader never reads (the weights / x). */
     gemm_range bias = has_bias ? job->bias : (gemm_range){job->w.buffer, job->w.offset, wes};
     uint32_t bias_es = has_bias ? bes : wes;
-    gemm_range res = has_res ? job->res : (gemm_range){job->x.buffer, job->x.offset, es};
+    gemm_range res = has_res ? job->res : (gemm_range){job->x.buffer, job->x.offset, oes};
     gpu_binding b[5];
     gemm_push push = job->push;
     push.geom = job->kh | job->kw << 8 | job->stride << 16 | job->pad << 24;
@@ -159,8 +160,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
     b[0] = align_range(caps, job->x, es, false, &push.x_off);
     b[1] = align_range(caps, job->w, wes, false, &push.w_off);
     b[2] = align_range(caps, bias, bias_es, false, &push.b_off);
-    b[3] = align_range(caps, res, es, false, &push.r_off);
-    b[4] = align_range(caps, job->out, es, true, &push.o_off);
+    b[3] = align_range(caps, res, oes, false, &push.r_off);
+    b[4] = align_range(caps, job->out, oes, true, &push.o_off);
 
     const char *stem;
     gpu_pipeline_desc desc = {.binding_count = 5, .push_size = sizeof push};
@@ -174,7 +175,12 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
          * the time embedding's first layer) take the scalar kernel that CLIP's 77-key attention
          * compiles anyway rather than a pipeline of their own (9.8 s of Mesa 25's JIT for the
          * post_quant_conv's 16 x 8 RGBA-texel one). */
-        if (job->matmul && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20)) vec = 1;
+        if (job->matmul && job->o_dtype == job->dtype && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20))
+            vec = 1;
+        if (job->o_dtype != job->dtype && vec != 8) { /* only the packed kernel widens fp16 into fp32 */
+            op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: gemm: fp16 operands into fp32 out off 16-byte texels"));
+            return;
+        }
         uint32_t tn = t->tn, tm = t->tm;
         /* Scalar fetches serve small products only (K % 4 != 0: CLIP's 77-key attention; a
          * misaligned window): a 4 x 4 block there, which Mesa 25's lavapipe compiles in ~0.5 s
@@ -202,8 +208,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         desc.bindings[0] = texel_kind(job->dtype, vec);
         desc.bindings[1] = texel_kind(job->w_dtype, vec);
         desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
-        desc.bindings[3] = texel_kind(job->dtype, 1);
-        desc.bindings[4] = img ? op_image4_kind(job->dtype) : GPU_BIND_STORAGE;
+        desc.bindings[3] = texel_kind(job->o_dtype, 1);
+        desc.bindings[4] = img ? op_image4_kind(job->o_dtype) : GPU_BIND_STORAGE;
         desc.spec_count = 6; /* stride and padding travel in push.geom */
         uint32_t spec[6] = {wg, tm, tn, vec, job->kh, job->kw};
         memcpy(desc.spec, spec, sizeof spec);

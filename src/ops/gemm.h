@@ -18,8 +18,10 @@
  * PIXEEN_GEMM_PACKED.
  *
  * dtypes: x, residual and out share one dtype (fp16 or fp32); w and bias are fp16 or fp32 each
- * (checkpoint weights are fp16; a per-batch w may be an fp32 activation). Tensors larger than
- * maxStorageBufferRange are split into row windows of M (each weight tensor must fit one binding).
+ * (checkpoint weights are fp16; a per-batch w may be an fp32 activation). One widening product:
+ * fp16 x and w into fp32 out (and residual) where the packed kernel takes it (op_matmul_widens).
+ * Tensors larger than maxStorageBufferRange are split into row windows of M (each weight tensor
+ * must fit one binding).
  */
 #ifndef PIXEEN_OPS_GEMM_H
 #define PIXEEN_OPS_GEMM_H
@@ -56,12 +58,19 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
  * $PIXEEN_GEMM_PACKED where set, else the driver table's gemm_packed. */
 bool op_fp16_packed_wanted(const gpu_context *ctx);
 
+/* Whether op_matmul_record takes fp16 x and w [N, K] or [B, N, K] with an fp32 out on ctx's device:
+ * where the packed texel kernel runs them (texel variant, packing wanted, K % 8 == 0, operands on
+ * 16-byte boundaries, weights within one binding). The Winograd F(4x4) products use it: fp16
+ * transformed inputs, fp32 sums (src/ops/conv2d_winograd.c). */
+bool op_matmul_widens(const gpu_context *ctx, int64_t N, int64_t K, int64_t batches);
+
 /* Linear layer / batched matmul.
  *   x        [M, K] or [B, M, K]
  *   w        [N, K] (shared by every batch: a checkpoint's linear weight) or [B, N, K] (per batch)
  *   bias     [N] or NULL
  *   residual same shape as out, or NULL
- *   out      [M, N] or [B, M, N]; must not alias x, w or residual
+ *   out      [M, N] or [B, M, N]; must not alias x, w or residual; x's dtype, or fp32 for fp16 x
+ *            and w where op_matmul_widens says so
  * Shape or dtype mismatches fail the recording. `tuning` may be NULL (device defaults). */
 void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, const op_gemm_tuning *tuning);
@@ -108,13 +117,14 @@ typedef struct gemm_range {
 typedef struct gemm_job {
     /* the operator's kernels for the job's dtype (op_shader_name of a generated shader_id) */
     const char *shader_texel, *shader_tiled;
-    const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8); NULL: none */
+    const char *shader_texel_packed; /* fp16 x and w as RGBA32UI (vec 8), out of o_dtype; NULL: none */
     /* The same two writing the output as an RGBA image (gemm_texel.glsl's OUT_IMAGE), taken where
      * the output's columns and offsets are whole texels; NULL: none. */
     const char *shader_texel_img, *shader_texel_packed_img;
     bool matmul;                     /* a matrix product (1x1 convolutions included), not a kxk conv */
     uint32_t kh, kw, stride, pad;
-    tensor_dtype dtype, w_dtype, b_dtype; /* x/residual/out, w, bias */
+    tensor_dtype dtype, w_dtype, b_dtype; /* x, w, bias */
+    tensor_dtype o_dtype;                 /* out and residual: dtype, or fp32 from packed fp16 */
     uint32_t vec;                         /* texel: 8 (packed fp16, shader_texel_packed), 4 (RGBA
                                              texels along K) or 1 */
     uint32_t batches;                     /* gl_WorkGroupID.z range */

@@ -12,6 +12,13 @@
 
 static bool dtype_ok(const tensor *t) { return t->dtype == DTYPE_F16 || t->dtype == DTYPE_F32; }
 
+bool op_matmul_widens(const gpu_context *ctx, int64_t N, int64_t K, int64_t batches) {
+    op_gemm_tuning t = op_gemm_tuning_get(ctx, false, NULL);
+    uint64_t limit, w_bytes = (uint64_t)N * (uint64_t)K * 2;
+    return t.packed == 1 && K % 8 == 0 && batches > 0 &&
+           gemm_pick_variant(ctx, &t, 8, w_bytes, DTYPE_F16, &limit) == OP_GEMM_TEXEL && w_bytes <= limit;
+}
+
 void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const tensor *bias,
                       const tensor *residual, const tensor *out, const op_gemm_tuning *tuning) {
     if (tensor_dtype_is_quant(w->dtype)) { /* a GGUF weight kept in its blocks: src/ops/quant.c */
@@ -27,8 +34,10 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         out->shape[out->rank - 2] != M || (x->rank == 3 && out->shape[0] != B) || M <= 0 || N <= 0 || K <= 0 ||
         B <= 0 || (bias && (tensor_count(bias) != N || !dtype_ok(bias))) ||
         (residual && (tensor_count(residual) != tensor_count(out) || residual->dtype != out->dtype)) ||
-        x->dtype != out->dtype || !dtype_ok(x) || !dtype_ok(w) || K > (1 << 30) || N > (1 << 30))
+        !dtype_ok(x) || !dtype_ok(w) || !dtype_ok(out) || K > (1 << 30) || N > (1 << 30))
         goto bad_shape;
+    bool widening = x->dtype != out->dtype; /* fp16 x and w into fp32 out: only the packed kernel */
+    if (widening && (x->dtype != DTYPE_F16 || w->dtype != DTYPE_F16)) goto bad_shape;
 
     op_gemm_tuning t = op_gemm_tuning_get(ctx, false, tuning);
     uint32_t es = dtype_size(x->dtype), wes = dtype_size(w->dtype);
@@ -38,6 +47,13 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
     uint64_t limit;
     op_gemm_variant variant = gemm_pick_variant(ctx, &t, vec, w_batch_bytes, w->dtype, &limit);
     if (packed && variant == OP_GEMM_TEXEL) vec = 8;
+    if (widening && vec != 8) {
+        op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
+                               "ops: matmul: fp16 x into fp32 out needs the packed texel kernel (op_matmul_widens), "
+                               "which this product (K %lld) or device does not take",
+                               (long long)K));
+        return;
+    }
     if (w_batch_bytes > limit) {
         op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL,
                                "ops: matmul: weight of %lld x %lld is %llu bytes, over one binding's %llu",
@@ -46,21 +62,25 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         return;
     }
     /* Rows per window: x rows (K values), out and residual rows (N values) within the limit. */
-    uint64_t row_bytes = (uint64_t)(K > N ? K : N) * es;
+    uint32_t oes = dtype_size(out->dtype);
+    uint64_t row_bytes = (uint64_t)K * es > (uint64_t)N * oes ? (uint64_t)K * es : (uint64_t)N * oes;
     uint64_t rows_max = limit / row_bytes;
     if (rows_max == 0) goto bad_shape;
     if (rows_max > 64) rows_max = rows_max / 64 * 64; /* whole tiles of every tiling in use */
 
     gemm_job job = {
         .dtype = x->dtype,
+        .o_dtype = out->dtype,
         .w_dtype = w->dtype,
         .b_dtype = bias ? bias->dtype : w->dtype,
         .vec = vec,
         .shader_texel = OP_SHADER(MATMUL_TEXEL, x->dtype),
         .shader_tiled = OP_SHADER(MATMUL_TILED, x->dtype),
-        .shader_texel_packed = op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED),
+        .shader_texel_packed = op_shader_name(widening ? SHADER_MATMUL_TEXEL_F16_PACKED_OUT_F32
+                                                       : SHADER_MATMUL_TEXEL_F16_PACKED),
         .shader_texel_img = OP_SHADER(MATMUL_TEXEL_IMG, x->dtype),
-        .shader_texel_packed_img = op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED_IMG),
+        .shader_texel_packed_img = op_shader_name(widening ? SHADER_MATMUL_TEXEL_F16_PACKED_OUT_F32_IMG
+                                                           : SHADER_MATMUL_TEXEL_F16_PACKED_IMG),
         .matmul = true,
         .kh = 1, .kw = 1, .stride = 1, .pad = 0,
     };
@@ -77,7 +97,7 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         job.push.o_bs = (uint32_t)(M * N);
         job.x = (gemm_range){x->buffer, x->offset, (uint64_t)B * M * K * es};
         job.w = (gemm_range){w->buffer, w->offset, (uint64_t)B * w_batch_bytes};
-        job.out = (gemm_range){out->buffer, out->offset, (uint64_t)B * M * N * es};
+        job.out = (gemm_range){out->buffer, out->offset, (uint64_t)B * M * N * oes};
         if (residual) job.res = (gemm_range){residual->buffer, residual->offset, job.out.bytes};
         gemm_dispatch(rec, &t, variant, &job, "matmul");
         return;
@@ -93,8 +113,8 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
             uint64_t row0 = (uint64_t)(g * rows + r0);
             job.push.M = (uint32_t)n_rows;
             job.x = (gemm_range){x->buffer, x->offset + row0 * K * es, (uint64_t)n_rows * K * es};
-            job.out = (gemm_range){out->buffer, out->offset + row0 * N * es, (uint64_t)n_rows * N * es};
-            if (residual) job.res = (gemm_range){residual->buffer, residual->offset + row0 * N * es, job.out.bytes};
+            job.out = (gemm_range){out->buffer, out->offset + row0 * N * oes, (uint64_t)n_rows * N * oes};
+            if (residual) job.res = (gemm_range){residual->buffer, residual->offset + row0 * N * oes, job.out.bytes};
             gemm_dispatch(rec, &t, variant, &job, "matmul");
         }
     }
