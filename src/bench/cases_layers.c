@@ -42,7 +42,9 @@ enum { KIND = 0, S0 = 1, S1 = 2, S2 = 3, S3 = 4, FLAG = 5 };
 enum { TOKEN_EMBEDDING, SOFTMAX, PERMUTE, BIAS_PER_BATCH, TRANSPOSE, GATHER_ROWS, TAESD_POINTWISE, TOKEN_WEIGHTS, EMBEDDING_INJECT,
        LORA_MERGE };
 
-static const int permute_order[4] = {0, 2, 1, 3}; /* [B, T, H, D] -> [B, H, T, D], as attention splits heads */
+/* FLAG 0: [B, T, H, D] -> [B, H, T, D], as attention splits heads; 1: -> [B, H, D, T], as the
+ * explicit attention transposes its values */
+static const int permute_orders[2][4] = {{0, 2, 1, 3}, {0, 2, 3, 1}};
 
 static tensor shaped(tensor t, uint32_t rank, const int64_t *shape) {
     t.rank = rank;
@@ -85,6 +87,7 @@ static pixeen_status layer_setup(bench_case *c, gpu_context *ctx, void **state) 
         break;
     case PERMUTE: {
         int64_t in[4] = {a, b, d, e};
+        const int *permute_order = permute_orders[c->p[FLAG]];
         PX_TRY(bench_operand(ctx, s, 0, dt, (size_t)(a * b * d * e), -2, 2, GPU_MEMORY_DEVICE));
         PX_TRY(bench_operand(ctx, s, 1, dt, (size_t)(a * b * d * e), 0, 0, GPU_MEMORY_DEVICE));
         s->t[0] = shaped(s->t[0], 4, in);
@@ -145,7 +148,7 @@ static void layer_record(bench_case *c, void *state, gpu_recorder *rec) {
     switch (c->p[KIND]) {
     case TOKEN_EMBEDDING: op_token_embedding_record(rec, &s->t[0], &s->t[1], &s->t[2], &s->t[3]); break;
     case SOFTMAX: op_softmax_record(rec, &s->t[0], 0.125f, c->p[FLAG] != 0, c->p[S2]); break;
-    case PERMUTE: op_permute_record(rec, &s->t[0], permute_order, 0.5f, &s->t[1]); break;
+    case PERMUTE: op_permute_record(rec, &s->t[0], permute_orders[c->p[FLAG]], 0.5f, &s->t[1]); break;
     case BIAS_PER_BATCH: op_bias_per_batch_record(rec, &s->t[0], &s->t[1]); break;
     case TRANSPOSE: op_transpose_record(rec, &s->t[0], c->p[S0], c->p[S1], c->p[S2], &s->t[1]); break;
     case GATHER_ROWS: op_gather_rows_record(rec, &s->t[0], &s->t[1], &s->t[2]); break;
@@ -180,7 +183,7 @@ static pixeen_status layer_validate(bench_case *c, void *state, gpu_context *ctx
             ref_softmax(ref, a, b, 0.125f, c->p[FLAG] != 0, d);
             break;
         case PERMUTE: ref_permute(s->host[0], (int64_t[]){(int64_t)a, (int64_t)b, (int64_t)d, (int64_t)e},
-                                  permute_order, 0.5f, ref);
+                                  permute_orders[c->p[FLAG]], 0.5f, ref);
             break;
         case BIAS_PER_BATCH:
             memcpy(ref, s->host[0], n * sizeof *ref);
@@ -268,6 +271,15 @@ uint32_t bench_cases_layers(bench_case *out, uint32_t max, bool quick) {
                 0);
         n = add(out, n, max, "permute", PERMUTE, "clip heads b2 t77 12x64 0213", (int64_t[]){2, 77, 12, 64}, 0, dt,
                 BENCH_USE_BOTH, 2.0 * 2 * 77 * 768 * es);
+        /* four outputs an invocation (the last dim a multiple of 4): whole input texels, then scalar fetches */
+        n = add(out, n, max, "permute", PERMUTE, "odd [3,5,3,8] 0213", (int64_t[]){3, 5, 3, 8}, 0, dt, BENCH_USE_CHECK,
+                0);
+        n = add(out, n, max, "permute", PERMUTE, "odd [2,12,3,5] 0231", (int64_t[]){2, 12, 3, 5}, 1, dt,
+                BENCH_USE_CHECK, 0);
+        n = add(out, n, max, "permute", PERMUTE, "unet heads b2 t256 8x80 0213", (int64_t[]){2, 256, 8, 80}, 0, dt,
+                BENCH_USE_BOTH, 2.0 * 2 * 256 * 640 * es);
+        n = add(out, n, max, "permute", PERMUTE, "unet values b2 t256 8x80 0231", (int64_t[]){2, 256, 8, 80}, 1, dt,
+                BENCH_USE_BOTH, 2.0 * 2 * 256 * 640 * es);
         n = add(out, n, max, "bias_per_batch", BIAS_PER_BATCH, "odd b3 p5 c7", (int64_t[]){3, 5, 7, 0}, 0, dt,
                 BENCH_USE_CHECK, 0);
         n = add(out, n, max, "bias_per_batch", BIAS_PER_BATCH, "unet b2 64x64x320", (int64_t[]){2, 64 * 64, 320, 0}, 0,

@@ -1,7 +1,58 @@
 /* permute.c — see permute.h and shaders/permute.comp. */
 #include "ops/permute.h"
 
+#include "ops/bind.h"
 #include "ops/common.h"
+
+/* A row of the output's last dim an invocation, four elements a store (shaders/permute_vec4.comp):
+ * texel fetches in, RGBA image stores out. The attention's head splits on Mesa 25's lavapipe (the UNet's explicit attention at
+ * 256 px: 88 permutes a step), `pixeen bench --filter permute`: see the README's bench section.
+ * Needs the output's last dim a multiple of 4, the output on a whole texel and both tensors within
+ * the device's texel buffer limit; false (nothing recorded) otherwise. */
+static bool record_quads(gpu_recorder *rec, const tensor *in, const int perm[4], const int64_t in_stride[4],
+                         float scale, const tensor *out) {
+    gpu_context *ctx = gpu_recorder_context(rec);
+    const gpu_caps *caps = gpu_context_caps(ctx);
+    uint64_t es = dtype_size(in->dtype), count = (uint64_t)tensor_count(out);
+    if (out->shape[3] % 4 || out->offset % (4 * es) || in->offset % es || count / 4 > caps->max_texel_buffer_elements ||
+        count > caps->max_texel_buffer_elements)
+        return false;
+    /* ROWS: the output's last dim is the input's and every other stride whole texels */
+    bool rows = in_stride[perm[3]] == 1 && in->offset % (4 * es) == 0;
+    for (int i = 0; i < 3 && rows; i++) rows = in_stride[perm[i]] % 4 == 0;
+    uint64_t unit = rows ? 4 * es : es, in_skip, out_skip;
+    gpu_binding b[2] = {
+        bind_range(ctx, BIND_TEXEL, unit, in->buffer, in->offset, count * es, false, &in_skip),
+        bind_range(ctx, BIND_TEXEL, 4 * es, out->buffer, out->offset, count * es, true, &out_skip),
+    };
+    gpu_pipeline_desc desc = {
+        .shader = rows ? OP_SHADER(PERMUTE_VEC4_ROWS, in->dtype) : OP_SHADER(PERMUTE_VEC4, in->dtype),
+        .binding_count = 2,
+        .bindings = {in->dtype == DTYPE_F16 ? (rows ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F16)
+                                            : (rows ? GPU_BIND_TEXEL_F32X4 : GPU_BIND_TEXEL_F32),
+                     op_image4_kind(out->dtype)},
+        .push_size = 44,
+    };
+    gpu_pipeline *pipeline = op_pipeline(rec, &desc);
+    if (!pipeline) return true;
+    uint32_t div = rows ? 4 : 1;
+    struct {
+        uint32_t rows, shape1, shape2, quads3, stride0, stride1, stride2, stride3, in_off, out_off;
+        float scale;
+    } push = {(uint32_t)(count / (uint64_t)out->shape[3]),
+              (uint32_t)out->shape[1],
+              (uint32_t)out->shape[2],
+              (uint32_t)(out->shape[3] / 4),
+              (uint32_t)(in_stride[perm[0]] / div),
+              (uint32_t)(in_stride[perm[1]] / div),
+              (uint32_t)(in_stride[perm[2]] / div),
+              (uint32_t)in_stride[perm[3]],
+              (uint32_t)(in_skip / unit),
+              (uint32_t)(out_skip / (4 * es)),
+              scale};
+    op_dispatch_groups(rec, pipeline, b, 2, &push, sizeof push, ((uint64_t)push.rows + 63) / 64, "permute");
+    return true;
+}
 
 void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], float scale, const tensor *out) {
     bool ok = in->rank == 4 && out->rank == 4 && in->dtype == out->dtype;
@@ -14,6 +65,7 @@ void op_permute_record(gpu_recorder *rec, const tensor *in, const int perm[4], f
     int64_t in_stride[4];
     in_stride[3] = 1;
     for (int i = 2; i >= 0; i--) in_stride[i] = in_stride[i + 1] * in->shape[i + 1];
+    if (record_quads(rec, in, perm, in_stride, scale, out)) return;
     gpu_pipeline_desc desc = {
         .shader = OP_SHADER(PERMUTE, in->dtype),
         .binding_count = 2,
