@@ -178,7 +178,8 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         if (job->matmul && job->o_dtype == job->dtype && (uint64_t)push.M * push.N * push.K * job->batches < (1u << 20))
             vec = 1;
         if (job->o_dtype != job->dtype && vec != 8) { /* only the packed kernel widens fp16 into fp32 */
-            op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: gemm: fp16 operands into fp32 out off 16-byte texels"));
+            op_fail(rec, error_set(PIXEEN_ERROR_INTERNAL, "ops: gemm: a widening product (fp16 operands, fp32 "
+                                                          "out) whose window is not on whole 16-byte texels"));
             return;
         }
         uint32_t tn = t->tn, tm = t->tm;

@@ -59,9 +59,10 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
 bool op_fp16_packed_wanted(const gpu_context *ctx);
 
 /* Whether op_matmul_record takes fp16 x and w [N, K] or [B, N, K] with an fp32 out on ctx's device:
- * where the packed texel kernel runs them (texel variant, packing wanted, K % 8 == 0, operands on
- * 16-byte boundaries, weights within one binding). The Winograd F(4x4) products use it: fp16
- * transformed inputs, fp32 sums (src/ops/conv2d_winograd.c). */
+ * where the packed texel kernel runs them (texel variant, packing wanted, K % 8 == 0, one batch's
+ * weights within one binding); x and w must also start on 16-byte boundaries, as every arena
+ * activation and buffer does. The Winograd F(4x4) products use it: fp16 transformed inputs, fp32
+ * sums (src/ops/conv2d_winograd.c). */
 bool op_matmul_widens(const gpu_context *ctx, int64_t N, int64_t K, int64_t batches);
 
 /* Linear layer / batched matmul.

@@ -18,8 +18,7 @@ static bool record_quads(gpu_recorder *rec, const tensor *in, const int perm[4],
     gpu_context *ctx = gpu_recorder_context(rec);
     const gpu_caps *caps = gpu_context_caps(ctx);
     uint64_t es = dtype_size(in->dtype), count = (uint64_t)tensor_count(out);
-    if (out->shape[3] % 4 || out->offset % (4 * es) || in->offset % es || count / 4 > caps->max_texel_buffer_elements ||
-        count > caps->max_texel_buffer_elements)
+    if (out->shape[3] % 4 || out->offset % (4 * es) || in->offset % es || count > caps->max_texel_buffer_elements)
         return false;
     /* ROWS: the output's last dim is the input's and every other stride whole texels */
     bool rows = in_stride[perm[3]] == 1 && in->offset % (4 * es) == 0;
