@@ -24,7 +24,7 @@ void op_activation_record(gpu_recorder *rec, op_activation_kind kind, const tens
     uint32_t unit = vec4 ? 4 * es : es, per = vec4 ? 4 : 1;
     gpu_pipeline_desc desc = {.shader = vec4 ? OP_SHADER(ACTIVATION_VEC4, x->dtype) : OP_SHADER(ACTIVATION, x->dtype),
                               .binding_count = 2, .push_size = 12, .spec_count = 1, .spec = {(uint32_t)kind}};
-    desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
+    desc.bindings[0] = op_texel_kind(x->dtype, vec4 ? 4 : 1);
     desc.bindings[1] = GPU_BIND_STORAGE;
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
@@ -58,7 +58,7 @@ void op_geglu_record(gpu_recorder *rec, op_activation_kind gelu, const tensor *x
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
     gpu_pipeline_desc desc = {.shader = vec4 ? OP_SHADER(ACTIVATION_GEGLU_VEC4, x->dtype) : OP_SHADER(ACTIVATION_GEGLU, x->dtype),
                               .binding_count = 2, .push_size = 20, .spec_count = 1, .spec = {(uint32_t)gelu}};
-    desc.bindings[0] = vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : window_texel_kind(x->dtype);
+    desc.bindings[0] = op_texel_kind(x->dtype, vec4 ? 4 : 1);
     desc.bindings[1] = GPU_BIND_STORAGE;
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;

@@ -155,7 +155,7 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
     if (texel) {
         uint32_t qr, kb;
         texel_tuning(gpu_context_tuning(ctx), gpu_driver_tuning_for(caps), (uint32_t)d, b * a->heads, tq, &qr, &kb);
-        gpu_binding_kind tk_kind = q->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+        gpu_binding_kind tk_kind = op_texel_kind(q->dtype, 4);
         desc.shader = packed ? op_shader_name(SHADER_ATTENTION_TEXEL_F16_PACKED) : OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
         if (packed) desc.bindings[1] = desc.bindings[2] = GPU_BIND_TEXEL_U32X4;

@@ -36,6 +36,14 @@ static inline gpu_binding_kind op_image4_kind(tensor_dtype dtype) {
     return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16X4 : GPU_BIND_IMAGE_F32X4;
 }
 
+/* The uniform texel buffer kind a kernel reads `dtype` through, `values` to a fetch: 1 (R), 4 (RGBA)
+ * or 8 (fp16 pairs in RGBA32UI, unpacked in the kernel). */
+static inline gpu_binding_kind op_texel_kind(tensor_dtype dtype, uint32_t values) {
+    if (values == 8) return GPU_BIND_TEXEL_U32X4;
+    if (values == 4) return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+}
+
 /* A binding of a whole tensor. */
 static inline gpu_binding op_bind(const tensor *t, bool write) {
     return (gpu_binding){t->buffer, t->offset, tensor_bytes(t), write};

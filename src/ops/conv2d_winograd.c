@@ -119,10 +119,6 @@ op_winograd_tile op_conv2d_winograd_wanted(const gpu_context *ctx, int64_t B, in
 #undef CAN
 }
 
-static gpu_binding_kind texel4(tensor_dtype dtype) {
-    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-}
-
 /* The weight and output transforms write U and the output as images (op_image4_kind): on lavapipe
  * the weight transform is 1.7x (Mesa 25) to 2.6x (Mesa 22) faster than with SSBO stores (`pixeen
  * bench --filter conv2d_winograd_weight`), the output transform's share of a 2-step profile
@@ -148,7 +144,7 @@ void op_conv2d_winograd_weight_record(gpu_recorder *rec, op_winograd_tile tile, 
     gpu_pipeline_desc desc = {.shader = tile == OP_WINOGRAD_F4 ? OP_SHADER(CONV2D_WINOGRAD4_WEIGHT, u->dtype)
                                                                : OP_SHADER(CONV2D_WINOGRAD_WEIGHT, u->dtype),
                               .binding_count = 2,
-                              .bindings = {texel4(w->dtype), op_image4_kind(u->dtype)},
+                              .bindings = {op_texel_kind(w->dtype, 4), op_image4_kind(u->dtype)},
                               .push_size = 16};
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
@@ -195,18 +191,18 @@ void op_conv2d_winograd_record(gpu_recorder *rec, op_winograd_tile tile, const t
     gpu_pipeline_desc idesc = {.shader = f4 ? OP_SHADER(CONV2D_WINOGRAD4_INPUT, s.v_dtype)
                                             : OP_SHADER(CONV2D_WINOGRAD_INPUT, act),
                                .binding_count = 2,
-                               .bindings = {texel4(act), GPU_BIND_STORAGE},
+                               .bindings = {op_texel_kind(act, 4), GPU_BIND_STORAGE},
                                .push_size = 36};
     gpu_pipeline *ipipe = op_pipeline(rec, &idesc);
     if (!ipipe) return;
     gpu_pipeline_desc odesc = {.shader = f4 ? OP_SHADER(CONV2D_WINOGRAD4_OUTPUT, act)
                                             : OP_SHADER(CONV2D_WINOGRAD_OUTPUT, act),
                                .binding_count = 4,
-                               .bindings = {texel4(s.m_dtype),
-                                            bias && bias->dtype == DTYPE_F32 ? GPU_BIND_TEXEL_F32 : GPU_BIND_TEXEL_F16,
-                                            texel4(act), op_image4_kind(act)},
+                               .bindings = {op_texel_kind(s.m_dtype, 4),
+                                            op_texel_kind(bias ? bias->dtype : DTYPE_F16, 1),
+                                            op_texel_kind(act, 4), op_image4_kind(act)},
                                .push_size = 48};
-    if (!bias) odesc.bindings[1] = s.m_dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+    if (!bias) odesc.bindings[1] = op_texel_kind(s.m_dtype, 1);
     gpu_pipeline *opipe = op_pipeline(rec, &odesc);
     if (!opipe) return;
 

@@ -118,12 +118,6 @@ static gpu_binding align_range(const gpu_caps *caps, gemm_range r, uint32_t esiz
     return (gpu_binding){r.buffer, base, r.offset - base + r.bytes, write};
 }
 
-static gpu_binding_kind texel_kind(tensor_dtype dtype, uint32_t vec) {
-    if (vec == 8) return GPU_BIND_TEXEL_U32X4;
-    if (vec == 4) return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
-}
-
 /* Whether the texel kernel writes its output as an RGBA image, 4 columns a store: lavapipe stores
  * an image texel in one packed store per lane where an SSBO element costs a loop over the lanes.
  * A UNet step at 256 px on Mesa 22.3.6 (`pixeen bench --pipeline`, alternating): 4459 and 4219 ms
@@ -206,10 +200,10 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         bool img = out_as_image(caps, job, &push, vec, tn, &b[4]);
         stem = vec == 8 ? (img ? job->shader_texel_packed_img : job->shader_texel_packed)
                         : (img ? job->shader_texel_img : job->shader_texel);
-        desc.bindings[0] = texel_kind(job->dtype, vec);
-        desc.bindings[1] = texel_kind(job->w_dtype, vec);
-        desc.bindings[2] = texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
-        desc.bindings[3] = texel_kind(job->o_dtype, 1);
+        desc.bindings[0] = op_texel_kind(job->dtype, vec);
+        desc.bindings[1] = op_texel_kind(job->w_dtype, vec);
+        desc.bindings[2] = op_texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
+        desc.bindings[3] = op_texel_kind(job->o_dtype, 1);
         desc.bindings[4] = img ? op_image4_kind(job->o_dtype) : GPU_BIND_STORAGE;
         desc.spec_count = 6; /* stride and padding travel in push.geom */
         uint32_t spec[6] = {wg, tm, tn, vec, job->kh, job->kw};

@@ -21,8 +21,7 @@ static void dispatch_1d(gpu_recorder *rec, gpu_pipeline *pipe, const gpu_binding
 static gpu_pipeline *pipeline_for(gpu_recorder *rec, const char *shader, tensor_dtype dtype, uint32_t inputs,
                                   uint32_t push, bool vec4) {
     gpu_pipeline_desc desc = {.shader = shader, .binding_count = inputs + 1, .push_size = push};
-    gpu_binding_kind quad = dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-    for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = vec4 ? quad : window_texel_kind(dtype);
+    for (uint32_t i = 0; i < inputs; i++) desc.bindings[i] = op_texel_kind(dtype, vec4 ? 4 : 1);
     desc.bindings[inputs] = GPU_BIND_STORAGE;
     return op_pipeline(rec, &desc);
 }

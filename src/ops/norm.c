@@ -6,9 +6,6 @@
 #include "ops/bind.h"
 #include "ops/common.h"
 
-static gpu_binding_kind texel_kind(tensor_dtype dtype) {
-    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
-}
 
 /* Elements one window may cover: within the storage range and the texel limit, whole workgroups
  * of 256, and below 2^31 so indices stay in uint. */
@@ -59,7 +56,7 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
     }
     /* Statistics: as many whole batch items per dispatch as one texel binding holds. */
     gpu_pipeline_desc sdesc = {.shader = op_shader_name(SHADER_NORM_GROUP_STATS), .binding_count = 2,
-                               .bindings = {texel_kind(x->dtype), GPU_BIND_STORAGE}, .push_size = 28};
+                               .bindings = {op_texel_kind(x->dtype, 1), GPU_BIND_STORAGE}, .push_size = 28};
     gpu_pipeline *stats_pipe = op_pipeline(rec, &sdesc);
     if (!stats_pipe) return;
     uint64_t per = texel_window / item;
@@ -90,8 +87,8 @@ void op_group_norm_record(gpu_recorder *rec, const op_group_norm_desc *d) {
     gpu_pipeline_desc adesc = {
         .shader = vec4 ? OP_SHADER(NORM_GROUP_APPLY_VEC4, x->dtype) : OP_SHADER(NORM_GROUP_APPLY, x->dtype),
         .binding_count = 5,
-        .bindings = {vec4 ? (x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4) : texel_kind(x->dtype),
-                     texel_kind(d->gamma->dtype), texel_kind(d->beta->dtype), GPU_BIND_STORAGE,
+        .bindings = {op_texel_kind(x->dtype, vec4 ? 4 : 1),
+                     op_texel_kind(d->gamma->dtype, 1), op_texel_kind(d->beta->dtype, 1), GPU_BIND_STORAGE,
                      vec4 ? op_image4_kind(x->dtype) : GPU_BIND_STORAGE},
         .push_size = 40, .spec_count = 1, .spec = {d->silu ? 1u : 0u}};
     gpu_pipeline *apply = op_pipeline(rec, &adesc);
@@ -139,12 +136,13 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
     gpu_pipeline_desc desc = {
         .shader = vec4 ? OP_SHADER(NORM_LAYER_VEC4, x->dtype) : OP_SHADER(NORM_LAYER, x->dtype), .binding_count = 4,
-        .bindings = {texel_kind(x->dtype), texel_kind(gamma->dtype), texel_kind(beta->dtype), GPU_BIND_STORAGE},
+        .bindings = {op_texel_kind(x->dtype, 1), op_texel_kind(gamma->dtype, 1), op_texel_kind(beta->dtype, 1),
+                     GPU_BIND_STORAGE},
         .push_size = 20};
     if (vec4) {
-        desc.bindings[0] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-        desc.bindings[1] = gamma->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
-        desc.bindings[2] = beta->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+        desc.bindings[0] = op_texel_kind(x->dtype, 4);
+        desc.bindings[1] = op_texel_kind(gamma->dtype, 4);
+        desc.bindings[2] = op_texel_kind(beta->dtype, 4);
     }
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;

@@ -31,9 +31,7 @@ static bool record_quads(gpu_recorder *rec, const tensor *in, const int perm[4],
     gpu_pipeline_desc desc = {
         .shader = rows ? OP_SHADER(PERMUTE_VEC4_ROWS, in->dtype) : OP_SHADER(PERMUTE_VEC4, in->dtype),
         .binding_count = 2,
-        .bindings = {in->dtype == DTYPE_F16 ? (rows ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F16)
-                                            : (rows ? GPU_BIND_TEXEL_F32X4 : GPU_BIND_TEXEL_F32),
-                     op_image4_kind(out->dtype)},
+        .bindings = {op_texel_kind(in->dtype, rows ? 4 : 1), op_image4_kind(out->dtype)},
         .push_size = 44,
     };
     gpu_pipeline *pipeline = op_pipeline(rec, &desc);

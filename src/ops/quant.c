@@ -74,11 +74,11 @@ void op_matmul_quant_record(gpu_recorder *rec, const tensor *x, const tensor *w,
     bool packed = x->dtype == DTYPE_F16 && x->offset % 16 == 0 && t.variant == OP_GEMM_TEXEL && t.packed == 1;
     uint32_t x_texel = packed ? 8 : 4; /* elements per x texel */
     desc.shader = packed ? op_shader_name(SHADER_MATMUL_Q_TEXEL_F16_PACKED) : OP_SHADER(MATMUL_Q_TEXEL, x->dtype);
-    desc.bindings[0] = packed ? GPU_BIND_TEXEL_U32X4 : x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16X4 : GPU_BIND_TEXEL_F32X4;
+    desc.bindings[0] = op_texel_kind(x->dtype, packed ? 8 : 4);
     desc.bindings[1] = GPU_BIND_TEXEL_U32X4;
     tensor_dtype bd = bias ? bias->dtype : x->dtype;
-    desc.bindings[2] = bd == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
-    desc.bindings[3] = x->dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
+    desc.bindings[2] = op_texel_kind(bd, 1);
+    desc.bindings[3] = op_texel_kind(x->dtype, 1);
     desc.bindings[4] = GPU_BIND_STORAGE;
     desc.spec_count = 4;
     uint32_t spec[4] = {wg, tm, tn, (uint32_t)(w->dtype - DTYPE_QUANT)};

@@ -17,10 +17,6 @@ static inline uint64_t window_elements_for(const gpu_context *ctx, uint32_t elem
     return n / 256 * 256;
 }
 
-static inline gpu_binding_kind window_texel_kind(tensor_dtype dtype) {
-    return dtype == DTYPE_F16 ? GPU_BIND_TEXEL_F16 : GPU_BIND_TEXEL_F32;
-}
-
 /* Rows per invocation for kernels where an invocation owns one column of a chunk of rows (no
  * integer division per element, which lavapipe scalarises): 16 keeps dozens of workgroups at SD
  * shapes while amortising per-invocation setup; raised (kept even) only to respect the
