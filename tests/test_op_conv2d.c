@@ -32,9 +32,13 @@ static void round_f16(float *x, size_t n) {
 }
 
 /* The kernel a run forces: texel with fp16 operands packed 8 per texel (RGBA32UI, where Cin % 8 == 0
- * and both are fp16; lavapipe's default), texel with RGBA texels, or the shared-memory tiling. */
-typedef enum conv_kernel { CONV_TEXEL_PACKED, CONV_TEXEL, CONV_TILED } conv_kernel;
-static const char *kernel_name(conv_kernel k) { return k == CONV_TILED ? "tiled" : k == CONV_TEXEL ? "texel" : "packed"; }
+ * and both are fp16; lavapipe's default), the same with a workgroup's rows fetched once per subgroup
+ * and broadcast (SHARED_ROWS, Mesa 25's choice; where the subgroup is 8 invocations, else the packed
+ * kernel runs), texel with RGBA texels, or the shared-memory tiling. */
+typedef enum conv_kernel { CONV_TEXEL_PACKED, CONV_TEXEL_SHARED, CONV_TEXEL, CONV_TILED } conv_kernel;
+static const char *kernel_name(conv_kernel k) {
+    return k == CONV_TILED ? "tiled" : k == CONV_TEXEL ? "texel" : k == CONV_TEXEL_SHARED ? "shared" : "packed";
+}
 
 static void run(gpu_context *ctx, const conv_case *c, conv_kernel kernel) {
     int64_t pe = c->pad_end;
@@ -61,8 +65,11 @@ static void run(gpu_context *ctx, const conv_case *c, conv_kernel kernel) {
     gpu_recorder *rec;
     CHECK_OK(gpu_recorder_create(ctx, &rec));
     gpu_recorder_begin(rec);
-    op_gemm_tuning tuning = {.variant = kernel == CONV_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL,
-                             .packed = kernel == CONV_TEXEL_PACKED ? 1 : 2};
+    op_gemm_tuning tuning = {
+        .variant = kernel == CONV_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL,
+        .packed = kernel == CONV_TEXEL_PACKED || kernel == CONV_TEXEL_SHARED ? 1 : 2,
+        .shared_rows = kernel == CONV_TEXEL_SHARED ? OP_GEMM_SHARED_ROWS_ALWAYS : OP_GEMM_SHARED_ROWS_NEVER,
+    };
     op_conv2d_pad_end_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, (uint32_t)c->stride,
                              (uint32_t)c->pad, (uint32_t)pe, &tuning);
     CHECK_OK(gpu_recorder_end(rec));

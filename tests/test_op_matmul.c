@@ -41,11 +41,21 @@ static void round_f16(float *x, size_t n) {
 }
 
 /* The kernel a run forces: texel with fp16 operands packed 8 per texel (RGBA32UI, where K % 8 == 0
- * and both are fp16), texel with RGBA16F/RGBA32F texels, or tiled. */
-typedef enum mm_kernel { MM_TEXEL_PACKED, MM_TEXEL, MM_TILED } mm_kernel;
-static const char *kernel_name(mm_kernel k) { return k == MM_TILED ? "tiled" : k == MM_TEXEL ? "texel" : "packed"; }
+ * and both are fp16), the same with a workgroup's rows fetched once per subgroup and broadcast
+ * (SHARED_ROWS, Mesa 25's choice; where the subgroup is 8 invocations, else the packed kernel runs),
+ * texel with RGBA16F/RGBA32F texels, or tiled. */
+typedef enum mm_kernel { MM_TEXEL_PACKED, MM_TEXEL_SHARED, MM_TEXEL, MM_TILED } mm_kernel;
+static const char *kernel_name(mm_kernel k) {
+    return k == MM_TILED ? "tiled" : k == MM_TEXEL ? "texel" : k == MM_TEXEL_SHARED ? "shared" : "packed";
+}
+static bool packs(mm_kernel k) { return k == MM_TEXEL_PACKED || k == MM_TEXEL_SHARED; }
 static op_gemm_tuning kernel_tuning(mm_kernel k) {
-    return (op_gemm_tuning){.variant = k == MM_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL, .packed = k == MM_TEXEL_PACKED ? 1 : 2};
+    return (op_gemm_tuning){.variant = k == MM_TILED ? OP_GEMM_TILED : OP_GEMM_TEXEL,
+                            .packed = packs(k) ? 1 : 2,
+                            .shared_rows = k == MM_TEXEL_SHARED ? OP_GEMM_SHARED_ROWS_ALWAYS : OP_GEMM_SHARED_ROWS_NEVER,
+                            /* two subgroups a workgroup where the product is large enough to keep
+                             * them (the SD shape; gemm_dispatch halves it for the small ones) */
+                            .wg = k == MM_TEXEL_SHARED ? 16 : 0};
 }
 
 static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
@@ -76,7 +86,7 @@ static void run(gpu_context *ctx, const mm_case *c, mm_kernel kernel) {
     gpu_recorder_begin(rec);
     op_gemm_tuning tuning = kernel_tuning(kernel);
     op_matmul_record(rec, &tx, &tw, c->bias ? &tb : NULL, c->residual ? &tr : NULL, &to, &tuning);
-    if (c->widen && kernel != MM_TEXEL_PACKED) { /* only the packed kernel widens: a clear failure */
+    if (c->widen && !packs(kernel)) { /* only the packed kernel widens: a clear failure */
         CHECK_STATUS(gpu_recorder_end(rec), PIXEEN_ERROR_INTERNAL);
         printf("matmul %-6s %-26s: refused (only the packed kernel widens)\n", kernel_name(kernel), c->what);
         goto done;
@@ -284,7 +294,7 @@ int main(void) {
         {"SD GEGLU proj", 1, 4096, 320, 2560, false, true, false, F16, F16, true, false},
         {"SD linear 4096x320x320", 1, 4096, 320, 320, false, true, true, F32, F16, true, false},
     };
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < 4; v++) {
         mm_kernel kernel = (mm_kernel)v;
         for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) run(ctx, &odd[i], kernel);
         /* The tiled path is 3-4x slower on lavapipe and the RGBA texel path is the packed one's

@@ -9,6 +9,12 @@
 // Geometry: invocation i of the dispatch (workgroups split over x/y, see linear_index.glsl) takes
 // row tile i / ntiles and column tile i % ntiles; gl_WorkGroupID.z is the batch (matmul with
 // per-batch w).
+// SHARED_ROWS (packed only; the host takes it where the subgroup is 8 invocations, TM is 8 or 16
+// and the workgroup a whole number of subgroups): a workgroup takes one row tile and consecutive
+// column tiles, so its rows' texels are the same for every invocation. Each invocation fetches
+// TM / 8 of them and subgroupBroadcast hands them round. Mesa 25's lavapipe calls a function per
+// texelFetch, so a step's 24 calls (16 x 8 block) become 10; Mesa 22 inlines the fetch and its
+// broadcast costs more than the fetches it saves (src/gpu/tuning.c has the measurements).
 // Bindings: 0 x (texel, VEC-wide), 1 w (texel, VEC-wide), 2 bias (R texel), 3 residual (R texel),
 // 4 out (SSBO of T, written; OUT_IMAGE: an RGBA image of OUT_FORMAT, 4 columns a texel, for
 // N % 4 == 0, TN % 4 == 0 and a texel-aligned o_off and o_bs, which gemm.c checks). Bias/residual
@@ -17,6 +23,9 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_EXT_samplerless_texture_functions : require
+#ifdef SHARED_ROWS
+#extension GL_KHR_shader_subgroup_ballot : require
+#endif
 #include "linear_index.glsl"
 #include "gemm_push.glsl"
 
@@ -76,10 +85,32 @@ layout(std430, binding = 4) writeonly buffer O { T o[]; };
         }                                                                    \
     }
 
+#ifdef SHARED_ROWS
+// a[0 .. TM) from own[TM / 8]: row i is fetched by subgroup invocation i % 8 into its own[i / 8].
+// Broadcast lanes must be compile-time constants in SPIR-V 1.3, hence the spelled-out lanes.
+#define SHARE8(a, own, r)                                                                         \
+    a[8 * r + 0] = subgroupBroadcast(own[r], 0); a[8 * r + 1] = subgroupBroadcast(own[r], 1);     \
+    a[8 * r + 2] = subgroupBroadcast(own[r], 2); a[8 * r + 3] = subgroupBroadcast(own[r], 3);     \
+    a[8 * r + 4] = subgroupBroadcast(own[r], 4); a[8 * r + 5] = subgroupBroadcast(own[r], 5);     \
+    a[8 * r + 6] = subgroupBroadcast(own[r], 6); a[8 * r + 7] = subgroupBroadcast(own[r], 7);
+#define SHARE_ROWS(a, own) \
+    SHARE8(a, own, 0)      \
+    if (TM > 8) { SHARE8(a, own, 1) }
+#endif
+
 void main() {
     const uint M = p.M, N = p.N, K = p.K, ntiles = p.ntiles; // locals: push reads in loops are re-gathered
+#ifdef SHARED_ROWS
+    // One row tile per workgroup (gemm.c dispatches ceil(ntiles / wg) workgroups per row tile);
+    // invocations past the last column tile compute clamped columns and store nothing.
+    const uint col_groups = (ntiles + gl_WorkGroupSize.x - 1) / gl_WorkGroupSize.x;
+    const uint g = linear_group_index();
+    const uint tm = g / col_groups, tn = (g - tm * col_groups) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    const uint lane = gl_SubgroupInvocationID;
+#else
     uint idx = linear_group_index() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     uint tm = idx / ntiles, tn = idx - tm * ntiles;
+#endif
     uint m0 = tm * TM, n0 = tn * TN;
     if (m0 >= M) return;
     uint bz = gl_WorkGroupID.z;
@@ -96,15 +127,29 @@ void main() {
     const uint kv = K / 8;
     [[unroll]] for (uint j = 0; j < TN; j++)
         wb[j] = int((p.w_off + bz * p.w_bs + min(n0 + j, N - 1) * K) / 8);
+#ifdef SHARED_ROWS
+    int xo[TM / 8]; // this invocation's rows: 8 r + lane
+    [[unroll]] for (uint r = 0; r < TM / 8; r++)
+        xo[r] = int((p.x_off + bz * p.x_bs + min(m0 + 8 * r + lane, M - 1) * K) / 8);
+#else
     int xb[TM];
     [[unroll]] for (uint i = 0; i < TM; i++)
         xb[i] = int((p.x_off + bz * p.x_bs + min(m0 + i, M - 1) * K) / 8);
+#endif
     for (uint k = 0; k < kv; k++) {
         // Every fetch of the step before its multiply-adds: on Mesa 25 a fetch is a call, and a
         // call between two FMA blocks spills and reloads what the blocks keep in registers.
         uvec4 a[TM], bws[TN];
+#ifdef SHARED_ROWS
+        uvec4 own[TM / 8];
+        [[unroll]] for (uint r = 0; r < TM / 8; r++) own[r] = texelFetch(xs, xo[r] + int(k));
+#else
         [[unroll]] for (uint i = 0; i < TM; i++) a[i] = texelFetch(xs, xb[i] + int(k));
+#endif
         [[unroll]] for (uint j = 0; j < TN; j++) bws[j] = texelFetch(ws, wb[j] + int(k));
+#ifdef SHARED_ROWS
+        SHARE_ROWS(a, own)
+#endif
         MAC_PACKED(a, bws)
     }
 #elif !defined(CONV)
@@ -141,6 +186,18 @@ void main() {
         iy0[i] = int(oy * stride) - int(pad);
         ix0[i] = int(ox * stride) - int(pad);
     }
+#ifdef SHARED_ROWS
+    // This invocation's rows (8 r + lane), as above.
+    int own_rowb[TM / 8], own_iy0[TM / 8], own_ix0[TM / 8];
+    [[unroll]] for (uint r = 0; r < TM / 8; r++) {
+        uint gm = p.g0 * Wo + min(m0 + 8 * r + lane, M - 1);
+        uint ox = gm % Wo, t = gm / Wo;
+        uint oy = t % Ho, b = t / Ho;
+        own_rowb[r] = int(b * H) - int(p.in_row0);
+        own_iy0[r] = int(oy * stride) - int(pad);
+        own_ix0[r] = int(ox * stride) - int(pad);
+    }
+#endif
     const int xoff = int(p.x_off / VEC);
     // The taps as loops: unrolled (KH and KW are constants), the 9 copies of the body ran 7-15%
     // slower on lavapipe (Mesa 22 and 25; the CPU's instruction cache) and took longer to compile.
@@ -160,7 +217,24 @@ void main() {
             // every row needs no mask (most of the image); only edge tiles pay for the mask.
             if (valid == 0) continue;
             int wk = int((ky * KW + kx) * cv);
-#ifdef PACKED
+#if defined(PACKED) && defined(SHARED_ROWS)
+            // As below, for this invocation's rows only; the others arrive by broadcast.
+            int xo[TM / 8];
+            uint own_keep[TM / 8];
+            [[unroll]] for (uint r = 0; r < TM / 8; r++) {
+                int iy = own_iy0[r] + int(ky), ix = own_ix0[r] + int(kx);
+                bool inside = iy >= 0 && iy < int(H) && ix >= 0 && ix < int(W);
+                own_keep[r] = inside ? 0xffffffffu : 0u;
+                xo[r] = inside ? xoff + ((own_rowb[r] + iy) * int(W) + ix) * int(cv) : 0;
+            }
+            for (uint c = 0; c < cv; c++) {
+                uvec4 a[TM], own[TM / 8], bws[TN];
+                [[unroll]] for (uint r = 0; r < TM / 8; r++) own[r] = texelFetch(xs, xo[r] + int(c)) & uvec4(own_keep[r]);
+                [[unroll]] for (uint j = 0; j < TN; j++) bws[j] = texelFetch(ws, wb[j] + wk + int(c));
+                SHARE_ROWS(a, own)
+                MAC_PACKED(a, bws)
+            }
+#elif defined(PACKED)
             // As the packed matmul: 8 input channels a fetch, every fetch of the step before its
             // multiply-adds. A row whose tap is padding reads zeros (the bits of +0.0 halves): an AND
             // per fetch, cheaper than a second copy of the loop for the edge tiles.

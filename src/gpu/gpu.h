@@ -156,6 +156,9 @@ typedef struct gpu_tuning {
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
     uint32_t gemm_packed;              /* PIXEEN_GEMM_PACKED=1|0: fp16 texel GEMM operands fetched 8 values
                                           per texel (1) or 4 (2); 0: the driver table's choice */
+    uint32_t gemm_shared_rows;         /* PIXEEN_GEMM_SHARED_ROWS=1|0: packed texel GEMM rows fetched once
+                                          per subgroup and broadcast wherever it can run (1) or never (2);
+                                          0: the driver table's choice */
     gpu_winograd_choice conv_winograd; /* PIXEEN_CONV_WINOGRAD */
     bool no_host_import;               /* PIXEEN_HOST_IMPORT=0: a CPU driver allocates its device memory itself */
 } gpu_tuning;
@@ -169,6 +172,8 @@ typedef struct gpu_driver_tuning {
     uint32_t conv_tm, conv_tn; /* texel direct convolution's register block (0: 16 x 16) */
     bool gemm_packed;        /* fp16 texel GEMM operands (matmul and conv) as RGBA32UI: 8 values per fetch */
     bool gemm_wide_only;     /* texel GEMM: no 4-wide blocks for narrow products (fewer pipelines to JIT) */
+    bool gemm_shared_rows;   /* packed texel GEMM (matmul and conv): a workgroup's rows fetched once per
+                                subgroup and broadcast (gemm_texel.glsl's SHARED_ROWS) */
     uint32_t attention_qr_max;   /* texel attention: most query rows per invocation (0: 8) */
     uint32_t attention_span_max; /* texel attention: most rows x head dim per invocation (0: no cap) */
     uint32_t attention_fused_min; /* fewer query rows go through explicit products (0: always fused) */

@@ -42,6 +42,9 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     const char *packed = getenv("PIXEEN_GEMM_PACKED");
     if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
     if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
+    const char *shared = getenv("PIXEEN_GEMM_SHARED_ROWS");
+    if (shared && strcmp(shared, "1") == 0) t->gemm_shared_rows = 1;
+    if (shared && strcmp(shared, "0") == 0) t->gemm_shared_rows = 2;
     const char *winograd = getenv("PIXEEN_CONV_WINOGRAD");
     if (winograd && strcmp(winograd, "0") == 0) t->conv_winograd = GPU_WINOGRAD_OFF;
     if (winograd && strcmp(winograd, "1") == 0) t->conv_winograd = GPU_WINOGRAD_FORCED;
@@ -150,18 +153,36 @@ typedef struct driver_row {
  *   runs, on a slower machine: 96, 89, 25.3, 25.2 -> 92, 68, 28.4, 23.8).
  * `pixeen bench --pipeline`, 256x256 VAE decode, two alternating rounds: Mesa 22 5005, 5497 ->
  * 4452, 5054 ms; Mesa 25 (now F(4x4) where the rule takes it) 5135, 6081 -> 4225, 4828 ms. Both
- * drivers follow the same rule now. */
+ * drivers follow the same rule now.
+ * Rows shared in the subgroup (gemm_shared_rows, gemm_texel.glsl's SHARED_ROWS: a workgroup's 16
+ * rows fetched 2 per invocation and broadcast, so a packed 16 x 8 step makes 10 fetch calls instead
+ * of 24). Per product, `pixeen bench --filter "linear unet"`, two alternating rounds, 2026-12-07, ms:
+ *                        q/k/v 2048x320->320   GEGLU 2048x320->2560   ff out 2048x1280->320
+ *   Mesa 25.0.7  off       8.8, 7.3              69, 49                 33, 28
+ *                on        5.2, 5.2              40, 41                 20, 20
+ *   Mesa 22.3.6  off       7.3, 5.3              63, 46                 29, 21
+ *                on        13.4, 13.2            104, 109               46, 47
+ * Mesa 22 inlines the fetch (shared rows save little) and its subgroupBroadcast costs more. In
+ * `pixeen bench --pipeline` at 256x256 on Mesa 25, three alternating rounds: the UNet step 4772,
+ * 4454, 5532 -> 3683, 3724, 3883 ms; the VAE decode 3938, 3802, 5073 -> 3273, 3210, 3242 ms. Per
+ * operator, every packed product and direct convolution gains, except the explicit attention's
+ * products over 77 and 80 columns (10 column tiles: 6 of 16 invocations idle), 20-60% slower;
+ * gemm.c takes it only where at most 1/8 of the invocations would idle. */
 static const driver_row driver_rows[] = {
     /* Mesa 25.0.7 (Debian bookworm-backports, LLVM 15): out-of-line fetches; 16x8 packed matmul and conv. */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
-    /* Mesa 23 and 24: not measured; both neighbours want the same matmul; for the convolution,
-     * Mesa 25's block (the cheaper one to compile). */
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
+      .gemm_shared_rows = true}},
+    /* Mesa 23 and 24: not measured; both neighbours want the same matmul block; for the
+     * convolution, Mesa 25's block (the cheaper one to compile). Shared rows as Mesa 25: they pay
+     * where a texel fetch is a call, as it is there; were the fetch inlined, as on Mesa 22, they
+     * would cost (PIXEEN_GEMM_SHARED_ROWS=0 turns them off). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
-      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true}},
+      .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
+      .gemm_shared_rows = true}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same packed matmul and conv measured fastest here too. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},

@@ -36,6 +36,11 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
         t.packed = op_fp16_packed_wanted(ctx) ? 1 : 2;
         t.wide_only = row->gemm_wide_only;
+        uint32_t shared = knobs->gemm_shared_rows; /* 1: always, 2: never, 0: the table's */
+        t.shared_rows = shared == 1   ? OP_GEMM_SHARED_ROWS_ALWAYS
+                        : shared == 2 ? OP_GEMM_SHARED_ROWS_NEVER
+                        : row->gemm_shared_rows ? OP_GEMM_SHARED_ROWS_WHERE_FULL
+                                                : OP_GEMM_SHARED_ROWS_NEVER;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
@@ -53,6 +58,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         if (override->bn) t.bn = override->bn;
         if (override->bk) t.bk = override->bk;
         if (override->packed) t.packed = override->packed;
+        if (override->shared_rows) t.shared_rows = override->shared_rows;
     }
     /* Legal set: register blocks up to 16 x 16 (more spills), workgroups within the device's limit,
      * tiled shared memory within the device's. */
@@ -136,6 +142,19 @@ static bool out_as_image(const gpu_caps *caps, const gemm_job *job, const gemm_p
     return true;
 }
 
+/* Whether a packed texel dispatch fetches its rows once per subgroup (SHARED_ROWS): the kernel
+ * hard-codes 8-invocation subgroups (lavapipe's at its default 256-bit vectors) and broadcasts 8 or
+ * 16 rows; whole subgroups per workgroup. One row tile per workgroup leaves the invocations past
+ * the last column tile idle: where the table picks it, at most 1/8 of them (the explicit
+ * attention's 77- and 80-column products would idle 6 of 16 and are slower so). */
+static bool shares_rows(const gpu_caps *caps, const op_gemm_tuning *t, const gemm_job *job, uint32_t ntiles,
+                        uint32_t tm, uint32_t wg) {
+    if (t->shared_rows != OP_GEMM_SHARED_ROWS_WHERE_FULL && t->shared_rows != OP_GEMM_SHARED_ROWS_ALWAYS) return false;
+    if (!job->shader_texel_packed_shared || caps->subgroup_size != 8 || (tm != 8 && tm != 16) || wg % 8) return false;
+    uint32_t idle = (ntiles + wg - 1) / wg * wg - ntiles;
+    return t->shared_rows == OP_GEMM_SHARED_ROWS_ALWAYS || idle * 8 <= ntiles;
+}
+
 void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant variant, gemm_job *job,
                    const char *label) {
     gpu_context *ctx = gpu_recorder_context(rec);
@@ -200,6 +219,11 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         bool img = out_as_image(caps, job, &push, vec, tn, &b[4]);
         stem = vec == 8 ? (img ? job->shader_texel_packed_img : job->shader_texel_packed)
                         : (img ? job->shader_texel_img : job->shader_texel);
+        if (vec == 8 && shares_rows(caps, t, job, push.ntiles, tm, wg)) {
+            stem = img ? job->shader_texel_packed_shared_img : job->shader_texel_packed_shared;
+            uint64_t col_groups = (push.ntiles + wg - 1) / wg; /* per row tile: gemm_texel.glsl */
+            groups = (uint64_t)((push.M + tm - 1) / tm) * col_groups;
+        }
         desc.bindings[0] = op_texel_kind(job->dtype, vec);
         desc.bindings[1] = op_texel_kind(job->w_dtype, vec);
         desc.bindings[2] = op_texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);

@@ -36,6 +36,16 @@ typedef enum op_gemm_variant {
     OP_GEMM_TILED = 2, /* shared-memory tiles from storage buffers */
 } op_gemm_variant;
 
+/* Whether the packed texel kernels fetch a workgroup's rows once per subgroup and broadcast them
+ * (gemm_texel.glsl's SHARED_ROWS; it needs 8-invocation subgroups and a block of 8 or 16 rows). */
+typedef enum op_gemm_shared_rows {
+    OP_GEMM_SHARED_ROWS_DEFAULT = 0, /* the driver table's choice */
+    OP_GEMM_SHARED_ROWS_WHERE_FULL,  /* where at most 1/8 of the invocations would idle (the
+                                        column tiles fill the workgroups): what the table picks */
+    OP_GEMM_SHARED_ROWS_ALWAYS,      /* wherever it can run ($PIXEEN_GEMM_SHARED_ROWS=1; tests) */
+    OP_GEMM_SHARED_ROWS_NEVER,
+} op_gemm_shared_rows;
+
 /* Tile sizes; 0 means "device default". texel: tm x tn outputs per invocation, wg invocations per
  * workgroup. tiled: bm x bn outputs per workgroup, bk deep, tm x tn per invocation (the workgroup
  * has (bm/tm)*(bn/tn) invocations). */
@@ -46,10 +56,12 @@ typedef struct op_gemm_tuning {
     uint32_t packed;     /* texel, fp16 operands: 1 fetch 8 values per texel (RGBA32UI), 2 never;
                             0 device default (gpu_tuning's table) */
     bool wide_only;      /* texel: keep tm x tn for narrow products too (the driver table's choice) */
+    op_gemm_shared_rows shared_rows; /* texel, packed: rows fetched once per subgroup and broadcast */
 } op_gemm_tuning;
 
 /* The tuning the next matmul (conv = false) or conv (conv = true) will use on this device:
- * defaults (the driver table's for the texel matmul), then $PIXEEN_KERNEL_VARIANT, $PIXEEN_GEMM_PACKED, then $PIXEEN_TUNE_MATMUL / $PIXEEN_TUNE_CONV2D as
+ * defaults (the driver table's for the texel matmul), then $PIXEEN_KERNEL_VARIANT, $PIXEEN_GEMM_PACKED,
+ * $PIXEEN_GEMM_SHARED_ROWS, then $PIXEEN_TUNE_MATMUL / $PIXEEN_TUNE_CONV2D as
  * "TM,TN,WG" (texel) or "BM,BN,BK,TM,TN" (tiled), then `override` fields that are non-zero
  * (override may be NULL). Sizes are clamped to the legal set (tm, tn in 1..16; bm % tm == 0 ...). */
 op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_gemm_tuning *override);
@@ -122,6 +134,8 @@ typedef struct gemm_job {
     /* The same two writing the output as an RGBA image (gemm_texel.glsl's OUT_IMAGE), taken where
      * the output's columns and offsets are whole texels; NULL: none. */
     const char *shader_texel_img, *shader_texel_packed_img;
+    /* The packed two with SHARED_ROWS (a workgroup's rows fetched once per subgroup); NULL: none. */
+    const char *shader_texel_packed_shared, *shader_texel_packed_shared_img;
     bool matmul;                     /* a matrix product (1x1 convolutions included), not a kxk conv */
     uint32_t kh, kw, stride, pad;
     tensor_dtype dtype, w_dtype, b_dtype; /* x, w, bias */
