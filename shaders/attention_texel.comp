@@ -13,14 +13,21 @@
 // PACKED (fp16, D % 8 == 0): K and V bound as RGBA32UI, 8 channels a fetch (unpacked in registers),
 // their offsets and strides in units of 8 elements: half the fetches, which Mesa 25's lavapipe
 // makes as calls (src/gpu/tuning.c).
+// SHARED_KEYS (packed, KB 8, 8-invocation subgroups: the host checks): each invocation fetches one
+// key's K (and V) row of the block, and subgroupBroadcast hands the 8 rows round: a tenth of the
+// fetch calls on Mesa 25 (src/ops/attention.c's shares_keys has the measurements).
 // @variant _f32 -DV=vec4
 // @variant _f16 -DV=f16vec4
 // @variant _f16_packed -DV=f16vec4 -DPACKED
+// @variant _f16_packed_shared -DV=f16vec4 -DPACKED -DSHARED_KEYS
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_samplerless_texture_functions : require
+#ifdef SHARED_KEYS
+#extension GL_KHR_shader_subgroup_ballot : require
+#endif
 #include "attention_push.glsl"
 
 layout(local_size_x = 64) in;
@@ -67,14 +74,37 @@ void main() {
     const uint kbase = p.k_off + b * tk * p.k_stride + h * DKV;
     const uint vbase = p.v_off + b * tk * p.v_stride + h * DKV;
     const uint kstride = p.k_stride, vstride = p.v_stride;
+#ifdef SHARED_KEYS
+    const uint lane = gl_SubgroupInvocationID;
+#define BCAST8(all, own)                                                                    \
+    [[unroll]] for (uint i = 0; i < DKV; i++) {                                             \
+        all[i] = subgroupBroadcast(own[i], 0);           all[DKV + i] = subgroupBroadcast(own[i], 1);     \
+        all[2 * DKV + i] = subgroupBroadcast(own[i], 2); all[3 * DKV + i] = subgroupBroadcast(own[i], 3); \
+        all[4 * DKV + i] = subgroupBroadcast(own[i], 4); all[5 * DKV + i] = subgroupBroadcast(own[i], 5); \
+        all[6 * DKV + i] = subgroupBroadcast(own[i], 6); all[7 * DKV + i] = subgroupBroadcast(own[i], 7); \
+    }
+#endif
     for (uint j0 = 0; j0 < tk; j0 += KB) {
         float s[QR * KB];
+#ifdef SHARED_KEYS
+        uvec4 kall[KB * DKV];
+        {
+            uvec4 own[DKV];
+            uint at = kbase + min(j0 + lane, tk - 1) * kstride;
+            [[unroll]] for (uint i = 0; i < DKV; i++) own[i] = texelFetch(k_t, int(at + i));
+            BCAST8(kall, own)
+        }
+#endif
         [[unroll]] for (uint j = 0; j < KB; j++) {
             uint at = kbase + min(j0 + j, tk - 1) * kstride;
             [[unroll]] for (uint r = 0; r < QR; r++) s[r * KB + j] = 0.0;
 #ifdef PACKED
             uvec4 kw[DKV]; // the row's fetches before its multiply-adds (on Mesa 25 each is a call)
+#ifdef SHARED_KEYS
+            [[unroll]] for (uint i = 0; i < DKV; i++) kw[i] = kall[j * DKV + i];
+#else
             [[unroll]] for (uint i = 0; i < DKV; i++) kw[i] = texelFetch(k_t, int(at + i));
+#endif
             [[unroll]] for (uint i = 0; i < DKV; i++) {
                 vec2 k0 = unpackHalf2x16(kw[i].x), k1 = unpackHalf2x16(kw[i].y);
                 vec2 k2 = unpackHalf2x16(kw[i].z), k3 = unpackHalf2x16(kw[i].w);
@@ -109,11 +139,24 @@ void main() {
             l[r] = sum;
             [[unroll]] for (uint d = 0; d < D; d++) acc[r * D + d] *= c;
         }
+#ifdef SHARED_KEYS
+        uvec4 vall[KB * DKV];
+        {
+            uvec4 own[DKV];
+            uint at = vbase + min(j0 + lane, tk - 1) * vstride;
+            [[unroll]] for (uint i = 0; i < DKV; i++) own[i] = texelFetch(v_t, int(at + i));
+            BCAST8(vall, own)
+        }
+#endif
         [[unroll]] for (uint j = 0; j < KB; j++) {
             uint at = vbase + min(j0 + j, tk - 1) * vstride;
 #ifdef PACKED
             uvec4 vw[DKV];
+#ifdef SHARED_KEYS
+            [[unroll]] for (uint i = 0; i < DKV; i++) vw[i] = vall[j * DKV + i];
+#else
             [[unroll]] for (uint i = 0; i < DKV; i++) vw[i] = texelFetch(v_t, int(at + i));
+#endif
             [[unroll]] for (uint i = 0; i < DKV; i++) {
                 vec2 v0 = unpackHalf2x16(vw[i].x), v1 = unpackHalf2x16(vw[i].y);
                 vec2 v2 = unpackHalf2x16(vw[i].z), v3 = unpackHalf2x16(vw[i].w);

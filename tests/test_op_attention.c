@@ -83,9 +83,11 @@ static void check(gpu_context *ctx, tensor_dtype dt, op_attention_variant varian
     double tol = (dt == DTYPE_F16 ? TOL_F16 : TOL_F32) * ref_max;
     /* The texel kernel's K and V: 8 fp16 values a texel where the knob or the driver table says so */
     bool rgba = gpu_context_tuning(ctx)->gemm_packed == 2;
+    bool shared = !rgba && gpu_context_tuning(ctx)->attention_shared_keys == 1 && dt == DTYPE_F16 && c.d % 8 == 0;
     printf("attention %-5s %s%s B=%zu Tq=%zu Tk=%zu H=%zu D=%zu%s: %zu/%zu rows, max_abs %.3g nmse %.3g (tol %.1e)\n",
            variant == OP_ATTENTION_TEXEL ? "texel" : "tiled", dt == DTYPE_F16 ? "f16" : "f32",
-           variant == OP_ATTENTION_TEXEL && rgba ? " rgba" : "", c.batch, c.tq, c.tk,
+           variant == OP_ATTENTION_TEXEL && rgba ? " rgba" : variant == OP_ATTENTION_TEXEL && shared ? " shared" : "",
+           c.batch, c.tq, c.tk,
            c.heads, c.d, c.fused ? " fused-qkv" : "", nrows, rows, max_abs, nmse, tol);
     CHECK(max_abs <= tol);
     gpu_recorder_destroy(rec);
@@ -147,13 +149,17 @@ int main(void) {
             continue;
         }
         for (int d = 0; d < 2; d++) {
-            /* fp16 texel: K and V packed 8 a texel where D allows (1), and as RGBA texels (2). */
-            for (uint32_t packing = 1; packing <= (variant == OP_ATTENTION_TEXEL && d ? 2u : 1u); packing++) {
-                gpu_context_tuning_edit(ctx)->gemm_packed = packing;
+            /* fp16 texel: K and V packed 8 a texel where D allows, each key fetched by every
+             * invocation (mode 0) or once per subgroup and broadcast (1: SHARED_KEYS, where the
+             * subgroup is 8 invocations), and as RGBA texels (2). */
+            gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
+            for (uint32_t mode = 0; mode <= (variant == OP_ATTENTION_TEXEL && d ? 2u : 0u); mode++) {
+                knobs->gemm_packed = mode == 2 ? 2 : 1;
+                knobs->attention_shared_keys = mode == 1 ? 1 : 2;
                 for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
                     check(ctx, d ? DTYPE_F16 : DTYPE_F32, variant, small[i]);
             }
-            gpu_context_tuning_edit(ctx)->gemm_packed = 0; /* the driver table's choice */
+            knobs->gemm_packed = knobs->attention_shared_keys = 0; /* the driver table's choices */
         }
     }
     /* SD 1.5 at 512x512, highest resolution level: texel kernel (the one lavapipe uses), sampled rows. */

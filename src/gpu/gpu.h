@@ -151,6 +151,9 @@ typedef struct gpu_tuning {
     uint32_t attention_qr;             /* PIXEEN_ATTENTION_QR: query rows per invocation, 1..8 */
     uint32_t attention_kb;             /* PIXEEN_ATTENTION_KB: keys per softmax block, 1..32 */
     uint32_t attention_fused_min;      /* PIXEEN_ATTENTION_FUSED_MIN: fewest query rows for the fused kernel */
+    uint32_t attention_shared_keys;    /* PIXEEN_ATTENTION_SHARED_KEYS=1|0: packed texel attention's K and V
+                                          rows fetched once per subgroup and broadcast (1) or never (2);
+                                          0: the driver table's choice */
     uint32_t tune_matmul[5], tune_matmul_count; /* PIXEEN_TUNE_MATMUL: tm,tn,wg (texel) or bm,bn,bk,tm,tn */
     uint32_t tune_conv2d[5], tune_conv2d_count; /* PIXEEN_TUNE_CONV2D: likewise for convolutions */
     bool gguf_dequantize;              /* PIXEEN_GGUF_DEQUANTIZE=1: GGUF weights converted to fp16 at load */
@@ -177,6 +180,8 @@ typedef struct gpu_driver_tuning {
     uint32_t attention_qr_max;   /* texel attention: most query rows per invocation (0: 8) */
     uint32_t attention_span_max; /* texel attention: most rows x head dim per invocation (0: no cap) */
     uint32_t attention_fused_min; /* fewer query rows go through explicit products (0: always fused) */
+    bool attention_shared_keys;   /* packed texel attention: a block's K and V rows fetched once per
+                                     subgroup and broadcast (attention_texel.comp's SHARED_KEYS) */
 } gpu_driver_tuning;
 
 /* The row for a device's driver (a row of zeros, named "default", when none matches). The version

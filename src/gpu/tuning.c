@@ -42,6 +42,9 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     const char *packed = getenv("PIXEEN_GEMM_PACKED");
     if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
     if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
+    const char *keys = getenv("PIXEEN_ATTENTION_SHARED_KEYS");
+    if (keys && strcmp(keys, "1") == 0) t->attention_shared_keys = 1;
+    if (keys && strcmp(keys, "0") == 0) t->attention_shared_keys = 2;
     const char *shared = getenv("PIXEEN_GEMM_SHARED_ROWS");
     if (shared && strcmp(shared, "1") == 0) t->gemm_shared_rows = 1;
     if (shared && strcmp(shared, "0") == 0) t->gemm_shared_rows = 2;
@@ -173,7 +176,7 @@ static const driver_row driver_rows[] = {
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(25, 0), UINT32_MAX,
      {.name = "lavapipe, Mesa >= 25", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
       .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
-      .gemm_shared_rows = true}},
+      .gemm_shared_rows = true, .attention_shared_keys = true}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul block; for the
      * convolution, Mesa 25's block (the cheaper one to compile). Shared rows as Mesa 25: they pay
      * where a texel fetch is a call, as it is there; were the fetch inlined, as on Mesa 22, they
@@ -182,7 +185,7 @@ static const driver_row driver_rows[] = {
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
       .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
-      .gemm_shared_rows = true}},
+      .gemm_shared_rows = true, .attention_shared_keys = true}},
     /* Mesa 22.3.6 (Debian 12): inlined fetches; the same packed matmul and conv measured fastest here too. */
     {DRIVER_ID_MESA_LLVMPIPE, 0, MESA_VERSION(23, 0) - 1,
      {.name = "lavapipe, Mesa < 23", .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true}},

@@ -4,7 +4,6 @@
 #include "ops/attention.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ops/bind.h"
@@ -56,6 +55,19 @@ static void texel_tuning(const gpu_tuning *knobs, const gpu_driver_tuning *row, 
     }
     if (knobs->attention_qr) *qr = knobs->attention_qr; /* tuning knobs for benchmark experiments */
     if (knobs->attention_kb) *kb = knobs->attention_kb;
+}
+
+/* Whether the packed texel kernel fetches a block's K and V rows once per subgroup and broadcasts
+ * them (SHARED_KEYS: 8 keys a block, one per invocation of lavapipe's 8-invocation subgroups; the
+ * knob, else the driver table). Mesa 25 calls a function per texel fetch: 8 rows of D 40 were 80
+ * calls a block and are 10. `pixeen bench --filter attn`, Mesa 25.0.7, two alternating rounds, ms:
+ * self-attention 1024^2 (256 px) 63, 65 -> 60, 53; 4096^2 (512 px) 1026, 1015 -> 976, 823 (Mesa
+ * 22.3.6: 51 and 815-866 without it; 84-86 and 1385 with it, its broadcast being dear). */
+static bool shares_keys(const gpu_context *ctx) {
+    uint32_t knob = gpu_context_tuning(ctx)->attention_shared_keys; /* 1: on, 2: off, 0: the table's */
+    const gpu_caps *caps = gpu_context_caps(ctx);
+    bool wanted = knob ? knob == 1 : gpu_driver_tuning_for(caps)->attention_shared_keys;
+    return wanted && caps->subgroup_size == 8;
 }
 
 bool op_attention_fused_wanted(const gpu_context *ctx, int64_t tq) {
@@ -156,7 +168,11 @@ void op_attention_record(gpu_recorder *rec, const op_attention_desc *a) {
         uint32_t qr, kb;
         texel_tuning(gpu_context_tuning(ctx), gpu_driver_tuning_for(caps), (uint32_t)d, b * a->heads, tq, &qr, &kb);
         gpu_binding_kind tk_kind = op_texel_kind(q->dtype, 4);
-        desc.shader = packed ? op_shader_name(SHADER_ATTENTION_TEXEL_F16_PACKED) : OP_SHADER(ATTENTION_TEXEL, q->dtype);
+        bool shared = packed && shares_keys(ctx);
+        if (shared) kb = 8; /* one key of the block per subgroup invocation */
+        desc.shader = shared   ? op_shader_name(SHADER_ATTENTION_TEXEL_F16_PACKED_SHARED)
+                      : packed ? op_shader_name(SHADER_ATTENTION_TEXEL_F16_PACKED)
+                               : OP_SHADER(ATTENTION_TEXEL, q->dtype);
         desc.bindings[0] = desc.bindings[1] = desc.bindings[2] = tk_kind;
         if (packed) desc.bindings[1] = desc.bindings[2] = GPU_BIND_TEXEL_U32X4;
         desc.bindings[3] = GPU_BIND_STORAGE;
