@@ -8,6 +8,7 @@
 // @variant _img_f16 -DT=float16_t -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
 // @variant _f16_packed -DT=float16_t -DPACKED
 // @variant _f16_packed_img -DT=float16_t -DPACKED -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
+// @variant _f16_packed_img1 -DT=float16_t -DPACKED -DOUT_IMAGE1 -DOUT_FORMAT=r16f -DROUND_F16
 // @variant _f16_packed_shared -DT=float16_t -DPACKED -DSHARED_ROWS
 // @variant _f16_packed_shared_img -DT=float16_t -DPACKED -DSHARED_ROWS -DOUT_IMAGE -DOUT_FORMAT=rgba16f -DROUND_F16
 #extension GL_GOOGLE_include_directive : require

@@ -283,6 +283,9 @@ int main(void) {
         {"odd, K % 8 == 0", 2, 77, 40, 33, false, true, true, F16, F16, false, false},
         {"per-batch w, K % 8 == 0", 3, 45, 48, 29, true, true, false, F16, F16, false, false},
         {"narrow N, K % 8 == 0", 1, 130, 64, 3, false, true, true, F16, F16, false, false},
+        /* over the scalar kernel's threshold with N % 4 != 0 (CLIP's 77-key products): the packed
+         * kernels' single-channel image output, and idle column tiles for the shared rows */
+        {"N 77, K % 8 == 0", 2, 150, 64, 77, false, true, true, F16, F16, false, false},
         /* the Winograd F(4x4) products: fp16 operands, fp32 sums (one tiny: under the scalar
          * kernel's threshold, which a widening product does not take) */
         {"widening, per-batch w", 36, 45, 48, 29, true, false, false, F16, F16, false, true},

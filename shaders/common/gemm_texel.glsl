@@ -17,7 +17,10 @@
 // broadcast costs more than the fetches it saves (src/gpu/tuning.c has the measurements).
 // Bindings: 0 x (texel, VEC-wide), 1 w (texel, VEC-wide), 2 bias (R texel), 3 residual (R texel),
 // 4 out (SSBO of T, written; OUT_IMAGE: an RGBA image of OUT_FORMAT, 4 columns a texel, for
-// N % 4 == 0, TN % 4 == 0 and a texel-aligned o_off and o_bs, which gemm.c checks). Bias/residual
+// N % 4 == 0, TN % 4 == 0 and a texel-aligned o_off and o_bs, which gemm.c checks; OUT_IMAGE1: a
+// single-channel image of OUT_FORMAT, any N, one value a store, for the packed kernels' other
+// outputs: Mesa 25's lavapipe compiles an image store as a call, where the SSBO stores' per-lane
+// loops made those pipelines 5-8 s of its JIT, ten times the image variants'). Bias/residual
 // are bound to a dummy range when p.flags lacks them.
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_shader_16bit_storage : require
@@ -46,7 +49,7 @@ layout(binding = 1) uniform textureBuffer ws;
 #endif
 layout(binding = 2) uniform textureBuffer bs;
 layout(binding = 3) uniform textureBuffer rs;
-#ifdef OUT_IMAGE
+#if defined(OUT_IMAGE) || defined(OUT_IMAGE1)
 layout(OUT_FORMAT, binding = 4) uniform writeonly imageBuffer o;
 // An fp16 image's store may round toward zero: ROUNDED rounds to nearest first (ROUND_F16), as T(v)
 // rounds on the SSBO path.
@@ -310,7 +313,11 @@ void main() {
             if (m < M) {
                 float v = acc[i][j] + bias;
                 if (has_res) v += texelFetch(rs, int(r_base + m * N + n)).x;
+#ifdef OUT_IMAGE1
+                imageStore(o, int(o_base + m * N + n), ROUNDED(vec4(v)));
+#else
                 o[o_base + m * N + n] = T(v);
+#endif
             }
         }
     }

@@ -227,6 +227,9 @@ void gpu_caps_query(VkPhysicalDevice physical, gpu_caps *caps) {
     caps->max_shared_memory = limits->maxComputeSharedMemorySize;
     caps->max_storage_buffer_range = limits->maxStorageBufferRange;
     caps->max_texel_buffer_elements = limits->maxTexelBufferElements;
+    VkFormatProperties r16f;
+    vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R16_SFLOAT, &r16f);
+    caps->image_r16f = (r16f.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT) != 0;
     caps->max_workgroup_invocations = limits->maxComputeWorkGroupInvocations;
     for (int i = 0; i < 3; i++) {
         caps->max_workgroup_size[i] = limits->maxComputeWorkGroupSize[i];

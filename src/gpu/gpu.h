@@ -51,6 +51,7 @@ typedef struct gpu_caps {
     uint32_t driver_version;
     gpu_device_type type;
     bool is_lavapipe; /* Mesa's CPU driver: picks the texel-buffer kernel variants */
+    bool image_r16f;  /* R16F storage texel buffers (GPU_BIND_IMAGE_F16; not every device has them) */
 
     bool fp16;          /* shaderFloat16 arithmetic */
     bool int8;          /* shaderInt8 */
@@ -277,11 +278,14 @@ typedef enum gpu_binding_kind {
     GPU_BIND_IMAGE_F16X4 = 7, /* RGBA16F: fp32 -> fp16 on store, which may round toward zero (lavapipe's
                                  does): kernels round first (shaders/common/round_f16.glsl) */
     GPU_BIND_IMAGE_F32X4 = 8, /* RGBA32F */
+    GPU_BIND_IMAGE_F16 = 9,   /* R16F, rounding as RGBA16F (an optional format: caps.image_r16f) */
+    GPU_BIND_IMAGE_F32 = 10,  /* R32F */
 } gpu_binding_kind;
 
 /* Whether a binding of this kind is a storage texel buffer (GPU_BIND_IMAGE_*). */
 static inline bool gpu_binding_is_image(gpu_binding_kind kind) {
-    return kind == GPU_BIND_IMAGE_F16X4 || kind == GPU_BIND_IMAGE_F32X4;
+    return kind == GPU_BIND_IMAGE_F16X4 || kind == GPU_BIND_IMAGE_F32X4 || kind == GPU_BIND_IMAGE_F16 ||
+           kind == GPU_BIND_IMAGE_F32;
 }
 
 #define GPU_MAX_BINDINGS 8

@@ -218,8 +218,10 @@ static VkFormat texel_format(gpu_binding_kind kind, uint32_t *texel_bytes) {
     case GPU_BIND_IMAGE_F32X4: *texel_bytes = 16; return VK_FORMAT_R32G32B32A32_SFLOAT;
     case GPU_BIND_TEXEL_F16X4:
     case GPU_BIND_IMAGE_F16X4: *texel_bytes = 8; return VK_FORMAT_R16G16B16A16_SFLOAT;
-    case GPU_BIND_TEXEL_F32: *texel_bytes = 4; return VK_FORMAT_R32_SFLOAT;
-    case GPU_BIND_TEXEL_F16: *texel_bytes = 2; return VK_FORMAT_R16_SFLOAT;
+    case GPU_BIND_TEXEL_F32:
+    case GPU_BIND_IMAGE_F32: *texel_bytes = 4; return VK_FORMAT_R32_SFLOAT;
+    case GPU_BIND_TEXEL_F16:
+    case GPU_BIND_IMAGE_F16: *texel_bytes = 2; return VK_FORMAT_R16_SFLOAT;
     case GPU_BIND_TEXEL_U32: *texel_bytes = 4; return VK_FORMAT_R32_UINT;
     case GPU_BIND_TEXEL_U32X4: *texel_bytes = 16; return VK_FORMAT_R32G32B32A32_UINT;
     default: *texel_bytes = 0; return VK_FORMAT_UNDEFINED;

@@ -30,6 +30,11 @@ static inline uint64_t op_groups_of_256(uint64_t invocations) { return (invocati
  * message naming `op` and returns false. For operators that do not split into windows. */
 bool op_fits_binding(gpu_recorder *rec, const tensor *t, const char *op);
 
+/* The single-channel image kind a kernel writes `dtype` through, one value a texel: where its
+ * output cannot be whole RGBA texels (gemm.c's out_as_image). */
+static inline gpu_binding_kind op_image1_kind(tensor_dtype dtype) {
+    return dtype == DTYPE_F16 ? GPU_BIND_IMAGE_F16 : GPU_BIND_IMAGE_F32;
+}
 /* The RGBA image (storage texel buffer) kind a kernel writes `dtype` through: one packed store per
  * lane on lavapipe, where an SSBO vector costs a loop over the lanes per component (gpu.h). */
 static inline gpu_binding_kind op_image4_kind(tensor_dtype dtype) {

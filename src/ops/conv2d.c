@@ -82,6 +82,7 @@ void op_conv2d_pad_end_record(gpu_recorder *rec, const tensor *x, const tensor *
         .shader_texel_img = OP_SHADER(CONV2D_TEXEL_IMG, x->dtype),
         .shader_texel_packed = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED),
         .shader_texel_packed_img = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED_IMG),
+        .shader_texel_packed_img1 = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED_IMG1),
         .shader_texel_packed_shared = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED_SHARED),
         .shader_texel_packed_shared_img = op_shader_name(SHADER_CONV2D_TEXEL_F16_PACKED_SHARED_IMG),
         .shader_tiled = OP_SHADER(CONV2D_TILED, x->dtype),

@@ -155,6 +155,21 @@ static bool shares_rows(const gpu_caps *caps, const op_gemm_tuning *t, const gem
     return t->shared_rows == OP_GEMM_SHARED_ROWS_ALWAYS || idle * 8 <= ntiles;
 }
 
+/* Whether the packed kernel writes an output that is not whole RGBA texels (N % 4 != 0: the VAE's
+ * 3-channel conv_out, CLIP's 77-key attention products) through a single-channel image instead
+ * of the storage buffer: Mesa 25.0.7's JIT took 5.3-8.4 s for each of those two SSBO-store
+ * pipelines against 0.5-0.9 s for the image ones (PIXEEN_PIPELINE_TIMES, a cold 256 px run),
+ * half a cold start's compiling. Where the device stores R16F texels (an optional format), the
+ * output fits the texel limit. */
+static bool out_as_image1(const gpu_caps *caps, const gemm_job *job, gpu_binding *out) {
+    uint64_t texel = dtype_size(job->o_dtype);
+    if (!job->shader_texel_packed_img1 || (job->o_dtype == DTYPE_F16 && !caps->image_r16f) ||
+        out->size / texel > caps->max_texel_buffer_elements)
+        return false;
+    out->size = out->size / texel * texel;
+    return true;
+}
+
 void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant variant, gemm_job *job,
                    const char *label) {
     gpu_context *ctx = gpu_recorder_context(rec);
@@ -219,16 +234,20 @@ void gemm_dispatch(gpu_recorder *rec, const op_gemm_tuning *t, op_gemm_variant v
         bool img = out_as_image(caps, job, &push, vec, tn, &b[4]);
         stem = vec == 8 ? (img ? job->shader_texel_packed_img : job->shader_texel_packed)
                         : (img ? job->shader_texel_img : job->shader_texel);
+        bool img1 = false;
         if (vec == 8 && shares_rows(caps, t, job, push.ntiles, tm, wg)) {
             stem = img ? job->shader_texel_packed_shared_img : job->shader_texel_packed_shared;
             uint64_t col_groups = (push.ntiles + wg - 1) / wg; /* per row tile: gemm_texel.glsl */
             groups = (uint64_t)((push.M + tm - 1) / tm) * col_groups;
+        } else if (vec == 8 && !img && out_as_image1(caps, job, &b[4])) {
+            stem = job->shader_texel_packed_img1;
+            img1 = true;
         }
         desc.bindings[0] = op_texel_kind(job->dtype, vec);
         desc.bindings[1] = op_texel_kind(job->w_dtype, vec);
         desc.bindings[2] = op_texel_kind(has_bias ? job->b_dtype : job->w_dtype, 1);
         desc.bindings[3] = op_texel_kind(job->o_dtype, 1);
-        desc.bindings[4] = img ? op_image4_kind(job->o_dtype) : GPU_BIND_STORAGE;
+        desc.bindings[4] = img ? op_image4_kind(job->o_dtype) : img1 ? op_image1_kind(job->o_dtype) : GPU_BIND_STORAGE;
         desc.spec_count = 6; /* stride and padding travel in push.geom */
         uint32_t spec[6] = {wg, tm, tn, vec, job->kh, job->kw};
         memcpy(desc.spec, spec, sizeof spec);

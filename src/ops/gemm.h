@@ -134,6 +134,9 @@ typedef struct gemm_job {
     /* The same two writing the output as an RGBA image (gemm_texel.glsl's OUT_IMAGE), taken where
      * the output's columns and offsets are whole texels; NULL: none. */
     const char *shader_texel_img, *shader_texel_packed_img;
+    /* The packed kernel writing its output through a single-channel image (OUT_IMAGE1), taken where
+     * the RGBA image is not and the device stores R16F texels; NULL: none. */
+    const char *shader_texel_packed_img1;
     /* The packed two with SHARED_ROWS (a workgroup's rows fetched once per subgroup); NULL: none. */
     const char *shader_texel_packed_shared, *shader_texel_packed_shared_img;
     bool matmul;                     /* a matrix product (1x1 convolutions included), not a kxk conv */

@@ -81,6 +81,7 @@ void op_matmul_record(gpu_recorder *rec, const tensor *x, const tensor *w, const
         .shader_texel_img = OP_SHADER(MATMUL_TEXEL_IMG, x->dtype),
         .shader_texel_packed_img = op_shader_name(widening ? SHADER_MATMUL_TEXEL_F16_PACKED_OUT_F32_IMG
                                                            : SHADER_MATMUL_TEXEL_F16_PACKED_IMG),
+        .shader_texel_packed_img1 = widening ? NULL : op_shader_name(SHADER_MATMUL_TEXEL_F16_PACKED_IMG1),
         .shader_texel_packed_shared = op_shader_name(widening ? SHADER_MATMUL_TEXEL_F16_PACKED_OUT_F32_SHARED
                                                               : SHADER_MATMUL_TEXEL_F16_PACKED_SHARED),
         .shader_texel_packed_shared_img = op_shader_name(widening ? SHADER_MATMUL_TEXEL_F16_PACKED_OUT_F32_SHARED_IMG
