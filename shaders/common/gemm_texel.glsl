@@ -101,6 +101,19 @@ layout(std430, binding = 4) writeonly buffer O { T o[]; };
     if (TM > 8) { SHARE8(a, own, 1) }
 #endif
 
+#ifdef CONV
+// Output row m of the window: the window-relative input image-row of its batch (rowb) and its
+// top-left tap (iy0, ix0).
+void row_geometry(uint m, uint H, uint Ho, uint Wo, uint stride, uint pad, out int rowb, out int iy0, out int ix0) {
+    uint gm = p.g0 * Wo + m;
+    uint ox = gm % Wo, t = gm / Wo;
+    uint oy = t % Ho, b = t / Ho;
+    rowb = int(b * H) - int(p.in_row0);
+    iy0 = int(oy * stride) - int(pad);
+    ix0 = int(ox * stride) - int(pad);
+}
+#endif
+
 void main() {
     const uint M = p.M, N = p.N, K = p.K, ntiles = p.ntiles; // locals: push reads in loops are re-gathered
 #ifdef SHARED_ROWS
@@ -181,25 +194,13 @@ void main() {
     [[unroll]] for (uint j = 0; j < TN; j++) wb[j] = int((p.w_off + min(n0 + j, N - 1) * K_all) / VEC);
     // Per output row: the window-relative input image-row of its batch, and its top-left tap.
     int rowb[TM], iy0[TM], ix0[TM];
-    [[unroll]] for (uint i = 0; i < TM; i++) {
-        uint gm = p.g0 * Wo + min(m0 + i, M - 1);
-        uint ox = gm % Wo, t = gm / Wo;
-        uint oy = t % Ho, b = t / Ho;
-        rowb[i] = int(b * H) - int(p.in_row0);
-        iy0[i] = int(oy * stride) - int(pad);
-        ix0[i] = int(ox * stride) - int(pad);
-    }
+    [[unroll]] for (uint i = 0; i < TM; i++)
+        row_geometry(min(m0 + i, M - 1), H, Ho, Wo, stride, pad, rowb[i], iy0[i], ix0[i]);
 #ifdef SHARED_ROWS
     // This invocation's rows (8 r + lane), as above.
     int own_rowb[TM / 8], own_iy0[TM / 8], own_ix0[TM / 8];
-    [[unroll]] for (uint r = 0; r < TM / 8; r++) {
-        uint gm = p.g0 * Wo + min(m0 + 8 * r + lane, M - 1);
-        uint ox = gm % Wo, t = gm / Wo;
-        uint oy = t % Ho, b = t / Ho;
-        own_rowb[r] = int(b * H) - int(p.in_row0);
-        own_iy0[r] = int(oy * stride) - int(pad);
-        own_ix0[r] = int(ox * stride) - int(pad);
-    }
+    [[unroll]] for (uint r = 0; r < TM / 8; r++)
+        row_geometry(min(m0 + 8 * r + lane, M - 1), H, Ho, Wo, stride, pad, own_rowb[r], own_iy0[r], own_ix0[r]);
 #endif
     const int xoff = int(p.x_off / VEC);
     // The taps as loops: unrolled (KH and KW are constants), the 9 copies of the body ran 7-15%

@@ -178,9 +178,9 @@ static const driver_row driver_rows[] = {
       .attention_qr_max = 4, .attention_span_max = 320, .attention_fused_min = 1024, .gemm_wide_only = true,
       .gemm_shared_rows = true, .attention_shared_keys = true}},
     /* Mesa 23 and 24: not measured; both neighbours want the same matmul block; for the
-     * convolution, Mesa 25's block (the cheaper one to compile). Shared rows as Mesa 25: they pay
-     * where a texel fetch is a call, as it is there; were the fetch inlined, as on Mesa 22, they
-     * would cost (PIXEEN_GEMM_SHARED_ROWS=0 turns them off). */
+     * convolution, Mesa 25's block (the cheaper one to compile). Shared rows and keys as Mesa 25:
+     * they pay where a texel fetch is a call, as it is there; were the fetch inlined, as on Mesa 22,
+     * they would cost (PIXEEN_GEMM_SHARED_ROWS=0, PIXEEN_ATTENTION_SHARED_KEYS=0 turn them off). */
     {DRIVER_ID_MESA_LLVMPIPE, MESA_VERSION(23, 0), MESA_VERSION(25, 0) - 1,
      {.name = "lavapipe, Mesa 23-24 (unmeasured)",
       .gemm_tm = 16, .gemm_tn = 8, .conv_tm = 16, .conv_tn = 8, .gemm_packed = true,
