@@ -82,8 +82,8 @@ static void check(gpu_context *ctx, tensor_dtype dt, op_attention_variant varian
     for (size_t i = 0; i < nrows * hd; i++) ref_max = fmax(ref_max, fabs(ref[i]));
     double tol = (dt == DTYPE_F16 ? TOL_F16 : TOL_F32) * ref_max;
     /* The texel kernel's K and V: 8 fp16 values a texel where the knob or the driver table says so */
-    bool rgba = gpu_context_tuning(ctx)->gemm_packed == 2;
-    bool shared = !rgba && gpu_context_tuning(ctx)->attention_shared_keys == 1 && dt == DTYPE_F16 && c.d % 8 == 0;
+    bool rgba = gpu_context_tuning(ctx)->gemm_packed == GPU_SWITCH_OFF;
+    bool shared = !rgba && gpu_context_tuning(ctx)->attention_shared_keys == GPU_SWITCH_ON && dt == DTYPE_F16 && c.d % 8 == 0;
     printf("attention %-5s %s%s B=%zu Tq=%zu Tk=%zu H=%zu D=%zu%s: %zu/%zu rows, max_abs %.3g nmse %.3g (tol %.1e)\n",
            variant == OP_ATTENTION_TEXEL ? "texel" : "tiled", dt == DTYPE_F16 ? "f16" : "f32",
            variant == OP_ATTENTION_TEXEL && rgba ? " rgba" : variant == OP_ATTENTION_TEXEL && shared ? " shared" : "",
@@ -154,8 +154,8 @@ int main(void) {
              * subgroup is 8 invocations), and as RGBA texels (2). */
             gpu_tuning *knobs = gpu_context_tuning_edit(ctx);
             for (uint32_t mode = 0; mode <= (variant == OP_ATTENTION_TEXEL && d ? 2u : 0u); mode++) {
-                knobs->gemm_packed = mode == 2 ? 2 : 1;
-                knobs->attention_shared_keys = mode == 1 ? 1 : 2;
+                knobs->gemm_packed = mode == 2 ? GPU_SWITCH_OFF : GPU_SWITCH_ON;
+                knobs->attention_shared_keys = mode == 1 ? GPU_SWITCH_ON : GPU_SWITCH_OFF;
                 for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
                     check(ctx, d ? DTYPE_F16 : DTYPE_F32, variant, small[i]);
             }

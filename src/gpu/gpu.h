@@ -146,6 +146,12 @@ typedef enum gpu_winograd_choice {
     GPU_WINOGRAD_F4 = 4,     /* PIXEEN_CONV_WINOGRAD=4: F(4x4, 3x3) wherever it can run, never F(2x2) */
 } gpu_winograd_choice;
 
+/* The on/off knobs of gpu_tuning: 0 leaves the choice to the driver table. */
+enum { GPU_SWITCH_ON = 1, GPU_SWITCH_OFF = 2 };
+static inline bool gpu_switch_on(uint32_t knob, bool table_choice) {
+    return knob ? knob == GPU_SWITCH_ON : table_choice;
+}
+
 typedef struct gpu_tuning {
     bool no_vec4;                      /* PIXEEN_NO_VEC4 set: scalar activation kernels only */
     gpu_kernel_variant kernel_variant; /* PIXEEN_KERNEL_VARIANT */

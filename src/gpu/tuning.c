@@ -26,6 +26,12 @@ static uint32_t env_in_range(const char *name, int lo, int hi) {
     return x >= lo && x <= hi ? (uint32_t)x : 0;
 }
 
+/* An on/off knob: "1" -> GPU_SWITCH_ON, "0" -> GPU_SWITCH_OFF, else 0 (the driver table's choice). */
+static uint32_t env_switch(const char *name) {
+    const char *v = getenv(name);
+    return v && strcmp(v, "1") == 0 ? GPU_SWITCH_ON : v && strcmp(v, "0") == 0 ? GPU_SWITCH_OFF : 0;
+}
+
 void gpu_tuning_from_env(gpu_tuning *t) {
     memset(t, 0, sizeof *t);
     t->no_vec4 = getenv("PIXEEN_NO_VEC4") != NULL;
@@ -39,15 +45,9 @@ void gpu_tuning_from_env(gpu_tuning *t) {
     t->tune_conv2d_count = parse_list(getenv("PIXEEN_TUNE_CONV2D"), t->tune_conv2d, 5);
     const char *dequantize = getenv("PIXEEN_GGUF_DEQUANTIZE");
     t->gguf_dequantize = dequantize && strcmp(dequantize, "1") == 0;
-    const char *packed = getenv("PIXEEN_GEMM_PACKED");
-    if (packed && strcmp(packed, "1") == 0) t->gemm_packed = 1;
-    if (packed && strcmp(packed, "0") == 0) t->gemm_packed = 2;
-    const char *keys = getenv("PIXEEN_ATTENTION_SHARED_KEYS");
-    if (keys && strcmp(keys, "1") == 0) t->attention_shared_keys = 1;
-    if (keys && strcmp(keys, "0") == 0) t->attention_shared_keys = 2;
-    const char *shared = getenv("PIXEEN_GEMM_SHARED_ROWS");
-    if (shared && strcmp(shared, "1") == 0) t->gemm_shared_rows = 1;
-    if (shared && strcmp(shared, "0") == 0) t->gemm_shared_rows = 2;
+    t->gemm_packed = env_switch("PIXEEN_GEMM_PACKED");
+    t->attention_shared_keys = env_switch("PIXEEN_ATTENTION_SHARED_KEYS");
+    t->gemm_shared_rows = env_switch("PIXEEN_GEMM_SHARED_ROWS");
     const char *winograd = getenv("PIXEEN_CONV_WINOGRAD");
     if (winograd && strcmp(winograd, "0") == 0) t->conv_winograd = GPU_WINOGRAD_OFF;
     if (winograd && strcmp(winograd, "1") == 0) t->conv_winograd = GPU_WINOGRAD_FORCED;

@@ -64,10 +64,9 @@ static void texel_tuning(const gpu_tuning *knobs, const gpu_driver_tuning *row, 
  * self-attention 1024^2 (256 px) 63, 65 -> 60, 53; 4096^2 (512 px) 1026, 1015 -> 976, 823 (Mesa
  * 22.3.6: 51 and 815-866 without it; 84-86 and 1385 with it, its broadcast being dear). */
 static bool shares_keys(const gpu_context *ctx) {
-    uint32_t knob = gpu_context_tuning(ctx)->attention_shared_keys; /* 1: on, 2: off, 0: the table's */
     const gpu_caps *caps = gpu_context_caps(ctx);
-    bool wanted = knob ? knob == 1 : gpu_driver_tuning_for(caps)->attention_shared_keys;
-    return wanted && caps->subgroup_size == 8;
+    return gpu_switch_on(gpu_context_tuning(ctx)->attention_shared_keys, gpu_driver_tuning_for(caps)->attention_shared_keys) &&
+           caps->subgroup_size == 8;
 }
 
 bool op_attention_fused_wanted(const gpu_context *ctx, int64_t tq) {

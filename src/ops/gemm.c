@@ -36,11 +36,10 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
         if (conv && row->conv_tm) t.tm = row->conv_tm, t.tn = row->conv_tn;
         t.packed = op_fp16_packed_wanted(ctx) ? 1 : 2;
         t.wide_only = row->gemm_wide_only;
-        uint32_t shared = knobs->gemm_shared_rows; /* 1: always, 2: never, 0: the table's */
-        t.shared_rows = shared == 1   ? OP_GEMM_SHARED_ROWS_ALWAYS
-                        : shared == 2 ? OP_GEMM_SHARED_ROWS_NEVER
-                        : row->gemm_shared_rows ? OP_GEMM_SHARED_ROWS_WHERE_FULL
-                                                : OP_GEMM_SHARED_ROWS_NEVER;
+        /* the knob: wherever it can run, or never; the table: where the column tiles fill the workgroups */
+        t.shared_rows = knobs->gemm_shared_rows == GPU_SWITCH_ON ? OP_GEMM_SHARED_ROWS_ALWAYS
+                        : gpu_switch_on(knobs->gemm_shared_rows, row->gemm_shared_rows) ? OP_GEMM_SHARED_ROWS_WHERE_FULL
+                                                                                       : OP_GEMM_SHARED_ROWS_NEVER;
     } else {
         /* 64 x 64 tiles, 16 deep (8 KiB of shared memory), 4 x 4 per invocation: 256 invocations,
          * a multiple of NVIDIA's 32 and AMD's 64 lanes. */
@@ -74,8 +73,7 @@ op_gemm_tuning op_gemm_tuning_get(const gpu_context *ctx, bool conv, const op_ge
 }
 
 bool op_fp16_packed_wanted(const gpu_context *ctx) {
-    uint32_t knob = gpu_context_tuning(ctx)->gemm_packed; /* 1: packed, 2: never, 0: the table's */
-    return knob ? knob == 1 : gpu_driver_tuning_for(gpu_context_caps(ctx))->gemm_packed;
+    return gpu_switch_on(gpu_context_tuning(ctx)->gemm_packed, gpu_driver_tuning_for(gpu_context_caps(ctx))->gemm_packed);
 }
 
 /* ---- shared dispatch machinery ------------------------------------------------------------ */

@@ -6,7 +6,6 @@
 #include "ops/bind.h"
 #include "ops/common.h"
 
-
 /* Elements one window may cover: within the storage range and the texel limit, whole workgroups
  * of 256, and below 2^31 so indices stay in uint. */
 static uint64_t window_elements(const gpu_context *ctx, tensor_dtype dtype) {
@@ -136,14 +135,9 @@ void op_layer_norm_record(gpu_recorder *rec, const tensor *x, const tensor *gamm
     uint32_t unit = vec4 ? 4 * es : es, per4 = vec4 ? 4 : 1;
     gpu_pipeline_desc desc = {
         .shader = vec4 ? OP_SHADER(NORM_LAYER_VEC4, x->dtype) : OP_SHADER(NORM_LAYER, x->dtype), .binding_count = 4,
-        .bindings = {op_texel_kind(x->dtype, 1), op_texel_kind(gamma->dtype, 1), op_texel_kind(beta->dtype, 1),
+        .bindings = {op_texel_kind(x->dtype, per4), op_texel_kind(gamma->dtype, per4), op_texel_kind(beta->dtype, per4),
                      GPU_BIND_STORAGE},
         .push_size = 20};
-    if (vec4) {
-        desc.bindings[0] = op_texel_kind(x->dtype, 4);
-        desc.bindings[1] = op_texel_kind(gamma->dtype, 4);
-        desc.bindings[2] = op_texel_kind(beta->dtype, 4);
-    }
     gpu_pipeline *pipe = op_pipeline(rec, &desc);
     if (!pipe) return;
     uint64_t per = window_elements(ctx, x->dtype) / (uint64_t)c; /* whole rows per dispatch */
